@@ -1,0 +1,23 @@
+// What a running host is made of; route handlers and subsystems reach each other through this.
+import type { Db } from '../storage/schema.ts';
+import type { HostConfig } from './config.ts';
+import type { AdminAuth } from './http/admin-auth.ts';
+import type { NodeIdentity } from './identity/node-identity.ts';
+import type { NodeSettings } from './identity/node-settings.ts';
+import type { Logger } from './log.ts';
+import type { Tracker } from './trackers/tracker.ts';
+
+export const TANDEM_VERSION = '0.1.0';
+export const PROTOCOL_VERSION = 1;
+
+export interface HostServices {
+  config: HostConfig;
+  db: Db;
+  identity: NodeIdentity;
+  settings: NodeSettings;
+  auth: AdminAuth;
+  tracker: Tracker;
+  log: Logger;
+  /** The address the server actually listens on (port 0 resolved), set once listening. */
+  listenUrl: string;
+}

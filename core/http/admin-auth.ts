@@ -1,0 +1,76 @@
+// Admin credentials: one bearer token (stored only as a hash) and browser sessions made from it.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../storage/schema.ts';
+import { readSetting, writeSetting } from '../identity/node-settings.ts';
+
+const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export interface AdminAuth {
+  checkToken(token: string): boolean;
+  createSession(): Promise<{ id: string; expiresAt: Date }>;
+  checkSession(id: string): Promise<boolean>;
+  endSession(id: string): Promise<void>;
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+export function generateToken(): string {
+  return `tdm_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * Sets up the admin token: the env token wins; otherwise the first start makes one.
+ * Returns the token only when it was just generated, so the caller can print it once.
+ */
+export async function initAdminAuth(
+  db: Db,
+  envToken: string | undefined,
+): Promise<{ auth: AdminAuth; generated?: string }> {
+  let generated: string | undefined;
+  if (envToken) {
+    await writeSetting(db, 'admin.token_hash', sha256(envToken).toString('hex'));
+  } else if (!(await readSetting(db, 'admin.token_hash'))) {
+    generated = generateToken();
+    await writeSetting(db, 'admin.token_hash', sha256(generated).toString('hex'));
+  }
+  const stored = Buffer.from((await readSetting(db, 'admin.token_hash'))!, 'hex');
+  const auth: AdminAuth = {
+    // Both sides are fixed-length digests, so the comparison time says nothing about the token.
+    checkToken: (token) => timingSafeEqual(sha256(token), stored),
+    async createSession() {
+      const id = randomBytes(32).toString('base64url');
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+      await db
+        .insertInto('sessions')
+        .values({
+          id_hash: sha256(id).toString('hex'),
+          created_at: now.toISOString(),
+          expires_at: expiresAt.toISOString(),
+        })
+        .execute();
+      await db.deleteFrom('sessions').where('expires_at', '<', now.toISOString()).execute();
+      return { id, expiresAt };
+    },
+    async checkSession(id) {
+      const row = await db
+        .selectFrom('sessions')
+        .select('expires_at')
+        .where('id_hash', '=', sha256(id).toString('hex'))
+        .executeTakeFirst();
+      return !!row && row.expires_at > new Date().toISOString();
+    },
+    async endSession(id) {
+      await db.deleteFrom('sessions').where('id_hash', '=', sha256(id).toString('hex')).execute();
+    },
+  };
+  return generated ? { auth, generated } : { auth };
+}
+
+/** Replaces the admin token with a new one (the `tandem reset-token` command). */
+export async function resetAdminToken(db: Db): Promise<string> {
+  const token = generateToken();
+  await writeSetting(db, 'admin.token_hash', sha256(token).toString('hex'));
+  await db.deleteFrom('sessions').execute();
+  return token;
+}

@@ -1,0 +1,41 @@
+// The node's own settings: name, public URL, key fingerprint.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { assertHttpUrl } from '../../config.ts';
+import { TANDEM_VERSION } from '../../host-services.ts';
+import type { AppEnv } from '../app-env.ts';
+import { readJson } from '../body.ts';
+
+const nodePatch = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    publicUrl: z.string().trim().max(2000).nullable().optional(),
+  })
+  .strict();
+
+export const nodeRoutes = new Hono<AppEnv>()
+  .get('/', (c) => c.json(nodeView(c.var.host)))
+  .patch('/', async (c) => {
+    const body = await readJson(c, nodePatch);
+    const publicUrl =
+      body.publicUrl === undefined
+        ? undefined
+        : body.publicUrl === null || body.publicUrl === ''
+          ? null
+          : assertHttpUrl(body.publicUrl, 'public URL').toString().replace(/\/+$/, '');
+    await c.var.host.settings.update({
+      ...(body.name ? { name: body.name } : {}),
+      ...(publicUrl !== undefined ? { publicUrl } : {}),
+    });
+    return c.json(nodeView(c.var.host));
+  });
+
+function nodeView(host: AppEnv['Variables']['host']) {
+  return {
+    nodeId: host.identity.nodeId,
+    name: host.settings.name(),
+    publicUrl: host.settings.publicUrl(),
+    fingerprint: host.identity.fingerprint,
+    version: TANDEM_VERSION,
+  };
+}

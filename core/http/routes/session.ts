@@ -1,0 +1,41 @@
+// UI sign-in: trades the admin token for an HttpOnly, SameSite=Strict session cookie.
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { TandemError } from '../../errors.ts';
+import type { AppEnv } from '../app-env.ts';
+import { SESSION_COOKIE } from '../auth-middleware.ts';
+import { readJson } from '../body.ts';
+import { createRateLimiter } from '../rate-limit.ts';
+
+const signIn = z.object({ token: z.string().min(1).max(512) });
+const attempts = createRateLimiter({ capacity: 10, refillPerSecond: 0.2 });
+
+export const sessionRoutes = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const id = getCookie(c, SESSION_COOKIE);
+    return c.json({ authenticated: !!id && (await c.var.host.auth.checkSession(id)) });
+  })
+  .post('/', async (c) => {
+    const ip = c.req.header('x-forwarded-for') ?? 'local';
+    if (!attempts.take(ip))
+      throw new TandemError('RATE_LIMITED', 429, 'Too many sign-in attempts; wait a minute');
+    const { token } = await readJson(c, signIn);
+    if (!c.var.host.auth.checkToken(token))
+      throw new TandemError('UNAUTHORIZED', 401, 'The admin token is not valid');
+    const session = await c.var.host.auth.createSession();
+    setCookie(c, SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: new URL(c.req.url).protocol === 'https:',
+      expires: session.expiresAt,
+    });
+    return c.json({ authenticated: true }, 201);
+  })
+  .delete('/', async (c) => {
+    const id = getCookie(c, SESSION_COOKIE);
+    if (id) await c.var.host.auth.endSession(id);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });

@@ -1,0 +1,323 @@
+// The built-in tracker: work items on the host's own tables, with a change log written in the same transaction.
+import { EventEmitter } from 'node:events';
+import { nanoid } from 'nanoid';
+import type { Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
+import { notFound, TandemError } from '../../errors.ts';
+import type {
+  Change,
+  Comment,
+  Entity,
+  EntityFields,
+  EntityQuery,
+  EntityType,
+  NewComment,
+  Origin,
+  Page,
+  Tracker,
+  WriteOptions,
+} from '../tracker.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { customOf, parseFields, STANDARD_FIELDS } from './entity-input.ts';
+import { DEFAULT_STATUS, FIRST_KEY_NUMBER, formatKey } from './keys.ts';
+
+type Op = Change['op'];
+
+export function createBuiltinTracker(db: Db): Tracker {
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+
+  const inTx = <T>(opts: WriteOptions, fn: (tx: DbExecutor) => Promise<T>): Promise<T> =>
+    opts.tx ? fn(opts.tx) : db.transaction().execute(fn);
+
+  async function logChange(
+    tx: DbExecutor,
+    row: Pick<EntityRow, 'id' | 'type' | 'version'>,
+    op: Op,
+    origin: Origin,
+  ) {
+    const at = new Date().toISOString();
+    const { seq } = await tx
+      .insertInto('change_log')
+      .values({ entity_id: row.id, entity_type: row.type, op, version: row.version, origin, at })
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    return {
+      seq,
+      entityId: row.id,
+      entityType: row.type as EntityType,
+      op,
+      version: row.version,
+      origin,
+      at,
+    };
+  }
+
+  function emit(change: Change) {
+    events.emit('change', change);
+  }
+
+  async function nextKey(tx: DbExecutor, type: EntityType): Promise<string> {
+    const row = await tx
+      .selectFrom('key_counters')
+      .select('next')
+      .where('type', '=', type)
+      .executeTakeFirst();
+    const n = row?.next ?? FIRST_KEY_NUMBER;
+    if (row)
+      await tx
+        .updateTable('key_counters')
+        .set({ next: n + 1 })
+        .where('type', '=', type)
+        .execute();
+    else
+      await tx
+        .insertInto('key_counters')
+        .values({ type, next: n + 1 })
+        .execute();
+    return formatKey(type, n);
+  }
+
+  async function load(tx: DbExecutor, id: string): Promise<Entity | undefined> {
+    const row = await tx.selectFrom('entities').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const comments = await tx
+      .selectFrom('comments')
+      .selectAll()
+      .where('entity_id', '=', id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return toEntity(
+      row,
+      comments.map((c) => ({
+        id: c.id,
+        author: c.author,
+        body: c.body,
+        internal: c.internal === 1,
+        createdAt: c.created_at,
+      })),
+    );
+  }
+
+  async function mustLoad(tx: DbExecutor, id: string): Promise<Entity> {
+    const e = await load(tx, id);
+    if (!e) throw notFound('Entity', id);
+    return e;
+  }
+
+  function checkVersion(e: Entity, opts: WriteOptions) {
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== e.version) {
+      throw new TandemError(
+        'VERSION_CONFLICT',
+        409,
+        `Entity ${e.id} is at version ${e.version}, not ${opts.expectedVersion}`,
+      );
+    }
+  }
+
+  return {
+    id: 'builtin',
+
+    get: (id, tx) => load(tx ?? db, id),
+
+    async list(query: EntityQuery): Promise<Page<Entity>> {
+      let q = db.selectFrom('entities').selectAll();
+      if (query.type) q = q.where('type', '=', query.type);
+      if (query.q) {
+        const like = `%${query.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+        q = q.where((eb) =>
+          eb.or([
+            eb(eb.fn('lower', ['summary']), 'like', like),
+            eb(eb.fn('lower', ['key']), 'like', like),
+            eb(eb.fn('lower', ['description']), 'like', like),
+          ]),
+        );
+      }
+      if (query.cursor) {
+        const c = decodeCursor(query.cursor);
+        q = q.where((eb) =>
+          eb.or([eb('created_at', '<', c.t), eb.and([eb('created_at', '=', c.t), eb('id', '<', c.id)])]),
+        );
+      }
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(query.limit + 1)
+        .execute();
+      const page = rows.slice(0, query.limit);
+      const ids = page.map((r) => r.id);
+      const comments = ids.length
+        ? await db
+            .selectFrom('comments')
+            .selectAll()
+            .where('entity_id', 'in', ids)
+            .orderBy('created_at')
+            .execute()
+        : [];
+      const items = page.map((r) =>
+        toEntity(
+          r,
+          comments
+            .filter((c) => c.entity_id === r.id)
+            .map((c) => ({
+              id: c.id,
+              author: c.author,
+              body: c.body,
+              internal: c.internal === 1,
+              createdAt: c.created_at,
+            })),
+        ),
+      );
+      const last = page.at(-1);
+      return rows.length > query.limit && last
+        ? { items, nextCursor: encodeCursor({ t: last.created_at, id: last.id }) }
+        : { items };
+    },
+
+    async create(input, opts) {
+      const fields = parseFields(input.fields);
+      if (fields.summary === undefined) {
+        throw new TandemError('VALIDATION_FAILED', 422, 'The request is not valid', {
+          errors: [{ path: 'fields.summary', message: 'is required' }],
+        });
+      }
+      const now = new Date().toISOString();
+      const id = nanoid();
+      const { entity, change } = await inTx(opts, async (tx) => {
+        const key = await nextKey(tx, input.type);
+        const row: EntityRow = {
+          id,
+          key,
+          type: input.type,
+          summary: fields.summary!,
+          description: fields.description ?? '',
+          status: fields.status ?? DEFAULT_STATUS[input.type],
+          priority: fields.priority ?? 3,
+          assignee: fields.assignee ?? null,
+          custom: JSON.stringify(customOf(fields)),
+          version: 1,
+          created_at: now,
+          updated_at: now,
+        };
+        await tx.insertInto('entities').values(row).execute();
+        const change = await logChange(tx, row, 'create', opts.origin);
+        return { entity: toEntity(row, []), change };
+      });
+      emit(change);
+      return entity;
+    },
+
+    async update(id, patch, opts) {
+      const fields = parseFields(patch);
+      const { entity, change } = await inTx(opts, async (tx) => {
+        const current = await mustLoad(tx, id);
+        checkVersion(current, opts);
+        const custom = { ...customOf(current.fields), ...customOf(fields) };
+        for (const [k, v] of Object.entries(custom)) if (v === null) delete custom[k];
+        const set = {
+          ...pickStandard(fields),
+          custom: JSON.stringify(custom),
+          version: current.version + 1,
+          updated_at: new Date().toISOString(),
+        };
+        await tx.updateTable('entities').set(set).where('id', '=', id).execute();
+        const change = await logChange(
+          tx,
+          { id, type: current.type, version: set.version },
+          'update',
+          opts.origin,
+        );
+        return { entity: await mustLoad(tx, id), change };
+      });
+      emit(change);
+      return entity;
+    },
+
+    async delete(id, opts) {
+      const change = await inTx(opts, async (tx) => {
+        const current = await mustLoad(tx, id);
+        checkVersion(current, opts);
+        await tx.deleteFrom('comments').where('entity_id', '=', id).execute();
+        await tx.deleteFrom('entities').where('id', '=', id).execute();
+        return logChange(tx, { id, type: current.type, version: current.version + 1 }, 'delete', opts.origin);
+      });
+      emit(change);
+    },
+
+    async addComment(id, comment: NewComment, opts) {
+      const { entity, change } = await inTx(opts, async (tx) => {
+        const current = await mustLoad(tx, id);
+        checkVersion(current, opts);
+        const now = new Date().toISOString();
+        await tx
+          .insertInto('comments')
+          .values({
+            id: nanoid(),
+            entity_id: id,
+            author: comment.author,
+            body: comment.body,
+            internal: comment.internal ? 1 : 0,
+            created_at: now,
+          })
+          .execute();
+        const version = current.version + 1;
+        await tx.updateTable('entities').set({ version, updated_at: now }).where('id', '=', id).execute();
+        const change = await logChange(tx, { id, type: current.type, version }, 'comment', opts.origin);
+        return { entity: await mustLoad(tx, id), change };
+      });
+      emit(change);
+      return entity;
+    },
+
+    async changes(after, limit) {
+      const rows = await db
+        .selectFrom('change_log')
+        .selectAll()
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        seq: r.seq,
+        entityId: r.entity_id,
+        entityType: r.entity_type as EntityType,
+        op: r.op as Op,
+        version: r.version,
+        origin: r.origin as Origin,
+        at: r.at,
+      }));
+    },
+
+    onChange(listener) {
+      events.on('change', listener);
+      return () => events.off('change', listener);
+    },
+  };
+}
+
+function pickStandard(fields: Partial<EntityFields>) {
+  const out: Partial<Pick<EntityRow, 'summary' | 'description' | 'status' | 'priority' | 'assignee'>> = {};
+  for (const k of STANDARD_FIELDS) if (fields[k] !== undefined) Object.assign(out, { [k]: fields[k] });
+  return out;
+}
+
+function toEntity(row: EntityRow, comments: Comment[]): Entity {
+  const custom = JSON.parse(row.custom) as Record<string, unknown>;
+  return {
+    id: row.id,
+    key: row.key,
+    type: row.type as EntityType,
+    fields: {
+      ...custom,
+      summary: row.summary,
+      description: row.description,
+      status: row.status,
+      priority: row.priority,
+      assignee: row.assignee,
+    },
+    comments,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,11 @@
+// Static migration list, so bundlers and tests see every migration without reading the file system.
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_foundation.ts';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
