@@ -23,6 +23,6 @@ export function createLogger(name: string, level = process.env.TANDEM_LOG_LEVEL 
   // stderr, so stdout stays for what the CLI tells a person (the listening line, a new token).
   return pino(
     { name, level, redact: { paths: REDACT, censor: '[redacted]' } },
-    pino.destination({ fd: 2, sync: false }),
+    destination({ fd: 2, sync: false }),
   );
 }
