@@ -1,5 +1,5 @@
 // Structured one-line JSON logs; secrets are redacted by path so a careless call cannot leak them.
-import { type Logger, pino } from 'pino';
+import { destination, type Logger, pino } from 'pino';
 
 export type { Logger };
 
