@@ -1,0 +1,120 @@
+// Starts real `tandem start` processes for tests: port 0, own temp data dir, ended by `stop()`.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
+
+export interface HostProcess {
+  url: string;
+  token: string;
+  dataDir: string;
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Sends SIGTERM (or the given signal) and waits for exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Authenticated fetch against the admin API, JSON in and out. */
+  api<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  name?: string;
+  publicUrl?: string;
+  token?: string;
+  port?: number;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+export function tempDir(prefix = 'tandem-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+const running = new Set<HostProcess>();
+
+export async function startHostProcess(opts: StartOptions = {}): Promise<HostProcess> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const token = opts.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
+  const args = [BIN, 'start', '--data', dataDir, '--port', String(opts.port ?? 0), ...(opts.args ?? [])];
+  if (opts.name) args.push('--name', opts.name);
+  if (opts.publicUrl) args.push('--public-url', opts.publicUrl);
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, TANDEM_ADMIN_TOKEN: token, TANDEM_LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${out}\n${err}`)), 20_000);
+    const onData = () => {
+      const m = /Tandem listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited with ${code} before listening:\n${out}\n${err}`));
+    });
+  });
+  const host: HostProcess = {
+    url,
+    token,
+    dataDir,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    async stop(signal = 'SIGTERM') {
+      running.delete(host);
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+    async api<T>(method: string, route: string, body?: unknown) {
+      const res = await fetch(`${url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+  };
+  running.add(host);
+  return host;
+}
+
+/** Ends every host a test file started and did not stop (call from afterAll). */
+export async function stopAllHosts(): Promise<void> {
+  await Promise.all([...running].map((h) => h.stop('SIGKILL')));
+}
+
+/** Polls `fn` until it returns a truthy value or the time runs out. */
+export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
