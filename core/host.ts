@@ -28,10 +28,8 @@ export type ModuleFactory = (
   built: ReadonlyMap<string, HostModule>,
 ) => HostModule | Promise<HostModule>;
 
-export async function startHost(
-  config: HostConfig,
-  modules: readonly ModuleFactory[] = hostModules,
-): Promise<RunningHost> {
+/** Opens the database and builds the core services (no server, no subsystems): also what unit tests use. */
+export async function createHostServices(config: HostConfig) {
   const log = createLogger('tandem');
   const database = await openDatabase(config.dataDir);
   const { db } = database;
@@ -52,7 +50,15 @@ export async function startHost(
     log,
     listenUrl: '',
   };
+  return { services, database, generatedToken: generated };
+}
 
+export async function startHost(
+  config: HostConfig,
+  modules: readonly ModuleFactory[] = hostModules,
+): Promise<RunningHost> {
+  const { services, database, generatedToken: generated } = await createHostServices(config);
+  const { log, identity } = services;
   const built = new Map<string, HostModule>();
   for (const factory of modules) {
     const m = await factory(services, built);

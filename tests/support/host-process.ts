@@ -30,8 +30,13 @@ export interface StartOptions {
   args?: string[];
 }
 
+const tempDirs = new Set<string>();
+
+/** A fresh temp directory, removed by `stopAllHosts()`. */
 export function tempDir(prefix = 'tandem-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
 }
 
 const running = new Set<HostProcess>();
@@ -98,9 +103,11 @@ export async function startHostProcess(opts: StartOptions = {}): Promise<HostPro
   return host;
 }
 
-/** Ends every host a test file started and did not stop (call from afterAll). */
+/** Ends every host a test file started and did not stop, and removes its temp dirs (call from afterAll). */
 export async function stopAllHosts(): Promise<void> {
   await Promise.all([...running].map((h) => h.stop('SIGKILL')));
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
 
 /** Polls `fn` until it returns a truthy value or the time runs out. */

@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type InProcessHost, inProcessHost } from '../../../tests/support/in-process.ts';
+import { TandemError } from '../../errors.ts';
+import type { Change, Tracker } from '../tracker.ts';
+
+let host: InProcessHost;
+let tracker: Tracker;
+
+beforeEach(async () => {
+  host = await inProcessHost();
+  tracker = host.services.tracker;
+});
+afterEach(async () => host.close());
+
+describe('built-in tracker', () => {
+  it('gives each type its own human key sequence', async () => {
+    const a = await tracker.create({ type: 'incident', fields: { summary: 'a' } }, { origin: 'local' });
+    const b = await tracker.create({ type: 'incident', fields: { summary: 'b' } }, { origin: 'local' });
+    const c = await tracker.create({ type: 'change', fields: { summary: 'c' } }, { origin: 'local' });
+    const r = await tracker.create({ type: 'request', fields: { summary: 'r' } }, { origin: 'local' });
+    expect([a.key, b.key, c.key, r.key]).toEqual(['INC0001001', 'INC0001002', 'CHG0001001', 'REQ0001001']);
+    expect(a.fields).toMatchObject({ status: 'new', priority: 3, description: '', assignee: null });
+    expect(r.fields.status).toBe('submitted');
+  });
+
+  it('bumps the version and logs a change with its origin on every write, in order', async () => {
+    const e = await tracker.create(
+      { type: 'incident', fields: { summary: 'Disk full', team: 'ops' } },
+      { origin: 'local' },
+    );
+    const u = await tracker.update(
+      e.id,
+      { status: 'in_progress', team: 'storage' },
+      { origin: 'connection:c1' },
+    );
+    const withComment = await tracker.addComment(
+      e.id,
+      { body: 'looking', author: 'ann', internal: true },
+      { origin: 'local' },
+    );
+    await tracker.delete(e.id, { origin: 'local' });
+
+    expect([e.version, u.version, withComment.version]).toEqual([1, 2, 3]);
+    expect(u.fields).toMatchObject({ status: 'in_progress', team: 'storage', summary: 'Disk full' });
+    expect(withComment.comments).toMatchObject([{ body: 'looking', author: 'ann', internal: true }]);
+    expect(await tracker.get(e.id)).toBeUndefined();
+
+    const changes = await tracker.changes(0, 100);
+    expect(changes.map((c) => [c.op, c.version, c.origin])).toEqual([
+      ['create', 1, 'local'],
+      ['update', 2, 'connection:c1'],
+      ['comment', 3, 'local'],
+      ['delete', 4, 'local'],
+    ]);
+    expect(changes.map((c) => c.seq)).toEqual([...changes.map((c) => c.seq)].sort((x, y) => x - y));
+    const after = await tracker.changes(changes[1]!.seq, 100);
+    expect(after.map((c) => c.op)).toEqual(['comment', 'delete']);
+    expect(await tracker.changes(changes[0]!.seq, 1)).toHaveLength(1);
+  });
+
+  it('notifies listeners after each write and stops when unsubscribed', async () => {
+    const seen: Change[] = [];
+    const off = tracker.onChange((c) => seen.push(c));
+    const e = await tracker.create({ type: 'problem', fields: { summary: 'p' } }, { origin: 'local' });
+    off();
+    await tracker.update(e.id, { priority: 1 }, { origin: 'local' });
+    expect(seen.map((c) => c.op)).toEqual(['create']);
+  });
+
+  it('refuses a stale version and writes nothing', async () => {
+    const e = await tracker.create({ type: 'incident', fields: { summary: 'x' } }, { origin: 'local' });
+    await expect(
+      tracker.update(e.id, { summary: 'y' }, { origin: 'local', expectedVersion: 7 }),
+    ).rejects.toMatchObject({
+      code: 'VERSION_CONFLICT',
+      status: 409,
+    });
+    expect((await tracker.get(e.id))?.fields.summary).toBe('x');
+    expect(await tracker.changes(0, 10)).toHaveLength(1);
+  });
+
+  it('rolls back the entity and its change-log row together when the transaction fails', async () => {
+    const { db } = host.services;
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await tracker.create({ type: 'incident', fields: { summary: 'doomed' } }, { origin: 'local', tx });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect((await tracker.list({ limit: 10 })).items).toHaveLength(0);
+    expect(await tracker.changes(0, 10)).toHaveLength(0);
+  });
+
+  it('validates fields and names each offending one', async () => {
+    const err = await tracker
+      .create(
+        { type: 'incident', fields: { summary: '', priority: 9, 'bad name': 1, version: 2 } },
+        { origin: 'local' },
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TandemError);
+    const paths = ((err as TandemError).extra?.errors as { path: string }[]).map((i) => i.path).sort();
+    expect(paths).toEqual(['fields.priority', 'fields.summary']);
+    const err2 = (await tracker
+      .create({ type: 'incident', fields: { summary: 'ok', 'bad name': 1, version: 2 } }, { origin: 'local' })
+      .catch((e: unknown) => e)) as TandemError;
+    expect((err2.extra?.errors as { path: string }[]).map((i) => i.path).sort()).toEqual([
+      'fields.bad name',
+      'fields.version',
+    ]);
+    await expect(tracker.create({ type: 'incident', fields: {} }, { origin: 'local' })).rejects.toMatchObject(
+      {
+        code: 'VALIDATION_FAILED',
+      },
+    );
+    await expect(tracker.update('nope', { summary: 'x' }, { origin: 'local' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('removes a custom field set to null and keeps the others', async () => {
+    const e = await tracker.create(
+      { type: 'ci', fields: { summary: 'db01', env: 'prod', rack: 'A1' } },
+      { origin: 'local' },
+    );
+    const u = await tracker.update(e.id, { rack: null }, { origin: 'local' });
+    expect(u.fields.env).toBe('prod');
+    expect('rack' in u.fields).toBe(false);
+  });
+});
