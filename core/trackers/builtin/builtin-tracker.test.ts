@@ -99,12 +99,12 @@ describe('built-in tracker', () => {
       )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TandemError);
-    const paths = ((err as TandemError).extra?.errors as { path: string }[]).map((i) => i.path).sort();
+    const paths = ((err as TandemError).extra!.errors as { path: string }[]).map((i) => i.path).sort();
     expect(paths).toEqual(['fields.priority', 'fields.summary']);
     const err2 = (await tracker
       .create({ type: 'incident', fields: { summary: 'ok', 'bad name': 1, version: 2 } }, { origin: 'local' })
       .catch((e: unknown) => e)) as TandemError;
-    expect((err2.extra?.errors as { path: string }[]).map((i) => i.path).sort()).toEqual([
+    expect((err2.extra!.errors as { path: string }[]).map((i) => i.path).sort()).toEqual([
       'fields.bad name',
       'fields.version',
     ]);
