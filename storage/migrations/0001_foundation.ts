@@ -1,5 +1,6 @@
 // Settings, the built-in tracker's tables, its change log, and UI sessions.
 import type { Kysely } from 'kysely';
+import { isPostgres, serialType } from './portable.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations are frozen in time and must not see app types
 export async function up(db: Kysely<any>): Promise<void> {
@@ -48,7 +49,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('change_log')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('seq', serialType(db), (c) =>
+      isPostgres(db) ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('entity_id', 'text', (c) => c.notNull())
     .addColumn('entity_type', 'text', (c) => c.notNull())
     .addColumn('op', 'text', (c) => c.notNull())
