@@ -51,6 +51,46 @@ export interface SessionTable {
   expires_at: string;
 }
 
+/** A pairing with one peer host (see core/connections/). Timestamps ISO-8601; `dials` 0/1. */
+export interface ConnectionTable {
+  id: string;
+  /** The id both sides share on the link (the inviter's connection id). */
+  link_id: string;
+  role: 'inviter' | 'acceptor';
+  name: string;
+  description: string;
+  mode: 'basic' | 'visual' | 'script';
+  state: 'pending' | 'awaiting_validation' | 'validated' | 'validation_failed' | 'active' | 'deactivated' | 'error';
+  outbound: 'not_onboarded' | 'up' | 'slow' | 'down' | null;
+  inbound: 'not_onboarded' | 'up' | 'slow' | 'down' | null;
+  local_name: string;
+  remote_name: string;
+  peer_node_id: string | null;
+  peer_url: string | null;
+  peer_name: string | null;
+  /** The peer's pinned Ed25519 public JWK (JSON), once known. */
+  peer_public_jwk: string | null;
+  dials: number;
+  invitation_id: string;
+  invitation_expires_at: string;
+  invitation_used_at: string | null;
+  onboarding_message: string | null;
+  onboarding_at: string | null;
+  last_error: string | null;
+  clock_skew_ms: number | null;
+  peer_protocol: number | null;
+  state_changed_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LinkRevocationTable {
+  link_id: string;
+  invitation_id: string | null;
+  peer_node_id: string | null;
+  revoked_at: string;
+}
+
 /** Every table; later migrations extend this interface in their own files via declaration merging. */
 export interface Database {
   settings: SettingTable;
@@ -59,6 +99,8 @@ export interface Database {
   change_log: ChangeLogTable;
   key_counters: KeyCounterTable;
   sessions: SessionTable;
+  connections: ConnectionTable;
+  link_revocations: LinkRevocationTable;
 }
 
 export type Db = Kysely<Database>;
@@ -71,3 +113,4 @@ export type NewEntityRow = Insertable<EntityTable>;
 export type EntityRowUpdate = Updateable<EntityTable>;
 export type CommentRow = Selectable<CommentTable>;
 export type ChangeLogRow = Selectable<ChangeLogTable>;
+export type ConnectionRow = Selectable<ConnectionTable>;

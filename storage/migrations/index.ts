@@ -1,9 +1,11 @@
 // Static migration list, so bundlers and tests see every migration without reading the file system.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
+import * as m0002 from './0002_pairing.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_pairing': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {
