@@ -50,7 +50,7 @@ describe('tandem start', () => {
     const dataDir = tempDir();
     const run = () =>
       new Promise<{ out: string; url: string; child: ReturnType<typeof spawn> }>((resolve, reject) => {
-        const env = { ...process.env, TANDEM_LOG_LEVEL: 'warn' };
+        const env: NodeJS.ProcessEnv = { ...process.env, TANDEM_LOG_LEVEL: 'warn' };
         delete env.TANDEM_ADMIN_TOKEN;
         const child = spawn(process.execPath, [BIN, 'start', '--data', dataDir, '--port', '0'], { env });
         let out = '';
