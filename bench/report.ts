@@ -1,0 +1,138 @@
+// Writes bench/results.json and bench/results.md: every figure, its ratio to both references, the targets.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PouchFigures } from './ref-pouch.ts';
+import type { RawFigures } from './ref-raw.ts';
+import { round } from './stats.ts';
+import type { TandemFigures } from './tandem.ts';
+
+export interface BenchResults {
+  at: string;
+  machine: Record<string, unknown>;
+  options: { records: number; rate: number; latencySamples: number; idleConnections: number };
+  raw: RawFigures | undefined;
+  pouch: PouchFigures | undefined;
+  tandem: TandemFigures | undefined;
+}
+
+interface Row {
+  figure: string;
+  tandem: string;
+  raw: string;
+  pouch: string;
+  vsRaw: string;
+  vsPouch: string;
+  target: string;
+  met: 'yes' | 'no' | 'n/a';
+  note?: string;
+}
+
+const missingOf = (v: unknown): string | undefined =>
+  v && typeof v === 'object' && 'missing' in v ? String((v as { missing: string }).missing) : undefined;
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && b > 0 ? `${round(a / b, 2)}x` : '-';
+}
+
+export function buildRows(r: BenchResults): Row[] {
+  const rows: Row[] = [];
+  const t = r.tandem;
+  const rawBulk = r.raw?.bulk.perSecond;
+  const pouchBulk = r.pouch?.bulk.perSecond;
+
+  const rate = (label: string, v: TandemFigures['bulk'] | undefined, note?: string) => {
+    const m = missingOf(v);
+    const val = m ? undefined : (v as { perSecond: number; seconds: number } | undefined);
+    const okPouch = val && pouchBulk ? val.perSecond > pouchBulk : undefined;
+    const okRaw = val && rawBulk ? val.perSecond >= rawBulk / 2 : undefined;
+    rows.push({
+      figure: label,
+      tandem: val ? `${val.perSecond}/s (${round(val.seconds, 2)} s)` : `missing: ${m ?? 'not run'}`,
+      raw: r.raw ? `${r.raw.bulk.perSecond}/s (${round(r.raw.bulk.seconds, 2)} s)` : '-',
+      pouch: r.pouch ? `${r.pouch.bulk.perSecond}/s (${round(r.pouch.bulk.seconds, 2)} s)` : '-',
+      vsRaw: ratio(val?.perSecond, rawBulk),
+      vsPouch: ratio(val?.perSecond, pouchBulk),
+      target: '> PouchDB and >= 0.5x raw',
+      met: okPouch === undefined || okRaw === undefined ? 'n/a' : okPouch && okRaw ? 'yes' : 'no',
+      ...(note ? { note } : {}),
+    });
+  };
+  rate('(a) throughput A->B, script rules', t?.throughput, 'references: their bulk rate on the same records');
+  const lat = t?.latency;
+  const latM = missingOf(lat);
+  const latV = latM ? undefined : (lat as { p50: number; p99: number } | undefined);
+  rows.push({
+    figure: `(b) latency change->applied @ ${r.options.rate}/s, p50 / p99 (ms)`,
+    tandem: latV ? `${latV.p50} / ${latV.p99}` : `missing: ${latM ?? 'not run'}`,
+    raw: r.raw ? `${r.raw.latency.p50} / ${r.raw.latency.p99}` : '-',
+    pouch: r.pouch ? `${r.pouch.latency.p50} / ${r.pouch.latency.p99}` : '-',
+    vsRaw:
+      latV && r.raw ? `${ratio(latV.p50, r.raw.latency.p50)} / ${ratio(latV.p99, r.raw.latency.p99)}` : '-',
+    vsPouch:
+      latV && r.pouch
+        ? `${ratio(latV.p50, r.pouch.latency.p50)} / ${ratio(latV.p99, r.pouch.latency.p99)}`
+        : '-',
+    target: 'p99 < PouchDB p99',
+    met: latV && r.pouch ? (latV.p99 < r.pouch.latency.p99 ? 'yes' : 'no') : 'n/a',
+  });
+  rate(`(c) initial bulk sync of ${r.options.records} entities`, t?.bulk);
+  const sb = t?.sandbox;
+  const sbM = missingOf(sb);
+  const sbV = sbM ? undefined : (sb as { bareUs: number; ruleUs: number; overheadUs: number } | undefined);
+  rows.push({
+    figure: '(d) sandbox cost per rule run (µs)',
+    tandem: sbV
+      ? `${sbV.ruleUs} (bare isolate ${sbV.bareUs}, +${sbV.overheadUs})`
+      : `missing: ${sbM ?? 'not run'}`,
+    raw: '-',
+    pouch: '-',
+    vsRaw: '-',
+    vsPouch: '-',
+    target: '< 50 µs beyond the bare isolate call',
+    met: sbV ? (sbV.overheadUs < 50 ? 'yes' : 'no') : 'n/a',
+  });
+  const mem = t?.idleMemory;
+  const memM = missingOf(mem);
+  const memV = memM
+    ? undefined
+    : (mem as { connections: number; rssMb: number; baselineRssMb: number } | undefined);
+  rows.push({
+    figure: `(e) memory of a host with ${r.options.idleConnections} idle connections`,
+    tandem: memV
+      ? `${memV.rssMb} MB RSS with ${memV.connections} (idle host ${memV.baselineRssMb} MB)`
+      : `missing: ${memM ?? 'not run'}`,
+    raw: '-',
+    pouch: '-',
+    vsRaw: '-',
+    vsPouch: '-',
+    target: '< 1 GB',
+    met: memV ? (memV.rssMb < 1024 && memV.connections >= r.options.idleConnections ? 'yes' : 'no') : 'n/a',
+  });
+  return rows;
+}
+
+export function writeResults(dir: string, results: BenchResults): void {
+  const rows = buildRows(results);
+  fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify({ ...results, rows }, null, 2)}\n`);
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Recorded ${results.at} by \`npm run bench\` on ${results.machine.cpus}, ${results.machine.memoryGb} GB, ` +
+      `Node ${results.machine.node} (${results.machine.platform}).`,
+    `Payload: ${results.options.records} incident records of ~600 bytes of JSON (bench/payload.ts); latency at a ` +
+      `fixed ${results.options.rate} changes/s, ${results.options.latencySamples} samples.`,
+    '',
+    '| Figure | Tandem | Raw ws + SQLite | PouchDB | Tandem / raw | Tandem / PouchDB | Target | Met |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.figure} | ${r.tandem} | ${r.raw} | ${r.pouch} | ${r.vsRaw} | ${r.vsPouch} | ${r.target} | ${r.met} |`,
+    ),
+    '',
+    'Ratios: for rates, above 1 means Tandem is faster; for latency, below 1 means Tandem is faster.',
+    '',
+  ];
+  const notes = results.tandem?.notes ?? [];
+  if (notes.length) lines.push('## Notes on this run', '', ...notes.map((n) => `- ${n}`), '');
+  fs.writeFileSync(path.join(dir, 'results.md'), `${lines.join('\n')}\n`);
+}

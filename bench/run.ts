@@ -1,0 +1,59 @@
+// `npm run bench`: installs the reference peers on first use, runs both references and Tandem on the
+// same payloads, and writes bench/results.json and bench/results.md.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from './child.ts';
+import { runPouchReference } from './ref-pouch.ts';
+import { runRawReference } from './ref-raw.ts';
+import { writeResults } from './report.ts';
+import { runTandem } from './tandem.ts';
+
+const BENCH = path.join(ROOT, 'bench');
+const WORK = path.join(BENCH, '.work');
+
+export const OPTIONS = {
+  records: Number(process.env.BENCH_RECORDS ?? 10_000),
+  rate: Number(process.env.BENCH_RATE ?? 100),
+  latencySamples: Number(process.env.BENCH_LATENCY_SAMPLES ?? 500),
+  idleConnections: Number(process.env.BENCH_IDLE_CONNECTIONS ?? 1000),
+};
+
+function ensureDeps(): void {
+  if (fs.existsSync(path.join(BENCH, 'node_modules', 'express-pouchdb'))) return;
+  process.stderr.write('bench: installing the reference peers into bench/node_modules (first run only)\n');
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: BENCH,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('bench: npm install in bench/ failed');
+}
+
+async function main(): Promise<void> {
+  ensureDeps();
+  fs.mkdirSync(WORK, { recursive: true });
+  const only = new Set((process.env.BENCH_ONLY ?? 'raw,pouch,tandem').split(','));
+  const started = Date.now();
+  const log = (s: string) =>
+    process.stderr.write(`bench: ${s} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+
+  log('raw baseline (ws + better-sqlite3)');
+  const raw = only.has('raw') ? await runRawReference(WORK, OPTIONS) : undefined;
+  log('PouchDB reference (pouchdb-node + express-pouchdb)');
+  const pouch = only.has('pouch') ? await runPouchReference(WORK, OPTIONS) : undefined;
+  log('Tandem (two host processes)');
+  const tandem = only.has('tandem') ? await runTandem(WORK, OPTIONS, log) : undefined;
+  log('done');
+
+  const machine = {
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`,
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+  };
+  writeResults(BENCH, { at: new Date().toISOString(), machine, options: OPTIONS, raw, pouch, tandem });
+  fs.rmSync(WORK, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,126 @@
+// One real Tandem host for the benchmark: `startHost` with every module, plus bench controls over IPC.
+// The controls write through the host's own tracker (as an admin's change would) and watch what the
+// sync engine applies, so timings need no polling of the HTTP API.
+import { resolveConfig } from '../core/config.ts';
+import { startHost } from '../core/host.ts';
+import type { Change } from '../core/trackers/tracker.ts';
+import { makeRecord } from './payload.ts';
+
+const [dataDir, name] = process.argv.slice(2);
+if (!dataDir || !name) throw new Error('usage: tandem-host.ts DIR NAME');
+const token = `bench-${Math.random().toString(36).slice(2)}`;
+const host = await startHost(
+  resolveConfig(['--data', dataDir, '--port', '0', '--name', name], { TANDEM_ADMIN_TOKEN: token }),
+);
+const { tracker, db } = host.services;
+
+/** Entities written by the sync engine (origin = a connection) since the last reset: id -> first time. */
+let applied = new Map<string, number>();
+let waiting: { n: number; resolve: () => void } | undefined;
+tracker.onChange((ch: Change) => {
+  if (ch.origin === 'local' || applied.has(ch.entityId)) return;
+  applied.set(ch.entityId, Date.now());
+  if (waiting && applied.size >= waiting.n) waiting.resolve();
+});
+let ids: string[] = [];
+
+type Msg = { id: number; cmd: string; [k: string]: unknown };
+const commands: Record<string, (m: Msg) => Promise<unknown>> = {
+  async load(m) {
+    const n = Number(m.n);
+    ids = [];
+    for (let i = 0; i < n; i += 500) {
+      await db.transaction().execute(async (tx) => {
+        for (let j = i; j < Math.min(n, i + 500); j++) {
+          const { id: _id, type: _type, ...fields } = makeRecord(j);
+          const e = await tracker.create({ type: 'incident', fields }, { origin: 'local', tx });
+          ids.push(e.id);
+        }
+      });
+    }
+    return { count: ids.length };
+  },
+  async reset() {
+    applied = new Map();
+    return { ok: true };
+  },
+  async waitApplied(m) {
+    const n = Number(m.n);
+    const timeoutMs = Number(m.timeoutMs ?? 60_000);
+    if (applied.size < n) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs);
+        waiting = {
+          n,
+          resolve: () => {
+            clearTimeout(t);
+            resolve();
+          },
+        };
+      });
+    }
+    waiting = undefined;
+    const times = [...applied.values()];
+    return { count: applied.size, last: times.length ? Math.max(...times) : null };
+  },
+  /** Updates the first n loaded entities as fast as possible, `batch` per transaction (source group commit). */
+  async update(m) {
+    const n = Math.min(Number(m.n), ids.length);
+    const batch = Number(m.batch ?? 100);
+    const tag = String(m.tag);
+    const start = Date.now();
+    for (let i = 0; i < n; i += batch) {
+      await db.transaction().execute(async (tx) => {
+        for (let j = i; j < Math.min(n, i + batch); j++)
+          await tracker.update(ids[j]!, { status: `${tag}-${j}` }, { origin: 'local', tx });
+      });
+    }
+    return { start, end: Date.now() };
+  },
+  /** One change at a time at a fixed rate, each stamped with its time just before its commit. */
+  async emit(m) {
+    const rate = Number(m.rate);
+    const count = Math.min(Number(m.count), ids.length);
+    const interval = 1000 / rate;
+    const begin = performance.now();
+    for (let i = 0; i < count; i++) {
+      const wait = begin + i * interval - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      // The stamp rides in the summary, which every rule set syncs.
+      await tracker.update(ids[i]!, { summary: `live ${i} t0=${Date.now()}` }, { origin: 'local' });
+    }
+    return { ok: true };
+  },
+  /** For each entity applied since the reset: apply time minus its stamp (same clock, same machine). */
+  async latencies() {
+    const out: number[] = [];
+    for (const [id, at] of applied) {
+      const e = await tracker.get(id);
+      const t0 = /t0=(\d+)/.exec(e?.fields.summary ?? '')?.[1];
+      if (t0) out.push(at - Number(t0));
+    }
+    return { latencies: out };
+  },
+  async memory() {
+    global.gc?.();
+    const m = process.memoryUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed };
+  },
+};
+
+process.on('message', (raw) => {
+  const m = raw as Msg;
+  const fn = commands[m.cmd];
+  if (!fn) {
+    process.send?.({ id: m.id, error: `unknown command ${m.cmd}` });
+    return;
+  }
+  fn(m).then(
+    (result) => process.send?.({ id: m.id, result }),
+    (err: unknown) => process.send?.({ id: m.id, error: String((err as Error)?.stack ?? err) }),
+  );
+});
+process.on('SIGTERM', () => {
+  void host.close().finally(() => process.exit(0));
+});
+process.stdout.write(`${JSON.stringify({ url: host.url, token })}\n`);

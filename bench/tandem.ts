@@ -1,0 +1,288 @@
+// Tandem's figures: two real host processes (bench/tandem-host.ts) paired through the admin API.
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Child, startChild } from './child.ts';
+import { runSandboxBench, type SandboxFigure } from './sandbox-bench.ts';
+import { type LatencyFigure, latencyFigure, round, sleep } from './stats.ts';
+
+export type Missing = { missing: string };
+export interface RateFigure {
+  records: number;
+  seconds: number;
+  perSecond: number;
+}
+export interface TandemFigures {
+  throughput: RateFigure | Missing;
+  latency: LatencyFigure | Missing;
+  bulk: RateFigure | Missing;
+  sandbox: SandboxFigure | Missing;
+  idleMemory: { connections: number; rssMb: number; baselineRssMb: number; heapMb: number } | Missing;
+  notes: string[];
+}
+
+interface Opts {
+  records: number;
+  rate: number;
+  latencySamples: number;
+  idleConnections: number;
+}
+
+/** The script rules of the run: a status map both ways, the default fields, public comments. */
+export const BENCH_RULES = {
+  outgoing: `
+replica.type = entity.type;
+replica.summary = entity.summary;
+replica.description = entity.description;
+replica.status = entity.status;
+replica.priority = entity.priority;
+replica.assignee = entity.assignee;
+replica.comments = (entity.comments || []).filter((c) => !c.internal);`,
+  incoming: `
+const STATUS = { new: 'open', on_hold: 'pending' };
+if (firstSync) entity.type = replica.type;
+entity.summary = replica.summary;
+entity.description = replica.description;
+entity.status = STATUS[replica.status] || replica.status;
+entity.priority = replica.priority;`,
+};
+
+class HostHandle {
+  #seq = 0;
+  #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  constructor(
+    readonly child: Child<{ url: string; token: string }>,
+    readonly name: string,
+  ) {
+    child.proc.on('message', (raw) => {
+      const m = raw as { id: number; result?: unknown; error?: string };
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.error) p.reject(new Error(m.error));
+      else p.resolve(m.result);
+    });
+  }
+  get url() {
+    return this.child.ready.url;
+  }
+  call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+    const id = ++this.#seq;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.proc.send({ id, cmd, ...args });
+    });
+  }
+  async api<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${this.child.ready.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: res.status, body: parsed as T };
+  }
+}
+
+const describe = (r: { status: number; body: unknown }) =>
+  `${r.status} ${JSON.stringify(r.body).slice(0, 200)}`;
+
+interface Conn {
+  id: string;
+  state: string;
+}
+
+/** Pairs A -> B through the real invitation flow; answers both connection ids or why it failed. */
+async function pair(a: HostHandle, b: HostHandle, name: string): Promise<{ a: string; b: string } | Missing> {
+  const created = await a.api<{ connection: Conn; invitationCode: string }>('POST', '/api/connections', {
+    destinationUrl: b.url,
+    mode: 'script',
+    localName: 'acme',
+    remoteName: 'globex',
+    name,
+  });
+  if (created.status !== 201) return { missing: `POST /api/connections answered ${describe(created)}` };
+  const accepted = await b.api<{ connection: Conn }>('POST', '/api/invitations/accept', {
+    code: created.body.invitationCode,
+  });
+  if (accepted.status !== 201)
+    return { missing: `POST /api/invitations/accept answered ${describe(accepted)}` };
+  return { a: created.body.connection.id, b: accepted.body.connection.id };
+}
+
+async function waitActive(h: HostHandle, id: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let state = 'unknown';
+  while (Date.now() < deadline) {
+    const r = await h.api<Conn>('GET', `/api/connections/${id}`);
+    state = r.status === 200 ? r.body.state : `HTTP ${r.status}`;
+    if (state === 'active') return state;
+    await sleep(100);
+  }
+  return state;
+}
+
+export async function runTandem(
+  workDir: string,
+  opts: Opts,
+  log: (s: string) => void,
+): Promise<TandemFigures> {
+  const notes: string[] = [];
+  const out: TandemFigures = {
+    throughput: { missing: 'not run' },
+    latency: { missing: 'not run' },
+    bulk: { missing: 'not run' },
+    sandbox: { missing: 'not run' },
+    idleMemory: { missing: 'not run' },
+    notes,
+  };
+  try {
+    out.sandbox = await runSandboxBench();
+  } catch (err) {
+    out.sandbox = { missing: `sandbox bench failed: ${String((err as Error).message ?? err).slice(0, 300)}` };
+  }
+
+  const dirs = ['tandem-a', 'tandem-b'].map((d) => path.join(workDir, d));
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  const start = (dir: string, name: string) =>
+    startChild<{ url: string; token: string }>('bench/tandem-host.ts', [dir, name], {
+      ipc: true,
+      nodeArgs: ['--expose-gc'],
+    }).then((c) => new HostHandle(c, name));
+  const a = await start(dirs[0]!, 'Acme Corp');
+  const b = await start(dirs[1]!, 'Globex Services');
+  try {
+    const paired = await pair(a, b, 'bench');
+    if ('missing' in paired) {
+      const why = `pairing is not available: ${paired.missing}`;
+      out.throughput = out.latency = out.bulk = out.idleMemory = { missing: why };
+      return out;
+    }
+    const states = await Promise.all([waitActive(a, paired.a), waitActive(b, paired.b)]);
+    if (states.some((s) => s !== 'active'))
+      notes.push(`connection states after pairing: A ${states[0]}, B ${states[1]}`);
+    for (const [h, id] of [
+      [a, paired.a],
+      [b, paired.b],
+    ] as const) {
+      const r = await h.api('PUT', `/api/connections/${id}/rules`, { ...BENCH_RULES, publish: true });
+      if (r.status >= 300)
+        notes.push(`${h.name}: PUT rules answered ${describe(r)}; the default script rules ran`);
+    }
+
+    // (c) initial bulk sync: entities exist before the trigger; bulk-sync sends them all.
+    log(`tandem: loading ${opts.records} entities on A`);
+    await a.call('load', { n: opts.records });
+    await b.call('reset');
+    const t0 = Date.now();
+    const trig = await a.api<{ id: string }>('POST', `/api/connections/${paired.a}/triggers`, {
+      entityType: 'incident',
+      query: 'type = "incident"',
+      active: true,
+    });
+    if (trig.status !== 201 && trig.status !== 200) {
+      const why = `triggers are not available: ${describe(trig)}`;
+      out.bulk = out.throughput = out.latency = { missing: why };
+    } else {
+      const bulk = await a.api('POST', `/api/triggers/${trig.body.id}/bulk-sync`);
+      if (bulk.status >= 300) notes.push(`bulk-sync answered ${describe(bulk)}`);
+      log('tandem: bulk sync');
+      const done = await b.call<{ count: number; last: number | null }>('waitApplied', {
+        n: opts.records,
+        timeoutMs: 120_000,
+      });
+      out.bulk = rateOf(done, t0, opts.records, 'bulk sync');
+
+      // (a) throughput: every twinned entity changes once, written on A in batches of 100 per commit.
+      if ('perSecond' in out.bulk) {
+        log('tandem: throughput');
+        await b.call('reset');
+        const w = await a.call<{ start: number; end: number }>('update', {
+          n: opts.records,
+          batch: 100,
+          tag: 'tp',
+        });
+        const d2 = await b.call<{ count: number; last: number | null }>('waitApplied', {
+          n: opts.records,
+          timeoutMs: 120_000,
+        });
+        out.throughput = rateOf(d2, w.start, opts.records, 'throughput');
+        notes.push(
+          `(a) the ${opts.records} source writes on A took ${round((w.end - w.start) / 1000, 2)} s of the throughput time (100 per commit).`,
+        );
+
+        // (b) latency at a fixed rate: one change per commit, stamped just before it.
+        log('tandem: latency');
+        await b.call('reset');
+        await a.call('emit', { rate: opts.rate, count: opts.latencySamples });
+        await b.call('waitApplied', { n: opts.latencySamples, timeoutMs: 30_000 });
+        const { latencies } = await b.call<{ latencies: number[] }>('latencies');
+        out.latency =
+          latencies.length > 0
+            ? latencyFigure(latencies, opts.rate)
+            : { missing: 'no change reached B during the latency phase' };
+        if (latencies.length < opts.latencySamples)
+          notes.push(`(b) only ${latencies.length} of ${opts.latencySamples} changes reached B in time.`);
+      } else {
+        out.throughput = out.latency = { missing: 'the bulk sync did not complete, so nothing is twinned' };
+      }
+    }
+
+    // (e) memory of a host with many idle connections (each one paired for real, each with its link).
+    log(`tandem: pairing ${opts.idleConnections} idle connections`);
+    out.idleMemory = await idleMemory(a, b, opts.idleConnections, notes);
+    return out;
+  } finally {
+    await Promise.all([a.child.stop(), b.child.stop()]);
+  }
+}
+
+function rateOf(
+  done: { count: number; last: number | null },
+  start: number,
+  n: number,
+  what: string,
+): RateFigure | Missing {
+  if (done.count < n || done.last === null)
+    return { missing: `${what}: only ${done.count} of ${n} entities reached B within the time limit` };
+  const seconds = (done.last - start) / 1000;
+  return { records: n, seconds, perSecond: Math.round(n / seconds) };
+}
+
+async function idleMemory(
+  a: HostHandle,
+  b: HostHandle,
+  n: number,
+  notes: string[],
+): Promise<TandemFigures['idleMemory']> {
+  const before = await a.call<{ rss: number }>('memory');
+  const deadline = Date.now() + 180_000;
+  let made = 1; // the bench connection itself
+  while (made < n && Date.now() < deadline) {
+    const batch = Math.min(10, n - made);
+    const results = await Promise.all(
+      Array.from({ length: batch }, (_, i) => pair(a, b, `idle-${made + i}`)),
+    );
+    const failed = results.find((r) => 'missing' in r);
+    if (failed && 'missing' in failed) {
+      notes.push(`(e) pairing stopped after ${made} connections: ${failed.missing}`);
+      break;
+    }
+    made += batch;
+  }
+  if (made < n) notes.push(`(e) ${made} of ${n} connections were paired within the time limit.`);
+  await sleep(3000); // links settle (handshakes done, heartbeats running)
+  const after = await a.call<{ rss: number; heapUsed: number }>('memory');
+  const mb = (x: number) => round(x / 1024 ** 2, 1);
+  return {
+    connections: made,
+    rssMb: mb(after.rss),
+    baselineRssMb: mb(before.rss),
+    heapMb: mb(after.heapUsed),
+  };
+}
