@@ -1,5 +1,6 @@
 // Table types of the host database, as kysely sees them. Timestamps are ISO-8601 text, booleans 0/1.
 import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { SyncTables } from './sync-tables.ts';
 
 export interface SettingTable {
   key: string;
@@ -92,7 +93,7 @@ export interface LinkRevocationTable {
 }
 
 /** Every table; later migrations extend this interface in their own files via declaration merging. */
-export interface Database {
+export interface Database extends SyncTables {
   settings: SettingTable;
   entities: EntityTable;
   comments: CommentTable;
