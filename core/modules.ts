@@ -1,4 +1,5 @@
 // The subsystems every host runs, in start order (later ones may use earlier ones).
+import { createUiModule } from '../ui/serve.ts';
 import type { ModuleFactory } from './host.ts';
 
-export const hostModules: ModuleFactory[] = [];
+export const hostModules: ModuleFactory[] = [createUiModule];

@@ -1,0 +1,82 @@
+// Data loading hooks: load once per key, reload on demand, poll while the page is open.
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from './api.ts';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => Promise<void>;
+  setData: (d: T) => void;
+}
+
+function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'client_error', String(e), {});
+}
+
+/** Loads `fn()` when `key` changes; with `pollMs`, refreshes quietly on that interval. */
+export function useLoad<T>(fn: () => Promise<T>, key: string, pollMs?: number): Loaded<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [loading, setLoading] = useState(true);
+  const fnRef = useRef(fn);
+  fnRef.current = fn;
+  const keyRef = useRef(key);
+  keyRef.current = key;
+
+  const reload = useCallback(async () => {
+    const k = keyRef.current;
+    try {
+      const d = await fnRef.current();
+      if (keyRef.current !== k) return;
+      setData(d);
+      setError(undefined);
+    } catch (e) {
+      if (keyRef.current !== k) return;
+      setError(asApiError(e));
+    } finally {
+      if (keyRef.current === k) setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    setLoading(true);
+    setData(undefined);
+    setError(undefined);
+    void reload();
+    if (!pollMs) return;
+    let timer: ReturnType<typeof setTimeout>;
+    let stopped = false;
+    const tick = async () => {
+      if (stopped) return;
+      if (!document.hidden) await reload();
+      if (!stopped) timer = setTimeout(() => void tick(), pollMs);
+    };
+    timer = setTimeout(() => void tick(), pollMs);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [key, pollMs, reload]);
+
+  return { data, error, loading, reload, setData };
+}
+
+/** Runs an action, tracking busy state and the last error; returns the result or undefined on failure. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const run = useCallback(async <R>(fn: () => Promise<R>): Promise<R | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await fn();
+    } catch (e) {
+      setError(asApiError(e));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
+}

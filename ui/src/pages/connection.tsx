@@ -1,0 +1,189 @@
+// One connection: its state and link status, lifecycle actions, and the Rules/Triggers/Health/Queue/Errors/History tabs.
+import { useState } from 'preact/hooks';
+import { type Connection, del, enc, get, post } from '../api.ts';
+import { LinkBadge, Loading, ModeBadge, Page, Problem, StateBadge, When } from '../components/ui.tsx';
+import { useAction, useLoad } from '../hooks.ts';
+import { href, navigate } from '../router.ts';
+import { ErrorsTab } from '../tabs/errors-tab.tsx';
+import { HealthTab } from '../tabs/health-tab.tsx';
+import { HistoryTab } from '../tabs/history-tab.tsx';
+import { QueueTab } from '../tabs/queue-tab.tsx';
+import { RulesTab } from '../tabs/rules-tab.tsx';
+import { TriggersTab } from '../tabs/triggers-tab.tsx';
+import { POLL_MS } from './connections.tsx';
+
+const TABS = [
+  { id: 'rules', label: 'Rules' },
+  { id: 'triggers', label: 'Triggers' },
+  { id: 'health', label: 'Health' },
+  { id: 'queue', label: 'Queue' },
+  { id: 'errors', label: 'Errors' },
+  { id: 'history', label: 'History' },
+] as const;
+
+const ONBOARDING: Record<string, string> = {
+  awaiting_validation: 'Provider onboarding started',
+  validated: 'Syncing settings to complete onboarding',
+};
+
+export function ConnectionPage({ id, tab, query }: { id: string; tab: string; query: URLSearchParams }) {
+  const conn = useLoad(() => get<Connection>(`/api/connections/${enc(id)}`), id, POLL_MS);
+  const c = conn.data;
+  const current = TABS.find((t) => t.id === tab) ?? TABS[0];
+  return (
+    <Page
+      title={c ? c.name : 'Connection'}
+      intro={c?.description || undefined}
+      actions={<a href={href('/connections')}>All connections</a>}
+    >
+      <Problem error={conn.error} />
+      {!c ? (
+        conn.error ? null : (
+          <Loading />
+        )
+      ) : (
+        <>
+          <Summary connection={c} onChanged={conn.reload} />
+          <nav class="tabs" aria-label="Connection sections">
+            <ul>
+              {TABS.map((t) => (
+                <li key={t.id}>
+                  <a
+                    href={href(`/connections/${c.id}/${t.id}`)}
+                    aria-current={current.id === t.id ? 'page' : undefined}
+                  >
+                    {t.label}
+                    {t.id === 'errors' && c.counts?.errors ? (
+                      <span class="count">
+                        {c.counts.errors}
+                        <span class="sr-only"> open</span>
+                      </span>
+                    ) : null}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div class="tab-panel">
+            {current.id === 'rules' ? <RulesTab connection={c} /> : null}
+            {current.id === 'triggers' ? <TriggersTab connection={c} /> : null}
+            {current.id === 'health' ? <HealthTab connection={c} onChanged={conn.reload} /> : null}
+            {current.id === 'queue' ? (
+              <QueueTab connection={c} direction={query.get('direction') ?? 'out'} />
+            ) : null}
+            {current.id === 'errors' ? <ErrorsTab connection={c} onChanged={conn.reload} /> : null}
+            {current.id === 'history' ? <HistoryTab connection={c} /> : null}
+          </div>
+        </>
+      )}
+    </Page>
+  );
+}
+
+function Summary({ connection: c, onChanged }: { connection: Connection; onChanged: () => Promise<void> }) {
+  const action = useAction();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const lifecycle = async (what: 'activate' | 'deactivate') => {
+    const r = await action.run(() => post(`/api/connections/${enc(c.id)}/${what}`));
+    if (r !== undefined) await onChanged();
+  };
+  const remove = async () => {
+    const ok = await action.run(async () => {
+      await del(`/api/connections/${enc(c.id)}`);
+      return true;
+    });
+    if (ok) navigate('/connections');
+  };
+  const onboarding = c.onboarding ?? ONBOARDING[c.state];
+  return (
+    <div class="card summary">
+      <dl class="summary-grid">
+        <div>
+          <dt>State</dt>
+          <dd data-testid="connection-state">
+            <StateBadge state={c.state} />
+          </dd>
+        </div>
+        <div>
+          <dt>Mode</dt>
+          <dd>
+            <ModeBadge mode={c.mode} />
+          </dd>
+        </div>
+        <div>
+          <dt>Outbound status</dt>
+          <dd>
+            <LinkBadge status={c.outbound} />
+          </dd>
+        </div>
+        <div>
+          <dt>Inbound status</dt>
+          <dd>
+            <LinkBadge status={c.inbound} />
+          </dd>
+        </div>
+        <div>
+          <dt>Short names</dt>
+          <dd>
+            {c.localName} ↔ {c.remoteName}
+          </dd>
+        </div>
+        <div>
+          <dt>Partner</dt>
+          <dd class="wrap">
+            {c.peer?.name ?? '—'}
+            {c.peer?.url ? <div class="muted small">{c.peer.url}</div> : null}
+          </dd>
+        </div>
+        <div>
+          <dt>Queued out / in</dt>
+          <dd>
+            {c.counts?.queuedOut ?? 0} / {c.counts?.queuedIn ?? 0}
+          </dd>
+        </div>
+        <div>
+          <dt>Synced items</dt>
+          <dd>{c.counts?.twins ?? 0}</dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>
+            <When at={c.createdAt} />
+          </dd>
+        </div>
+      </dl>
+      {onboarding ? (
+        <p class="notice" role="status">
+          {onboarding}
+        </p>
+      ) : null}
+      <div class="form-actions">
+        {c.state === 'deactivated' ? (
+          <button type="button" onClick={() => void lifecycle('activate')} disabled={action.busy}>
+            Activate
+          </button>
+        ) : c.state === 'active' || c.state === 'error' ? (
+          <button type="button" onClick={() => void lifecycle('deactivate')} disabled={action.busy}>
+            Deactivate
+          </button>
+        ) : null}
+        {confirmDelete ? (
+          <span class="confirm">
+            Delete this connection? Synced items are unlinked; their data stays on both sides.{' '}
+            <button type="button" class="danger" onClick={() => void remove()} disabled={action.busy}>
+              Delete connection
+            </button>{' '}
+            <button type="button" onClick={() => setConfirmDelete(false)}>
+              Keep it
+            </button>
+          </span>
+        ) : (
+          <button type="button" class="quiet" onClick={() => setConfirmDelete(true)}>
+            Delete…
+          </button>
+        )}
+      </div>
+      <Problem error={action.error} title="The action failed" />
+    </div>
+  );
+}

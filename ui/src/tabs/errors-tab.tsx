@@ -1,0 +1,108 @@
+// Errors of one connection: what failed, where in the script, and Retry (replay) or Resolve (skip).
+import { type Connection, enc, get, type List, post, qs, type SyncError } from '../api.ts';
+import { Empty, Loading, Problem, When } from '../components/ui.tsx';
+import { useAction, useLoad } from '../hooks.ts';
+import { href, navigate, useRoute } from '../router.ts';
+
+export function scriptPlace(e: SyncError): string | null {
+  if (e.scriptLine == null) return null;
+  return `${e.script ? `${e.script} script, ` : ''}line ${e.scriptLine}`;
+}
+
+export function ErrorsTab({
+  connection,
+  onChanged,
+}: {
+  connection: Connection;
+  onChanged: () => Promise<void>;
+}) {
+  const route = useRoute();
+  const status = route.query.get('status') === 'resolved' ? 'resolved' : 'open';
+  const errors = useLoad(
+    () => get<List<SyncError>>(`/api/errors${qs({ connectionId: connection.id, status })}`),
+    `${connection.id}:${status}`,
+    3000,
+  );
+  const action = useAction();
+  const act = async (e: SyncError, what: 'retry' | 'resolve') => {
+    const r = await action.run(async () => {
+      await post(`/api/errors/${enc(e.id)}/${what}`);
+      return true;
+    });
+    if (r) {
+      await errors.reload();
+      await onChanged();
+    }
+  };
+  const items = errors.data?.items ?? [];
+  return (
+    <section aria-labelledby="errors-title">
+      <div class="tab-head">
+        <h2 id="errors-title">Errors</h2>
+        <div class="field inline">
+          <label for="error-status">Show</label>
+          <select
+            id="error-status"
+            value={status}
+            onChange={(e) => navigate(`/connections/${connection.id}/errors?status=${e.currentTarget.value}`)}
+          >
+            <option value="open">Open</option>
+            <option value="resolved">Resolved</option>
+          </select>
+        </div>
+      </div>
+      <Problem error={action.error} title="The action failed" />
+      <Problem error={errors.error} />
+      {!errors.data ? (
+        errors.error ? null : (
+          <Loading />
+        )
+      ) : items.length === 0 ? (
+        <Empty>{status === 'open' ? 'No open errors. Everything flows.' : 'No resolved errors.'}</Empty>
+      ) : (
+        <ul class="errors">
+          {items.map((e) => {
+            const place = scriptPlace(e);
+            return (
+              <li key={e.id} class="card error-item" data-error={e.id}>
+                <div class="error-head">
+                  <span class="badge tone-bad">{e.level}</span>
+                  {e.entityId ? <a href={href(`/entities/${e.entityId}`)}>Entity {e.entityId}</a> : null}
+                  <When at={e.occurredAt} />
+                </div>
+                <p class="error-message">{e.message}</p>
+                {place ? (
+                  <p class="script-line">
+                    At{' '}
+                    <a
+                      href={href(
+                        `/connections/${connection.id}/rules?script=${e.script ?? ''}&line=${e.scriptLine}`,
+                      )}
+                    >
+                      {place}
+                    </a>
+                  </p>
+                ) : null}
+                {e.status === 'open' ? (
+                  <div class="form-actions">
+                    <button
+                      type="button"
+                      class="primary"
+                      onClick={() => void act(e, 'retry')}
+                      disabled={action.busy}
+                    >
+                      Retry
+                    </button>
+                    <button type="button" onClick={() => void act(e, 'resolve')} disabled={action.busy}>
+                      Resolve
+                    </button>
+                  </div>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
