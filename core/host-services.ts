@@ -1,9 +1,11 @@
 // What a running host is made of; route handlers and subsystems reach each other through this.
 import type { Db } from '../storage/schema.ts';
 import type { HostConfig } from './config.ts';
+import type { ConnectionService } from './connections/connection-service.ts';
 import type { AdminAuth } from './http/admin-auth.ts';
 import type { NodeIdentity } from './identity/node-identity.ts';
 import type { NodeSettings } from './identity/node-settings.ts';
+import type { LinkHub } from './link/link-hub.ts';
 import type { Logger } from './log.ts';
 import type { Tracker } from './trackers/tracker.ts';
 
@@ -20,4 +22,8 @@ export interface HostServices {
   log: Logger;
   /** The address the server actually listens on (port 0 resolved), set once listening. */
   listenUrl: string;
+  /** The live peer links, set by the `connections` module (core/connections/connections-module.ts). */
+  link?: LinkHub;
+  /** Pairing and lifecycle of connections, set by the `connections` module. */
+  connections?: ConnectionService;
 }

@@ -1,5 +1,6 @@
 // The subsystems every host runs, in start order (later ones may use earlier ones).
 import { createUiModule } from '../ui/serve.ts';
+import { createConnectionsModule } from './connections/connections-module.ts';
 import type { ModuleFactory } from './host.ts';
 
-export const hostModules: ModuleFactory[] = [createUiModule];
+export const hostModules: ModuleFactory[] = [createUiModule, createConnectionsModule];

@@ -1,0 +1,670 @@
+// Connections: initiate, accept, pin, the lifecycle state machine and onboarding, over the link network.
+import { EventEmitter } from 'node:events';
+import type { JWK } from 'jose';
+import { nanoid } from 'nanoid';
+import type { ConnectionRow, Db } from '../../storage/schema.ts';
+import { TandemError } from '../errors.ts';
+import type { HostServices } from '../host-services.ts';
+import { PROTOCOL_VERSION } from '../host-services.ts';
+import { createRateLimiter } from '../http/rate-limit.ts';
+import { signInvitation, verifyInvitation } from '../invitations/invitation-code.ts';
+import { isRefusalCode, refusal, refusalError } from '../invitations/refusals.ts';
+import type { LinkFrame } from '../link/link-hub.ts';
+import type { Decision, DialTarget, LinkDirectory, LinkNetwork, PeerInfo } from '../link/link-network.ts';
+import {
+  type Connection,
+  type ConnectionMode,
+  type ConnectionState,
+  ONBOARDING,
+  toConnection,
+} from './connection-view.ts';
+import { connectionCounts } from './counts.ts';
+import { type HealthCheck, runHealthChecks } from './health-checks.ts';
+import { baseUrl, probePeer } from './probe.ts';
+
+export interface CreateConnectionInput {
+  destinationUrl: string | null;
+  mode: ConnectionMode;
+  localName: string;
+  remoteName: string;
+  name: string;
+  description?: string | undefined;
+  expiresInHours?: number | undefined;
+}
+
+export interface HealthReport {
+  state: ConnectionState;
+  checks: HealthCheck[];
+}
+
+/** What listeners hear: a connection appeared, changed state or link status, or was deleted. */
+export interface ConnectionEvent {
+  type: 'created' | 'state' | 'status' | 'deleted';
+  id: string;
+  state: ConnectionState | null;
+  linkUp: boolean;
+}
+
+/**
+ * Pairing and lifecycle of connections. Other subsystems read connections and react to changes.
+ * @example
+ * services.connections!.onChange((e) => { if (e.type === 'state' && e.state === 'active') resume(e.id); });
+ */
+export interface ConnectionService {
+  get(id: string): Promise<Connection | undefined>;
+  list(): Promise<Connection[]>;
+  onChange(listener: (event: ConnectionEvent) => void): () => void;
+  create(input: CreateConnectionInput): Promise<{ connection: Connection; invitationCode: string }>;
+  accept(input: { code: unknown; publicUrl?: string | null | undefined }): Promise<Connection>;
+  activate(id: string): Promise<Connection>;
+  deactivate(id: string): Promise<Connection>;
+  remove(id: string): Promise<void>;
+  health(id: string): Promise<HealthReport>;
+  validate(id: string): Promise<HealthReport>;
+  /** Starts dialing every connection this side dials. */
+  start(): Promise<void>;
+}
+
+const now = () => new Date().toISOString();
+const PAIRING_STATES: ReadonlySet<ConnectionState> = new Set([
+  'awaiting_validation',
+  'validated',
+  'validation_failed',
+]);
+
+export function createConnectionService(
+  services: Pick<HostServices, 'db' | 'identity' | 'settings' | 'log' | 'listenUrl'>,
+  network: (directory: LinkDirectory) => LinkNetwork,
+): { service: ConnectionService; network: LinkNetwork } {
+  const { db, identity, settings, log } = services;
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  const chains = new Map<string, Promise<unknown>>();
+  /** Per live link: the peer sent its onboarding settings / acknowledged ours. Reset when the link drops. */
+  const peerOnboarded = new Set<string>();
+  const peerAcked = new Set<string>();
+  /** Accepts are slow on purpose: a burst of guesses or replays cannot hammer peers or the database. */
+  const acceptLimiter = createRateLimiter({ capacity: 30, refillPerSecond: 0.5 });
+
+  /** Runs lifecycle steps of one connection one at a time. */
+  function serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = chains.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    chains.set(id, settled);
+    void settled.then(() => {
+      if (chains.get(id) === settled) chains.delete(id);
+    });
+    return next;
+  }
+
+  const rowById = (id: string) =>
+    db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
+  const rowByLink = (linkId: string) =>
+    db.selectFrom('connections').selectAll().where('link_id', '=', linkId).executeTakeFirst();
+
+  async function mustRow(id: string): Promise<ConnectionRow> {
+    const row = await rowById(id);
+    if (!row) throw new TandemError('NOT_FOUND', 404, `Connection ${id} was not found`);
+    return row;
+  }
+
+  function emit(type: ConnectionEvent['type'], id: string, state: ConnectionState | null) {
+    const event: ConnectionEvent = { type, id, state, linkUp: net.isUp(id) };
+    for (const l of events.listeners('change') as Array<(e: ConnectionEvent) => void>) {
+      try {
+        l(event);
+      } catch (err) {
+        log.error({ err, connectionId: id }, 'connection listener failed');
+      }
+    }
+  }
+
+  async function view(row: ConnectionRow): Promise<Connection> {
+    return toConnection(row, net.stats(row.id), await connectionCounts(db, row.id));
+  }
+
+  async function update(id: string, patch: Partial<ConnectionRow>): Promise<void> {
+    await db
+      .updateTable('connections')
+      .set({ ...patch, updated_at: now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async function setState(
+    row: ConnectionRow,
+    state: ConnectionState,
+    extra: Partial<ConnectionRow> = {},
+  ): Promise<ConnectionRow> {
+    const at = extra.state_changed_at ?? now();
+    await update(row.id, { ...extra, state, state_changed_at: at });
+    const next = { ...row, ...extra, state, state_changed_at: at };
+    if (row.state !== state) {
+      log.info({ connectionId: row.id, from: row.state, to: state }, 'connection state changed');
+      emit('state', row.id, state);
+    }
+    return next;
+  }
+
+  async function onboarding(row: ConnectionRow, message: string): Promise<void> {
+    if (row.onboarding_message === message) return;
+    row.onboarding_message = message;
+    row.onboarding_at = now();
+    await update(row.id, { onboarding_message: message, onboarding_at: row.onboarding_at });
+  }
+
+  function targetOf(row: ConnectionRow, invitationId?: string): DialTarget {
+    return {
+      connectionId: row.id,
+      linkId: row.link_id,
+      url: row.peer_url ?? '',
+      peerNodeId: row.peer_node_id,
+      pinnedJwk: row.peer_public_jwk ? (JSON.parse(row.peer_public_jwk) as JWK) : null,
+      invitationId,
+    };
+  }
+
+  function myUrl(): string | null {
+    return settings.publicUrl();
+  }
+
+  function sendFrame(id: string, frame: LinkFrame): boolean {
+    return net.send(id, frame);
+  }
+
+  // ---- link directory: who may link, pinning, consuming invitations ----
+
+  const peerColumns = (peer: PeerInfo, row: ConnectionRow) => ({
+    peer_url: peer.url ?? row.peer_url,
+    peer_name: peer.name || row.peer_name,
+    clock_skew_ms: peer.skewMs,
+    peer_protocol: peer.protocol,
+    last_error: null,
+  });
+
+  const directory: LinkDirectory = {
+    async authorizeInbound(linkId, peer): Promise<Decision> {
+      const revoked = await db
+        .selectFrom('link_revocations')
+        .select('link_id')
+        .where('link_id', '=', linkId)
+        .executeTakeFirst();
+      if (revoked) return { ok: false, code: 'revoked', message: 'This connection was removed' };
+      const row = await rowByLink(linkId);
+      if (!row) {
+        return peer.invitationId
+          ? { ok: false, code: 'invalid_invitation', message: 'No such invitation on this host' }
+          : { ok: false, code: 'unknown_link', message: 'No such connection on this host' };
+      }
+      if (row.role === 'inviter' && row.invitation_used_at === null) return consumeInvitation(row, peer);
+      if (peer.invitationId) {
+        return { ok: false, code: 'invitation_used', message: refusal('INVITATION_USED').message };
+      }
+      const pinned = row.peer_public_jwk ? (JSON.parse(row.peer_public_jwk) as JWK) : null;
+      if (!pinned || pinned.x !== peer.jwk.x || row.peer_node_id !== peer.nodeId) {
+        return { ok: false, code: 'wrong_key', message: 'This key is not the one pinned for the connection' };
+      }
+      const state = row.state === 'pending' ? 'awaiting_validation' : row.state;
+      await update(row.id, { ...peerColumns(peer, row), state });
+      if (state !== row.state) emit('state', row.id, state);
+      return { ok: true, connectionId: row.id };
+    },
+
+    async confirmOutbound(connectionId, peer) {
+      const row = await rowById(connectionId);
+      if (!row) return false;
+      if (row.role === 'inviter' && row.invitation_used_at === null) {
+        // A private inviter dials the acceptor it bound the code to: the code is consumed now.
+        const r = await db
+          .updateTable('connections')
+          .set({
+            ...peerColumns(peer, row),
+            peer_url: row.peer_url,
+            peer_node_id: peer.nodeId,
+            peer_public_jwk: JSON.stringify(peer.jwk),
+            invitation_used_at: now(),
+            state: 'awaiting_validation',
+            state_changed_at: now(),
+            updated_at: now(),
+          })
+          .where('id', '=', row.id)
+          .where('invitation_used_at', 'is', null)
+          .executeTakeFirst();
+        if (r.numUpdatedRows !== 1n) return false;
+        emit('state', row.id, 'awaiting_validation');
+        return true;
+      }
+      const state = row.state === 'pending' ? 'awaiting_validation' : row.state;
+      await update(row.id, { ...peerColumns(peer, row), peer_url: row.peer_url, state });
+      if (state !== row.state) emit('state', row.id, state);
+      return true;
+    },
+
+    dialFailed(connectionId, code, message) {
+      void serial(connectionId, async () => {
+        const row = await rowById(connectionId);
+        if (!row) return;
+        if (code === 'revoked') {
+          net.stopDialing(connectionId);
+          await setState(row, 'error', { last_error: 'The peer removed this connection' });
+          return;
+        }
+        if (row.role === 'inviter' && row.invitation_used_at === null && row.invitation_expires_at < now()) {
+          net.stopDialing(connectionId);
+          await update(row.id, { last_error: 'The invitation expired before it was accepted' });
+          return;
+        }
+        if (row.last_error !== message) await update(row.id, { last_error: message });
+      }).catch((err: unknown) => log.error({ err, connectionId }, 'recording a failed dial failed'));
+    },
+  };
+
+  async function consumeInvitation(row: ConnectionRow, peer: PeerInfo): Promise<Decision> {
+    if (peer.invitationId !== row.invitation_id) {
+      return { ok: false, code: 'invalid_invitation', message: refusal('INVALID_INVITATION').message };
+    }
+    if (row.invitation_expires_at < now()) {
+      return { ok: false, code: 'invitation_expired', message: refusal('INVITATION_EXPIRED').message };
+    }
+    if (row.peer_node_id && row.peer_node_id !== peer.nodeId) {
+      return { ok: false, code: 'invitation_wrong_node', message: refusal('INVITATION_WRONG_NODE').message };
+    }
+    const at = now();
+    const r = await db
+      .updateTable('connections')
+      .set({
+        ...peerColumns(peer, row),
+        peer_node_id: peer.nodeId,
+        peer_public_jwk: JSON.stringify(peer.jwk),
+        invitation_used_at: at,
+        state: 'awaiting_validation',
+        state_changed_at: at,
+        updated_at: at,
+      })
+      .where('id', '=', row.id)
+      .where('invitation_used_at', 'is', null)
+      .executeTakeFirst();
+    if (r.numUpdatedRows !== 1n) {
+      return { ok: false, code: 'invitation_used', message: refusal('INVITATION_USED').message };
+    }
+    log.info({ connectionId: row.id, peer: peer.nodeId }, 'invitation accepted by peer');
+    emit('state', row.id, 'awaiting_validation');
+    return { ok: true, connectionId: row.id };
+  }
+
+  const net = network(directory);
+
+  // ---- lifecycle over the link ----
+
+  async function checks(row: ConnectionRow): Promise<HealthCheck[]> {
+    return runHealthChecks({ db, row, linkUp: net.isUp(row.id), myUrl: myUrl() });
+  }
+
+  async function validateRow(row: ConnectionRow): Promise<{ row: ConnectionRow; checks: HealthCheck[] }> {
+    const results = await checks(row);
+    if (!PAIRING_STATES.has(row.state)) return { row, checks: results };
+    const failed = results.filter((c) => !c.ok);
+    if (failed.length > 0) {
+      const next = await setState(row, 'validation_failed', {
+        last_error: failed.map((c) => c.detail).join('; '),
+      });
+      return { row: next, checks: results };
+    }
+    let next = row.state === 'validated' ? row : await setState(row, 'validated', { last_error: null });
+    await onboarding(next, ONBOARDING.started);
+    if (net.isUp(row.id)) {
+      sendFrame(row.id, { ch: 'pair.onboard', mode: row.mode, protocol: PROTOCOL_VERSION, name: row.name });
+    }
+    next = await maybeComplete(next);
+    return { row: next, checks: results };
+  }
+
+  async function maybeComplete(row: ConnectionRow): Promise<ConnectionRow> {
+    if (row.state !== 'validated' || !peerOnboarded.has(row.id) || !peerAcked.has(row.id)) return row;
+    const next = await setState(row, 'active');
+    await onboarding(next, ONBOARDING.complete);
+    sendFrame(row.id, { ch: 'pair.state', state: 'active', at: next.state_changed_at });
+    return next;
+  }
+
+  async function onLinkUp(id: string) {
+    const row = await rowById(id);
+    if (!row) return;
+    emit('status', id, row.state);
+    if (PAIRING_STATES.has(row.state)) {
+      await validateRow(row);
+    } else if (row.state === 'active' || row.state === 'deactivated') {
+      sendFrame(id, { ch: 'pair.state', state: row.state, at: row.state_changed_at });
+    } else if (row.state === 'error' && row.last_error === 'The peer removed this connection') {
+      net.disconnect(id, 4403, 'revoked');
+    }
+  }
+
+  net.onStatus((id, up) => {
+    if (!up) {
+      peerOnboarded.delete(id);
+      peerAcked.delete(id);
+      void rowById(id).then((row) => row && emit('status', id, row.state));
+      return;
+    }
+    serial(id, () => onLinkUp(id)).catch((err: unknown) =>
+      log.error({ err, connectionId: id }, 'link-up handling failed'),
+    );
+  });
+
+  net.handle('pair.onboard', (id, frame) =>
+    serial(id, async () => {
+      const row = await rowById(id);
+      if (!row) return;
+      if (frame.mode !== row.mode) {
+        await setState(row, 'validation_failed', {
+          last_error: `The peer has this connection in ${String(frame.mode)} mode, this host in ${row.mode}`,
+        });
+        return;
+      }
+      peerOnboarded.add(id);
+      sendFrame(id, { ch: 'pair.onboarded' });
+      if (PAIRING_STATES.has(row.state)) {
+        await onboarding(row, ONBOARDING.syncing);
+        await maybeComplete(row);
+      }
+    }),
+  );
+
+  net.handle('pair.onboarded', (id) =>
+    serial(id, async () => {
+      peerAcked.add(id);
+      const row = await rowById(id);
+      if (row) await maybeComplete(row);
+    }),
+  );
+
+  net.handle('pair.state', (id, frame) =>
+    serial(id, async () => {
+      const row = await rowById(id);
+      const state = frame.state;
+      const at = typeof frame.at === 'string' ? frame.at : '';
+      if (!row || (state !== 'active' && state !== 'deactivated')) return;
+      if (row.state === state) return;
+      if (row.state === 'validated' && state === 'active' && peerOnboarded.has(id)) {
+        // The peer finished onboarding first; its acknowledgement may still be in flight.
+        peerAcked.add(id);
+        await maybeComplete(row);
+        return;
+      }
+      if ((row.state === 'active' || row.state === 'deactivated') && at > row.state_changed_at) {
+        await setState(row, state, { state_changed_at: at });
+      }
+    }),
+  );
+
+  net.handle('link.revoke', (id) =>
+    serial(id, async () => {
+      const row = await rowById(id);
+      if (!row) return;
+      net.stopDialing(id);
+      await db
+        .insertInto('link_revocations')
+        .values({
+          link_id: row.link_id,
+          invitation_id: row.invitation_id,
+          peer_node_id: row.peer_node_id,
+          revoked_at: now(),
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await setState(row, 'error', { last_error: 'The peer removed this connection' });
+      net.disconnect(id, 4403, 'revoked');
+    }),
+  );
+
+  // ---- the service ----
+
+  const service: ConnectionService = {
+    async get(id) {
+      const row = await rowById(id);
+      return row ? view(row) : undefined;
+    },
+
+    async list() {
+      const rows = await db
+        .selectFrom('connections')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return Promise.all(rows.map(view));
+    },
+
+    onChange(listener) {
+      events.on('change', listener);
+      return () => events.off('change', listener);
+    },
+
+    async create(input) {
+      const own = myUrl();
+      const destination = input.destinationUrl ? baseUrl(input.destinationUrl) : null;
+      if (!destination && !own) {
+        throw refusalError(
+          refusal(
+            'NO_REACHABLE_SIDE',
+            'This host has no public URL and no destination URL was given: set one of them so the hosts can link',
+          ),
+        );
+      }
+      const probe = destination ? await probePeer(destination) : null;
+      if (probe?.nodeId === identity.nodeId) {
+        throw new TandemError('DESTINATION_IS_SELF', 422, 'The destination URL points at this host');
+      }
+      if (probe && !probe.modes.includes(input.mode)) {
+        throw new TandemError('MODE_NOT_OFFERED', 422, `The destination does not offer ${input.mode} mode`, {
+          modes: probe.modes,
+        });
+      }
+      const id = nanoid();
+      const { code, invitation } = await signInvitation(identity, {
+        linkId: id,
+        inviterName: settings.name(),
+        inviterUrl: own,
+        destinationNodeId: probe?.nodeId ?? null,
+        mode: input.mode,
+        localName: input.localName,
+        remoteName: input.remoteName,
+        name: input.name,
+        description: input.description ?? '',
+        ...(input.expiresInHours !== undefined ? { expiresInHours: input.expiresInHours } : {}),
+      });
+      const at = now();
+      const row: ConnectionRow = {
+        id,
+        link_id: id,
+        role: 'inviter',
+        name: input.name,
+        description: input.description ?? '',
+        mode: input.mode,
+        state: 'pending',
+        outbound: 'not_onboarded',
+        inbound: 'not_onboarded',
+        local_name: input.localName,
+        remote_name: input.remoteName,
+        peer_node_id: probe?.nodeId ?? null,
+        peer_url: destination,
+        peer_name: probe?.name ?? null,
+        peer_public_jwk: null,
+        // A public inviter waits to be dialed; a private one dials the destination it was given.
+        dials: own ? 0 : 1,
+        invitation_id: invitation.id,
+        invitation_expires_at: invitation.expiresAt,
+        invitation_used_at: null,
+        onboarding_message: null,
+        onboarding_at: null,
+        last_error: null,
+        clock_skew_ms: null,
+        peer_protocol: probe?.protocol ?? null,
+        state_changed_at: at,
+        created_at: at,
+        updated_at: at,
+      };
+      await db.insertInto('connections').values(row).execute();
+      log.info({ connectionId: id, mode: input.mode, bound: !!probe }, 'connection initiated');
+      emit('created', id, 'pending');
+      if (row.dials) net.keepDialing(targetOf(row));
+      return { connection: await view(row), invitationCode: code };
+    },
+
+    async accept(input) {
+      if (!acceptLimiter.take('accept')) throw refusalError(refusal('RATE_LIMITED'));
+      const verified = await verifyInvitation(input.code, identity.nodeId);
+      if (!verified.ok) throw refusalError(verified.refusal);
+      const inv = verified.invitation;
+      const revoked = await db
+        .selectFrom('link_revocations')
+        .select('link_id')
+        .where((eb) => eb.or([eb('link_id', '=', inv.linkId), eb('invitation_id', '=', inv.id)]))
+        .executeTakeFirst();
+      if (revoked) throw refusalError(refusal('INVITATION_USED'));
+      if (input.publicUrl) await settings.update({ publicUrl: baseUrl(input.publicUrl, 'public URL') });
+      if (!inv.inviterUrl && !inv.destinationNodeId) throw refusalError(refusal('NO_REACHABLE_SIDE'));
+      const at = now();
+      const row: ConnectionRow = {
+        id: nanoid(),
+        link_id: inv.linkId,
+        role: 'acceptor',
+        name: inv.name,
+        description: inv.description,
+        mode: inv.mode,
+        state: 'pending',
+        outbound: 'not_onboarded',
+        inbound: 'not_onboarded',
+        local_name: inv.remoteName,
+        remote_name: inv.localName,
+        peer_node_id: inv.inviterNodeId,
+        peer_url: inv.inviterUrl,
+        peer_name: inv.inviterName,
+        peer_public_jwk: JSON.stringify(inv.inviterPublicJwk),
+        dials: inv.inviterUrl ? 1 : 0,
+        invitation_id: inv.id,
+        invitation_expires_at: inv.expiresAt,
+        invitation_used_at: at,
+        onboarding_message: null,
+        onboarding_at: null,
+        last_error: null,
+        clock_skew_ms: null,
+        peer_protocol: null,
+        state_changed_at: at,
+        created_at: at,
+        updated_at: at,
+      };
+      // The unique invitation and link ids make this the atomic consumption on this host.
+      try {
+        await db.insertInto('connections').values(row).execute();
+      } catch (err) {
+        if (/UNIQUE|unique/.test(String((err as Error).message)))
+          throw refusalError(refusal('INVITATION_USED'));
+        throw err;
+      }
+      if (!row.dials) {
+        log.info({ connectionId: row.id }, 'invitation accepted; waiting for the inviter to dial');
+        emit('created', row.id, 'pending');
+        return view(row);
+      }
+      const outcome = await net.dialOnce(targetOf(row, inv.id));
+      if (!outcome.ok) {
+        // Nothing changed: the local row goes, the code stays usable if the inviter never saw it.
+        await db.deleteFrom('connections').where('id', '=', row.id).execute();
+        const upper = outcome.code.toUpperCase();
+        if (outcome.code === 'wrong_key') throw refusalError(refusal('INVITER_KEY_MISMATCH'));
+        if (isRefusalCode(upper)) throw refusalError(refusal(upper, outcome.message));
+        throw refusalError(refusal('PEER_UNREACHABLE', outcome.message));
+      }
+      log.info({ connectionId: row.id }, 'invitation accepted; link up');
+      emit('created', row.id, 'awaiting_validation');
+      const fresh = await mustRow(row.id);
+      net.keepDialing(targetOf(fresh));
+      return view(fresh);
+    },
+
+    activate: (id) =>
+      serial(id, async () => {
+        const row = await mustRow(id);
+        if (row.state === 'active') return view(row);
+        if (row.state !== 'deactivated' && row.state !== 'validated') {
+          throw new TandemError(
+            'INVALID_STATE',
+            409,
+            `A connection in state ${row.state} cannot be activated`,
+          );
+        }
+        const next = await setState(row, 'active');
+        if (row.state === 'validated') await onboarding(next, ONBOARDING.complete);
+        sendFrame(id, { ch: 'pair.state', state: 'active', at: next.state_changed_at });
+        return view(next);
+      }),
+
+    deactivate: (id) =>
+      serial(id, async () => {
+        const row = await mustRow(id);
+        if (row.state === 'deactivated') return view(row);
+        if (row.state !== 'active') {
+          throw new TandemError(
+            'INVALID_STATE',
+            409,
+            `A connection in state ${row.state} cannot be deactivated`,
+          );
+        }
+        const next = await setState(row, 'deactivated');
+        sendFrame(id, { ch: 'pair.state', state: 'deactivated', at: next.state_changed_at });
+        return view(next);
+      }),
+
+    remove: (id) =>
+      serial(id, async () => {
+        const row = await mustRow(id);
+        net.stopDialing(id);
+        await db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('link_revocations')
+            .values({
+              link_id: row.link_id,
+              invitation_id: row.invitation_id,
+              peer_node_id: row.peer_node_id,
+              revoked_at: now(),
+            })
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+          await tx.deleteFrom('connections').where('id', '=', id).execute();
+        });
+        sendFrame(id, { ch: 'link.revoke' });
+        net.disconnect(id, 4403, 'revoked');
+        log.info({ connectionId: id }, 'connection deleted');
+        emit('deleted', id, null);
+      }),
+
+    async health(id) {
+      const row = await mustRow(id);
+      return { state: row.state, checks: await checks(row) };
+    },
+
+    validate: (id) =>
+      serial(id, async () => {
+        const row = await mustRow(id);
+        const r = await validateRow(row);
+        return { state: r.row.state, checks: r.checks };
+      }),
+
+    async start() {
+      const rows = await db.selectFrom('connections').selectAll().where('dials', '=', 1).execute();
+      for (const row of rows) {
+        if (row.state === 'error' || !row.peer_url) continue;
+        if (row.role === 'inviter' && row.invitation_used_at === null && row.invitation_expires_at < now())
+          continue;
+        net.keepDialing(targetOf(row));
+      }
+    },
+  };
+
+  return { service, network: net };
+}
+
+export type { Connection, ConnectionMode, ConnectionState, Db };
