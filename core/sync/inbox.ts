@@ -1,0 +1,125 @@
+// The durable per-connection inbox: frames committed in one transaction, duplicates dropped by sequence.
+import type { Db, DbExecutor } from '../../storage/schema.ts';
+import type { SyncEvent } from './events.ts';
+import { ensureStream, updateStream } from './streams.ts';
+
+export interface CommitResult {
+  /** Highest sequence now held (what the ack carries). */
+  high: number;
+  accepted: number;
+  duplicates: number;
+  /** True when a frame skipped ahead of the high-water mark: the sender must resend from `high`. */
+  gap: boolean;
+}
+
+export interface InboxEntry {
+  seq: number;
+  remoteId: string;
+  event: SyncEvent;
+}
+
+/**
+ * Commits a frame's events in one transaction: those at or below the high-water mark are duplicates,
+ * one beyond the next expected sequence stops the frame (reordered or lost frames are resent).
+ */
+export async function commitInbox(
+  db: Db,
+  connectionId: string,
+  events: Array<{ seq: number; event: SyncEvent }>,
+): Promise<CommitResult> {
+  return db.transaction().execute(async (tx) => {
+    const stream = await ensureStream(tx, connectionId, 0);
+    let high = stream.in_high;
+    let duplicates = 0;
+    let gap = false;
+    const now = new Date().toISOString();
+    const rows = [];
+    for (const { seq, event } of events) {
+      if (seq <= high) {
+        duplicates++;
+        continue;
+      }
+      if (seq !== high + 1) {
+        gap = true;
+        break;
+      }
+      high = seq;
+      rows.push({
+        connection_id: connectionId,
+        seq,
+        kind: event.kind,
+        remote_id: event.entityId,
+        payload: JSON.stringify(event),
+        status: 'pending' as const,
+        error_id: null,
+        received_at: now,
+      });
+    }
+    for (let i = 0; i < rows.length; i += 100)
+      await tx
+        .insertInto('sync_inbox')
+        .values(rows.slice(i, i + 100))
+        .execute();
+    if (high !== stream.in_high) await updateStream(tx, connectionId, { in_high: high });
+    return { high, accepted: rows.length, duplicates, gap };
+  });
+}
+
+/**
+ * The next events to apply: the oldest pending event of each remote entity, in sequence order. An entity
+ * whose oldest event failed is blocked (its later events wait) while the others flow on.
+ */
+export async function nextInboxBatch(
+  db: DbExecutor,
+  connectionId: string,
+  limit: number,
+): Promise<InboxEntry[]> {
+  const rows = await db
+    .selectFrom('sync_inbox')
+    .select(['seq', 'remote_id', 'payload', 'status'])
+    .where('connection_id', '=', connectionId)
+    .orderBy('seq')
+    .limit(5000)
+    .execute();
+  const seen = new Set<string>();
+  const out: InboxEntry[] = [];
+  for (const r of rows) {
+    if (seen.has(r.remote_id)) continue;
+    seen.add(r.remote_id);
+    if (r.status !== 'pending') continue;
+    out.push({ seq: r.seq, remoteId: r.remote_id, event: JSON.parse(r.payload) as SyncEvent });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export async function removeInbox(tx: DbExecutor, connectionId: string, seq: number): Promise<void> {
+  await tx
+    .deleteFrom('sync_inbox')
+    .where('connection_id', '=', connectionId)
+    .where('seq', '=', seq)
+    .execute();
+}
+
+export async function failInbox(
+  tx: DbExecutor,
+  connectionId: string,
+  seq: number,
+  errorId: string,
+): Promise<void> {
+  await tx
+    .updateTable('sync_inbox')
+    .set({ status: 'failed', error_id: errorId })
+    .where('connection_id', '=', connectionId)
+    .where('seq', '=', seq)
+    .execute();
+}
+
+export async function retryInbox(tx: DbExecutor, connectionId: string, seq: number): Promise<void> {
+  await tx
+    .updateTable('sync_inbox')
+    .set({ status: 'pending', error_id: null })
+    .where('connection_id', '=', connectionId)
+    .where('seq', '=', seq)
+    .execute();
+}

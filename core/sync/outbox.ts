@@ -1,0 +1,77 @@
+// The durable per-connection outbox: events numbered in order, removed once the peer acknowledges them.
+import type { DbExecutor } from '../../storage/schema.ts';
+import type { SyncEvent } from './events.ts';
+import { getStream, updateStream } from './streams.ts';
+
+export interface OutboxEntry {
+  seq: number;
+  event: SyncEvent;
+  bytes: number;
+}
+
+/** Appends events with the next sequence numbers; run it inside the transaction that decided them. */
+export async function appendOutbox(
+  tx: DbExecutor,
+  connectionId: string,
+  events: SyncEvent[],
+): Promise<number[]> {
+  if (events.length === 0) return [];
+  const stream = await getStream(tx, connectionId);
+  if (!stream) throw new Error(`no sync stream for connection ${connectionId}`);
+  const now = new Date().toISOString();
+  let seq = stream.out_seq;
+  const rows = events.map((event) => {
+    const payload = JSON.stringify(event);
+    seq++;
+    return {
+      connection_id: connectionId,
+      seq,
+      kind: event.kind,
+      entity_id: event.entityId,
+      payload,
+      bytes: Buffer.byteLength(payload),
+      created_at: now,
+    };
+  });
+  for (let i = 0; i < rows.length; i += 100)
+    await tx
+      .insertInto('sync_outbox')
+      .values(rows.slice(i, i + 100))
+      .execute();
+  await updateStream(tx, connectionId, { out_seq: seq });
+  return rows.map((r) => r.seq);
+}
+
+export async function readOutbox(
+  db: DbExecutor,
+  connectionId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<OutboxEntry[]> {
+  const rows = await db
+    .selectFrom('sync_outbox')
+    .select(['seq', 'payload', 'bytes'])
+    .where('connection_id', '=', connectionId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ seq: r.seq, event: JSON.parse(r.payload) as SyncEvent, bytes: r.bytes }));
+}
+
+/** Records a cumulative ack: drops every event up to `upTo` (never beyond what was assigned). */
+export async function ackOutbox(db: DbExecutor, connectionId: string, upTo: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const stream = await getStream(tx, connectionId);
+    if (!stream) return 0;
+    const acked = Math.min(upTo, stream.out_seq);
+    if (acked <= stream.out_acked) return stream.out_acked;
+    await tx
+      .deleteFrom('sync_outbox')
+      .where('connection_id', '=', connectionId)
+      .where('seq', '<=', acked)
+      .execute();
+    await updateStream(tx, connectionId, { out_acked: acked });
+    return acked;
+  });
+}

@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type InProcessHost, inProcessHost } from '../../tests/support/in-process.ts';
+import type { SyncEvent } from './events.ts';
+import { createHlc } from './hlc.ts';
+import { commitInbox, failInbox, nextInboxBatch, removeInbox } from './inbox.ts';
+import { ackOutbox, appendOutbox, readOutbox } from './outbox.ts';
+import { runReportCsv } from './run-report.ts';
+import { addRunItems, getRun, runItems, startRun } from './runs.ts';
+import { ensureStream, getStream } from './streams.ts';
+
+let host: InProcessHost;
+beforeEach(async () => {
+  host = await inProcessHost();
+});
+afterEach(async () => host.close());
+
+const upsert = (entityId: string, summary: string): SyncEvent => ({
+  kind: 'upsert',
+  entityId,
+  key: null,
+  twinId: null,
+  replica: { summary },
+  clocks: {},
+  clock: 'c',
+});
+
+describe('outbox', () => {
+  it('numbers events per connection, resends from the ack, and forgets what was acknowledged', async () => {
+    const { db } = host.services;
+    await ensureStream(db, 'c1', 0);
+    await ensureStream(db, 'c2', 0);
+    await db.transaction().execute(async (tx) => {
+      expect(await appendOutbox(tx, 'c1', [upsert('a', '1'), upsert('b', '1')])).toEqual([1, 2]);
+      expect(await appendOutbox(tx, 'c2', [upsert('a', '1')])).toEqual([1]);
+      expect(await appendOutbox(tx, 'c1', [upsert('a', '2')])).toEqual([3]);
+    });
+    expect((await readOutbox(db, 'c1', 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(await ackOutbox(db, 'c1', 2)).toBe(2);
+    expect((await readOutbox(db, 'c1', 0, 10)).map((e) => e.seq)).toEqual([3]);
+    // an ack beyond what was assigned is capped; a stale ack changes nothing
+    expect(await ackOutbox(db, 'c1', 99)).toBe(3);
+    expect(await ackOutbox(db, 'c1', 1)).toBe(3);
+    expect(await readOutbox(db, 'c1', 0, 10)).toEqual([]);
+    expect((await readOutbox(db, 'c2', 0, 10)).length).toBe(1);
+  });
+
+  it('rolls back appended events with the transaction that decided them', async () => {
+    const { db } = host.services;
+    await ensureStream(db, 'c1', 0);
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await appendOutbox(tx, 'c1', [upsert('a', '1')]);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await readOutbox(db, 'c1', 0, 10)).toEqual([]);
+    expect((await getStream(db, 'c1'))?.out_seq).toBe(0);
+  });
+});
+
+describe('inbox', () => {
+  it('drops duplicates by the high-water mark and stops at a gap', async () => {
+    const { db } = host.services;
+    const ev = (seq: number) => ({ seq, event: upsert(`e${seq}`, 's') });
+    expect(await commitInbox(db, 'c1', [ev(1), ev(2)])).toEqual({
+      high: 2,
+      accepted: 2,
+      duplicates: 0,
+      gap: false,
+    });
+    expect(await commitInbox(db, 'c1', [ev(1), ev(2), ev(3)])).toEqual({
+      high: 3,
+      accepted: 1,
+      duplicates: 2,
+      gap: false,
+    });
+    expect(await commitInbox(db, 'c1', [ev(5), ev(6)])).toEqual({
+      high: 3,
+      accepted: 0,
+      duplicates: 0,
+      gap: true,
+    });
+    expect(await commitInbox(db, 'c1', [ev(4), ev(6)])).toEqual({
+      high: 4,
+      accepted: 1,
+      duplicates: 0,
+      gap: true,
+    });
+    const rows = await db.selectFrom('sync_inbox').select('seq').orderBy('seq').execute();
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('hands out the oldest event per entity, and a failed event blocks only its own entity', async () => {
+    const { db } = host.services;
+    await commitInbox(db, 'c1', [
+      { seq: 1, event: upsert('a', '1') },
+      { seq: 2, event: upsert('b', '1') },
+      { seq: 3, event: upsert('a', '2') },
+      { seq: 4, event: upsert('c', '1') },
+    ]);
+    expect((await nextInboxBatch(db, 'c1', 10)).map((e) => e.seq)).toEqual([1, 2, 4]);
+    await failInbox(db, 'c1', 1, 'err1');
+    await removeInbox(db, 'c1', 2);
+    expect((await nextInboxBatch(db, 'c1', 10)).map((e) => e.seq)).toEqual([4]);
+    await removeInbox(db, 'c1', 1);
+    expect((await nextInboxBatch(db, 'c1', 10)).map((e) => e.seq)).toEqual([3, 4]);
+  });
+});
+
+describe('runs', () => {
+  it('counts items and exports data, errors or both as CSV, guarding formulas', async () => {
+    const { db } = host.services;
+    const id = await startRun(db, 'c1', 'manual');
+    await addRunItems(db, id, [
+      { entityId: 'a', entityKey: 'INC1', action: 'created' },
+      { entityId: 'b', entityKey: 'INC2', action: 'skipped' },
+      { entityId: 'c', entityKey: 'INC3', action: 'error', message: '=HYPERLINK("x"), line 3' },
+      { entityId: 'a', entityKey: 'INC1', action: 'warning', message: 'no assignee' },
+    ]);
+    expect(await getRun(db, id)).toMatchObject({
+      processed: 3,
+      created: 1,
+      skipped: 1,
+      errors: 1,
+      warnings: 1,
+    });
+    const items = await runItems(db, id);
+    expect(runReportCsv(id, items, 'data').trim().split('\r\n')).toEqual([
+      'run_id,entity_id,entity_key,action,message',
+      `${id},a,INC1,created,`,
+      `${id},b,INC2,skipped,`,
+    ]);
+    const errors = runReportCsv(id, items, 'errors').trim().split('\r\n');
+    expect(errors[1]).toBe(`${id},c,INC3,error,"'=HYPERLINK(""x""), line 3"`);
+    expect(errors).toHaveLength(3);
+    expect(runReportCsv(id, items, 'all').trim().split('\r\n')).toHaveLength(5);
+  });
+});
+
+describe('hybrid logical clock', () => {
+  it('orders stamps as strings, moves past observed stamps, and breaks ties by node id', () => {
+    let t = 1000;
+    const a = createHlc('a', () => t);
+    const b = createHlc('b', () => t);
+    const a1 = a.now();
+    const a2 = a.now();
+    expect(a2 > a1).toBe(true);
+    b.observe(a2);
+    const b1 = b.now();
+    expect(b1 > a2).toBe(true);
+    t = 500; // the wall clock goes back: stamps still increase
+    expect(a.now() > a2).toBe(true);
+    expect(createHlc('b', () => 7).now() > createHlc('a', () => 7).now()).toBe(true);
+  });
+});

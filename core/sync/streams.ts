@@ -1,0 +1,48 @@
+// Per-connection stream positions: change-feed cursor, last outbox sequence, peer ack, inbox high-water mark.
+import type { DbExecutor } from '../../storage/schema.ts';
+import type { SyncStreamTable } from '../../storage/sync-tables.ts';
+
+export type Stream = SyncStreamTable;
+
+export async function getStream(db: DbExecutor, connectionId: string): Promise<Stream | undefined> {
+  return db
+    .selectFrom('sync_streams')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirst();
+}
+
+/** The stream of a connection, created on first use with its feed cursor at `head` (changes before it are not followed). */
+export async function ensureStream(db: DbExecutor, connectionId: string, head: number): Promise<Stream> {
+  const found = await getStream(db, connectionId);
+  if (found) return found;
+  const row: Stream = {
+    connection_id: connectionId,
+    feed_cursor: head,
+    out_seq: 0,
+    out_acked: 0,
+    in_high: 0,
+  };
+  await db
+    .insertInto('sync_streams')
+    .values(row)
+    .onConflict((oc) => oc.column('connection_id').doNothing())
+    .execute();
+  return (await getStream(db, connectionId)) ?? row;
+}
+
+export async function updateStream(
+  db: DbExecutor,
+  connectionId: string,
+  set: Partial<Omit<Stream, 'connection_id'>>,
+): Promise<void> {
+  await db.updateTable('sync_streams').set(set).where('connection_id', '=', connectionId).execute();
+}
+
+export async function feedHead(db: DbExecutor): Promise<number> {
+  const row = await db
+    .selectFrom('change_log')
+    .select((eb) => eb.fn.max('seq').as('head'))
+    .executeTakeFirst();
+  return Number(row?.head ?? 0);
+}

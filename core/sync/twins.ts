@@ -1,0 +1,106 @@
+// Twins: which local entity is which remote entity on a connection, with what was last sent and applied.
+import type { Selectable } from 'kysely';
+import type { DbExecutor } from '../../storage/schema.ts';
+import type { SyncTwinTable } from '../../storage/sync-tables.ts';
+
+export type TwinRow = Selectable<SyncTwinTable>;
+
+export async function twinByLocal(
+  db: DbExecutor,
+  connectionId: string,
+  localId: string,
+): Promise<TwinRow | undefined> {
+  return db
+    .selectFrom('sync_twins')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('local_id', '=', localId)
+    .executeTakeFirst();
+}
+
+export async function twinByRemote(
+  db: DbExecutor,
+  connectionId: string,
+  remoteId: string,
+): Promise<TwinRow | undefined> {
+  return db
+    .selectFrom('sync_twins')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('remote_id', '=', remoteId)
+    .executeTakeFirst();
+}
+
+export async function twinsByLocal(
+  db: DbExecutor,
+  connectionId: string,
+  localIds: string[],
+): Promise<Map<string, TwinRow>> {
+  const out = new Map<string, TwinRow>();
+  for (let i = 0; i < localIds.length; i += 200) {
+    const rows = await db
+      .selectFrom('sync_twins')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('local_id', 'in', localIds.slice(i, i + 200))
+      .execute();
+    for (const r of rows) out.set(r.local_id, r);
+  }
+  return out;
+}
+
+/** Inserts or updates the twin of `localId` on a connection. */
+export async function saveTwin(
+  db: DbExecutor,
+  connectionId: string,
+  localId: string,
+  set: Partial<Omit<TwinRow, 'connection_id' | 'local_id' | 'created_at'>>,
+): Promise<void> {
+  const existing = await twinByLocal(db, connectionId, localId);
+  if (existing) {
+    if (Object.keys(set).length)
+      await db
+        .updateTable('sync_twins')
+        .set(set)
+        .where('connection_id', '=', connectionId)
+        .where('local_id', '=', localId)
+        .execute();
+    return;
+  }
+  await db
+    .insertInto('sync_twins')
+    .values({
+      connection_id: connectionId,
+      local_id: localId,
+      remote_id: null,
+      remote_key: null,
+      manual: 0,
+      status: 'pending',
+      local_replica: null,
+      sent_clocks: '{}',
+      remote_replica: null,
+      field_clocks: '{}',
+      snapshot: null,
+      last_synced_at: null,
+      created_at: new Date().toISOString(),
+      ...set,
+    })
+    .execute();
+}
+
+export async function deleteTwin(db: DbExecutor, connectionId: string, localId: string): Promise<void> {
+  await db
+    .deleteFrom('sync_twins')
+    .where('connection_id', '=', connectionId)
+    .where('local_id', '=', localId)
+    .execute();
+}
+
+export async function twinsOfEntity(db: DbExecutor, localId: string): Promise<TwinRow[]> {
+  return db
+    .selectFrom('sync_twins')
+    .selectAll()
+    .where('local_id', '=', localId)
+    .orderBy('created_at')
+    .execute();
+}
