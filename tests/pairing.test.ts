@@ -1,14 +1,29 @@
 // Two and three real hosts pairing through the admin API, both sides public: the happy path and the lifecycle.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accept, connection, initiate, list, pair, publicHost, waitConn } from './pairing-support.ts';
+import {
+  accept,
+  type Conn,
+  connection,
+  initiate,
+  list,
+  type Problem,
+  pair,
+  privateHost,
+  publicHost,
+  waitConn,
+} from './pairing-support.ts';
 import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 
 let a: HostProcess;
 let b: HostProcess;
+let c: HostProcess;
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([publicHost('Alpha'), publicHost('Beta')]);
+  [a, b, c] = await Promise.all([publicHost('Alpha'), publicHost('Beta'), publicHost('Gamma')]);
 });
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const partsOf = (code: string) => code.split('.') as [string, string, string];
 afterAll(stopAllHosts);
 
 describe('pairing two public hosts', () => {
@@ -76,5 +91,125 @@ describe('pairing two public hosts', () => {
       'storage_writable',
     ]);
     expect(health.body.checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it('deactivates and activates on either side and the peer follows; delete revokes the link', async () => {
+    const { inviterConn, acceptorConn } = await pair(a, b, true);
+    const d = await a.api<Conn>('POST', `/api/connections/${inviterConn.id}/deactivate`);
+    expect(d.body.state).toBe('deactivated');
+    await waitConn(b, acceptorConn.id, (x) => x.state === 'deactivated');
+    // A deactivated connection keeps its link up: changes keep queueing.
+    expect((await connection(b, acceptorConn.id)).link.up).toBe(true);
+    await b.api('POST', `/api/connections/${acceptorConn.id}/activate`);
+    await waitConn(a, inviterConn.id, (x) => x.state === 'active');
+    const bad = await a.api<Problem>('POST', `/api/connections/nope/activate`);
+    expect(bad.status).toBe(404);
+
+    const v = await b.api<{ state: string; checks: Array<{ ok: boolean }> }>(
+      'POST',
+      `/api/connections/${acceptorConn.id}/validate`,
+    );
+    expect(v.body.state).toBe('active');
+    expect(v.body.checks.every((x) => x.ok)).toBe(true);
+
+    expect((await a.api('DELETE', `/api/connections/${inviterConn.id}`)).status).toBe(204);
+    expect((await a.api('GET', `/api/connections/${inviterConn.id}`)).status).toBe(404);
+    const gone = await waitConn(b, acceptorConn.id, (x) => x.state === 'error' && !x.link.up);
+    expect(gone.lastError).toMatch(/removed/);
+    // The revoked key stays refused: the acceptor's validation finds no link.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await connection(b, acceptorConn.id)).link.up).toBe(false);
+  });
+});
+
+describe('refusals, each with its own code and nothing changed', () => {
+  async function counts() {
+    return { a: (await list(a)).length, b: (await list(b)).length, c: (await list(c)).length };
+  }
+
+  it('refuses reuse by the same host and by a third host', async () => {
+    const { code } = await pair(a, b, false);
+    const before = await counts();
+    const again = await accept(b, code);
+    expect([again.status, again.body.code]).toEqual([409, 'invitation_used']);
+    const third = await accept(c, code);
+    expect([third.status, third.body.code]).toEqual([409, 'invitation_used']);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('two accepts racing on one host, and on two hosts, give exactly one connection', async () => {
+    const one = await initiate(a, null);
+    const racing = await Promise.all([accept(b, one.invitationCode), accept(b, one.invitationCode)]);
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(racing.find((r) => r.status === 409)?.body.code).toBe('invitation_used');
+
+    const two = await initiate(a, null);
+    const before = await counts();
+    const across = await Promise.all([accept(b, two.invitationCode), accept(c, two.invitationCode)]);
+    expect(across.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(across.find((r) => r.status === 409)?.body.code).toBe('invitation_used');
+    const after = await counts();
+    expect(after.b + after.c).toBe(before.b + before.c + 1);
+    await waitConn(a, two.connection.id, (x) => x.state === 'active');
+  });
+
+  it('refuses an expired code and a code bound to another node', async () => {
+    const short = await initiate(a, null, { expiresInHours: 0.0003 });
+    const bound = await initiate(a, b);
+    await new Promise((r) => setTimeout(r, 2100));
+    const before = await counts();
+    const expired = await accept(b, short.invitationCode);
+    expect([expired.status, expired.body.code]).toEqual([410, 'invitation_expired']);
+    const wrong = await accept(c, bound.invitationCode);
+    expect([wrong.status, wrong.body.code]).toEqual([403, 'invitation_wrong_node']);
+    const own = await accept(a, short.invitationCode);
+    expect(own.body.code).toMatch(/invitation_wrong_node|invitation_expired/);
+    expect(await counts()).toEqual(before);
+    expect((await connection(a, bound.connection.id)).state).toBe('pending');
+  });
+
+  it('refuses tampered codes, alg none, garbage and oversized input', async () => {
+    const { invitationCode: code } = await initiate(a, null);
+    const [h, p, s] = partsOf(code);
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    const before = await counts();
+    const cases: Array<[string, number, string]> = [
+      [`${h}.${b64({ ...claims, mode: 'basic' })}.${s}`, 400, 'invalid_signature'],
+      [`${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`, 400, 'invalid_signature'],
+      [`${b64({ alg: 'none', typ: 'tandem-invitation+jwt' })}.${p}.`, 400, 'unsupported_algorithm'],
+      [`${b64({ alg: 'HS256', typ: 'tandem-invitation+jwt' })}.${p}.${s}`, 400, 'unsupported_algorithm'],
+      ['definitely not a code', 400, 'invalid_invitation'],
+      [`${h}.${'A'.repeat(20_000)}.${s}`, 413, 'payload_too_large'],
+    ];
+    for (const [bad, status, problem] of cases) {
+      const r = await accept(b, bad);
+      expect([r.status, r.body.code]).toEqual([status, problem]);
+    }
+    const inspected = await b.api<Problem>('POST', '/api/invitations/inspect', { code: 'garbage' });
+    expect([inspected.status, inspected.body.code]).toEqual([400, 'invalid_invitation']);
+    expect(await counts()).toEqual(before);
+    // The genuine code still works after all that.
+    expect((await accept(b, code)).status).toBe(201);
+  });
+
+  it('refuses to initiate when neither side could dial the other', async () => {
+    const priv = await privateHost('Private');
+    const r = await priv.api<Problem>('POST', '/api/connections', {
+      destinationUrl: null,
+      mode: 'basic',
+      localName: 'p',
+      remoteName: 'q',
+      name: 'nowhere',
+    });
+    expect([r.status, r.body.code]).toEqual([422, 'no_reachable_side']);
+    const self = await a.api<Problem>('POST', '/api/connections', {
+      destinationUrl: a.url,
+      mode: 'basic',
+      localName: 'p',
+      remoteName: 'q',
+      name: 'self',
+    });
+    expect(self.body.code).toBe('destination_is_self');
+    await priv.stop();
   });
 });
