@@ -7,6 +7,7 @@ import type { NodeIdentity } from './identity/node-identity.ts';
 import type { NodeSettings } from './identity/node-settings.ts';
 import type { LinkHub } from './link/link-hub.ts';
 import type { Logger } from './log.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { Tracker } from './trackers/tracker.ts';
 
 export const TANDEM_VERSION = '0.1.0';
@@ -26,4 +27,6 @@ export interface HostServices {
   link?: LinkHub;
   /** Pairing and lifecycle of connections, set by the `connections` module. */
   connections?: ConnectionService;
+  /** Counters and timings for /metrics, set by the `metrics` module (core/metrics/metrics-module.ts). */
+  metrics?: Metrics;
 }

@@ -2,5 +2,12 @@
 import { createUiModule } from '../ui/serve.ts';
 import { createConnectionsModule } from './connections/connections-module.ts';
 import type { ModuleFactory } from './host.ts';
+import { openApiModule } from './http/openapi.ts';
+import { createMetricsModule } from './metrics/metrics-module.ts';
 
-export const hostModules: ModuleFactory[] = [createUiModule, createConnectionsModule];
+export const hostModules: ModuleFactory[] = [
+  createMetricsModule,
+  openApiModule,
+  createUiModule,
+  createConnectionsModule,
+];
