@@ -1,0 +1,241 @@
+// The link network over real WebSockets between two in-process hubs: auth, replay, ordering, limits, reconnects.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { identityFromPrivateJwk, type NodeIdentity } from '../identity/node-identity.ts';
+import { createLogger } from '../log.ts';
+import { newNonce, signProof } from './handshake.ts';
+import type { LinkFrame } from './link-hub.ts';
+import { createLinkNetwork, type LinkDirectory, type LinkNetwork } from './link-network.ts';
+import { dialLink, MAX_FRAME_BYTES } from './ws-transport.ts';
+
+const log = createLogger('link-test', 'silent');
+
+async function newIdentity(): Promise<NodeIdentity> {
+  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  return identityFromPrivateJwk(await exportJWK(pair.privateKey));
+}
+
+let alice: NodeIdentity;
+let bob: NodeIdentity;
+let mallory: NodeIdentity;
+
+beforeAll(async () => {
+  [alice, bob, mallory] = await Promise.all([newIdentity(), newIdentity(), newIdentity()]);
+});
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Alice listens (connection 'a1'), Bob dials (connection 'b1'); both pin each other on link 'L1'. */
+async function setup(opts: { heartbeatMs?: number } = {}) {
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const failures: string[] = [];
+  const aliceDir: LinkDirectory = {
+    authorizeInbound: async (linkId, peer) =>
+      linkId === 'L1' && peer.jwk.x === bob.publicJwk.x
+        ? { ok: true, connectionId: 'a1' }
+        : { ok: false, code: 'wrong_key', message: 'not pinned' },
+    confirmOutbound: async () => true,
+    dialFailed: () => {},
+  };
+  const bobDir: LinkDirectory = {
+    authorizeInbound: async () => ({ ok: false, code: 'unknown_link', message: 'no' }),
+    confirmOutbound: async () => true,
+    dialFailed: (_id, code) => failures.push(code),
+  };
+  const common = { log, linkPath: '/link', backoffMaxMs: 300, heartbeatMs: opts.heartbeatMs ?? 5000 };
+  const a = createLinkNetwork({
+    ...common,
+    identity: alice,
+    local: () => ({ url, name: 'Alice' }),
+    directory: aliceDir,
+  });
+  const b = createLinkNetwork({
+    ...common,
+    identity: bob,
+    local: () => ({ url: null, name: 'Bob' }),
+    directory: bobDir,
+  });
+  a.attach(server);
+  const target = {
+    connectionId: 'b1',
+    linkId: 'L1',
+    url,
+    peerNodeId: alice.nodeId,
+    pinnedJwk: alice.publicJwk,
+  };
+  cleanups.push(async () => {
+    await b.close();
+    await a.close();
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  return { a, b, url, target, failures };
+}
+
+function statusLog(net: LinkNetwork) {
+  const events: boolean[] = [];
+  net.onStatus((_id, up) => events.push(up));
+  return events;
+}
+
+const waitUntil = async (fn: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/** A raw client: reads the hello and answers with a proof of our choosing. */
+async function rawHandshake(url: string, makeProof: (hello: { nonce: string }) => Promise<string>) {
+  const socket = await dialLink(`${url.replace('http', 'ws')}/link`);
+  const messages: string[] = [];
+  let closed: { code: number } | undefined;
+  socket.onMessage((t) => messages.push(t));
+  socket.onClose((code) => {
+    closed = { code };
+  });
+  await waitUntil(() => messages.length > 0);
+  const hello = JSON.parse(messages[0]!) as { nonce: string; nodeId: string };
+  socket.send(JSON.stringify({ t: 'auth', proof: await makeProof(hello) }));
+  await waitUntil(() => messages.length > 1 || !!closed);
+  return {
+    reply: messages[1] ? (JSON.parse(messages[1]) as Record<string, string>) : undefined,
+    socket,
+    closed: () => closed,
+  };
+}
+
+describe('link network', () => {
+  it('authenticates both ways and delivers frames in order, awaiting each handler', async () => {
+    const { a, b, target } = await setup();
+    const aStatus = statusLog(a);
+    const seen: number[] = [];
+    let inFlight = 0;
+    let overlap = false;
+    a.handle('sync.test', async (id, frame) => {
+      expect(id).toBe('a1');
+      inFlight++;
+      if (inFlight > 1) overlap = true;
+      await new Promise((r) => setTimeout(r, Math.random() * 5));
+      seen.push(frame.n as number);
+      inFlight--;
+    });
+    expect(b.send('b1', { ch: 'sync.test', n: 0 })).toBe(false);
+    const outcome = await b.dialOnce(target);
+    expect(outcome).toMatchObject({ ok: true, peer: { nodeId: alice.nodeId, name: 'Alice' } });
+    await waitUntil(() => a.isUp('a1'));
+    expect(aStatus).toEqual([true]);
+    for (let n = 0; n < 50; n++) expect(b.send('b1', { ch: 'sync.test', n } as LinkFrame)).toBe(true);
+    await waitUntil(() => seen.length === 50);
+    expect(seen).toEqual([...Array(50).keys()]);
+    expect(overlap).toBe(false);
+    expect(b.bufferedAmount('b1')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses a key that is not pinned, and a proof answering another challenge (replay)', async () => {
+    const { url } = await setup();
+    const forged = await rawHandshake(url, (hello) =>
+      signProof(mallory, {
+        aud: alice.nodeId,
+        lid: 'L1',
+        n: hello.nonce,
+        dn: newNonce(),
+        v: 1,
+        url: null,
+        name: 'M',
+      }),
+    );
+    expect(forged.reply).toMatchObject({ t: 'refused', code: 'wrong_key' });
+    // Bob's genuine key, but a proof made for an earlier challenge: refused, never authorised.
+    const old = await signProof(bob, {
+      aud: alice.nodeId,
+      lid: 'L1',
+      n: newNonce(),
+      dn: newNonce(),
+      v: 1,
+      url: null,
+      name: 'B',
+    });
+    const replay = await rawHandshake(url, async () => old);
+    expect(replay.reply).toMatchObject({ t: 'refused', code: 'stale_proof' });
+    // A proof addressed to another node is refused too.
+    const misaddressed = await rawHandshake(url, (hello) =>
+      signProof(bob, {
+        aud: mallory.nodeId,
+        lid: 'L1',
+        n: hello.nonce,
+        dn: newNonce(),
+        v: 1,
+        url: null,
+        name: 'B',
+      }),
+    );
+    expect(misaddressed.reply).toMatchObject({ t: 'refused', code: 'bad_proof' });
+  });
+
+  it('the dialer refuses a listener with another key than the pinned one', async () => {
+    const { b, target } = await setup();
+    const outcome = await b.dialOnce({ ...target, peerNodeId: mallory.nodeId, pinnedJwk: mallory.publicJwk });
+    expect(outcome).toMatchObject({ ok: false, code: 'wrong_key' });
+    expect(b.isUp('b1')).toBe(false);
+  });
+
+  it('closes the link on an oversized or invalid frame', async () => {
+    const { a, b, target } = await setup();
+    await b.dialOnce(target);
+    await waitUntil(() => a.isUp('a1'));
+    expect(() => b.send('b1', { ch: 'sync.big', blob: 'x'.repeat(MAX_FRAME_BYTES) })).toThrow(/exceeds/);
+    // Bypass the sender's own check: the receiver's maxPayload still applies.
+    const raw = await rawHandshake(target.url, (hello) =>
+      signProof(bob, {
+        aud: alice.nodeId,
+        lid: 'L1',
+        n: hello.nonce,
+        dn: newNonce(),
+        v: 1,
+        url: null,
+        name: 'B',
+      }),
+    );
+    expect(raw.reply).toMatchObject({ t: 'ok' });
+    raw.socket.send('x'.repeat(MAX_FRAME_BYTES + 10));
+    await waitUntil(() => !!raw.closed());
+    expect(raw.closed()?.code).toBe(1009);
+    const again = await rawHandshake(target.url, (hello) =>
+      signProof(bob, {
+        aud: alice.nodeId,
+        lid: 'L1',
+        n: hello.nonce,
+        dn: newNonce(),
+        v: 1,
+        url: null,
+        name: 'B',
+      }),
+    );
+    again.socket.send('{"no":"channel"}');
+    await waitUntil(() => !!again.closed());
+    expect(again.closed()?.code).toBe(1007);
+  });
+
+  it('redials after the link drops, and closes cleanly on shutdown', async () => {
+    const { a, b, target } = await setup();
+    const bStatus = statusLog(b);
+    b.keepDialing(target);
+    await waitUntil(() => b.isUp('b1') && a.isUp('a1'));
+    a.disconnect('a1', 1011, 'test drop');
+    await waitUntil(() => bStatus.length >= 3);
+    expect(bStatus.slice(0, 3)).toEqual([true, false, true]);
+    await waitUntil(() => a.isUp('a1'));
+    await a.close();
+    await waitUntil(() => !b.isUp('b1'));
+    expect(bStatus.at(-1)).toBe(false);
+  });
+});
