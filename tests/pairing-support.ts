@@ -82,7 +82,7 @@ export function waitConn(
   return waitFor(async () => {
     const c = await connection(h, id);
     return pred(c) ? c : undefined;
-  }, timeoutMs);
+  }, timeoutMs) as Promise<Conn>;
 }
 
 /** Initiates on `inviter`, accepts on `acceptor`, waits until both sides are active with the link up. */
