@@ -8,6 +8,7 @@ import type { NodeSettings } from './identity/node-settings.ts';
 import type { LinkHub } from './link/link-hub.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics/metrics.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 import type { Tracker } from './trackers/tracker.ts';
 
 export const TANDEM_VERSION = '0.1.0';
@@ -27,6 +28,8 @@ export interface HostServices {
   link?: LinkHub;
   /** Pairing and lifecycle of connections, set by the `connections` module. */
   connections?: ConnectionService;
+  /** Runs rule programs in isolates in a supervised child process; set by the `sandbox` module (core/sandbox/sandbox-module.ts). */
+  sandbox?: Sandbox;
   /** Counters and timings for /metrics, set by the `metrics` module (core/metrics/metrics-module.ts). */
   metrics?: Metrics;
 }

@@ -4,8 +4,10 @@ import { createConnectionsModule } from './connections/connections-module.ts';
 import type { ModuleFactory } from './host.ts';
 import { openApiModule } from './http/openapi.ts';
 import { createMetricsModule } from './metrics/metrics-module.ts';
+import { createSandboxModule } from './sandbox/sandbox-module.ts';
 
 export const hostModules: ModuleFactory[] = [
+  createSandboxModule,
   createMetricsModule,
   openApiModule,
   createUiModule,

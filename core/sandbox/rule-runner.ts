@@ -1,0 +1,388 @@
+// The rule-runner child process: one isolate per connection, compiled programs cached, calls run one by one.
+// This is the only file that imports isolated-vm; it runs with `--no-node-snapshot` and talks over IPC.
+import ivm from 'isolated-vm';
+import { PRELUDE, USER_LINE_OFFSET, wrapUserScript } from './prelude.ts';
+import type { FromRunner, IndexedCall, RunLimits, ToRunner } from './protocol.ts';
+import type { CompileProblem, FlatEntity, RuleFailure, RuleProgram, RuleResult, ScriptName } from './sandbox.ts';
+
+const SCRIPTS: ScriptName[] = ['outgoing', 'incoming'];
+const MAX_PROGRAMS_PER_CONNECTION = 4;
+const IDLE_DISPOSE_MS = 10 * 60_000;
+
+type Compiled = { ok: true; factory: ivm.Reference } | { ok: false; problem: CompileProblem };
+
+interface ProgramContext {
+  context: ivm.Context;
+  dispatch: ivm.Reference;
+  scripts: Partial<Record<ScriptName, Compiled>>;
+  source: Pick<RuleProgram, 'outgoing' | 'incoming'>;
+}
+
+interface Slot {
+  isolate: ivm.Isolate;
+  prelude: ivm.Script;
+  programs: Map<string, ProgramContext>;
+  /** The batch being run, so host look-ups from inside the isolate reach the right caller. */
+  batch: { id: number; host: boolean } | undefined;
+  lastUsed: number;
+}
+
+const slots = new Map<string, Slot>();
+const queues = new Map<string, Promise<void>>();
+const pendingHost = new Map<
+  number,
+  (reply: { ok: boolean; value?: string | null; message?: string }) => void
+>();
+let nextHostCall = 1;
+
+function send(msg: FromRunner): void {
+  process.send?.(msg);
+}
+
+function slotFor(key: string, limits: RunLimits): Slot {
+  const existing = slots.get(key);
+  if (existing && !existing.isolate.isDisposed) {
+    existing.lastUsed = Date.now();
+    return existing;
+  }
+  const isolate = new ivm.Isolate({
+    memoryLimit: Math.max(8, limits.memoryMb),
+    onCatastrophicError: (message) => {
+      // V8 lost control of this isolate: nothing in this process can be trusted any more.
+      process.stderr.write(`catastrophic isolate error: ${message}\n`);
+      process.abort();
+    },
+  });
+  const slot: Slot = {
+    isolate,
+    prelude: isolate.compileScriptSync(PRELUDE, { filename: 'tandem-prelude' }),
+    programs: new Map(),
+    batch: undefined,
+    lastUsed: Date.now(),
+  };
+  slots.set(key, slot);
+  return slot;
+}
+
+function disposeSlot(key: string): void {
+  const slot = slots.get(key);
+  slots.delete(key);
+  if (slot && !slot.isolate.isDisposed) slot.isolate.dispose();
+}
+
+function hostCallFor(slot: Slot, wallMs: number) {
+  return new ivm.Reference(async (fn: string, arg: unknown): Promise<string | null> => {
+    const batch = slot.batch;
+    if (!batch?.host || fn !== 'userByEmail' || typeof arg !== 'string') return null;
+    const id = nextHostCall++;
+    const reply = await new Promise<{ ok: boolean; value?: string | null; message?: string }>((resolve) => {
+      const timer = setTimeout(() => {
+        pendingHost.delete(id);
+        resolve({ ok: false, message: 'the host did not answer in time' });
+      }, wallMs);
+      pendingHost.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      send({ type: 'hostCall', id, batch: batch.id, fn: 'userByEmail', arg });
+    });
+    if (!reply.ok) throw new Error(`helpers.users.byEmail failed: ${reply.message ?? 'unknown error'}`);
+    return reply.value ?? null;
+  });
+}
+
+function programFor(
+  slot: Slot,
+  version: string,
+  source: Pick<RuleProgram, 'outgoing' | 'incoming'>,
+  limits: RunLimits,
+) {
+  const found = slot.programs.get(version);
+  if (found && found.source.outgoing === source.outgoing && found.source.incoming === source.incoming) {
+    slot.programs.delete(version);
+    slot.programs.set(version, found); // most recently used last
+    return found;
+  }
+  if (found) found.context.release();
+  while (slot.programs.size >= MAX_PROGRAMS_PER_CONNECTION) {
+    const [oldest, ctx] = slot.programs.entries().next().value as [string, ProgramContext];
+    ctx.context.release();
+    slot.programs.delete(oldest);
+  }
+  const context = slot.isolate.createContextSync();
+  const init = slot.prelude.runSync(context, { reference: true, timeout: 5_000 }) as ivm.Reference;
+  const dispatch = init.applySync(undefined, [hostCallFor(slot, limits.wallMs)], {
+    result: { reference: true },
+    timeout: 5_000,
+  }) as ivm.Reference;
+  const program: ProgramContext = { context, dispatch, scripts: {}, source };
+  slot.programs.set(version, program);
+  return program;
+}
+
+function positionOf(message: string, script: ScriptName): { line: number; column: number } | undefined {
+  const m = new RegExp(`\\[${script}:(\\d+):(\\d+)\\]`).exec(message);
+  if (!m) return undefined;
+  return { line: Math.max(1, Number(m[1]) - USER_LINE_OFFSET), column: Number(m[2]) };
+}
+
+function compile(slot: Slot, program: ProgramContext, script: ScriptName): Compiled {
+  const cached = program.scripts[script];
+  if (cached) return cached;
+  const code = program.source[script];
+  let result: Compiled;
+  try {
+    const compiled = slot.isolate.compileScriptSync(wrapUserScript(script, code), { filename: script });
+    const broken = program.dispatch.applySync(undefined, ['check', code], { timeout: 1_000 }) as
+      | string
+      | null;
+    if (broken) {
+      result = {
+        ok: false,
+        problem: {
+          script,
+          line: 1,
+          column: 1,
+          message: `The script is not a valid body of statements: ${broken}`,
+        },
+      };
+    } else {
+      const factory = compiled.runSync(program.context, { reference: true, timeout: 1_000 }) as ivm.Reference;
+      result = { ok: true, factory };
+    }
+    compiled.release();
+  } catch (err) {
+    const message = String((err as Error)?.message ?? err);
+    const at = positionOf(message, script) ?? { line: 1, column: 1 };
+    result = {
+      ok: false,
+      problem: { script, ...at, message: message.replace(/\s*\[\w+:\d+:\d+\]$/, '') },
+    };
+  }
+  program.scripts[script] = result;
+  return result;
+}
+
+function failure(
+  script: ScriptName,
+  kind: RuleFailure['kind'],
+  message: string,
+  at?: { line?: number; column?: number },
+): RuleResult {
+  const error: RuleFailure = { script, kind, message };
+  if (at?.line !== undefined && at.line >= 1) error.line = at.line;
+  if (at?.column !== undefined) error.column = at.column;
+  return { ok: false, error };
+}
+
+/** The line the isolate was at when isolated-vm stopped it (time-out), from the error's stack. */
+function stackPosition(err: unknown, script: ScriptName): { line?: number; column?: number } {
+  const m = new RegExp(`(?:\\(|at )${script}:(\\d+):(\\d+)`).exec(String((err as Error)?.stack ?? ''));
+  return m ? { line: Number(m[1]) - USER_LINE_OFFSET, column: Number(m[2]) } : {};
+}
+
+function toResult(script: ScriptName, raw: string, limits: RunLimits): RuleResult {
+  if (raw.length > limits.maxOutputBytes + 10_000)
+    return failure(script, 'output', 'The rule returned too much data');
+  let parsed: {
+    ok: boolean;
+    out?: string;
+    unlink?: boolean;
+    warnings?: unknown[];
+    kind?: RuleFailure['kind'];
+    message?: string;
+    line?: number;
+    column?: number;
+  };
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return failure(script, 'output', 'The rule returned something that is not JSON');
+  }
+  if (!parsed.ok) {
+    const kind = parsed.kind === 'output' ? 'output' : 'throw';
+    const at: { line?: number; column?: number } = {};
+    if (typeof parsed.line === 'number') at.line = parsed.line;
+    if (typeof parsed.column === 'number') at.column = parsed.column;
+    return failure(script, kind, String(parsed.message ?? 'The rule failed'), at);
+  }
+  const text = String(parsed.out);
+  if (text.length > limits.maxOutputBytes) {
+    return failure(
+      script,
+      'output',
+      `The output is ${text.length} characters, over the limit of ${limits.maxOutputBytes}`,
+    );
+  }
+  const value = JSON.parse(text) as Record<string, unknown>;
+  const warnings = Array.isArray(parsed.warnings) ? parsed.warnings.map(String).slice(0, 20) : [];
+  if (script === 'outgoing') return { ok: true, script, replica: value, warnings };
+  if (typeof value.type !== 'string' || value.type === '') {
+    return failure(script, 'output', 'entity.type must be a non-empty string');
+  }
+  return {
+    ok: true,
+    script,
+    entity: value as FlatEntity,
+    unlink: parsed.unlink === true,
+    warnings,
+  };
+}
+
+async function runCall(
+  key: string,
+  version: string,
+  source: RuleProgram,
+  item: IndexedCall,
+  limits: RunLimits,
+  batch: { id: number; host: boolean },
+): Promise<RuleResult> {
+  const { script } = item.call;
+  let slot: Slot;
+  let program: ProgramContext;
+  let compiled: Compiled;
+  try {
+    slot = slotFor(key, limits);
+    program = programFor(slot, version, source, limits);
+    compiled = compile(slot, program, script);
+  } catch (err) {
+    disposeSlot(key);
+    return failure(
+      script,
+      'crash',
+      `The rule could not be prepared: ${String((err as Error)?.message ?? err)}`,
+    );
+  }
+  if (!compiled.ok) {
+    const p = compiled.problem;
+    return failure(script, 'throw', `The ${script} script does not compile: ${p.message}`, p);
+  }
+  const input = JSON.stringify(item.call);
+  slot.batch = batch;
+  let timer: NodeJS.Timeout | undefined;
+  const wall = new Promise<'wall'>((resolve) => {
+    timer = setTimeout(() => resolve('wall'), limits.wallMs);
+  });
+  try {
+    const raw = await Promise.race([
+      program.dispatch.apply(
+        undefined,
+        ['run', compiled.factory.derefInto(), script, input, limits.maxOutputBytes],
+        {
+          timeout: limits.timeoutMs,
+          result: { promise: true, copy: true },
+        },
+      ) as Promise<string>,
+      wall,
+    ]);
+    if (raw === 'wall') {
+      // A promise that never settles, or work after an await that isolated-vm's timer cannot see:
+      // the isolate may still be busy, so throw it away; the next call builds a fresh one.
+      disposeSlot(key);
+      return failure(script, 'timeout', `The ${script} script did not finish within ${limits.wallMs} ms`);
+    }
+    return toResult(script, raw, limits);
+  } catch (err) {
+    const message = String((err as Error)?.message ?? err);
+    if (slot.isolate.isDisposed || /memory limit/i.test(message)) {
+      disposeSlot(key);
+      return failure(
+        script,
+        'memory',
+        `The ${script} script exceeded the memory limit of ${limits.memoryMb} MB`,
+      );
+    }
+    if (/timed out/i.test(message)) {
+      return failure(
+        script,
+        'timeout',
+        `The ${script} script ran longer than ${limits.timeoutMs} ms`,
+        stackPosition(err, script),
+      );
+    }
+    return failure(script, 'throw', message.slice(0, 2000), stackPosition(err, script));
+  } finally {
+    clearTimeout(timer);
+    slot.batch = undefined;
+  }
+}
+
+async function runBatch(msg: Extract<ToRunner, { type: 'run' }>): Promise<void> {
+  for (const item of msg.calls) {
+    send({ type: 'started', batch: msg.batch, index: item.index });
+    const result = await runCall(msg.connectionId, msg.program.version, msg.program, item, msg.limits, {
+      id: msg.batch,
+      host: msg.host,
+    });
+    send({ type: 'result', batch: msg.batch, index: item.index, result });
+  }
+  send({ type: 'done', batch: msg.batch });
+}
+
+/** Calls of one connection run one after another; different connections run side by side. */
+function enqueue(key: string, job: () => Promise<void>): void {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const next = prev.then(job).catch((err: unknown) => {
+    process.stderr.write(`rule runner job failed: ${String((err as Error)?.stack ?? err)}\n`);
+  });
+  queues.set(key, next);
+  void next.then(() => {
+    if (queues.get(key) === next) queues.delete(key);
+  });
+}
+
+function check(msg: Extract<ToRunner, { type: 'check' }>): void {
+  const key = '\u0000check';
+  const problems: CompileProblem[] = [];
+  try {
+    const slot = slotFor(key, msg.limits);
+    const program = programFor(slot, `check:${Date.now()}:${Math.random()}`, msg.program, msg.limits);
+    for (const script of SCRIPTS) {
+      const c = compile(slot, program, script);
+      if (!c.ok) problems.push(c.problem);
+    }
+    disposeSlot(key);
+  } catch (err) {
+    disposeSlot(key);
+    problems.push({
+      script: 'outgoing',
+      line: 1,
+      column: 1,
+      message: String((err as Error)?.message ?? err),
+    });
+  }
+  send({ type: 'checked', id: msg.id, problems });
+}
+
+process.on('message', (msg: ToRunner) => {
+  switch (msg.type) {
+    case 'run':
+      enqueue(msg.connectionId, () => runBatch(msg));
+      break;
+    case 'check':
+      enqueue('\u0000check', async () => check(msg));
+      break;
+    case 'dispose':
+      enqueue(msg.connectionId, async () => {
+        disposeSlot(msg.connectionId);
+        send({ type: 'disposed', id: msg.id });
+      });
+      break;
+    case 'hostReply': {
+      const resolve = pendingHost.get(msg.id);
+      pendingHost.delete(msg.id);
+      resolve?.(msg);
+      break;
+    }
+  }
+});
+
+// The host is gone: nothing left to serve.
+process.on('disconnect', () => process.exit(0));
+
+setInterval(() => {
+  const now = Date.now();
+  for (const [key, slot] of slots) if (now - slot.lastUsed > IDLE_DISPOSE_MS && !slot.batch) disposeSlot(key);
+}, 60_000).unref();
+
+send({ type: 'ready' });
