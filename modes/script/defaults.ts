@@ -1,0 +1,23 @@
+// The rules a new script connection starts with: type, summary, description, status, priority and public comments both ways.
+
+export const DEFAULT_OUTGOING = `// Outgoing: build the replica the other side receives, from this side's entity.
+// entity is a read-only copy: entity.summary, entity.status, entity.comments, ...
+replica.type = entity.type;
+replica.key = entity.key;
+replica.summary = entity.summary;
+replica.description = entity.description;
+replica.status = entity.status;
+replica.priority = entity.priority;
+// Public comments only: internal comments stay on this side.
+replica.comments = helpers.comments.merge(replica.comments, entity.comments);
+`;
+
+export const DEFAULT_INCOMING = `// Incoming: apply the other side's replica to this side's entity.
+// On first sync (firstSync === true) entity is a new entity whose type is replica.type.
+entity.summary = replica.summary;
+entity.description = replica.description;
+entity.status = replica.status;
+entity.priority = replica.priority;
+// Adds the other side's public comments this entity does not have yet.
+entity.comments = helpers.comments.merge(entity.comments, replica.comments);
+`;
