@@ -61,12 +61,31 @@ describe('one public side', () => {
     );
     expect(refused.state).toBe('active');
     expect(await list(impostor)).toHaveLength(0);
+    const health = await b.api<{ checks: Array<{ name: string; ok: boolean; fix?: string }> }>(
+      'GET',
+      `/api/connections/${acceptorConn.id}/health`,
+    );
+    const key = health.body.checks.find((c) => c.name === 'key_matches');
+    expect(key).toMatchObject({ ok: false });
+    expect(key?.fix).toMatch(/pair again/);
     await impostor.stop();
+    // Deactivated while the peer is away: the peer follows once the link is back.
+    await b.api('POST', `/api/connections/${acceptorConn.id}/deactivate`);
 
     // The real host comes back on its port: the link returns with no admin action.
     a = await restart(a, 'Alpha');
     await waitConn(b, acceptorConn.id, (c) => c.link.up && c.outbound === 'up');
-    await waitConn(a, inviterConn.id, (c) => c.link.up && c.state === 'active');
+    await waitConn(a, inviterConn.id, (c) => c.link.up && c.state === 'deactivated');
+    expect((await connection(b, acceptorConn.id)).state).toBe('deactivated');
+
+    // A peer that hangs without closing its socket is found by the heartbeat, and re-linked when it wakes.
+    b.child.kill('SIGSTOP');
+    try {
+      await waitConn(a, inviterConn.id, (c) => !c.link.up && c.outbound === 'down', 8000);
+    } finally {
+      b.child.kill('SIGCONT');
+    }
+    await waitConn(a, inviterConn.id, (c) => c.link.up);
     await Promise.all([a.stop(), b.stop()]);
   });
 

@@ -1,5 +1,8 @@
 // Two and three real hosts pairing through the admin API, both sides public: the happy path and the lifecycle.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateIdentity } from '../core/identity/node-identity.ts';
+import { createLinkNetwork } from '../core/link/link-network.ts';
+import { createLogger } from '../core/log.ts';
 import {
   accept,
   type Conn,
@@ -21,6 +24,34 @@ let c: HostProcess;
 beforeAll(async () => {
   [a, b, c] = await Promise.all([publicHost('Alpha'), publicHost('Beta'), publicHost('Gamma')]);
 });
+
+/** Dials `to`'s link endpoint as `from` (its own key, read from its data directory) for link `linkId`. */
+async function dialAs(from: HostProcess, to: HostProcess, linkId: string) {
+  const identity = await loadOrCreateIdentity(from.dataDir);
+  const toNode = (await to.api<{ nodeId: string }>('GET', '/api/node')).body.nodeId;
+  const net = createLinkNetwork({
+    identity,
+    local: () => ({ url: null, name: 'probe' }),
+    directory: {
+      authorizeInbound: async () => ({ ok: false, code: 'unknown_link', message: '' }),
+      confirmOutbound: async () => true,
+      dialFailed: () => {},
+    },
+    log: createLogger('test', 'silent'),
+    linkPath: '/link',
+  });
+  try {
+    return await net.dialOnce({
+      connectionId: 'probe',
+      linkId,
+      url: to.url,
+      peerNodeId: toNode,
+      pinnedJwk: null,
+    });
+  } finally {
+    await net.close();
+  }
+}
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const partsOf = (code: string) => code.split('.') as [string, string, string];
@@ -116,9 +147,19 @@ describe('pairing two public hosts', () => {
     expect((await a.api('GET', `/api/connections/${inviterConn.id}`)).status).toBe(404);
     const gone = await waitConn(b, acceptorConn.id, (x) => x.state === 'error' && !x.link.up);
     expect(gone.lastError).toMatch(/removed/);
-    // The revoked key stays refused: the acceptor's validation finds no link.
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 1000));
     expect((await connection(b, acceptorConn.id)).link.up).toBe(false);
+    // From then on the key is refused on that link, even with a perfect handshake by the acceptor's own key.
+    const asB = await dialAs(b, a, inviterConn.id);
+    expect(asB).toMatchObject({ ok: false, code: 'revoked' });
+  });
+
+  it('refuses a dial by a key that is not pinned, without disturbing the live link', async () => {
+    const { inviterConn, acceptorConn } = await pair(a, b, true);
+    const impostor = await dialAs(c, a, inviterConn.id);
+    expect(impostor).toMatchObject({ ok: false, code: 'wrong_key' });
+    expect((await connection(a, inviterConn.id)).link.up).toBe(true);
+    expect((await connection(b, acceptorConn.id)).link.up).toBe(true);
   });
 });
 
@@ -211,5 +252,23 @@ describe('refusals, each with its own code and nothing changed', () => {
     });
     expect(self.body.code).toBe('destination_is_self');
     await priv.stop();
+    const gone = await a.api<Problem>('POST', '/api/connections', {
+      destinationUrl: priv.url,
+      mode: 'basic',
+      localName: 'p',
+      remoteName: 'q',
+      name: 'gone',
+    });
+    expect([gone.status, gone.body.code]).toEqual([502, 'peer_unreachable']);
+    const probe = await a.api<Problem>('GET', `/api/probe?url=${encodeURIComponent('ftp://example.com')}`);
+    expect(probe.body.code).toBe('invalid_url');
+  });
+
+  it('rate-limits accepts', async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, () => accept(c, 'not a code')));
+    const codes = results.map((r) => r.body.code);
+    expect(codes).toContain('rate_limited');
+    expect(codes).toContain('invalid_invitation');
+    expect(results.find((r) => r.body.code === 'rate_limited')?.status).toBe(429);
   });
 });

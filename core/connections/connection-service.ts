@@ -15,6 +15,7 @@ import {
   type Connection,
   type ConnectionMode,
   type ConnectionState,
+  linkStatus,
   ONBOARDING,
   toConnection,
 } from './connection-view.ts';
@@ -341,16 +342,30 @@ export function createConnectionService(
     }
   }
 
+  /** Keeps the outbound/inbound columns in step with the live link, for readers of the table. */
+  async function recordStatus(id: string): Promise<ConnectionRow | undefined> {
+    const row = await rowById(id);
+    if (!row) return undefined;
+    const status = linkStatus(row, net.stats(id));
+    if (row.outbound !== status || row.inbound !== status) {
+      await update(id, { outbound: status, inbound: status });
+      row.outbound = status;
+      row.inbound = status;
+    }
+    return row;
+  }
+
   net.onStatus((id, up) => {
     if (!up) {
       peerOnboarded.delete(id);
       peerAcked.delete(id);
-      void rowById(id).then((row) => row && emit('status', id, row.state));
-      return;
     }
-    serial(id, () => onLinkUp(id)).catch((err: unknown) =>
-      log.error({ err, connectionId: id }, 'link-up handling failed'),
-    );
+    serial(id, async () => {
+      const row = await recordStatus(id);
+      if (!row) return;
+      if (up) await onLinkUp(id);
+      else emit('status', id, row.state);
+    }).catch((err: unknown) => log.error({ err, connectionId: id }, 'link status handling failed'));
   });
 
   net.handle('pair.onboard', (id, frame) =>

@@ -243,7 +243,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
       clearInterval(session.timer);
       if (sessions.get(connectionId) !== session) return;
       sessions.delete(connectionId);
-      log.info({ connectionId, code, reason }, 'link down');
+      log.info({ connectionId, closeCode: code, reason }, 'link down');
       emitStatus(connectionId, false);
       const entry = dials.get(connectionId);
       if (entry && !closed) schedule(entry);
@@ -276,7 +276,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     if (!auth) return refuse(socket, 'bad_handshake', 'Expected an auth message');
     const check = await verifyProof(auth.proof, { me: identity.nodeId, nonce });
     if (!check.ok) {
-      log.warn({ remote, code: check.code }, 'link handshake refused');
+      log.warn({ remote, reason: check.code }, 'link handshake refused');
       return refuse(socket, check.code, check.message);
     }
     const c = check.claims;
@@ -291,7 +291,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     };
     const decision = await directory.authorizeInbound(c.lid, peer);
     if (!decision.ok) {
-      log.warn({ remote, code: decision.code }, 'link handshake refused');
+      log.warn({ remote, reason: decision.code }, 'link handshake refused');
       return refuse(socket, decision.code, decision.message);
     }
     if (!socket.open) return;
