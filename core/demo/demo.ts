@@ -117,9 +117,11 @@ export async function runDemo(args: string[]): Promise<number> {
     out(
       `  Connection "Acme Corp to Globex Services" (script mode): ${states[0]} at Acme, ${states[1]} at Globex`,
     );
+    const shared = triggers
+      ? `${triggers} trigger(s) put ${seeded.inScope} in scope, ${arrived} reached Globex so far.`
+      : 'no trigger could be created, so nothing is shared yet (see the messages above).';
     out(
-      `  Acme has ${seeded.counts.incident} incidents, ${seeded.counts.change} changes and ${seeded.counts.request} catalog requests;` +
-        ` ${triggers} trigger(s) put ${seeded.inScope} in scope, ${arrived} reached Globex so far.`,
+      `  Acme has ${seeded.counts.incident} incidents, ${seeded.counts.change} changes and ${seeded.counts.request} catalog requests; ${shared}`,
     );
     out(
       `  Data: ${path.join(base, SIDES[0].dir)} and ${path.join(base, SIDES[1].dir)} (each run starts afresh).`,
