@@ -1,0 +1,142 @@
+// The connection service on a real database: initiate, validation with fix hints, state rules, events.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type OpenedDatabase, openDatabase } from '../../storage/database.ts';
+import { loadOrCreateIdentity } from '../identity/node-identity.ts';
+import { loadNodeSettings, type NodeSettings } from '../identity/node-settings.ts';
+import { verifyInvitation } from '../invitations/invitation-code.ts';
+import { createLinkNetwork } from '../link/link-network.ts';
+import { createLogger } from '../log.ts';
+import {
+  type ConnectionEvent,
+  type ConnectionService,
+  createConnectionService,
+} from './connection-service.ts';
+
+const log = createLogger('connections-test', 'silent');
+let dir: string;
+let database: OpenedDatabase;
+let settings: NodeSettings;
+let service: ConnectionService;
+let close: () => Promise<void>;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-conn-'));
+  database = await openDatabase(dir);
+  const identity = await loadOrCreateIdentity(dir);
+  settings = await loadNodeSettings(database.db, {}, 'Test host');
+  const built = createConnectionService(
+    { db: database.db, identity, settings, log, listenUrl: '' },
+    (directory) =>
+      createLinkNetwork({
+        identity,
+        local: () => ({ url: settings.publicUrl(), name: settings.name() }),
+        directory,
+        log,
+        linkPath: '/link',
+      }),
+  );
+  service = built.service;
+  close = () => built.network.close();
+});
+
+afterEach(async () => {
+  await close();
+  await database.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const input = {
+  destinationUrl: null,
+  mode: 'visual' as const,
+  localName: 'acme',
+  remoteName: 'globex',
+  name: 'Acme and Globex',
+};
+
+describe('connection service', () => {
+  it('initiates without a destination only when this host is public', async () => {
+    await expect(service.create(input)).rejects.toMatchObject({ code: 'NO_REACHABLE_SIDE', status: 422 });
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const events: ConnectionEvent[] = [];
+    service.onChange((e) => events.push(e));
+    const { connection, invitationCode } = await service.create({ ...input, expiresInHours: 2 });
+    expect(connection).toMatchObject({
+      state: 'pending',
+      mode: 'visual',
+      outbound: 'not_onboarded',
+      inbound: 'not_onboarded',
+      onboarding: null,
+      peer: { nodeId: null, url: null },
+      counts: { queuedOut: 0, queuedIn: 0, errors: 0, twins: 0 },
+    });
+    expect(events).toEqual([{ type: 'created', id: connection.id, state: 'pending', linkUp: false }]);
+    const other = await loadOrCreateIdentity(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-other-')));
+    const v = await verifyInvitation(invitationCode, other.nodeId);
+    expect(v.ok && v.invitation).toMatchObject({
+      linkId: connection.id,
+      inviterUrl: 'http://127.0.0.1:9',
+      mode: 'visual',
+    });
+    expect(Date.parse(connection.invitation.expiresAt) - Date.now()).toBeLessThanOrEqual(2 * 3600 * 1000);
+    expect(await service.list()).toHaveLength(1);
+  });
+
+  it('fails validation with a fix for each failing check, and refuses state changes it does not allow', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const { connection } = await service.create(input);
+    await expect(service.activate(connection.id)).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      status: 409,
+    });
+    await expect(service.deactivate(connection.id)).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    // As if a peer had accepted and then vanished before the checks ran.
+    await database.db
+      .updateTable('connections')
+      .set({
+        state: 'awaiting_validation',
+        peer_url: 'http://127.0.0.1:9',
+        peer_node_id: 'x'.repeat(43),
+        peer_public_jwk: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'y'.repeat(43) }),
+        clock_skew_ms: 600_000,
+      })
+      .where('id', '=', connection.id)
+      .execute();
+    const events: ConnectionEvent[] = [];
+    service.onChange((e) => events.push(e));
+    const report = await service.validate(connection.id);
+    expect(report.state).toBe('validation_failed');
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(byName.peer_reachable).toMatchObject({ ok: false });
+    expect(byName.peer_reachable?.fix).toMatch(/127\.0\.0\.1:9/);
+    expect(byName.key_matches).toMatchObject({ ok: false });
+    expect(byName.protocol_compatible).toMatchObject({ ok: false });
+    expect(byName.clock_skew).toMatchObject({ ok: false });
+    expect(byName.clock_skew?.fix).toMatch(/NTP/);
+    expect(byName.storage_writable).toMatchObject({ ok: true });
+    for (const c of report.checks.filter((x) => !x.ok)) expect(c.fix).toBeTruthy();
+    expect(events).toContainEqual({
+      type: 'state',
+      id: connection.id,
+      state: 'validation_failed',
+      linkUp: false,
+    });
+    const seen = await service.get(connection.id);
+    expect(seen).toMatchObject({ state: 'validation_failed', outbound: 'down' });
+    expect(seen?.lastError).toMatch(/does not answer/);
+    // Health reports without changing anything.
+    expect((await service.health(connection.id)).state).toBe('validation_failed');
+  });
+
+  it('deletes a connection and remembers its link as revoked', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const { connection } = await service.create(input);
+    await service.remove(connection.id);
+    expect(await service.get(connection.id)).toBeUndefined();
+    const revoked = await database.db.selectFrom('link_revocations').selectAll().execute();
+    expect(revoked).toMatchObject([{ link_id: connection.id }]);
+    await expect(service.remove(connection.id)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+  });
+});
