@@ -5,6 +5,7 @@ import type { ModuleFactory } from './host.ts';
 import { openApiModule } from './http/openapi.ts';
 import { createMetricsModule } from './metrics/metrics-module.ts';
 import { createSandboxModule } from './sandbox/sandbox-module.ts';
+import { createSyncModule } from './sync/sync-module.ts';
 
 export const hostModules: ModuleFactory[] = [
   createSandboxModule,
@@ -12,4 +13,5 @@ export const hostModules: ModuleFactory[] = [
   openApiModule,
   createUiModule,
   createConnectionsModule,
+  createSyncModule,
 ];

@@ -1,5 +1,6 @@
 // How much a connection has in flight: the one place the connection JSON reads its counts from.
 import type { Db } from '../../storage/schema.ts';
+import { syncCounts } from '../sync/counts.ts';
 
 export interface ConnectionCounts {
   queuedOut: number;
@@ -9,9 +10,9 @@ export interface ConnectionCounts {
 }
 
 /**
- * Counts for one connection. Zeros until the sync engine's tables exist; the integrator wires it to them.
+ * Counts for one connection, from the sync engine's tables (core/sync/counts.ts).
  * @example const { queuedOut } = await connectionCounts(db, connection.id);
  */
-export async function connectionCounts(_db: Db, _connectionId: string): Promise<ConnectionCounts> {
-  return { queuedOut: 0, queuedIn: 0, errors: 0, twins: 0 };
+export async function connectionCounts(db: Db, connectionId: string): Promise<ConnectionCounts> {
+  return syncCounts(db, connectionId);
 }

@@ -1,7 +1,7 @@
 // The durable per-connection inbox: frames committed in one transaction, duplicates dropped by sequence.
 import type { Db, DbExecutor } from '../../storage/schema.ts';
 import type { SyncEvent } from './events.ts';
-import { ensureStream, updateStream } from './streams.ts';
+import { ensureStream, feedHead, updateStream } from './streams.ts';
 
 export interface CommitResult {
   /** Highest sequence now held (what the ack carries). */
@@ -28,7 +28,7 @@ export async function commitInbox(
   events: Array<{ seq: number; event: SyncEvent }>,
 ): Promise<CommitResult> {
   return db.transaction().execute(async (tx) => {
-    const stream = await ensureStream(tx, connectionId, 0);
+    const stream = await ensureStream(tx, connectionId, await feedHead(tx));
     let high = stream.in_high;
     let duplicates = 0;
     let gap = false;

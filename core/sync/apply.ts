@@ -1,0 +1,267 @@
+// Incoming: applies inbox events per entity in order through the tracker, exactly once in effect.
+import { TandemError } from '../errors.ts';
+import type { FlatEntity, Replica, RuleCall, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
+import { ENTITY_TYPES, type Entity, type EntityType, type Origin } from '../trackers/tracker.ts';
+import { resolveLww } from './conflicts.ts';
+import type { SyncConnection } from './connections-view.ts';
+import { connectionInfo } from './connections-view.ts';
+import type { SyncContext } from './context.ts';
+import type { SyncEvent, UpsertEvent } from './events.ts';
+import { fieldPatch, fieldsOf, flatten } from './flat.ts';
+import { failInbox, type InboxEntry, nextInboxBatch, removeInbox } from './inbox.ts';
+import { parseJson } from './json.ts';
+import { appendOutbox } from './outbox.ts';
+import { recordError } from './sync-errors.ts';
+import { deleteTwin, saveTwin, type TwinRow, twinByLocal, twinByRemote } from './twins.ts';
+
+type Exec = SyncContext['db'];
+
+/** Events per apply transaction (group commit); at most one per entity so each sees the previous result. */
+export const APPLY_BATCH = 50;
+
+interface Prepared {
+  entry: InboxEntry;
+  twin?: TwinRow | undefined;
+  entity?: Entity | undefined;
+  call?: number;
+}
+
+class ApplyFailure extends Error {
+  constructor(
+    readonly entry: InboxEntry,
+    readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+async function findTwin(db: Exec, connectionId: string, event: SyncEvent): Promise<TwinRow | undefined> {
+  if (event.twinId) {
+    const byLocal = await twinByLocal(db, connectionId, event.twinId);
+    if (byLocal && (byLocal.remote_id === null || byLocal.remote_id === event.entityId)) return byLocal;
+  }
+  return twinByRemote(db, connectionId, event.entityId);
+}
+
+/** Applies one batch; returns how many events it settled (applied, skipped or failed). */
+export async function applyInbox(
+  ctx: SyncContext,
+  conn: SyncConnection,
+  program: RuleProgram,
+): Promise<number> {
+  const { db } = ctx;
+  const batch = await nextInboxBatch(db, conn.id, APPLY_BATCH);
+  if (batch.length === 0) return 0;
+  const prepared: Prepared[] = [];
+  const calls: RuleCall[] = [];
+  for (const entry of batch) {
+    const p: Prepared = { entry };
+    if (entry.event.kind === 'upsert') {
+      p.twin = await findTwin(db, conn.id, entry.event);
+      p.entity = p.twin ? await ctx.tracker.get(p.twin.local_id) : undefined;
+      p.call = calls.length;
+      calls.push({
+        script: 'incoming',
+        replica: entry.event.replica,
+        previous: parseJson<Replica | null>(p.twin?.remote_replica, null),
+        firstSync: !p.entity,
+        entity: p.entity ? flatten(p.entity) : null,
+        connection: connectionInfo(conn),
+      });
+    }
+    prepared.push(p);
+  }
+  const results: RuleResult[] = calls.length ? await ctx.sandbox()!.run(conn.id, program, calls) : [];
+
+  let settled = 0;
+  try {
+    await db.transaction().execute(async (tx) => {
+      for (const p of prepared) {
+        try {
+          if (await applyOne(ctx, tx, conn, p, p.call === undefined ? undefined : results[p.call])) settled++;
+        } catch (err) {
+          throw new ApplyFailure(p.entry, err);
+        }
+      }
+    });
+  } catch (err) {
+    if (!(err instanceof ApplyFailure)) throw err;
+    // The whole batch rolled back; park the event that broke it and let the rest run again.
+    await db.transaction().execute(async (tx) => {
+      const twin = await findTwin(tx, conn.id, err.entry.event);
+      const id = await recordError(tx, {
+        level: 'entity',
+        connectionId: conn.id,
+        direction: 'in',
+        entityId: twin?.local_id ?? null,
+        remoteId: err.entry.remoteId,
+        eventSeq: err.entry.seq,
+        message: err.message,
+      });
+      await failInbox(tx, conn.id, err.entry.seq, id);
+      if (twin) await saveTwin(tx, conn.id, twin.local_id, { status: 'error' });
+    });
+    return 1;
+  }
+  return settled;
+}
+
+async function applyOne(
+  ctx: SyncContext,
+  tx: Exec,
+  conn: SyncConnection,
+  p: Prepared,
+  result: RuleResult | undefined,
+): Promise<boolean> {
+  const { entry } = p;
+  const event = entry.event;
+  if (event.kind === 'twin') {
+    const twin = await twinByLocal(tx, conn.id, event.twinId);
+    if (twin) {
+      await saveTwin(tx, conn.id, twin.local_id, {
+        remote_id: event.entityId,
+        remote_key: event.key,
+        status: twin.status === 'error' ? 'error' : 'synced',
+      });
+    }
+    await removeInbox(tx, conn.id, entry.seq);
+    return true;
+  }
+  if (event.kind === 'unlink') {
+    const twin = await findTwin(tx, conn.id, event);
+    if (twin) await deleteTwin(tx, conn.id, twin.local_id);
+    await removeInbox(tx, conn.id, entry.seq);
+    return true;
+  }
+  if (!result) throw new Error('the incoming rule gave no result');
+  if (!result.ok || result.script !== 'incoming') {
+    const failure = result.ok ? undefined : result.error;
+    const id = await recordError(tx, {
+      level: 'entity',
+      connectionId: conn.id,
+      direction: 'in',
+      entityId: p.twin?.local_id ?? null,
+      remoteId: entry.remoteId,
+      eventSeq: entry.seq,
+      message: failure
+        ? `${failure.script} rule failed (${failure.kind}): ${failure.message}`
+        : 'the incoming rule gave no entity',
+      script: failure?.script ?? 'incoming',
+      scriptLine: failure?.line ?? null,
+    });
+    await failInbox(tx, conn.id, entry.seq, id);
+    if (p.twin) await saveTwin(tx, conn.id, p.twin.local_id, { status: 'error' });
+    return true;
+  }
+  const current = p.entity ? await ctx.tracker.get(p.entity.id, tx) : undefined;
+  if (p.entity && (!current || current.version !== p.entity.version)) return false; // moved on: run again
+  if (result.unlink) {
+    if (p.twin) await deleteTwin(tx, conn.id, p.twin.local_id);
+    await removeInbox(tx, conn.id, entry.seq);
+    return true;
+  }
+  ctx.hlc.observe(event.clock);
+  const origin: Origin = `connection:${conn.id}`;
+  const out = result.entity;
+  const now = new Date().toISOString();
+  let entity: Entity;
+  let fieldClocks = parseJson<Record<string, string>>(p.twin?.field_clocks, {});
+  if (!current) {
+    const type = String(out.type ?? event.replica.type ?? '');
+    if (!ENTITY_TYPES.includes(type as EntityType)) {
+      throw new TandemError(
+        'INVALID_ENTITY_TYPE',
+        422,
+        `The incoming rule gave an unknown entity type "${type}"`,
+      );
+    }
+    const fields = fieldsOf(out);
+    entity = await ctx.tracker.create({ type: type as EntityType, fields }, { origin, tx });
+    for (const f of Object.keys(fields)) fieldClocks[f] = event.clocks[f] ?? event.clock;
+    await appendOutbox(tx, conn.id, [
+      { kind: 'twin', entityId: entity.id, key: entity.key, twinId: event.entityId },
+    ]);
+  } else {
+    const currentFields = fieldsOf(flatten(current));
+    let patch: Record<string, unknown> = fieldPatch(currentFields, out);
+    if (conn.mode !== 'script') {
+      const lww = resolveLww({
+        patch,
+        current: currentFields,
+        snapshot: parseJson<Record<string, unknown> | null>(p.twin?.snapshot, null),
+        fieldClocks,
+        replica: event.replica,
+        previous: parseJson<Replica | null>(p.twin?.remote_replica, null),
+        remoteClocks: event.clocks,
+        eventClock: event.clock,
+        now: () => ctx.hlc.now(),
+      });
+      patch = lww.patch;
+      fieldClocks = lww.fieldClocks;
+    }
+    entity = Object.keys(patch).length
+      ? await ctx.tracker.update(current.id, patch, { origin, tx })
+      : current;
+  }
+  entity = await addNewComments(ctx, tx, conn.id, entity, out, origin);
+  if (p.twin && p.twin.local_id !== entity.id) await deleteTwin(tx, conn.id, p.twin.local_id);
+  await saveTwin(tx, conn.id, entity.id, {
+    remote_id: event.entityId,
+    remote_key: event.key,
+    remote_replica: JSON.stringify(event.replica),
+    field_clocks: JSON.stringify(fieldClocks),
+    snapshot: JSON.stringify(fieldsOf(flatten(entity))),
+    status: 'synced',
+    last_synced_at: now,
+  });
+  await removeInbox(tx, conn.id, entry.seq);
+  return true;
+}
+
+/** Adds the rule result's comments this entity does not have yet, remembering which remote comment each mirrors. */
+async function addNewComments(
+  ctx: SyncContext,
+  tx: Exec,
+  connectionId: string,
+  entity: Entity,
+  out: FlatEntity,
+  origin: Origin,
+): Promise<Entity> {
+  if (!Array.isArray(out.comments)) return entity;
+  for (const c of out.comments as unknown[]) {
+    if (!c || typeof c !== 'object') continue;
+    const { id, body, author, internal } = c as Record<string, unknown>;
+    if (typeof id !== 'string' || typeof body !== 'string' || body.trim() === '') continue;
+    if (entity.comments.some((x) => x.id === id)) continue;
+    const linked = await tx
+      .selectFrom('sync_comment_links')
+      .select('local_comment_id')
+      .where('connection_id', '=', connectionId)
+      .where('remote_comment_id', '=', id)
+      .executeTakeFirst();
+    if (linked) continue;
+    const before = new Set(entity.comments.map((x) => x.id));
+    entity = await ctx.tracker.addComment(
+      entity.id,
+      {
+        body: body.slice(0, 20_000),
+        author: typeof author === 'string' && author ? author.slice(0, 200) : 'remote',
+        internal: internal === true,
+      },
+      { origin, tx },
+    );
+    const added = entity.comments.find((x) => !before.has(x.id));
+    if (added) {
+      await tx
+        .insertInto('sync_comment_links')
+        .values({
+          connection_id: connectionId,
+          remote_comment_id: id,
+          local_comment_id: added.id,
+          entity_id: entity.id,
+        })
+        .execute();
+    }
+  }
+  return entity;
+}

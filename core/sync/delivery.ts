@@ -1,0 +1,185 @@
+// Delivery over the link: ordered sends within a window, cumulative acks, resend after reconnect.
+import type { Db } from '../../storage/schema.ts';
+import type { LinkHub } from '../link/link-hub.ts';
+import type { Logger } from '../log.ts';
+import { ACK_CHANNEL, ackFrame, EVENTS_CHANNEL, eventsFrame } from './events.ts';
+import { commitInbox } from './inbox.ts';
+import { ackOutbox, readOutbox } from './outbox.ts';
+import { getStream } from './streams.ts';
+
+export interface DeliveryOptions {
+  db: Db;
+  link: LinkHub;
+  log: Logger;
+  /** Whether this side may send on the connection now (active, not deactivated). */
+  canSend(connectionId: string): Promise<boolean>;
+  /** Called after a frame's events were committed to the inbox. */
+  onInbox(connectionId: string): void;
+  /** Unacknowledged events allowed in flight per connection. */
+  windowEvents?: number;
+  /** Unacknowledged bytes allowed in flight per connection. */
+  windowBytes?: number;
+  /** Socket buffer above which sending pauses. */
+  maxBuffered?: number;
+  frameEvents?: number;
+  frameBytes?: number;
+}
+
+interface Flight {
+  /** Highest sequence sent on this link session; undefined until read from the stream. */
+  sentUpTo: number | undefined;
+  acked: number;
+  inflight: Array<{ seq: number; bytes: number }>;
+  pumping: boolean;
+  again: boolean;
+}
+
+/**
+ * The sending and receiving ends of every connection's event stream.
+ * @example const d = createDelivery({ db, link, log, canSend, onInbox }); d.pump(connectionId);
+ */
+export function createDelivery(opts: DeliveryOptions) {
+  const { db, link, log } = opts;
+  const windowEvents = opts.windowEvents ?? 1000;
+  const windowBytes = opts.windowBytes ?? 4 * 1024 * 1024;
+  const maxBuffered = opts.maxBuffered ?? 1024 * 1024;
+  const frameEvents = opts.frameEvents ?? 200;
+  const frameBytes = opts.frameBytes ?? 1024 * 1024;
+  const flights = new Map<string, Flight>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const flight = (id: string): Flight => {
+    let f = flights.get(id);
+    if (!f) {
+      f = { sentUpTo: undefined, acked: 0, inflight: [], pumping: false, again: false };
+      flights.set(id, f);
+    }
+    return f;
+  };
+
+  function later(id: string, ms: number) {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      void pump(id);
+    }, ms);
+    timers.add(t);
+  }
+
+  /** Sends what the window allows; safe to call often (concurrent calls coalesce). */
+  async function pump(id: string): Promise<void> {
+    if (closed) return;
+    const f = flight(id);
+    if (f.pumping) {
+      f.again = true;
+      return;
+    }
+    f.pumping = true;
+    try {
+      do {
+        f.again = false;
+        await pumpOnce(id, f);
+      } while (f.again && !closed);
+    } catch (err) {
+      log.error({ err, connectionId: id }, 'sync delivery failed');
+      later(id, 1000);
+    } finally {
+      f.pumping = false;
+    }
+  }
+
+  async function pumpOnce(id: string, f: Flight) {
+    for (;;) {
+      if (!link.isUp(id) || !(await opts.canSend(id))) return;
+      if (f.sentUpTo === undefined) {
+        const stream = await getStream(db, id);
+        if (!stream) return;
+        f.acked = stream.out_acked;
+        f.sentUpTo = stream.out_acked;
+        f.inflight = [];
+      }
+      const inflightBytes = f.inflight.reduce((n, x) => n + x.bytes, 0);
+      const room = windowEvents - f.inflight.length;
+      if (room <= 0 || inflightBytes >= windowBytes) return; // the ack reopens the window
+      if (link.bufferedAmount(id) > maxBuffered) {
+        later(id, 20); // the socket drains on its own; look again shortly
+        return;
+      }
+      const rows = await readOutbox(db, id, f.sentUpTo, Math.min(room, frameEvents));
+      if (rows.length === 0) return;
+      let bytes = 0;
+      const batch = rows.filter((r, i) => {
+        bytes += r.bytes;
+        return i === 0 || bytes <= frameBytes;
+      });
+      let ok: boolean;
+      try {
+        ok = link.send(id, {
+          ch: EVENTS_CHANNEL,
+          events: batch.map((r) => ({ seq: r.seq, event: r.event })),
+        });
+      } catch (err) {
+        log.error({ err, connectionId: id }, 'sync frame could not be sent');
+        return;
+      }
+      if (!ok) return;
+      f.sentUpTo = batch.at(-1)!.seq;
+      for (const r of batch) f.inflight.push({ seq: r.seq, bytes: r.bytes });
+    }
+  }
+
+  async function onAck(id: string, raw: unknown) {
+    const parsed = ackFrame.safeParse(raw);
+    if (!parsed.success) {
+      log.warn({ connectionId: id }, 'malformed sync.ack frame dropped');
+      return;
+    }
+    const acked = await ackOutbox(db, id, parsed.data.upTo);
+    const f = flight(id);
+    f.acked = acked;
+    f.inflight = f.inflight.filter((x) => x.seq > acked);
+    if (parsed.data.resend || (f.sentUpTo !== undefined && f.sentUpTo < acked)) {
+      f.sentUpTo = acked;
+      f.inflight = [];
+    }
+    await pump(id);
+  }
+
+  async function onEvents(id: string, raw: unknown) {
+    const parsed = eventsFrame.safeParse(raw);
+    if (!parsed.success) {
+      log.warn({ connectionId: id }, 'malformed sync.events frame dropped');
+      const stream = await getStream(db, id);
+      link.send(id, { ch: ACK_CHANNEL, upTo: stream?.in_high ?? 0, resend: true });
+      return;
+    }
+    const r = await commitInbox(db, id, parsed.data.events);
+    link.send(id, { ch: ACK_CHANNEL, upTo: r.high, ...(r.gap ? { resend: true } : {}) });
+    if (r.accepted) opts.onInbox(id);
+  }
+
+  return {
+    pump,
+    /** Registers the channel handlers and status listener; returns the unsubscribe. */
+    start(): () => void {
+      link.handle(EVENTS_CHANNEL, onEvents);
+      link.handle(ACK_CHANNEL, onAck);
+      return link.onStatus((id, up) => {
+        const f = flight(id);
+        f.sentUpTo = undefined; // after a (re)connection, resend everything not acknowledged
+        f.inflight = [];
+        if (up) void pump(id);
+      });
+    },
+    /** The receiving end, exposed for tests that replay raw frames. */
+    onEvents,
+    onAck,
+    close() {
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;

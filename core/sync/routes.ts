@@ -1,0 +1,212 @@
+// The admin API of sync: triggers, manual sync, queue, errors, runs and an entity's twins (API.md "Sync").
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { notFound, TandemError } from '../errors.ts';
+import type { ApiRoutes } from '../http/app.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { readJson, readQuery } from '../http/body.ts';
+import { ENTITY_TYPES } from '../trackers/tracker.ts';
+import { syncConnection } from './connections-view.ts';
+import type { SyncEngine } from './engine.ts';
+import { parseJson } from './json.ts';
+import { type ReportPart, runReportCsv } from './run-report.ts';
+import { getRun, listRuns, runItems, runJson } from './runs.ts';
+import { errorJson, listErrors } from './sync-errors.ts';
+import {
+  createTrigger,
+  deleteTrigger,
+  getTrigger,
+  listTriggers,
+  triggerJson,
+  updateTrigger,
+} from './triggers.ts';
+import { twinsOfEntity } from './twins.ts';
+
+const page = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(40).optional(),
+};
+
+function offsetOf(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isInteger(n) || n < 0) throw new TandemError('INVALID_CURSOR', 400, 'The cursor is not valid');
+  return n;
+}
+const cursorAt = (offset: number) => Buffer.from(String(offset)).toString('base64url');
+
+function paged<T>(items: T[], more: boolean, offset: number) {
+  return more ? { items, nextCursor: cursorAt(offset + items.length) } : { items };
+}
+
+const entityIds = z.object({ entityIds: z.array(z.string().min(1).max(200)).min(1).max(1000) });
+const triggerBody = z.object({
+  entityType: z.enum(ENTITY_TYPES),
+  query: z.string().max(2000),
+  active: z.boolean().default(true),
+});
+const triggerPatch = z.object({
+  entityType: z.enum(ENTITY_TYPES).optional(),
+  query: z.string().max(2000).optional(),
+  active: z.boolean().optional(),
+});
+
+async function mustConnection(c: { var: AppEnv['Variables'] }, id: string) {
+  const conn = await syncConnection(c.var.host.db, id);
+  if (!conn) throw notFound('Connection', id);
+  return conn;
+}
+
+/** Every route module of sync, ready for the module's `routes`. */
+export function syncRoutes(engine: SyncEngine): ApiRoutes {
+  const connectionSync = new Hono<AppEnv>()
+    .get('/:id/triggers', async (c) => {
+      const conn = await mustConnection(c, c.req.param('id'));
+      const rows = await listTriggers(c.var.host.db, conn.id);
+      return c.json({ items: rows.map(triggerJson) });
+    })
+    .post('/:id/triggers', async (c) => {
+      const conn = await mustConnection(c, c.req.param('id'));
+      const body = await readJson(c, triggerBody);
+      const row = await createTrigger(c.var.host.db, conn.id, body);
+      engine.wake();
+      return c.json(triggerJson(row), 201);
+    })
+    .post('/:id/sync', async (c) => {
+      const body = await readJson(c, entityIds);
+      const runId = await engine.syncEntities(c.req.param('id'), body.entityIds);
+      return c.json({ runId }, 202);
+    })
+    .post('/:id/unsync', async (c) => {
+      const body = await readJson(c, entityIds);
+      const unsynced = await engine.unsync(c.req.param('id'), body.entityIds);
+      return c.json({ unsynced });
+    })
+    .get('/:id/queue', async (c) => {
+      const q = readQuery(c, z.object({ direction: z.enum(['out', 'in']).default('out'), ...page }));
+      const conn = await mustConnection(c, c.req.param('id'));
+      const offset = offsetOf(q.cursor);
+      const { db } = c.var.host;
+      if (q.direction === 'out') {
+        const rows = await db
+          .selectFrom('sync_outbox')
+          .select(['seq', 'kind', 'entity_id', 'bytes', 'created_at'])
+          .where('connection_id', '=', conn.id)
+          .orderBy('seq')
+          .limit(q.limit + 1)
+          .offset(offset)
+          .execute();
+        const items = rows.slice(0, q.limit).map((r) => ({
+          direction: 'out' as const,
+          seq: r.seq,
+          kind: r.kind,
+          entityId: r.entity_id,
+          bytes: r.bytes,
+          queuedAt: r.created_at,
+        }));
+        return c.json(paged(items, rows.length > q.limit, offset));
+      }
+      const rows = await db
+        .selectFrom('sync_inbox')
+        .select(['seq', 'kind', 'remote_id', 'status', 'error_id', 'received_at'])
+        .where('connection_id', '=', conn.id)
+        .orderBy('seq')
+        .limit(q.limit + 1)
+        .offset(offset)
+        .execute();
+      const items = rows.slice(0, q.limit).map((r) => ({
+        direction: 'in' as const,
+        seq: r.seq,
+        kind: r.kind,
+        remoteId: r.remote_id,
+        status: r.status,
+        ...(r.error_id ? { errorId: r.error_id } : {}),
+        queuedAt: r.received_at,
+      }));
+      return c.json(paged(items, rows.length > q.limit, offset));
+    });
+
+  const triggers = new Hono<AppEnv>()
+    .patch('/:id', async (c) => {
+      const body = await readJson(c, triggerPatch);
+      const { db } = c.var.host;
+      if (!(await getTrigger(db, c.req.param('id')))) throw notFound('Trigger', c.req.param('id'));
+      await updateTrigger(db, c.req.param('id'), body);
+      engine.wake();
+      return c.json(triggerJson((await getTrigger(db, c.req.param('id')))!));
+    })
+    .delete('/:id', async (c) => {
+      const { db } = c.var.host;
+      if (!(await getTrigger(db, c.req.param('id')))) throw notFound('Trigger', c.req.param('id'));
+      await deleteTrigger(db, c.req.param('id'));
+      return c.body(null, 204);
+    })
+    .post('/:id/bulk-sync', async (c) => c.json({ runId: await engine.bulkSync(c.req.param('id')) }, 202));
+
+  const errors = new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const q = readQuery(
+        c,
+        z.object({
+          connectionId: z.string().max(200).optional(),
+          status: z.enum(['open', 'resolved']).optional(),
+          ...page,
+        }),
+      );
+      const offset = offsetOf(q.cursor);
+      const { rows, more } = await listErrors(c.var.host.db, { ...q, offset });
+      return c.json(paged(rows.map(errorJson), more, offset));
+    })
+    .post('/:id/retry', async (c) => c.json(errorJson((await engine.retryError(c.req.param('id')))!)))
+    .post('/:id/resolve', async (c) => c.json(errorJson((await engine.resolveError(c.req.param('id')))!)));
+
+  const runs = new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const q = readQuery(c, z.object({ connectionId: z.string().max(200).optional(), ...page }));
+      const offset = offsetOf(q.cursor);
+      const { rows, more } = await listRuns(c.var.host.db, q.connectionId, q.limit, offset);
+      return c.json(paged(rows.map(runJson), more, offset));
+    })
+    .get('/:id', async (c) => {
+      const run = await getRun(c.var.host.db, c.req.param('id'));
+      if (!run) throw notFound('Run', c.req.param('id'));
+      return c.json(runJson(run));
+    })
+    .get('/:id/report.csv', async (c) => {
+      const q = readQuery(c, z.object({ part: z.enum(['data', 'errors', 'all']).default('all') }));
+      const run = await getRun(c.var.host.db, c.req.param('id'));
+      if (!run) throw notFound('Run', c.req.param('id'));
+      const csv = runReportCsv(run.id, await runItems(c.var.host.db, run.id), q.part as ReportPart);
+      return c.body(csv, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="run-${run.id}-${q.part}.csv"`,
+      });
+    });
+
+  const entitySync = new Hono<AppEnv>().get('/:id/sync', async (c) => {
+    const { db, tracker } = c.var.host;
+    const id = c.req.param('id');
+    const twins = await twinsOfEntity(db, id);
+    if (twins.length === 0 && !(await tracker.get(id))) throw notFound('Entity', id);
+    return c.json({
+      items: twins.map((t) => ({
+        connectionId: t.connection_id,
+        remoteId: t.remote_id,
+        remoteKey: t.remote_key,
+        lastSyncedAt: t.last_synced_at,
+        localReplica: parseJson(t.local_replica, null),
+        remoteReplica: parseJson(t.remote_replica, null),
+        status: t.status,
+        manual: t.manual === 1,
+      })),
+    });
+  });
+
+  return [
+    ['/api/connections', connectionSync],
+    ['/api/triggers', triggers],
+    ['/api/errors', errors],
+    ['/api/runs', runs],
+    ['/api/entities', entitySync],
+  ];
+}
