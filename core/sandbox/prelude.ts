@@ -126,6 +126,8 @@ function merge(local, remote, options) {
       if (c.id != null) copy.id = String(c.id);
       if (c.remoteId != null) copy.remoteId = String(c.remoteId);
     } else if (c.id != null) {
+      // The sync engine adds a comment whose id it does not know, linking it to that remote id.
+      copy.id = String(c.id);
       copy.remoteId = String(c.id);
     }
     out.push(copy);

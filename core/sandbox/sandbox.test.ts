@@ -270,6 +270,7 @@ describe('helpers', () => {
           local.comments![0],
           local.comments![1],
           {
+            id: 'r2',
             author: 'zed',
             body: 'new one',
             internal: false,

@@ -2,7 +2,7 @@
 // Kept as text (not a .d.ts in the project) so the rule globals never leak into the host's own type space.
 
 /** Types and globals both scripts share: `connection`, `helpers`, `console`. */
-export const GLOBALS_D_TS = `/** A comment as rules see it. Comments a rule adds have no id yet. */
+export const GLOBALS_D_TS = `/** A comment as rules see it. A comment merged in from the other side keeps that side's id (and remoteId). */
 interface RuleComment {
   id?: string;
   author: string;

@@ -82,7 +82,8 @@ describe('script mode defaults', () => {
       { script: 'incoming', replica, previous: null, firstSync: true, entity: null, connection },
       { script: 'incoming', replica, previous: replica, firstSync: false, entity: local, connection },
     ];
-    const [first, update] = await sandbox.run('c1', program, calls);
+    const [first, maybeUpdate] = await sandbox.run('c1', program, calls);
+    const update = maybeUpdate!;
     expect(first).toMatchObject({
       ok: true,
       entity: {
@@ -97,7 +98,7 @@ describe('script mode defaults', () => {
         ],
       },
     });
-    if (!update!.ok || update!.script !== 'incoming') throw new Error(JSON.stringify(update));
+    if (!update.ok || update.script !== 'incoming') throw new Error(JSON.stringify(update));
     expect(update.entity).toMatchObject({
       id: 'e1',
       type: 'incident',
@@ -108,7 +109,14 @@ describe('script mode defaults', () => {
     // The local comments stay, Hello is added once, and "Evacuated" (our own c1 coming back) is not duplicated.
     expect(update.entity.comments).toEqual([
       ...local.comments!,
-      { author: 'zed', body: 'Hello', internal: false, createdAt: '2026-01-02T00:00:00Z', remoteId: 'r1' },
+      {
+        id: 'r1',
+        author: 'zed',
+        body: 'Hello',
+        internal: false,
+        createdAt: '2026-01-02T00:00:00Z',
+        remoteId: 'r1',
+      },
     ]);
   });
 });

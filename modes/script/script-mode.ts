@@ -1,7 +1,7 @@
 // Script mode: the admin's own outgoing and incoming JavaScript, run as they are in the sandbox.
 import { z } from 'zod';
 import { validationFailed } from '../../core/errors.ts';
-import type { Mode } from '../../core/mode.ts';
+import type { Mode, ModeContext } from '../../core/mode.ts';
 import { toIssues } from '../../core/trackers/builtin/entity-input.ts';
 import { DEFAULT_INCOMING, DEFAULT_OUTGOING } from './defaults.ts';
 
@@ -33,5 +33,8 @@ export const scriptMode = {
       throw validationFailed(toIssues(parsed.error), 'A script rule set is {outgoing, incoming} text');
     return parsed.data;
   },
-  compile: (rules: ScriptRules) => ({ outgoing: rules.outgoing, incoming: rules.incoming }),
+  compile: (rules: ScriptRules, _ctx?: ModeContext) => ({
+    outgoing: rules.outgoing,
+    incoming: rules.incoming,
+  }),
 } satisfies Mode<ScriptRules>;
