@@ -19,9 +19,17 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-/** Paths the console never answers: the API, the well-known document, the link and health routes. */
+/** Paths the console never answers: the API, the well-known document, the link, health and metrics routes. */
 export function isReservedPath(p: string): boolean {
-  return p === '/api' || p.startsWith('/api/') || p.startsWith('/.well-known/') || p === '/healthz';
+  return (
+    p === '/api' ||
+    p.startsWith('/api/') ||
+    p.startsWith('/.well-known/') ||
+    p === '/healthz' ||
+    p === '/metrics' ||
+    p === '/link' ||
+    p.startsWith('/link/')
+  );
 }
 
 /** Static files with cache headers, and index.html for every other page path (client-side routes). */

@@ -115,10 +115,19 @@ export interface Connection {
   inbound: LinkStatus;
   localName: string;
   remoteName: string;
-  peer: { nodeId: string | null; url: string | null; name: string | null } | null;
+  peer: {
+    nodeId: string | null;
+    url: string | null;
+    name: string | null;
+    fingerprint?: string | null;
+  } | null;
   createdAt: string;
   counts?: { queuedOut: number; queuedIn: number; errors: number; twins: number };
-  onboarding?: string | null;
+  role?: 'inviter' | 'acceptor';
+  link?: { up: boolean; since: string | null; rttMs: number | null; dials: boolean };
+  onboarding?: { message: string; at: string } | null;
+  lastError?: string | null;
+  invitation?: { id: string; expiresAt: string; usedAt: string | null };
 }
 
 export const ENTITY_TYPES = ['incident', 'case', 'change', 'problem', 'ci', 'request', 'user'] as const;

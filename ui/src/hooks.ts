@@ -53,9 +53,15 @@ export function useLoad<T>(fn: () => Promise<T>, key: string, pollMs?: number): 
       if (!stopped) timer = setTimeout(() => void tick(), pollMs);
     };
     timer = setTimeout(() => void tick(), pollMs);
+    // A tab in the background skips its polls; catch up as soon as it is shown again.
+    const onVisible = () => {
+      if (!document.hidden) void reload();
+    };
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       stopped = true;
       clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, [key, pollMs, reload]);
 

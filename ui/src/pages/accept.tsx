@@ -16,6 +16,7 @@ export interface InvitationView {
   name: string;
   description: string;
   expiresAt: string | null;
+  inviterFingerprint: string | null;
   refusal: string | null;
 }
 
@@ -32,6 +33,7 @@ export function normalizeInspect(r: Record<string, unknown>): InvitationView {
     name: s(inv.name) ?? '',
     description: s(inv.description) ?? '',
     expiresAt: s(inv.expiresAt),
+    inviterFingerprint: s(r.inviterFingerprint),
     refusal:
       r.ok === false || r.valid === false || refusal
         ? typeof refusal === 'string'
@@ -139,9 +141,20 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
                 {info.inviterUrl ? (
                   <span class="muted"> · {info.inviterUrl}</span>
                 ) : (
-                  <span class="muted"> · private host (this node will be dialled)</span>
+                  <span class="muted">
+                    {' '}
+                    · private host: it dials this node, so this node needs a public URL
+                  </span>
                 )}
               </dd>
+              {info.inviterFingerprint ? (
+                <>
+                  <dt>Inviter key fingerprint</dt>
+                  <dd>
+                    <code>{info.inviterFingerprint}</code>
+                  </dd>
+                </>
+              ) : null}
               <dt>Mode</dt>
               <dd>{info.mode ? <ModeBadge mode={info.mode} /> : '—'}</dd>
               <dt>Connection name</dt>

@@ -21,11 +21,6 @@ const TABS = [
   { id: 'history', label: 'History' },
 ] as const;
 
-const ONBOARDING: Record<string, string> = {
-  awaiting_validation: 'Provider onboarding started',
-  validated: 'Syncing settings to complete onboarding',
-};
-
 export function ConnectionPage({ id, tab, query }: { id: string; tab: string; query: URLSearchParams }) {
   const conn = useLoad(() => get<Connection>(`/api/connections/${enc(id)}`), id, POLL_MS);
   const c = conn.data;
@@ -94,7 +89,7 @@ function Summary({ connection: c, onChanged }: { connection: Connection; onChang
     });
     if (ok) navigate('/connections');
   };
-  const onboarding = c.onboarding ?? ONBOARDING[c.state];
+  const onboarding = c.onboarding?.message;
   return (
     <div class="card summary">
       <dl class="summary-grid">
@@ -153,8 +148,25 @@ function Summary({ connection: c, onChanged }: { connection: Connection; onChang
         </div>
       </dl>
       {onboarding ? (
-        <p class="notice" role="status">
+        <p class="notice" role="status" data-testid="onboarding">
           {onboarding}
+          {c.onboarding?.at ? (
+            <span class="muted small">
+              {' · '}
+              <When at={c.onboarding.at} />
+            </span>
+          ) : null}
+        </p>
+      ) : null}
+      {c.state === 'pending' && c.invitation ? (
+        <p class="hint">
+          Waiting for the other side to accept the invitation (it expires <When at={c.invitation.expiresAt} />
+          ).
+        </p>
+      ) : null}
+      {c.lastError && (c.state === 'error' || c.state === 'validation_failed') ? (
+        <p class="problem" role="alert">
+          {c.lastError}
         </p>
       ) : null}
       <div class="form-actions">

@@ -25,15 +25,19 @@ const ALL_MODES: Mode[] = ['basic', 'visual', 'script'];
 interface Destination {
   name: string | null;
   nodeId: string | null;
+  fingerprint: string | null;
+  self: boolean;
   modes: Mode[];
 }
 
 export function normalizeProbe(r: Record<string, unknown>): Destination {
   const doc = (r.wellKnown ?? r.node ?? r.destination ?? r.document ?? r.remote ?? r) as Partial<WellKnown>;
-  const modes = (r.modes ?? r.commonModes ?? r.sharedModes ?? r.offered ?? doc.modes ?? []) as string[];
+  const modes = (r.commonModes ?? r.sharedModes ?? r.modes ?? doc.modes ?? []) as string[];
   return {
     name: doc.name ?? null,
     nodeId: doc.nodeId ?? null,
+    fingerprint: typeof r.fingerprint === 'string' ? r.fingerprint : null,
+    self: r.self === true,
     modes: ALL_MODES.filter((m) => modes.includes(m)),
   };
 }
@@ -91,6 +95,8 @@ export function InitiateConnection() {
       setDest({
         name: null,
         nodeId: null,
+        fingerprint: null,
+        self: false,
         modes: ALL_MODES.filter((m) => (own?.modes ?? ALL_MODES).includes(m)),
       });
     }
@@ -186,12 +192,17 @@ export function InitiateConnection() {
                 {dest.name ? (
                   <p class="hint">
                     Destination: <strong>{dest.name}</strong>
-                    {dest.nodeId ? (
+                    {dest.fingerprint || dest.nodeId ? (
                       <>
                         {' '}
-                        (<code>{dest.nodeId.slice(0, 12)}…</code>)
+                        · key fingerprint <code>{dest.fingerprint ?? `${dest.nodeId?.slice(0, 12)}…`}</code>
                       </>
                     ) : null}
+                  </p>
+                ) : null}
+                {dest.self ? (
+                  <p class="problem" role="alert">
+                    This URL is this node itself. Enter the other side's URL.
                   </p>
                 ) : null}
                 {dest.modes.length === 0 ? (
@@ -221,7 +232,7 @@ export function InitiateConnection() {
               <button
                 type="submit"
                 class="primary"
-                disabled={probe.busy || (!!dest && !mode) || (!dest && noUrl)}
+                disabled={probe.busy || (!!dest && (!mode || dest.self)) || (!dest && noUrl)}
               >
                 {probe.busy ? 'Checking…' : 'Next'}
               </button>
