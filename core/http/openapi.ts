@@ -109,14 +109,20 @@ const schemas: Record<string, Schema> = {
     'fingerprint',
     'version',
   ]),
-  Probe: obj(
-    {
-      url: str,
-      node: ref('WellKnown'),
-      modes: { type: 'array', items: modeEnum, description: 'The modes both hosts offer' },
-    },
-    ['modes'],
-  ),
+  Probe: {
+    allOf: [
+      ref('WellKnown'),
+      obj(
+        {
+          url: { type: 'string', description: 'The base URL that was probed' },
+          fingerprint: str,
+          self: { type: 'boolean', description: 'True when the URL is this host itself' },
+          commonModes: { type: 'array', items: modeEnum, description: 'The modes both hosts offer' },
+        },
+        ['url', 'fingerprint', 'self', 'commonModes'],
+      ),
+    ],
+  },
   Connection: obj(
     {
       id: str,
@@ -139,8 +145,23 @@ const schemas: Record<string, Schema> = {
       inbound: linkStatus,
       localName: str,
       remoteName: str,
-      peer: obj({ nodeId: nullable(str), url: nullable(str), name: nullable(str) }),
+      role: { type: 'string', enum: ['inviter', 'acceptor'] },
+      peer: obj({
+        nodeId: nullable(str),
+        url: nullable(str),
+        name: nullable(str),
+        fingerprint: nullable(str),
+      }),
+      link: obj({ up: bool, since: nullable(time), rttMs: nullable({ type: 'number' }), dials: bool }),
+      onboarding: {
+        ...nullable(obj({ message: str, at: time })),
+        description:
+          '"Provider onboarding started", "Syncing settings to complete onboarding", "Onboarding complete"',
+      },
+      lastError: nullable(str),
+      invitation: obj({ id: str, expiresAt: time, usedAt: nullable(time) }),
       createdAt: time,
+      updatedAt: time,
       counts: obj({ queuedOut: int, queuedIn: int, errors: int, twins: int }, [
         'queuedOut',
         'queuedIn',
@@ -174,12 +195,27 @@ const schemas: Record<string, Schema> = {
     },
     ['destinationUrl', 'mode', 'localName', 'remoteName', 'name'],
   ),
-  InvitationSummary: {
-    type: 'object',
-    description:
-      'What an invitation code says (inviter, mode, names, expiry, binding), read without using it',
-    additionalProperties: true,
-  },
+  InvitationSummary: obj(
+    {
+      valid: { type: 'boolean', description: 'Whether this host could accept the code now' },
+      refusal: { ...nullable(obj({ code: str, message: str })), description: 'Why not, when not valid' },
+      id: str,
+      inviterNodeId: str,
+      inviterName: str,
+      inviterUrl: nullable(str),
+      inviterFingerprint: str,
+      destinationNodeId: { ...nullable(str), description: 'Set when the code is bound to one host' },
+      mode: modeEnum,
+      localName: { type: 'string', description: "The inviter's short name for itself" },
+      remoteName: { type: 'string', description: "The inviter's short name for the acceptor" },
+      suggested: obj({ localName: str, remoteName: str }),
+      name: str,
+      description: str,
+      issuedAt: time,
+      expiresAt: time,
+    },
+    ['valid', 'inviterNodeId', 'mode', 'name', 'expiresAt'],
+  ),
   HealthReport: obj(
     {
       state: str,
@@ -496,7 +532,10 @@ const paths: Record<string, Record<string, Operation>> = {
         ...problems(400, 409, 410, 422, 429, 502),
       },
       {
-        body: obj({ code: str, publicUrl: str }, ['code']),
+        body: obj(
+          { code: str, publicUrl: { ...nullable(str), description: 'Our URL, when the inviter has none' } },
+          ['code'],
+        ),
         description:
           'Refusals carry codes such as `invitation_expired`, `invitation_used`, `invalid_signature`.',
       },
