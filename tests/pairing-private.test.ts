@@ -86,7 +86,10 @@ describe('one public side', () => {
       b.child.kill('SIGCONT');
     }
     await waitConn(a, inviterConn.id, (c) => c.link.up);
-    await Promise.all([a.stop(), b.stop()]);
+    // A clean shutdown with live links.
+    expect(await b.stop()).toBe(0);
+    await waitConn(a, inviterConn.id, (c) => !c.link.up);
+    expect(await a.stop()).toBe(0);
   });
 
   it('private inviter, public acceptor: the code binds the acceptor and the inviter dials it', async () => {

@@ -163,6 +163,21 @@ describe('pairing two public hosts', () => {
   });
 });
 
+describe('three hosts', () => {
+  it('one host holds links to two peers at once, each with its own lifecycle', async () => {
+    const ab = await pair(a, b, true);
+    const ac = await pair(a, c, false);
+    expect(ab.inviterConn.peer.name).toBe('Beta');
+    expect(ac.inviterConn.peer.name).toBe('Gamma');
+    await a.api('POST', `/api/connections/${ac.inviterConn.id}/deactivate`);
+    await waitConn(c, ac.acceptorConn.id, (x) => x.state === 'deactivated');
+    expect((await connection(a, ab.inviterConn.id)).state).toBe('active');
+    expect((await connection(b, ab.acceptorConn.id)).state).toBe('active');
+    await a.api('POST', `/api/connections/${ac.inviterConn.id}/activate`);
+    await waitConn(c, ac.acceptorConn.id, (x) => x.state === 'active');
+  });
+});
+
 describe('refusals, each with its own code and nothing changed', () => {
   async function counts() {
     return { a: (await list(a)).length, b: (await list(b)).length, c: (await list(c)).length };

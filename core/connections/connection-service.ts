@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { JWK } from 'jose';
 import { nanoid } from 'nanoid';
+import { z } from 'zod';
 import type { ConnectionRow, Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
 import type { HostServices } from '../host-services.ts';
@@ -62,11 +63,29 @@ export interface ConnectionService {
   remove(id: string): Promise<void>;
   health(id: string): Promise<HealthReport>;
   validate(id: string): Promise<HealthReport>;
+  /**
+   * Adds a check to every health report and validation (e.g. the rules module: "rules compile").
+   * @example connections.addHealthCheck(async (c) => ({ name: 'rules_compile', ok: true, detail: 'Rules compile' }));
+   */
+  addHealthCheck(check: (connection: { id: string; mode: ConnectionMode }) => Promise<HealthCheck>): void;
   /** Starts dialing every connection this side dials. */
   start(): Promise<void>;
 }
 
 const now = () => new Date().toISOString();
+
+/** The pairing frames this module sends and receives (channels `pair.*`, `link.revoke`). */
+const onboardFrame = z.object({
+  ch: z.literal('pair.onboard'),
+  mode: z.string().max(20),
+  protocol: z.number().int(),
+  name: z.string().max(200),
+});
+const stateFrame = z.object({
+  ch: z.literal('pair.state'),
+  state: z.enum(['active', 'deactivated']),
+  at: z.iso.datetime(),
+});
 const PAIRING_STATES: ReadonlySet<ConnectionState> = new Set([
   'awaiting_validation',
   'validated',
@@ -298,8 +317,23 @@ export function createConnectionService(
 
   // ---- lifecycle over the link ----
 
+  const extraChecks: Array<(connection: { id: string; mode: ConnectionMode }) => Promise<HealthCheck>> = [];
+
   async function checks(row: ConnectionRow): Promise<HealthCheck[]> {
-    return runHealthChecks({ db, row, linkUp: net.isUp(row.id), myUrl: myUrl() });
+    const builtIn = await runHealthChecks({ db, row, linkUp: net.isUp(row.id), myUrl: myUrl() });
+    const added = await Promise.all(
+      extraChecks.map((check) =>
+        check({ id: row.id, mode: row.mode }).catch(
+          (err: unknown): HealthCheck => ({
+            name: 'extension_check',
+            ok: false,
+            detail: `A health check failed to run: ${(err as Error).message}`,
+            fix: 'See the host log',
+          }),
+        ),
+      ),
+    );
+    return [...builtIn, ...added];
   }
 
   async function validateRow(row: ConnectionRow): Promise<{ row: ConnectionRow; checks: HealthCheck[] }> {
@@ -368,10 +402,12 @@ export function createConnectionService(
     }).catch((err: unknown) => log.error({ err, connectionId: id }, 'link status handling failed'));
   });
 
-  net.handle('pair.onboard', (id, frame) =>
+  net.handle('pair.onboard', (id, raw) =>
     serial(id, async () => {
       const row = await rowById(id);
-      if (!row) return;
+      const parsed = onboardFrame.safeParse(raw);
+      if (!row || !parsed.success) return;
+      const frame = parsed.data;
       if (frame.mode !== row.mode) {
         await setState(row, 'validation_failed', {
           last_error: `The peer has this connection in ${String(frame.mode)} mode, this host in ${row.mode}`,
@@ -395,12 +431,12 @@ export function createConnectionService(
     }),
   );
 
-  net.handle('pair.state', (id, frame) =>
+  net.handle('pair.state', (id, raw) =>
     serial(id, async () => {
       const row = await rowById(id);
-      const state = frame.state;
-      const at = typeof frame.at === 'string' ? frame.at : '';
-      if (!row || (state !== 'active' && state !== 'deactivated')) return;
+      const parsed = stateFrame.safeParse(raw);
+      if (!row || !parsed.success) return;
+      const { state, at } = parsed.data;
       if (row.state === state) return;
       if (row.state === 'validated' && state === 'active' && peerOnboarded.has(id)) {
         // The peer finished onboarding first; its acknowledgement may still be in flight.
@@ -667,6 +703,10 @@ export function createConnectionService(
         const r = await validateRow(row);
         return { state: r.row.state, checks: r.checks };
       }),
+
+    addHealthCheck(check) {
+      extraChecks.push(check);
+    },
 
     async start() {
       const rows = await db.selectFrom('connections').selectAll().where('dials', '=', 1).execute();

@@ -7,7 +7,8 @@ import { MAX_CLOCK_SKEW_MS } from '../link/handshake.ts';
 import { probePeer, type WellKnown } from './probe.ts';
 
 export interface HealthCheck {
-  name: 'peer_reachable' | 'key_matches' | 'protocol_compatible' | 'clock_skew' | 'storage_writable';
+  /** Built in: peer_reachable, key_matches, protocol_compatible, clock_skew, storage_writable; others add theirs. */
+  name: string;
   ok: boolean;
   detail: string;
   fix?: string;
