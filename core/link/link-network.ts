@@ -92,6 +92,7 @@ export interface LinkOptions {
 /** Codes after which redialing is pointless until an admin acts. */
 const FATAL = new Set(['revoked']);
 const BACKOFF_BASE_MS = 200;
+const MAX_HANDSHAKE_CHARS = 16 * 1024;
 const frameSchema = z.looseObject({ ch: z.string().min(1).max(100) });
 
 interface Session {
@@ -272,7 +273,9 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     const reader = socketReader(socket);
     const nonce = newNonce();
     socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, nodeId: identity.nodeId, nonce }));
-    const auth = parseJson(authMessage, await reader.next(handshakeMs));
+    const first = await reader.next(handshakeMs);
+    // Nothing large is parsed before the peer is authenticated.
+    const auth = first && first.length <= MAX_HANDSHAKE_CHARS ? parseJson(authMessage, first) : undefined;
     if (!auth) return refuse(socket, 'bad_handshake', 'Expected an auth message');
     const check = await verifyProof(auth.proof, { me: identity.nodeId, nonce });
     if (!check.ok) {
