@@ -69,7 +69,10 @@ describe('pairing two public hosts', () => {
       commonModes: ['basic', 'visual', 'script'],
     });
 
-    const { connection: pending, invitationCode } = await initiate(a, b);
+    const created = await initiate(a, b);
+    const { connection: pending, invitationCode } = created;
+    const fingerprint = (created as unknown as { invitationFingerprint: string }).invitationFingerprint;
+    expect(fingerprint).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
     expect(pending).toMatchObject({
       state: 'pending',
       outbound: 'not_onboarded',
@@ -87,6 +90,8 @@ describe('pairing two public hosts', () => {
       name: 'Alpha to Beta',
       inviterNodeId: aNode,
       mode: 'script',
+      fingerprint,
+      suggested: { localName: 'beta', remoteName: 'alpha' },
     });
     expect(await list(b)).toHaveLength(0);
 

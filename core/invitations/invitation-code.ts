@@ -1,4 +1,5 @@
 // Invitation codes: compact JWS (EdDSA only) that carry everything an acceptor needs to pair.
+import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
@@ -211,4 +212,10 @@ function toInvitation(c: z.infer<typeof claimsSchema>): Invitation {
 
 function fail(code: Refusal['code'], message?: string): { ok: false; refusal: Refusal } {
   return { ok: false, refusal: refusal(code, message) };
+}
+
+/** A short, non-secret fingerprint of a code so two admins can compare it over the phone (the code itself is a secret). */
+export function codeFingerprint(code: string): string {
+  const hex = createHash('sha256').update(code.trim()).digest('hex').slice(0, 16).toUpperCase();
+  return hex.match(/.{4}/g)!.join('-');
 }

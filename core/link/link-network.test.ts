@@ -238,4 +238,18 @@ describe('link network', () => {
     await waitUntil(() => !b.isUp('b1'));
     expect(bStatus.at(-1)).toBe(false);
   });
+
+  it('cuts off a flood of handshakes from one address', async () => {
+    const { url } = await setup();
+    const firsts = await Promise.all(
+      Array.from({ length: 80 }, async () => {
+        const socket = await dialLink(`${url.replace('http', 'ws')}/link`);
+        const first = await new Promise<string>((resolve) => socket.onMessage(resolve));
+        socket.terminate();
+        return JSON.parse(first) as { t: string; code?: string };
+      }),
+    );
+    expect(firsts.filter((m) => m.t === 'hello').length).toBeGreaterThan(0);
+    expect(firsts.some((m) => m.t === 'refused' && m.code === 'rate_limited')).toBe(true);
+  });
 });

@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import { TandemError } from '../errors.ts';
 import { PROTOCOL_VERSION } from '../host-services.ts';
+import { createRateLimiter } from '../http/rate-limit.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { Logger } from '../log.ts';
 import {
@@ -174,6 +175,8 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
   const statusListeners = new Set<(id: string, up: boolean) => void>();
   let listener: LinkListener | undefined;
   let closed = false;
+  // Each handshake costs a signature check: a flood from one address is cut off before it.
+  const handshakes = createRateLimiter({ capacity: 60, refillPerSecond: 10 });
 
   function emitStatus(id: string, up: boolean) {
     for (const l of statusListeners) {
@@ -440,6 +443,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     attach(server) {
       listener = listenForLinks(server, opts.linkPath, (socket, remote) => {
         if (closed) return socket.close(1001, 'host shutting down');
+        if (!handshakes.take(remote)) return refuse(socket, 'rate_limited', 'Too many link handshakes');
         acceptSocket(socket, remote).catch((err: unknown) => {
           log.error({ err }, 'link handshake failed');
           socket.terminate();

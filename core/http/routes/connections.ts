@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/connection-service.ts';
 import { TandemError } from '../../errors.ts';
-import { MAX_EXPIRES_HOURS } from '../../invitations/invitation-code.ts';
+import { codeFingerprint, MAX_EXPIRES_HOURS } from '../../invitations/invitation-code.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readJson } from '../body.ts';
 import { MODES } from './public.ts';
@@ -40,7 +40,7 @@ export const connectionRoutes = new Hono<AppEnv>()
   .post('/', async (c) => {
     const body = await readJson(c, createBody);
     const result = await connectionsOf(c).create({ ...body, destinationUrl: body.destinationUrl || null });
-    return c.json(result, 201);
+    return c.json({ ...result, invitationFingerprint: codeFingerprint(result.invitationCode) }, 201);
   })
   .get('/', async (c) => c.json({ items: await connectionsOf(c).list() }))
   .get('/:id', async (c) => c.json(await found(c)))

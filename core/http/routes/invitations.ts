@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { fingerprintOf } from '../../identity/node-identity.ts';
-import { inspectInvitation } from '../../invitations/invitation-code.ts';
+import { codeFingerprint, inspectInvitation } from '../../invitations/invitation-code.ts';
 import { refusalError } from '../../invitations/refusals.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readJson } from '../body.ts';
@@ -22,6 +22,7 @@ export const invitationRoutes = new Hono<AppEnv>()
     return c.json({
       ...inv,
       inviterFingerprint: fingerprintOf(inv.inviterNodeId),
+      fingerprint: codeFingerprint(code),
       // What this host would call itself and its peer, for the accept form.
       suggested: { localName: inv.remoteName, remoteName: inv.localName },
       valid: seen.valid,
