@@ -15,6 +15,9 @@ export async function buildUi(outDir = UI_DIST): Promise<{ script: string; style
     entryPoints: { app: path.join(UI_DIR, 'src/main.tsx'), styles: path.join(UI_DIR, 'styles.css') },
     bundle: true,
     format: 'esm',
+    // CodeMirror is loaded only when a rules editor opens.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     target: ['es2022'],
     minify: true,
     sourcemap: 'linked',

@@ -168,12 +168,21 @@ export interface Twin {
   status: string;
 }
 
+export type Scalar = string | number | boolean | null;
+
+/** A field mapping of Visual mode: `default` applies here, `remoteDefault` on the other side. */
 export interface Mapping {
   local: string;
   remote: string;
   direction: 'both' | 'out' | 'in';
-  values?: Record<string, string>;
-  default?: unknown;
+  values?: { local: Scalar; remote: Scalar }[] | Record<string, Scalar>;
+  default?: Scalar;
+  remoteDefault?: Scalar;
+}
+
+export interface VisualScope {
+  local: { types: EntityType[] };
+  remote: { types: EntityType[] };
 }
 
 export interface ScriptRules {

@@ -11,7 +11,8 @@ import {
   put,
   type RulesView,
 } from '../api.ts';
-import { CodeEditor, type Marker } from '../components/code-editor.tsx';
+import type { Marker } from '../components/code-editor.tsx';
+import { CodeEditor } from '../components/lazy-editor.tsx';
 import { Field, Json, Problem } from '../components/ui.tsx';
 import { useAction, useLoad } from '../hooks.ts';
 import { useRoute } from '../router.ts';

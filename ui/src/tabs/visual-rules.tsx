@@ -1,8 +1,19 @@
-// Visual mode rules: a field mapping table for both sides (direction, value maps, defaults) and the scope.
+// Visual mode rules: a field mapping table for both sides (direction, value pairs, defaults) and the scope.
 import { useEffect, useState } from 'preact/hooks';
-import { type Connection, enc, type Mapping, put, type RulesView } from '../api.ts';
-import { Field, Problem } from '../components/ui.tsx';
+import {
+  type Connection,
+  ENTITY_TYPES,
+  type EntityType,
+  enc,
+  type Mapping,
+  put,
+  type RulesView,
+  type Scalar,
+  type VisualScope,
+} from '../api.ts';
+import { Problem } from '../components/ui.tsx';
 import { useAction } from '../hooks.ts';
+import { typeLabel } from '../pages/entities.tsx';
 import { TestRun } from './script-rules.tsx';
 
 interface Row {
@@ -12,10 +23,27 @@ interface Row {
   direction: Mapping['direction'];
   values: { from: string; to: string }[];
   default: string;
+  remoteDefault: string;
 }
 
 const ARROWS: Record<Mapping['direction'], string> = { both: '↔', out: '→', in: '←' };
 let nextKey = 1;
+
+const show = (v: Scalar | undefined) => (v === undefined || v === null ? '' : String(v));
+
+/** A typed value: numbers and booleans as such, everything else as text. */
+export function scalarOf(text: string): Scalar {
+  const t = text.trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  if (t === 'true' || t === 'false') return t === 'true';
+  return text;
+}
+
+function pairsOf(values: Mapping['values']): Row['values'] {
+  if (!values) return [];
+  if (Array.isArray(values)) return values.map((v) => ({ from: show(v.local), to: show(v.remote) }));
+  return Object.entries(values).map(([from, to]) => ({ from, to: show(to) }));
+}
 
 function toRows(mappings: unknown): Row[] {
   if (!Array.isArray(mappings)) return [];
@@ -24,25 +52,28 @@ function toRows(mappings: unknown): Row[] {
     local: m.local ?? '',
     remote: m.remote ?? '',
     direction: m.direction ?? 'both',
-    values: Object.entries(m.values ?? {}).map(([from, to]) => ({ from, to: String(to) })),
-    default: m.default === undefined || m.default === null ? '' : String(m.default),
+    values: pairsOf(m.values),
+    default: show(m.default),
+    remoteDefault: show(m.remoteDefault),
   }));
 }
 
 function toMapping(r: Row): Mapping {
   const m: Mapping = { local: r.local.trim(), remote: r.remote.trim(), direction: r.direction };
-  const values = r.values.filter((v) => v.from.trim());
-  if (values.length) m.values = Object.fromEntries(values.map((v) => [v.from.trim(), v.to]));
-  if (r.default.trim()) {
-    const d = r.default.trim();
-    m.default = /^-?\d+(\.\d+)?$/.test(d) ? Number(d) : d;
-  }
+  const values = r.values.filter((v) => v.from.trim() || v.to.trim());
+  if (values.length) m.values = values.map((v) => ({ local: scalarOf(v.from), remote: scalarOf(v.to) }));
+  if (r.default.trim()) m.default = scalarOf(r.default);
+  if (r.remoteDefault.trim()) m.remoteDefault = scalarOf(r.remoteDefault);
   return m;
 }
 
-function scopeText(scope: unknown): string {
-  if (scope === undefined || scope === null) return '';
-  return typeof scope === 'string' ? scope : JSON.stringify(scope, null, 2);
+function scopeOf(scope: unknown): VisualScope {
+  const all = [...ENTITY_TYPES];
+  const s = (scope ?? {}) as Partial<VisualScope>;
+  return {
+    local: { types: s.local?.types ?? all },
+    remote: { types: s.remote?.types ?? all },
+  };
 }
 
 export function VisualRulesEditor(props: {
@@ -52,15 +83,15 @@ export function VisualRulesEditor(props: {
 }) {
   const source = props.rules.draft ?? props.rules.published ?? {};
   const [rows, setRows] = useState<Row[]>(() => toRows(source.mappings));
-  const [scope, setScope] = useState(scopeText(source.scope));
+  const [scope, setScope] = useState<VisualScope>(() => scopeOf(source.scope));
   const [savedAs, setSavedAs] = useState('');
   const save = useAction();
-  const scopeIsJson = typeof source.scope === 'object' && source.scope !== null;
+  const { localName, remoteName } = props.connection;
 
   useEffect(() => {
     const s = props.rules.draft ?? props.rules.published ?? {};
     setRows(toRows(s.mappings));
-    setScope(scopeText(s.scope));
+    setScope(scopeOf(s.scope));
   }, [props.rules.version, !!props.rules.draft]);
 
   const update = (key: number, change: Partial<Row>) => {
@@ -70,26 +101,31 @@ export function VisualRulesEditor(props: {
   const add = () =>
     setRows((cur) => [
       ...cur,
-      { key: nextKey++, local: '', remote: '', direction: 'both', values: [], default: '' },
+      {
+        key: nextKey++,
+        local: '',
+        remote: '',
+        direction: 'both',
+        values: [],
+        default: '',
+        remoteDefault: '',
+      },
     ]);
   const remove = (key: number) => setRows((cur) => cur.filter((r) => r.key !== key));
-
-  let scopeError = '';
-  let scopeValue: unknown = scope.trim();
-  if (scopeIsJson || scope.trim().startsWith('{')) {
-    try {
-      scopeValue = scope.trim() ? JSON.parse(scope) : {};
-    } catch {
-      scopeError = 'The scope is not valid JSON';
-    }
-  }
+  const toggleType = (side: 'local' | 'remote', t: EntityType, on: boolean) => {
+    setSavedAs('');
+    setScope((cur) => {
+      const types = on ? [...new Set([...cur[side].types, t])] : cur[side].types.filter((x) => x !== t);
+      return { ...cur, [side]: { types: ENTITY_TYPES.filter((x) => types.includes(x)) } };
+    });
+  };
 
   const submit = async (publish: boolean) => {
     setSavedAs('');
     const r = await save.run(() =>
       put<RulesView>(`/api/connections/${enc(props.connection.id)}/rules`, {
-        mappings: rows.filter((r) => r.local.trim() || r.remote.trim()).map(toMapping),
-        scope: scopeValue,
+        mappings: rows.filter((x) => x.local.trim() || x.remote.trim()).map(toMapping),
+        scope,
         publish,
       }),
     );
@@ -102,19 +138,21 @@ export function VisualRulesEditor(props: {
   return (
     <div class="visual-rules">
       <p class="hint">
-        Each row maps a field on {props.connection.localName} (local) to a field on{' '}
-        {props.connection.remoteName} (remote). The arrow says which way it syncs.
+        Each row maps a field of <strong>{localName}</strong> (this side) to a field of{' '}
+        <strong>{remoteName}</strong>. The arrow says which way it syncs; value pairs translate values; a
+        default fills a value that is missing or has no pair. The other side sees the same table mirrored.
       </p>
       <div class="table-wrap">
         <table class="data mappings">
           <caption class="sr-only">Field mappings</caption>
           <thead>
             <tr>
-              <th scope="col">Local field ({props.connection.localName})</th>
+              <th scope="col">{localName} field</th>
               <th scope="col">Direction</th>
-              <th scope="col">Remote field ({props.connection.remoteName})</th>
-              <th scope="col">Default</th>
-              <th scope="col">Value map</th>
+              <th scope="col">{remoteName} field</th>
+              <th scope="col">Value pairs</th>
+              <th scope="col">Default here</th>
+              <th scope="col">Default there</th>
               <th scope="col">
                 <span class="sr-only">Remove</span>
               </th>
@@ -125,7 +163,7 @@ export function VisualRulesEditor(props: {
               <tr key={r.key} data-mapping={i}>
                 <td>
                   <input
-                    aria-label={`Local field, row ${i + 1}`}
+                    aria-label={`${localName} field, row ${i + 1}`}
                     value={r.local}
                     onInput={(e) => update(r.key, { local: e.currentTarget.value })}
                   />
@@ -139,27 +177,39 @@ export function VisualRulesEditor(props: {
                     }
                   >
                     <option value="both">{ARROWS.both} Both ways</option>
-                    <option value="out">{ARROWS.out} Outgoing only</option>
-                    <option value="in">{ARROWS.in} Incoming only</option>
+                    <option value="out">
+                      {ARROWS.out} To {remoteName}
+                    </option>
+                    <option value="in">
+                      {ARROWS.in} From {remoteName}
+                    </option>
                   </select>
                 </td>
                 <td>
                   <input
-                    aria-label={`Remote field, row ${i + 1}`}
+                    aria-label={`${remoteName} field, row ${i + 1}`}
                     value={r.remote}
                     onInput={(e) => update(r.key, { remote: e.currentTarget.value })}
                   />
                 </td>
                 <td>
+                  <ValuePairs row={r} index={i} onChange={(values) => update(r.key, { values })} />
+                </td>
+                <td>
                   <input
-                    aria-label={`Default value, row ${i + 1}`}
+                    aria-label={`Default here, row ${i + 1}`}
                     class="narrow"
                     value={r.default}
                     onInput={(e) => update(r.key, { default: e.currentTarget.value })}
                   />
                 </td>
                 <td>
-                  <ValueMap row={r} index={i} onChange={(values) => update(r.key, { values })} />
+                  <input
+                    aria-label={`Default there, row ${i + 1}`}
+                    class="narrow"
+                    value={r.remoteDefault}
+                    onInput={(e) => update(r.key, { remoteDefault: e.currentTarget.value })}
+                  />
                 </td>
                 <td>
                   <button
@@ -176,34 +226,34 @@ export function VisualRulesEditor(props: {
           </tbody>
         </table>
       </div>
-      <button type="button" onClick={add}>
-        Add mapping
-      </button>
-      <Field
-        label="Scope"
-        id="visual-scope"
-        hint="Which entities this connection syncs."
-        error={scopeError || undefined}
-      >
-        <textarea
-          id="visual-scope"
-          class="mono"
-          rows={scopeIsJson ? 4 : 2}
-          value={scope}
-          onInput={(e) => setScope(e.currentTarget.value)}
-        />
-      </Field>
+      <p>
+        <button type="button" onClick={add}>
+          Add mapping
+        </button>
+      </p>
+      <div class="grid-2">
+        {(['local', 'remote'] as const).map((side) => (
+          <fieldset key={side} class="scope">
+            <legend>Scope: what {side === 'local' ? localName : remoteName} sends</legend>
+            {ENTITY_TYPES.map((t) => (
+              <label class="check" key={t}>
+                <input
+                  type="checkbox"
+                  checked={scope[side].types.includes(t)}
+                  onChange={(e) => toggleType(side, t, e.currentTarget.checked)}
+                />
+                {typeLabel(t)}
+              </label>
+            ))}
+          </fieldset>
+        ))}
+      </div>
       <Problem error={save.error} title="Not saved" />
       <div class="form-actions">
-        <button type="button" onClick={() => void submit(false)} disabled={save.busy || !!scopeError}>
+        <button type="button" onClick={() => void submit(false)} disabled={save.busy}>
           Save draft
         </button>
-        <button
-          type="button"
-          class="primary"
-          onClick={() => void submit(true)}
-          disabled={save.busy || !!scopeError}
-        >
+        <button type="button" class="primary" onClick={() => void submit(true)} disabled={save.busy}>
           Publish
         </button>
         {savedAs ? (
@@ -217,7 +267,7 @@ export function VisualRulesEditor(props: {
   );
 }
 
-function ValueMap({
+function ValuePairs({
   row,
   index,
   onChange,
@@ -228,22 +278,21 @@ function ValueMap({
 }) {
   const set = (i: number, change: Partial<{ from: string; to: string }>) =>
     onChange(row.values.map((v, j) => (j === i ? { ...v, ...change } : v)));
+  const n = row.values.length;
   return (
-    <details class="value-map">
-      <summary>
-        {row.values.length ? `${row.values.length} value${row.values.length === 1 ? '' : 's'}` : 'None'}
-      </summary>
+    <details class="value-map" open={n > 0 && n <= 3}>
+      <summary>{n ? `${n} pair${n === 1 ? '' : 's'}` : 'None'}</summary>
       <ul>
         {row.values.map((v, i) => (
-          <li key={i}>
+          <li key={`${row.key}-${i}`}>
             <input
-              aria-label={`Local value ${i + 1}, row ${index + 1}`}
+              aria-label={`Value here ${i + 1}, row ${index + 1}`}
               value={v.from}
               onInput={(e) => set(i, { from: e.currentTarget.value })}
             />
             <span aria-hidden="true">{ARROWS[row.direction]}</span>
             <input
-              aria-label={`Remote value ${i + 1}, row ${index + 1}`}
+              aria-label={`Value there ${i + 1}, row ${index + 1}`}
               value={v.to}
               onInput={(e) => set(i, { to: e.currentTarget.value })}
             />
@@ -251,7 +300,7 @@ function ValueMap({
               type="button"
               class="quiet"
               onClick={() => onChange(row.values.filter((_, j) => j !== i))}
-              aria-label={`Remove value ${i + 1}`}
+              aria-label={`Remove pair ${i + 1}, row ${index + 1}`}
             >
               ×
             </button>
@@ -259,7 +308,7 @@ function ValueMap({
         ))}
       </ul>
       <button type="button" class="small" onClick={() => onChange([...row.values, { from: '', to: '' }])}>
-        Add value
+        Add pair
       </button>
     </details>
   );
