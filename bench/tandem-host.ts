@@ -44,12 +44,16 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
     applied = new Map();
     return { ok: true };
   },
+  /** Waits until n entities were applied, the time runs out, or nothing new arrived for `stallMs`. */
   async waitApplied(m) {
     const n = Number(m.n);
-    const timeoutMs = Number(m.timeoutMs ?? 60_000);
-    if (applied.size < n) {
+    const deadline = Date.now() + Number(m.timeoutMs ?? 60_000);
+    const stallMs = Number(m.stallMs ?? 20_000);
+    let seen = applied.size;
+    let lastProgress = Date.now();
+    while (applied.size < n && Date.now() < deadline && Date.now() - lastProgress < stallMs) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, timeoutMs);
+        const t = setTimeout(resolve, 250);
         waiting = {
           n,
           resolve: () => {
@@ -58,6 +62,10 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
           },
         };
       });
+      if (applied.size !== seen) {
+        seen = applied.size;
+        lastProgress = Date.now();
+      }
     }
     waiting = undefined;
     const times = [...applied.values()];

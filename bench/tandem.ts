@@ -65,6 +65,9 @@ class HostHandle {
   get url() {
     return this.child.ready.url;
   }
+  get token() {
+    return this.child.ready.token;
+  }
   call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
     const id = ++this.#seq;
     return new Promise<T>((resolve, reject) => {
@@ -72,20 +75,8 @@ class HostHandle {
       this.child.proc.send({ id, cmd, ...args });
     });
   }
-  async api<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${this.child.ready.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = text;
-    }
-    return { status: res.status, body: parsed as T };
+  api<T>(method: string, route: string, body?: unknown) {
+    return apiCall<T>(this, method, route, body);
   }
 }
 
@@ -95,11 +86,39 @@ const describe = (r: { status: number; body: unknown }) =>
 interface Conn {
   id: string;
   state: string;
+  link?: { up: boolean };
+}
+
+/** Anything with a URL and an admin token: a bench host or a fleet host. */
+interface Endpoint {
+  url: string;
+  token: string;
+}
+
+async function apiCall<T>(
+  h: Endpoint,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${h.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // keep the text
+  }
+  return { status: res.status, body: parsed as T };
 }
 
 /** Pairs A -> B through the real invitation flow; answers both connection ids or why it failed. */
-async function pair(a: HostHandle, b: HostHandle, name: string): Promise<{ a: string; b: string } | Missing> {
-  const created = await a.api<{ connection: Conn; invitationCode: string }>('POST', '/api/connections', {
+async function pair(a: Endpoint, b: Endpoint, name: string): Promise<{ a: string; b: string } | Missing> {
+  const created = await apiCall<{ connection: Conn; invitationCode: string }>(a, 'POST', '/api/connections', {
     destinationUrl: b.url,
     mode: 'script',
     localName: 'acme',
@@ -107,7 +126,7 @@ async function pair(a: HostHandle, b: HostHandle, name: string): Promise<{ a: st
     name,
   });
   if (created.status !== 201) return { missing: `POST /api/connections answered ${describe(created)}` };
-  const accepted = await b.api<{ connection: Conn }>('POST', '/api/invitations/accept', {
+  const accepted = await apiCall<{ connection: Conn }>(b, 'POST', '/api/invitations/accept', {
     code: created.body.invitationCode,
   });
   if (accepted.status !== 201)
@@ -157,6 +176,8 @@ export async function runTandem(
   const a = await start(dirs[0]!, 'Acme Corp');
   const b = await start(dirs[1]!, 'Globex Services');
   try {
+    // Both are reachable locally: each advertises its listen URL, so either side may dial.
+    for (const h of [a, b]) await h.api('PATCH', '/api/node', { publicUrl: h.url });
     const paired = await pair(a, b, 'bench');
     if ('missing' in paired) {
       const why = `pairing is not available: ${paired.missing}`;
@@ -235,7 +256,7 @@ export async function runTandem(
 
     // (e) memory of a host with many idle connections (each one paired for real, each with its link).
     log(`tandem: pairing ${opts.idleConnections} idle connections`);
-    out.idleMemory = await idleMemory(a, b, opts.idleConnections, notes);
+    out.idleMemory = await idleMemory(a, workDir, opts.idleConnections, notes, log);
     return out;
   } finally {
     await Promise.all([a.child.stop(), b.child.stop()]);
@@ -254,35 +275,72 @@ function rateOf(
   return { records: n, seconds, perSecond: Math.round(n / seconds) };
 }
 
+/** Each acceptor takes at most this many invitations at once (the host's accept rate limit). */
+const ACCEPTS_PER_HOST = 30;
+
 async function idleMemory(
   a: HostHandle,
-  b: HostHandle,
+  workDir: string,
   n: number,
   notes: string[],
+  log: (s: string) => void,
 ): Promise<TandemFigures['idleMemory']> {
   const before = await a.call<{ rss: number }>('memory');
-  const deadline = Date.now() + 180_000;
-  let made = 1; // the bench connection itself
-  while (made < n && Date.now() < deadline) {
-    const batch = Math.min(10, n - made);
-    const results = await Promise.all(
-      Array.from({ length: batch }, (_, i) => pair(a, b, `idle-${made + i}`)),
-    );
-    const failed = results.find((r) => 'missing' in r);
-    if (failed && 'missing' in failed) {
-      notes.push(`(e) pairing stopped after ${made} connections: ${failed.missing}`);
-      break;
+  const others = n - 1; // the bench connection itself is the first
+  const dir = path.join(workDir, 'fleet');
+  fs.rmSync(dir, { recursive: true, force: true });
+  const fleet = await startChild<{ hosts: Endpoint[] }>('bench/tandem-fleet.ts', [
+    dir,
+    String(Math.ceil(others / ACCEPTS_PER_HOST)),
+  ]);
+  try {
+    const deadline = Date.now() + 180_000;
+    let made = 1;
+    const jobs: Array<{ peer: Endpoint; i: number }> = [];
+    fleet.ready.hosts.forEach((peer, h) => {
+      for (let k = 0; k < ACCEPTS_PER_HOST && jobs.length < others; k++)
+        jobs.push({ peer, i: h * ACCEPTS_PER_HOST + k });
+    });
+    for (let j = 0; j < jobs.length && Date.now() < deadline; j += 10) {
+      const results = await Promise.all(
+        jobs.slice(j, j + 10).map(({ peer, i }) => pair(a, peer, `idle-${i}`)),
+      );
+      const failed = results.find((r) => 'missing' in r);
+      made += results.filter((r) => !('missing' in r)).length;
+      if (failed && 'missing' in failed) {
+        notes.push(`(e) pairing stopped after ${made} connections: ${failed.missing}`);
+        break;
+      }
+      if (j % 200 === 0) log(`tandem: ${made} connections`);
     }
-    made += batch;
+    if (made < n) notes.push(`(e) ${made} of ${n} connections were paired within the time limit.`);
+    // Let every link finish its handshake and onboarding, then measure with all of them idle.
+    let up = 0;
+    const settle = Date.now() + 60_000;
+    while (Date.now() < settle) {
+      const r = await a.api<{ items: Conn[] }>('GET', '/api/connections');
+      up =
+        r.status === 200
+          ? r.body.items.filter((c) => c.state === 'active' && c.link?.up !== false).length
+          : 0;
+      if (up >= made) break;
+      await sleep(1000);
+    }
+    if (up < made)
+      notes.push(`(e) ${up} of ${made} connections were active with their link up when measured.`);
+    await sleep(2000);
+    const after = await a.call<{ rss: number; heapUsed: number }>('memory');
+    const mb = (x: number) => round(x / 1024 ** 2, 1);
+    notes.push(
+      `(e) measured on A after a forced GC, ${made} connections (${up} active with the link up); peers: ${fleet.ready.hosts.length} acceptor hosts in one process.`,
+    );
+    return {
+      connections: made,
+      rssMb: mb(after.rss),
+      baselineRssMb: mb(before.rss),
+      heapMb: mb(after.heapUsed),
+    };
+  } finally {
+    await fleet.stop();
   }
-  if (made < n) notes.push(`(e) ${made} of ${n} connections were paired within the time limit.`);
-  await sleep(3000); // links settle (handshakes done, heartbeats running)
-  const after = await a.call<{ rss: number; heapUsed: number }>('memory');
-  const mb = (x: number) => round(x / 1024 ** 2, 1);
-  return {
-    connections: made,
-    rssMb: mb(after.rss),
-    baselineRssMb: mb(before.rss),
-    heapMb: mb(after.heapUsed),
-  };
 }

@@ -1,0 +1,42 @@
+// Many small Tandem hosts in one process, the peers of the idle-connections figure (e).
+// Each host accepts at most ~30 invitations at once (its accept rate limit), so the figure needs
+// several acceptors; they share this process because only the measured host's memory matters.
+import path from 'node:path';
+import { resolveConfig } from '../core/config.ts';
+import { type ModuleFactory, type RunningHost, startHost } from '../core/host.ts';
+import type { HostModule } from '../core/host-module.ts';
+import { hostModules } from '../core/modules.ts';
+
+const [baseDir, countText] = process.argv.slice(2);
+if (!baseDir || !countText) throw new Error('usage: tandem-fleet.ts DIR COUNT');
+
+/** Every module but the console; the rule runner starts lazily (on first use) instead of at start. */
+const modules: ModuleFactory[] = hostModules.map((factory) => async (services, built) => {
+  const m: HostModule = await factory(services, built);
+  if (m.name === 'ui') return { name: 'ui' };
+  if (m.name === 'sandbox') {
+    const { start: _lazy, ...rest } = m;
+    return rest;
+  }
+  return m;
+});
+
+const hosts: RunningHost[] = [];
+const out: Array<{ url: string; token: string }> = [];
+for (let i = 0; i < Number(countText); i++) {
+  const token = `fleet-${i}-${Math.random().toString(36).slice(2)}`;
+  const config = resolveConfig(
+    ['--data', path.join(baseDir, `fleet-${i}`), '--port', '0', '--name', `Fleet ${i}`],
+    {
+      TANDEM_ADMIN_TOKEN: token,
+    },
+  );
+  const host = await startHost(config, modules);
+  await host.services.settings.update({ publicUrl: host.url });
+  hosts.push(host);
+  out.push({ url: host.url, token });
+}
+process.on('SIGTERM', () => {
+  void Promise.allSettled(hosts.map((h) => h.close())).finally(() => process.exit(0));
+});
+process.stdout.write(`${JSON.stringify({ hosts: out })}\n`);
