@@ -36,7 +36,7 @@ replica.description = entity.description;
 replica.status = entity.status;
 replica.priority = entity.priority;
 replica.assignee = entity.assignee;
-replica.comments = (entity.comments || []).filter((c) => !c.internal);`,
+replica.comments = helpers.comments.merge(replica.comments, entity.comments);`,
   incoming: `
 const STATUS = { new: 'open', on_hold: 'pending' };
 if (firstSync) entity.type = replica.type;

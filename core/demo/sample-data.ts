@@ -10,8 +10,8 @@ replica.description = entity.description;
 replica.status = entity.status;
 replica.priority = entity.priority;
 replica.approval = entity.approval ?? null;
-// Internal work notes never leave Acme.
-replica.comments = (entity.comments ?? []).filter((c) => !c.internal);`,
+// Internal work notes never leave Acme: merge copies public comments only.
+replica.comments = helpers.comments.merge(replica.comments, entity.comments);`,
     incoming: `const STATUS = { open: 'new', working: 'in_progress', done: 'resolved' };
 if (firstSync) entity.type = replica.type;
 entity.summary = replica.summary;
@@ -25,7 +25,7 @@ replica.summary = entity.summary;
 replica.description = entity.description;
 replica.status = entity.status;
 replica.priority = entity.priority;
-replica.comments = (entity.comments ?? []).filter((c) => !c.internal);`,
+replica.comments = helpers.comments.merge(replica.comments, entity.comments);`,
     incoming: `const STATUS = { new: 'open', in_progress: 'working', on_hold: 'working', resolved: 'done', closed: 'done', scheduled: 'open' };
 if (firstSync) entity.type = replica.type;
 entity.summary = replica.summary;
