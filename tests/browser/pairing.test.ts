@@ -83,6 +83,8 @@ describe('pairing in the console', () => {
     const copied = await a.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(shown);
     expect(copied.split('.')).toHaveLength(3);
+    const fingerprint = await a.getByTestId('code-fingerprint').textContent();
+    expect(fingerprint).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
     await screenshot(a, 'initiate-3-invitation');
     const pending = (await acme.api<{ items: Conn[] }>('GET', '/api/connections')).body.items;
     expect(pending).toEqual([
@@ -106,6 +108,8 @@ describe('pairing in the console', () => {
     await b.getByLabel('Invitation code').fill(copied);
     await b.locator('[data-testid=inv-name]', { hasText: 'Acme to Globex' }).waitFor();
     await b.getByText('Incidents both ways').waitFor();
+    // Both admins see the same code fingerprint, to compare over the phone.
+    await b.getByTestId('code-fingerprint').filter({ hasText: fingerprint! }).waitFor();
     await screenshot(b, 'accept-invitation');
     await b.getByRole('button', { name: 'Accept invitation' }).click();
     await b.getByRole('heading', { level: 1, name: 'Acme to Globex' }).waitFor();

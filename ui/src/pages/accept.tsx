@@ -65,11 +65,13 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
     }
     let cancelled = false;
     const timer = setTimeout(() => {
-      void codeFingerprint(c).then((f) => !cancelled && setFingerprint(f));
       void inspect
         .run(() => post<Record<string, unknown>>('/api/invitations/inspect', { code: c }))
-        .then((r) => {
-          if (!cancelled && r) setInfo(normalizeInspect(r));
+        .then(async (r) => {
+          if (cancelled) return;
+          if (r) setInfo(normalizeInspect(r));
+          const f = typeof r?.fingerprint === 'string' ? r.fingerprint : await codeFingerprint(c);
+          if (!cancelled) setFingerprint(f);
         });
     }, 250);
     return () => {
@@ -104,7 +106,7 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
           hint={
             fingerprint ? (
               <>
-                Fingerprint <code>{fingerprint}</code>
+                Fingerprint <code data-testid="code-fingerprint">{fingerprint}</code>
               </>
             ) : undefined
           }

@@ -51,6 +51,7 @@ export function slug(s: string): string {
 }
 
 type Step = 'destination' | 'information' | 'invitation';
+type Created = { connection: Connection; invitationCode: string; invitationFingerprint?: string };
 
 export function InitiateConnection() {
   const [step, setStep] = useState<Step>('destination');
@@ -64,7 +65,7 @@ export function InitiateConnection() {
   const [nameTouched, setNameTouched] = useState(false);
   const [description, setDescription] = useState('');
   const [expires, setExpires] = useState('72');
-  const [created, setCreated] = useState<{ connection: Connection; invitationCode: string } | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
   const probe = useAction();
   const create = useAction();
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -123,7 +124,7 @@ export function InitiateConnection() {
   const submitInformation = async (e: Event) => {
     e.preventDefault();
     const r = await create.run(() =>
-      post<{ connection: Connection; invitationCode: string }>('/api/connections', {
+      post<Created>('/api/connections', {
         destinationUrl: noUrl ? null : url.trim(),
         mode,
         localName: localName.trim(),
@@ -333,7 +334,7 @@ export function InitiateConnection() {
 }
 
 function Invitation(props: {
-  created: { connection: Connection; invitationCode: string };
+  created: Created;
   destinationUrl: string | null;
   headingRef: preact.RefObject<HTMLHeadingElement>;
 }) {
@@ -342,7 +343,8 @@ function Invitation(props: {
   const [fingerprint, setFingerprint] = useState('');
   const codeRef = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
-    void codeFingerprint(invitationCode).then(setFingerprint);
+    if (props.created.invitationFingerprint) setFingerprint(props.created.invitationFingerprint);
+    else void codeFingerprint(invitationCode).then(setFingerprint);
   }, [invitationCode]);
   const copy = async () => {
     try {
@@ -421,13 +423,14 @@ function Invitation(props: {
   );
 }
 
-/** First 16 hex digits of the code's SHA-256: enough for two admins to compare on the phone. */
+/** The code's fingerprint as the host shows it (SHA-256, 16 hex digits in groups of 4), for admins to compare. */
 export async function codeFingerprint(code: string): Promise<string> {
   if (!globalThis.crypto?.subtle) return '';
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(code));
-  return [...new Uint8Array(digest)]
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(code.trim()));
+  const hex = [...new Uint8Array(digest)]
     .slice(0, 8)
     .map((b) => b.toString(16).padStart(2, '0'))
     .join('')
-    .replace(/(.{4})(?!$)/g, '$1 ');
+    .toUpperCase();
+  return hex.match(/.{4}/g)?.join('-') ?? hex;
 }
