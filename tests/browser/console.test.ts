@@ -156,6 +156,45 @@ describe('admin console', () => {
     await page.close();
   });
 
+  it('works from the keyboard and stays readable on a narrow screen', async () => {
+    const page = await browser.newPage();
+    await signIn(page, host.url, host.token);
+    // The first Tab reaches the skip link, which moves focus to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // Tab through to the navigation link, follow it with Enter; focus lands on the new page's heading.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Entities' }).focus();
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Entities' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+    // Every form control on the page has a label.
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea')]
+        .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
+        .map((el) => el.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+
+    await page.setViewportSize({ width: 390, height: 800 });
+    for (const [route, name] of [
+      ['/entities', 'narrow-entities'],
+      ['/connections', 'narrow-connections'],
+      ['/settings', 'narrow-settings'],
+    ] as const) {
+      await page.goto(`${host.url}/#${route}`);
+      await page.locator('#page-title').waitFor();
+      // No sideways scrolling of the page itself (wide tables scroll inside their own box).
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, route).toBeLessThanOrEqual(0);
+      await screenshot(page, name);
+    }
+    await page.close();
+  });
+
   it('serves the console shell for page paths and keeps API and asset misses as 404s', async () => {
     const shell = await fetch(`${host.url}/connections/anything`);
     expect(shell.status).toBe(200);
