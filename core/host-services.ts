@@ -8,6 +8,7 @@ import type { NodeSettings } from './identity/node-settings.ts';
 import type { LinkHub } from './link/link-hub.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics/metrics.ts';
+import type { RuleService } from './rules/rule-service.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 import type { Tracker } from './trackers/tracker.ts';
 
@@ -30,6 +31,8 @@ export interface HostServices {
   connections?: ConnectionService;
   /** Runs rule programs in isolates in a supervised child process; set by the `sandbox` module (core/sandbox/sandbox-module.ts). */
   sandbox?: Sandbox;
+  /** Each connection's rules and compiled program (`program(connectionId)`); set by the `rules` module (core/rules/rules-module.ts). */
+  rules?: RuleService;
   /** Counters and timings for /metrics, set by the `metrics` module (core/metrics/metrics-module.ts). */
   metrics?: Metrics;
 }

@@ -4,6 +4,7 @@ import { createConnectionsModule } from './connections/connections-module.ts';
 import type { ModuleFactory } from './host.ts';
 import { openApiModule } from './http/openapi.ts';
 import { createMetricsModule } from './metrics/metrics-module.ts';
+import { createRulesModule } from './rules/rules-module.ts';
 import { createSandboxModule } from './sandbox/sandbox-module.ts';
 import { createSyncModule } from './sync/sync-module.ts';
 
@@ -13,5 +14,6 @@ export const hostModules: ModuleFactory[] = [
   openApiModule,
   createUiModule,
   createConnectionsModule,
+  createRulesModule,
   createSyncModule,
 ];

@@ -1,0 +1,238 @@
+// Each connection's rules: published versions, one draft, publish, and the compiled program the sync engine runs.
+import { createHash } from 'node:crypto';
+import type { Db } from '../../storage/schema.ts';
+import { notFound, TandemError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Mode, ModeId } from '../mode.ts';
+import type { CompileProblem, RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
+import { modes } from './mode-registry.ts';
+import {
+  deleteDraft,
+  insertVersion,
+  latestVersion,
+  loadConnection,
+  loadDraft,
+  type RuleConnection,
+  type StoredVersion,
+  saveDraft,
+} from './rule-store.ts';
+
+/** What `GET /api/connections/:id/rules` answers. */
+export interface RuleSetView {
+  mode: ModeId;
+  editable: boolean;
+  version: number;
+  published: unknown;
+  publishedAt: string;
+  /** `default`, `local` or `peer`: who published this version. */
+  origin: string;
+  draft?: unknown;
+  draftUpdatedAt?: string;
+}
+
+export interface SaveOptions {
+  publish: boolean;
+  /** `peer` when the other side sent a visual edit; such edits are not sent back. */
+  origin?: 'local' | 'peer';
+  /** Refuse to publish unless the current version is this one (edits over the link). */
+  expectedVersion?: number;
+}
+
+export interface PublishedEvent {
+  connectionId: string;
+  mode: ModeId;
+  version: number;
+  rules: unknown;
+  origin: string;
+}
+
+/**
+ * The rules subsystem as other subsystems see it (`services.rules`).
+ * @example const program = await services.rules.program(connectionId); // for sandbox.run
+ */
+export interface RuleService {
+  get(connectionId: string): Promise<RuleSetView>;
+  /** Validates (shape, conflicts, compiles in the sandbox) then stores a draft or publishes a new version. */
+  save(connectionId: string, input: unknown, opts: SaveOptions): Promise<RuleSetView>;
+  /** The published program, compiled and cached; a connection without rules gets its mode's defaults as version 1. */
+  program(connectionId: string): Promise<RuleProgram>;
+  /** The draft's program, or the published one when there is no draft. */
+  draftOrPublished(connectionId: string): Promise<{ program: RuleProgram; draft: boolean; version: number }>;
+  connection(connectionId: string): Promise<RuleConnection>;
+  onPublished(listener: (event: PublishedEvent) => void): () => void;
+}
+
+export interface RuleServiceDeps {
+  db: Db;
+  sandbox: () => Sandbox | undefined;
+  log?: Logger;
+}
+
+function describeProblems(problems: CompileProblem[]): string {
+  return problems
+    .map((p) => `the ${p.script} script at line ${p.line}, column ${p.column}: ${p.message}`)
+    .join('; ');
+}
+
+export function createRuleService(deps: RuleServiceDeps): RuleService {
+  const { db } = deps;
+  const cache = new Map<string, RuleProgram>();
+  const listeners = new Set<(event: PublishedEvent) => void>();
+
+  async function connection(connectionId: string): Promise<RuleConnection> {
+    const conn = await loadConnection(db, connectionId);
+    if (!conn) throw notFound('Connection', connectionId);
+    return conn;
+  }
+
+  async function published(conn: RuleConnection): Promise<StoredVersion> {
+    const found = await latestVersion(db, conn.id);
+    if (found) return found;
+    const mode = modes[conn.mode];
+    await insertVersion(db, conn.id, {
+      version: 1,
+      mode: conn.mode,
+      rules: mode.defaults(conn),
+      origin: 'default',
+    });
+    return (await latestVersion(db, conn.id))!;
+  }
+
+  function compile(mode: Mode, conn: RuleConnection, rules: unknown) {
+    return mode.compile(mode.parse(rules), { localName: conn.localName, remoteName: conn.remoteName });
+  }
+
+  async function checkCompiles(program: Pick<RuleProgram, 'outgoing' | 'incoming'>): Promise<void> {
+    const sandbox = deps.sandbox();
+    if (!sandbox) return; // the sandbox module is not loaded: runs will report compile errors instead
+    const problems = await sandbox.check(program);
+    if (problems.length) {
+      throw new TandemError(
+        'SCRIPT_COMPILE_ERROR',
+        422,
+        `The rules do not compile: ${describeProblems(problems)}`,
+        {
+          errors: problems,
+        },
+      );
+    }
+  }
+
+  async function get(connectionId: string): Promise<RuleSetView> {
+    const conn = await connection(connectionId);
+    const current = await published(conn);
+    const draft = await loadDraft(db, conn.id);
+    const view: RuleSetView = {
+      mode: conn.mode,
+      editable: modes[conn.mode].editable,
+      version: current.version,
+      published: current.rules,
+      publishedAt: current.publishedAt,
+      origin: current.origin,
+    };
+    if (draft) {
+      view.draft = draft.rules;
+      view.draftUpdatedAt = draft.updatedAt;
+    }
+    return view;
+  }
+
+  return {
+    get,
+    connection,
+
+    async save(connectionId, input, opts) {
+      const conn = await connection(connectionId);
+      const mode = modes[conn.mode];
+      if (!mode.editable) {
+        throw new TandemError(
+          'MODE_NOT_EDITABLE',
+          409,
+          `${conn.mode} mode rules are fixed and cannot be edited`,
+        );
+      }
+      const rules = mode.parse(input);
+      await checkCompiles(mode.compile(rules, { localName: conn.localName, remoteName: conn.remoteName }));
+      if (!opts.publish) {
+        const current = await published(conn);
+        await saveDraft(db, conn.id, rules, current.version);
+        return get(conn.id);
+      }
+      const version = await db.transaction().execute(async (tx) => {
+        const current = await latestVersion(tx, conn.id);
+        const base = current?.version ?? 0;
+        if (opts.expectedVersion !== undefined && opts.expectedVersion !== base) {
+          throw new TandemError(
+            'RULES_VERSION_CONFLICT',
+            409,
+            `The rules moved on: version ${base} is current, the edit was made on version ${opts.expectedVersion}`,
+            { currentVersion: base },
+          );
+        }
+        await insertVersion(tx, conn.id, {
+          version: base + 1,
+          mode: conn.mode,
+          rules,
+          origin: opts.origin ?? 'local',
+        });
+        await deleteDraft(tx, conn.id);
+        return base + 1;
+      });
+      cache.delete(conn.id);
+      const event: PublishedEvent = {
+        connectionId: conn.id,
+        mode: conn.mode,
+        version,
+        rules,
+        origin: opts.origin ?? 'local',
+      };
+      for (const l of listeners) {
+        try {
+          l(event);
+        } catch (err) {
+          deps.log?.error({ err }, 'rules publish listener failed');
+        }
+      }
+      return get(conn.id);
+    },
+
+    async program(connectionId) {
+      const cached = cache.get(connectionId);
+      if (cached) return cached;
+      const conn = await connection(connectionId);
+      const current = await published(conn);
+      const program: RuleProgram = {
+        version: `v${current.version}`,
+        ...compile(modes[conn.mode], conn, current.rules),
+      };
+      cache.set(connectionId, program);
+      return program;
+    },
+
+    async draftOrPublished(connectionId) {
+      const conn = await connection(connectionId);
+      const draft = await loadDraft(db, conn.id);
+      if (!draft) {
+        const current = await published(conn);
+        const program = await this.program(conn.id);
+        return { program, draft: false, version: current.version };
+      }
+      const source = compile(modes[conn.mode], conn, draft.rules);
+      const hash = createHash('sha256')
+        .update(source.outgoing)
+        .update('\u0000')
+        .update(source.incoming)
+        .digest('hex');
+      return {
+        program: { version: `draft-${hash.slice(0, 16)}`, ...source },
+        draft: true,
+        version: draft.baseVersion,
+      };
+    },
+
+    onPublished(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
