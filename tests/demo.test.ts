@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from './support/host-process.ts';
+import { tempDir, waitFor } from './support/host-process.ts';
 
 const BIN = fileURLToPath(new URL('../bin/tandem.js', import.meta.url));
 let child: ChildProcess | undefined;
@@ -19,6 +19,15 @@ interface Printed {
   name: string;
   url: string;
   token: string;
+}
+
+type Item = { id: string; type: string; fields: { summary: string; status: string } };
+
+async function waitForItems(h: Printed, n: number): Promise<Item[]> {
+  return waitFor<Item[] | undefined>(async () => {
+    const { items } = await get<{ items: Item[] }>(h, '/api/entities?limit=200');
+    return items.length >= n ? items : undefined;
+  }, 20_000) as Promise<Item[]>;
 }
 
 async function get<T>(h: Printed, route: string): Promise<T> {
@@ -83,6 +92,29 @@ describe('tandem demo', () => {
     const entities = (await get<{ items: { type: string }[] }>(acme, '/api/entities?limit=200')).items;
     const types = entities.map((e) => e.type);
     for (const t of ['incident', 'change', 'request']) expect(types).toContain(t);
+
+    // The triggers shared what is in scope with Globex, through each side's own rules: urgent incidents
+    // (statuses mapped to Globex's words), changes past draft, approved requests; no internal note left Acme.
+    type Entity = { type: string; fields: { summary: string; status: string }; comments: { body: string }[] };
+    const shared = await waitForItems(globex, 6);
+    const summaries = shared.map((e) => e.fields.summary).sort();
+    expect(summaries).toEqual(
+      [
+        'Email delivery delayed for all Acme users',
+        'VPN drops every 20 minutes in the Berlin office',
+        'Payroll portal login fails with an SSO error',
+        'Upgrade the core switches in DC1',
+        'New laptop for Jane Doe (developer)',
+        'Two extra monitors for the service desk',
+      ].sort(),
+    );
+    const mail = shared.find((e) => e.fields.summary.startsWith('Email delivery'))!;
+    expect(mail.fields.status).toBe('working');
+    await waitFor(async () =>
+      (await get<Entity>(globex, `/api/entities/${mail.id}`)).comments.length > 0 ? true : undefined,
+    );
+    const bodies = (await get<Entity>(globex, `/api/entities/${mail.id}`)).comments.map((c) => c.body);
+    expect(bodies).toEqual(['Users in every office report delays of 30+ minutes.']);
 
     // Each host has its own data directory under --data.
     for (const d of ['demo-acme', 'demo-globex'])
