@@ -7,6 +7,7 @@ import { ConnectionPage } from '../pages/connection.tsx';
 import { Connections } from '../pages/connections.tsx';
 import { Entities } from '../pages/entities.tsx';
 import { EntityPage } from '../pages/entity.tsx';
+import { Errors } from '../pages/errors.tsx';
 import { GettingStarted } from '../pages/getting-started.tsx';
 import { InitiateConnection } from '../pages/initiate.tsx';
 import { Settings } from '../pages/settings.tsx';
@@ -18,6 +19,7 @@ const NAV = [
   { path: '/settings', label: 'General settings' },
   { path: '/connections', label: 'Connections' },
   { path: '/entities', label: 'Entities' },
+  { path: '/errors', label: 'Errors' },
 ];
 
 function pageFor(route: Route, node: NodeInfo | undefined, reloadNode: () => Promise<void>) {
@@ -33,6 +35,8 @@ function pageFor(route: Route, node: NodeInfo | undefined, reloadNode: () => Pro
       if (second === 'initiate') return <InitiateConnection />;
       if (second === 'accept') return <AcceptInvitation node={node} />;
       return <ConnectionPage id={second} tab={third ?? 'rules'} query={route.query} />;
+    case 'errors':
+      return <Errors />;
     case 'entities':
       if (!second) return <Entities query={route.query} />;
       return <EntityPage id={second} />;

@@ -1,4 +1,4 @@
-// Errors of one connection: what failed, where in the script, and Retry (replay) or Resolve (skip).
+// Sync errors (of one connection, or of the whole node): what failed, where in the script, Retry or Resolve.
 import { type Connection, enc, get, type List, post, qs, type SyncError } from '../api.ts';
 import { Empty, Loading, Problem, When } from '../components/ui.tsx';
 import { useAction, useLoad } from '../hooks.ts';
@@ -9,18 +9,20 @@ export function scriptPlace(e: SyncError): string | null {
   return `${e.script ? `${e.script} script, ` : ''}line ${e.scriptLine}`;
 }
 
-export function ErrorsTab({
-  connection,
-  onChanged,
-}: {
-  connection: Connection;
-  onChanged: () => Promise<void>;
+export function ErrorsTab(props: {
+  connection?: Connection;
+  /** Names of connections, for the node-wide list. */
+  names?: Map<string, string>;
+  onChanged?: () => Promise<void>;
+  headingLevel?: 1 | 2;
 }) {
+  const { connection } = props;
   const route = useRoute();
   const status = route.query.get('status') === 'resolved' ? 'resolved' : 'open';
+  const here = connection ? `/connections/${connection.id}/errors` : '/errors';
   const errors = useLoad(
-    () => get<List<SyncError>>(`/api/errors${qs({ connectionId: connection.id, status })}`),
-    `${connection.id}:${status}`,
+    () => get<List<SyncError>>(`/api/errors${qs({ connectionId: connection?.id, status })}`),
+    `${connection?.id ?? '*'}:${status}`,
     3000,
   );
   const action = useAction();
@@ -31,20 +33,20 @@ export function ErrorsTab({
     });
     if (r) {
       await errors.reload();
-      await onChanged();
+      await props.onChanged?.();
     }
   };
   const items = errors.data?.items ?? [];
   return (
-    <section aria-labelledby="errors-title">
+    <section aria-labelledby={connection ? 'errors-title' : 'page-title'}>
       <div class="tab-head">
-        <h2 id="errors-title">Errors</h2>
+        {connection ? <h2 id="errors-title">Errors</h2> : <span />}
         <div class="field inline">
           <label for="error-status">Show</label>
           <select
             id="error-status"
             value={status}
-            onChange={(e) => navigate(`/connections/${connection.id}/errors?status=${e.currentTarget.value}`)}
+            onChange={(e) => navigate(`${here}?status=${e.currentTarget.value}`)}
           >
             <option value="open">Open</option>
             <option value="resolved">Resolved</option>
@@ -63,24 +65,34 @@ export function ErrorsTab({
         <ul class="errors">
           {items.map((e) => {
             const place = scriptPlace(e);
+            const connId = e.connectionId ?? connection?.id;
             return (
               <li key={e.id} class="card error-item" data-error={e.id}>
                 <div class="error-head">
                   <span class="badge tone-bad">{e.level}</span>
-                  {e.entityId ? <a href={href(`/entities/${e.entityId}`)}>Entity {e.entityId}</a> : null}
+                  {!connection && e.connectionId ? (
+                    <a href={href(`/connections/${e.connectionId}/errors`)}>
+                      {props.names?.get(e.connectionId) ?? 'Connection'}
+                    </a>
+                  ) : null}
+                  {e.entityId ? <a href={href(`/entities/${e.entityId}`)}>Entity</a> : null}
                   <When at={e.occurredAt} />
                 </div>
                 <p class="error-message">{e.message}</p>
                 {place ? (
                   <p class="script-line">
                     At{' '}
-                    <a
-                      href={href(
-                        `/connections/${connection.id}/rules?script=${e.script ?? ''}&line=${e.scriptLine}`,
-                      )}
-                    >
-                      {place}
-                    </a>
+                    {connId ? (
+                      <a
+                        href={href(
+                          `/connections/${connId}/rules?script=${e.script ?? ''}&line=${e.scriptLine}`,
+                        )}
+                      >
+                        {place}
+                      </a>
+                    ) : (
+                      place
+                    )}
                   </p>
                 ) : null}
                 {e.status === 'open' ? (

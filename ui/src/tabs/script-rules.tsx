@@ -25,7 +25,7 @@ export function compileMarkers(err: ApiError | undefined): Record<Script, Marker
   if (err?.status !== 422) return out;
   const entries: Record<string, unknown>[] = [];
   if (typeof err.body.line === 'number') entries.push(err.body);
-  const list = err.body.errors ?? err.body.compileErrors ?? err.body.diagnostics;
+  const list = err.body.problems ?? err.body.errors ?? err.body.compileErrors ?? err.body.diagnostics;
   if (Array.isArray(list)) entries.push(...(list as Record<string, unknown>[]));
   for (const e of entries) {
     if (typeof e.line !== 'number') continue;
