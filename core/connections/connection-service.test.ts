@@ -139,4 +139,21 @@ describe('connection service', () => {
     expect(revoked).toMatchObject([{ link_id: connection.id }]);
     await expect(service.remove(connection.id)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
   });
+
+  it('pages the list newest first with an opaque cursor', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await service.create({ ...input, name: `c${i}` })).connection.id);
+    const first = await service.page({ limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).toBeTruthy();
+    const second = await service.page({ limit: 2, cursor: first.nextCursor });
+    expect(second.nextCursor).toBeUndefined();
+    const all = [...first.items, ...second.items].map((c) => c.id);
+    expect(new Set(all)).toEqual(new Set(ids));
+    expect(all).toEqual((await service.list()).map((c) => c.id));
+    await expect(service.page({ limit: 2, cursor: 'bogus' })).rejects.toMatchObject({
+      code: 'INVALID_CURSOR',
+    });
+  });
 });

@@ -12,6 +12,7 @@ import { signInvitation, verifyInvitation } from '../invitations/invitation-code
 import { isRefusalCode, refusal, refusalError } from '../invitations/refusals.ts';
 import type { LinkFrame } from '../link/link-hub.ts';
 import type { Decision, DialTarget, LinkDirectory, LinkNetwork, PeerInfo } from '../link/link-network.ts';
+import { decodeCursor, encodeCursor } from '../trackers/builtin/cursor.ts';
 import {
   type Connection,
   type ConnectionMode,
@@ -55,6 +56,11 @@ export interface ConnectionEvent {
 export interface ConnectionService {
   get(id: string): Promise<Connection | undefined>;
   list(): Promise<Connection[]>;
+  /** One page, newest first, for the admin API. */
+  page(opts: {
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<{ items: Connection[]; nextCursor?: string }>;
   onChange(listener: (event: ConnectionEvent) => void): () => void;
   create(input: CreateConnectionInput): Promise<{ connection: Connection; invitationCode: string }>;
   accept(input: { code: unknown; publicUrl?: string | null | undefined }): Promise<Connection>;
@@ -483,9 +489,32 @@ export function createConnectionService(
         .selectFrom('connections')
         .selectAll()
         .orderBy('created_at', 'desc')
-        .orderBy('id')
+        .orderBy('id', 'desc')
         .execute();
       return Promise.all(rows.map(view));
+    },
+
+    async page({ limit, cursor }) {
+      let q = db.selectFrom('connections').selectAll();
+      if (cursor) {
+        const pos = decodeCursor(cursor);
+        q = q.where((eb) =>
+          eb.or([
+            eb('created_at', '<', pos.t),
+            eb.and([eb('created_at', '=', pos.t), eb('id', '<', pos.id)]),
+          ]),
+        );
+      }
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const items = await Promise.all(rows.slice(0, limit).map(view));
+      const last = rows[limit - 1];
+      return rows.length > limit && last
+        ? { items, nextCursor: encodeCursor({ t: last.created_at, id: last.id }) }
+        : { items };
     },
 
     onChange(listener) {

@@ -6,7 +6,7 @@ import type { ConnectionService } from '../../connections/connection-service.ts'
 import { TandemError } from '../../errors.ts';
 import { codeFingerprint, MAX_EXPIRES_HOURS } from '../../invitations/invitation-code.ts';
 import type { AppEnv } from '../app-env.ts';
-import { readJson } from '../body.ts';
+import { readJson, readQuery } from '../body.ts';
 import { MODES } from './public.ts';
 
 const shortName = z.string().trim().min(1).max(100);
@@ -22,6 +22,11 @@ const createBody = z
     expiresInHours: z.number().positive().max(MAX_EXPIRES_HOURS).optional(),
   })
   .strict();
+
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+  cursor: z.string().max(500).optional(),
+});
 
 export function connectionsOf(c: Context<AppEnv>): ConnectionService {
   const svc = c.var.host.connections;
@@ -42,7 +47,7 @@ export const connectionRoutes = new Hono<AppEnv>()
     const result = await connectionsOf(c).create({ ...body, destinationUrl: body.destinationUrl || null });
     return c.json({ ...result, invitationFingerprint: codeFingerprint(result.invitationCode) }, 201);
   })
-  .get('/', async (c) => c.json({ items: await connectionsOf(c).list() }))
+  .get('/', async (c) => c.json(await connectionsOf(c).page(readQuery(c, pageQuery))))
   .get('/:id', async (c) => c.json(await found(c)))
   .post('/:id/activate', async (c) => c.json(await connectionsOf(c).activate(c.req.param('id'))))
   .post('/:id/deactivate', async (c) => c.json(await connectionsOf(c).deactivate(c.req.param('id'))))
