@@ -60,11 +60,17 @@ export function ScriptRulesEditor(props: {
     setIncoming(String(s.incoming ?? ''));
   }, [props.rules.version, !!props.rules.draft]);
 
-  const markers = useMemo(() => compileMarkers(save.error), [save.error]);
+  const [runMarker, setRunMarker] = useState<{ script: Script; marker: Marker } | null>(null);
+  const markers = useMemo(() => {
+    const m = compileMarkers(save.error);
+    if (runMarker) m[runMarker.script] = [...m[runMarker.script], runMarker.marker];
+    return m;
+  }, [save.error, runMarker]);
   const dirty = outgoing !== String(source.outgoing ?? '') || incoming !== String(source.incoming ?? '');
 
   const submit = async (publish: boolean) => {
     setSavedAs('');
+    setRunMarker(null);
     const r = await save.run(() => put<RulesView>(base, { outgoing, incoming, publish }));
     if (r) {
       props.onSaved(r);
@@ -107,7 +113,7 @@ export function ScriptRulesEditor(props: {
           />
         </div>
       </div>
-      {compileFailed ? (
+      {compileFailed && !runMarker ? (
         <div class="problem" role="alert" data-testid="compile-error">
           <strong>The script does not compile:</strong>
           <ul>
@@ -139,13 +145,20 @@ export function ScriptRulesEditor(props: {
           <span class="muted">Unsaved changes</span>
         ) : null}
       </div>
-      <TestRun connectionId={props.connection.id} />
+      <TestRun connectionId={props.connection.id} onFailure={setRunMarker} />
     </div>
   );
 }
 
 /** Runs the current draft (or the published rules) against one entity; nothing is written. */
-export function TestRun({ connectionId }: { connectionId: string }) {
+export function TestRun({
+  connectionId,
+  onFailure,
+}: {
+  connectionId: string;
+  /** Called with where the rule failed (or null when it ran), to mark the line in the editor. */
+  onFailure?: (at: { script: Script; marker: Marker } | null) => void;
+}) {
   const entities = useLoad(() => get<List<Entity>>('/api/entities?limit=100'), 'test-entities');
   const [entityId, setEntityId] = useState('');
   const [direction, setDirection] = useState('outgoing');
@@ -161,6 +174,21 @@ export function TestRun({ connectionId }: { connectionId: string }) {
       }),
     );
     if (r) setResult(r);
+    const failure = r?.error as
+      | { script?: string; line?: number; column?: number; message?: string }
+      | undefined;
+    onFailure?.(
+      failure?.line
+        ? {
+            script: failure.script === 'incoming' ? 'incoming' : 'outgoing',
+            marker: {
+              line: failure.line,
+              column: failure.column,
+              message: failure.message ?? 'The rule failed',
+            },
+          }
+        : null,
+    );
   };
   const replica = result ? (result.replica ?? result.outgoing ?? null) : null;
   const change = result ? (result.change ?? result.changes ?? result.result ?? result.entity ?? null) : null;
@@ -210,13 +238,28 @@ export function TestRun({ connectionId }: { connectionId: string }) {
             <h4>Resulting change</h4>
             <Json value={change} label="Resulting change" />
           </div>
-          {result.error ? (
-            <p class="problem" role="alert">
-              {String((result.error as { message?: string }).message ?? result.error)}
-            </p>
+          {result.error ? <RunFailure error={result.error as Record<string, unknown>} /> : null}
+          {Array.isArray(result.warnings) && result.warnings.length ? (
+            <ul class="warnings">
+              {(result.warnings as string[]).map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
           ) : null}
         </div>
       ) : null}
     </form>
+  );
+}
+
+function RunFailure({ error }: { error: Record<string, unknown> }) {
+  const where =
+    typeof error.line === 'number'
+      ? ` (${String(error.script ?? '')} script, line ${error.line}${typeof error.column === 'number' ? `, column ${error.column}` : ''})`
+      : '';
+  return (
+    <p class="problem test-failure" role="alert">
+      <strong>The rule failed{where}:</strong> {String(error.message ?? error.kind ?? 'unknown error')}
+    </p>
   );
 }
