@@ -52,4 +52,36 @@ describe('/metrics', () => {
     expect(after).toContain(`tandem_events_sent_total{connection="${inviterConn.id}"}`);
     expect(a.stderr()).not.toContain(METRICS_TOKEN);
   });
+
+  it('counts events sent and applied, and rule runs, as a change travels A -> B', async () => {
+    const conns = (h: HostProcess) => h.api<{ items: { id: string }[] }>('GET', '/api/connections');
+    const aId = (await conns(a)).body.items[0]!.id;
+    const bId = (await conns(b)).body.items[0]!.id;
+    const trig = await a.api('POST', `/api/connections/${aId}/triggers`, {
+      entityType: 'incident',
+      query: 'priority <= 2',
+      active: true,
+    });
+    expect(trig.status).toBe(201);
+    await a.api('POST', '/api/entities', { type: 'incident', fields: { summary: 'Counted', priority: 1 } });
+    const value = (text: string, series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(' ')[1] ?? Number.NaN,
+      );
+    const atB = await waitFor<string | undefined>(async () => {
+      const text = await (await scrape(b, b.token)).text();
+      return value(text, `tandem_events_applied_total{connection="${bId}"}`) >= 1 ? text : undefined;
+    }).then(String);
+    expect(value(atB, `tandem_queue_depth{connection="${bId}",direction="in"}`)).toBe(0);
+    const atA = await waitFor<string | undefined>(async () => {
+      const text = await (await scrape(a, a.token)).text();
+      return value(text, `tandem_events_sent_total{connection="${aId}"}`) >= 1 ? text : undefined;
+    }).then(String);
+    expect(value(atA, 'tandem_rule_run_seconds_count{script="outgoing"}')).toBeGreaterThanOrEqual(1);
+    expect(value(atB, 'tandem_rule_run_seconds_count{script="incoming"}')).toBeGreaterThanOrEqual(1);
+    expect(value(atA, 'tandem_errors_total{level="entity"}')).toBe(0);
+  });
 });
