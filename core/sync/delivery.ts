@@ -23,6 +23,8 @@ export interface DeliveryOptions {
   maxBuffered?: number;
   frameEvents?: number;
   frameBytes?: number;
+  /** Events sent but unacknowledged this long are sent again (a frame lost without the link dropping). */
+  ackTimeoutMs?: number;
 }
 
 interface Flight {
@@ -30,6 +32,11 @@ interface Flight {
   sentUpTo: number | undefined;
   acked: number;
   inflight: Array<{ seq: number; bytes: number }>;
+  /** When the last frame went out or the last ack came in. */
+  progressAt: number;
+  /** The last resend a gap asked for: repeated asks for the same position within a second are ignored. */
+  resentFrom: number;
+  resentAt: number;
   pumping: boolean;
   again: boolean;
 }
@@ -45,6 +52,7 @@ export function createDelivery(opts: DeliveryOptions) {
   const maxBuffered = opts.maxBuffered ?? 1024 * 1024;
   const frameEvents = opts.frameEvents ?? 200;
   const frameBytes = opts.frameBytes ?? 1024 * 1024;
+  const ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
   const flights = new Map<string, Flight>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -52,7 +60,16 @@ export function createDelivery(opts: DeliveryOptions) {
   const flight = (id: string): Flight => {
     let f = flights.get(id);
     if (!f) {
-      f = { sentUpTo: undefined, acked: 0, inflight: [], pumping: false, again: false };
+      f = {
+        sentUpTo: undefined,
+        acked: 0,
+        inflight: [],
+        progressAt: Date.now(),
+        resentFrom: -1,
+        resentAt: 0,
+        pumping: false,
+        again: false,
+      };
       flights.set(id, f);
     }
     return f;
@@ -98,6 +115,11 @@ export function createDelivery(opts: DeliveryOptions) {
         f.sentUpTo = stream.out_acked;
         f.inflight = [];
       }
+      if (f.inflight.length && Date.now() - f.progressAt > ackTimeoutMs) {
+        log.warn({ connectionId: id, from: f.acked }, 'no sync ack in time: sending again');
+        f.sentUpTo = f.acked;
+        f.inflight = [];
+      }
       const inflightBytes = f.inflight.reduce((n, x) => n + x.bytes, 0);
       const room = windowEvents - f.inflight.length;
       if (room <= 0 || inflightBytes >= windowBytes) return; // the ack reopens the window
@@ -124,11 +146,13 @@ export function createDelivery(opts: DeliveryOptions) {
       }
       if (!ok) return;
       f.sentUpTo = batch.at(-1)!.seq;
+      f.progressAt = Date.now();
       for (const r of batch) f.inflight.push({ seq: r.seq, bytes: r.bytes });
     }
   }
 
   async function onAck(id: string, raw: unknown) {
+    if (closed) return;
     const parsed = ackFrame.safeParse(raw);
     if (!parsed.success) {
       log.warn({ connectionId: id }, 'malformed sync.ack frame dropped');
@@ -137,15 +161,20 @@ export function createDelivery(opts: DeliveryOptions) {
     const acked = await ackOutbox(db, id, parsed.data.upTo);
     const f = flight(id);
     f.acked = acked;
+    f.progressAt = Date.now();
     f.inflight = f.inflight.filter((x) => x.seq > acked);
-    if (parsed.data.resend || (f.sentUpTo !== undefined && f.sentUpTo < acked)) {
+    const repeated = f.resentFrom === acked && Date.now() - f.resentAt < 1000;
+    if ((parsed.data.resend && !repeated) || (f.sentUpTo !== undefined && f.sentUpTo < acked)) {
       f.sentUpTo = acked;
       f.inflight = [];
+      f.resentFrom = acked;
+      f.resentAt = Date.now();
     }
     await pump(id);
   }
 
   async function onEvents(id: string, raw: unknown) {
+    if (closed) return;
     const parsed = eventsFrame.safeParse(raw);
     if (!parsed.success) {
       log.warn({ connectionId: id }, 'malformed sync.events frame dropped');

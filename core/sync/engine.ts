@@ -8,7 +8,7 @@ import type { Tracker } from '../trackers/tracker.ts';
 import { applyInbox } from './apply.ts';
 import { connectionInfo, type SyncConnection, syncConnection, syncConnections } from './connections-view.ts';
 import type { RuleSource, SyncContext } from './context.ts';
-import { createDelivery, type Delivery } from './delivery.ts';
+import { createDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
 import { flatten } from './flat.ts';
 import { createHlc } from './hlc.ts';
 import { retryInbox } from './inbox.ts';
@@ -33,6 +33,8 @@ export interface SyncEngineDeps {
   onConnectionChange?(listener: (e: { type: string; id: string; state: string | null }) => void): () => void;
   /** How often the engine looks for work without being woken (activation, retries). */
   tickMs?: number;
+  /** Delivery tuning (window, frame size, ack timeout); defaults suit production. */
+  delivery?: Pick<DeliveryOptions, 'windowEvents' | 'windowBytes' | 'frameEvents' | 'ackTimeoutMs'>;
 }
 
 const FEED_BATCH = 500;
@@ -249,6 +251,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           log,
           canSend: async (id) => (await syncConnection(db, id))?.state === 'active',
           onInbox: () => wake(),
+          ...deps.delivery,
         });
         unsubscribe.push(delivery.start());
       } else log.warn('sync engine started without a link: nothing will be sent or received');

@@ -97,7 +97,6 @@ export async function processOutgoing(
         continue;
       }
       const clock = ctx.hlc.now();
-      const clocks = replicaClocks(replica, lastSent, parseJson(twin?.sent_clocks, {}), clock);
       const fields = fieldsOf(flatten(entity));
       const fieldClocks = localClocks(
         fields,
@@ -105,6 +104,10 @@ export async function processOutgoing(
         parseJson(twin?.field_clocks, {}),
         clock,
       );
+      // A replica field named like an entity field carries that field's clock (when it was last written,
+      // here or by the peer); other replica fields are stamped when their value changes.
+      const clocks = replicaClocks(replica, lastSent, parseJson(twin?.sent_clocks, {}), clock);
+      for (const k of Object.keys(clocks)) if (fieldClocks[k] !== undefined) clocks[k] = fieldClocks[k];
       await appendOutbox(tx, connectionId, [
         {
           kind: 'upsert',

@@ -1,0 +1,483 @@
+// The engine end to end in one process: two hosts' databases, the real sandbox, an in-memory link between them.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scriptMode } from '../../modes/script/script-mode.ts';
+import type { Db } from '../../storage/schema.ts';
+import { waitFor } from '../../tests/support/host-process.ts';
+import { type InProcessHost, inProcessHost } from '../../tests/support/in-process.ts';
+import type { FrameHandler, LinkFrame, LinkHub } from '../link/link-hub.ts';
+import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
+import type { RuleProgram } from '../sandbox/sandbox.ts';
+import type { Entity } from '../trackers/tracker.ts';
+import { createSyncEngine, type SyncEngine } from './engine.ts';
+import { createTrigger } from './triggers.ts';
+
+/** Two LinkHubs joined in memory; frames arrive in order, asynchronously; a cut drops frames in flight. */
+function memoryLink(connA: string, connB: string) {
+  class Hub implements LinkHub {
+    handlers = new Map<string, FrameHandler>();
+    listeners = new Set<(id: string, up: boolean) => void>();
+    queue: Promise<void> = Promise.resolve();
+    peer!: Hub;
+    /** Rewrites what this hub sends (drop, duplicate, reorder); identity by default. */
+    tap: (frame: LinkFrame) => LinkFrame[] = (f) => [f];
+    sent: LinkFrame[] = [];
+    constructor(readonly connId: string) {}
+    isUp = () => link.up;
+    send(_id: string, frame: LinkFrame) {
+      if (!link.up) return false;
+      const gen = link.generation;
+      const copy = JSON.parse(JSON.stringify(frame)) as LinkFrame;
+      this.sent.push(copy);
+      for (const f of this.tap(copy)) {
+        const peer = this.peer;
+        peer.queue = peer.queue.then(async () => {
+          await new Promise((r) => setImmediate(r));
+          if (!link.up || link.generation !== gen) return;
+          try {
+            await peer.handlers.get(f.ch)?.(peer.connId, f);
+          } catch {
+            // a handler failure ends nothing else, as on the real link
+          }
+        });
+      }
+      return true;
+    }
+    bufferedAmount = () => 0;
+    handle(ch: string, h: FrameHandler) {
+      this.handlers.set(ch, h);
+    }
+    onStatus(l: (id: string, up: boolean) => void) {
+      this.listeners.add(l);
+      return () => this.listeners.delete(l);
+    }
+  }
+  const a = new Hub(connA);
+  const b = new Hub(connB);
+  a.peer = b;
+  b.peer = a;
+  const link = {
+    up: false,
+    generation: 0,
+    a,
+    b,
+    set(up: boolean) {
+      link.up = up;
+      link.generation++;
+      for (const h of [a, b]) for (const l of h.listeners) l(h.connId, up);
+    },
+  };
+  return link;
+}
+
+const program = (incoming = scriptMode.defaults().incoming): RuleProgram => ({
+  version: `v-${incoming.length}`,
+  outgoing: scriptMode.defaults().outgoing,
+  incoming,
+});
+
+async function addConnection(db: Db, id: string, mode: 'basic' | 'script', state = 'active') {
+  const at = new Date().toISOString();
+  await db
+    .insertInto('connections')
+    .values({
+      id,
+      link_id: `link-${id}`,
+      role: 'inviter',
+      name: `conn ${id}`,
+      description: '',
+      mode,
+      state: state as 'active',
+      outbound: 'up',
+      inbound: 'up',
+      local_name: 'here',
+      remote_name: 'there',
+      peer_node_id: null,
+      peer_url: null,
+      peer_name: null,
+      peer_public_jwk: null,
+      dials: 0,
+      invitation_id: `inv-${id}`,
+      invitation_expires_at: at,
+      invitation_used_at: null,
+      onboarding_message: null,
+      onboarding_at: null,
+      last_error: null,
+      clock_skew_ms: null,
+      peer_protocol: null,
+      state_changed_at: at,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+}
+
+interface Side {
+  host: InProcessHost;
+  engine: SyncEngine;
+  conn: string;
+  rules: { program: RuleProgram };
+}
+
+let sandbox: ManagedSandbox;
+let A: Side;
+let B: Side;
+let link: ReturnType<typeof memoryLink>;
+
+async function side(conn: string, hub: LinkHub, mode: 'basic' | 'script', nodeId: string): Promise<Side> {
+  const host = await inProcessHost();
+  await addConnection(host.services.db, conn, mode);
+  const rules = { program: program() };
+  const engine = createSyncEngine({
+    db: host.services.db,
+    tracker: host.services.tracker,
+    log: host.services.log,
+    nodeId,
+    link: () => hub,
+    rules: () => ({ program: async () => rules.program }),
+    sandbox: () => sandbox,
+    tickMs: 100,
+    delivery: { frameEvents: 4, windowEvents: 12, ackTimeoutMs: 500 },
+  });
+  await engine.start();
+  return { host, engine, conn, rules };
+}
+
+async function setup(mode: 'basic' | 'script' = 'script') {
+  link = memoryLink('ca', 'cb');
+  A = await side('ca', link.a, mode, 'node-a');
+  B = await side('cb', link.b, mode, 'node-b');
+  link.set(true);
+}
+
+beforeEach(() => {
+  sandbox = createSandbox({ timeoutMs: 1000 });
+});
+afterEach(async () => {
+  link?.set(false);
+  for (const s of [A, B]) {
+    await s?.engine.stop();
+    await s?.host.close();
+  }
+  await sandbox.close();
+});
+
+const tracker = (s: Side) => s.host.services.tracker;
+const create = (s: Side, summary: string, fields: Record<string, unknown> = {}) =>
+  tracker(s).create({ type: 'incident', fields: { summary, ...fields } }, { origin: 'local' });
+
+async function twinOf(s: Side, localId: string) {
+  return s.host.services.db
+    .selectFrom('sync_twins')
+    .selectAll()
+    .where('local_id', '=', localId)
+    .executeTakeFirst();
+}
+
+/** The local entity twinned with `remoteId` on side `s`, once it exists. */
+async function arrived(
+  s: Side,
+  remoteId: string,
+  pred: (summary: string) => boolean = () => true,
+): Promise<Entity> {
+  return waitFor(async () => {
+    const t = await s.host.services.db
+      .selectFrom('sync_twins')
+      .select('local_id')
+      .where('remote_id', '=', remoteId)
+      .executeTakeFirst();
+    const e = t && (await tracker(s).get(t.local_id));
+    return e && pred(e.fields.summary) ? e : undefined;
+  }, 15_000) as Promise<Entity>;
+}
+
+async function all(s: Side) {
+  return (await tracker(s).list({ limit: 200 })).items;
+}
+
+describe('sync engine (in-memory link, real sandbox)', () => {
+  it('sends a matching entity, creates its twin on the peer, learns the twin id, and syncs edits back without echo', async () => {
+    await setup();
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority <= 2',
+      active: true,
+    });
+    const out = await create(A, 'Mail down', { priority: 1 });
+    await create(A, 'Not in scope', { priority: 4 });
+    const there = await arrived(B, out.id);
+    expect(there.fields).toMatchObject({ summary: 'Mail down', priority: 1 });
+    await waitFor(async () => (await twinOf(A, out.id))?.remote_id === there.id);
+    expect((await twinOf(A, out.id))?.remote_key).toBe(there.key);
+
+    await tracker(B).update(there.id, { status: 'in_progress' }, { origin: 'local' });
+    await tracker(B).addComment(
+      there.id,
+      { body: 'on it', author: 'bo', internal: false },
+      { origin: 'local' },
+    );
+    const back = await waitFor(async () => {
+      const e = await tracker(A).get(out.id);
+      return e?.fields.status === 'in_progress' && e.comments.length === 1 ? e : undefined;
+    });
+    expect(back!.comments[0]).toMatchObject({ body: 'on it', author: 'bo' });
+    // quiet: nothing left to send, and the applied change did not come back as a new event
+    await new Promise((r) => setTimeout(r, 400));
+    const outboxA = await A.host.services.db.selectFrom('sync_outbox').selectAll().execute();
+    const outboxB = await B.host.services.db.selectFrom('sync_outbox').selectAll().execute();
+    expect(outboxA).toEqual([]);
+    expect(outboxB).toEqual([]);
+    const thereNow = await tracker(B).get(there.id);
+    expect(thereNow?.comments).toHaveLength(1); // the comment did not echo back as a second one
+    expect((await all(B)).length).toBe(1);
+  });
+
+  it('queues while the link is down and delivers every change exactly once after reconnect, in order', async () => {
+    await setup();
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority != 5',
+      active: true,
+    });
+    link.set(false);
+    const made = [];
+    const outbox = async () =>
+      (await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).length;
+    for (let i = 0; i < 30; i++) made.push(await create(A, `item ${i}`));
+    await waitFor(async () => (await outbox()) === 30);
+    for (const e of made.slice(0, 10))
+      await tracker(A).update(e.id, { summary: `${e.fields.summary} v2` }, { origin: 'local' });
+    await waitFor(async () => (await outbox()) === 40);
+    // once the link is back, lose every third frame, send some twice and swap some: the peer drops what it
+    // has, asks again after a gap, and the sender resends what stays unacknowledged
+    let seed = 42;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let held: LinkFrame | undefined;
+    link.a.tap = (f) => {
+      if (f.ch !== 'sync.events') return [f];
+      const r = rand();
+      if (r < 0.25) return [];
+      if (r < 0.4) return [f, f];
+      if (r < 0.55 && !held) {
+        held = f;
+        return [];
+      }
+      const out = held ? [f, held] : [f];
+      held = undefined;
+      return out;
+    };
+    link.set(true);
+    for (const e of made.slice(0, 10)) await arrived(B, e.id, (s) => s.endsWith('v2'));
+    await waitFor(async () => (await all(B)).length === 30);
+    const changesOnB = await B.host.services.db.selectFrom('change_log').selectAll().execute();
+    expect(changesOnB.filter((c) => c.op === 'create')).toHaveLength(30);
+    expect(changesOnB.filter((c) => c.op === 'update')).toHaveLength(10);
+  });
+
+  it('drops replayed and reordered frames by sequence', async () => {
+    await setup();
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority != 5',
+      active: true,
+    });
+    const e = await create(A, 'one');
+    await arrived(B, e.id);
+    await tracker(A).update(e.id, { summary: 'two' }, { origin: 'local' });
+    await arrived(B, e.id, (s) => s === 'two');
+    const frames = link.a.sent.filter((f) => f.ch === 'sync.events');
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    // replay both frames, newest first, straight into B's inbox handler
+    const handler = link.b.handlers.get('sync.events')!;
+    for (const f of [...frames].reverse()) await handler('cb', f);
+    for (const f of frames) await handler('cb', f);
+    await handler('cb', { ch: 'sync.events', events: [{ seq: 'x' }] }); // malformed: refused, no crash
+    await new Promise((r) => setTimeout(r, 300));
+    const updates = await B.host.services.db
+      .selectFrom('change_log')
+      .selectAll()
+      .where('op', '=', 'update')
+      .execute();
+    expect(updates).toHaveLength(1);
+    expect((await all(B)).map((x) => x.fields.summary)).toEqual(['two']);
+  });
+
+  it('an entity whose incoming rule throws is held with its error while the others flow; retry replays it, resolve skips it', async () => {
+    await setup();
+    B.rules.program = program(
+      `if (replica.summary.startsWith('poison')) throw new Error('bad ' + replica.summary);\n${scriptMode.defaults().incoming}`,
+    );
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority != 5',
+      active: true,
+    });
+    const bad = await create(A, 'poison 1');
+    const good = await create(A, 'good 1');
+    await arrived(B, good.id);
+    await tracker(A).update(bad.id, { summary: 'poison 1b' }, { origin: 'local' });
+    await tracker(A).update(good.id, { summary: 'good 2' }, { origin: 'local' });
+    await arrived(B, good.id, (s) => s === 'good 2');
+    const errs = await B.host.services.db.selectFrom('sync_errors').selectAll().execute();
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({
+      level: 'entity',
+      direction: 'in',
+      remote_id: bad.id,
+      script: 'incoming',
+      script_line: 1,
+      status: 'open',
+    });
+    expect(errs[0]!.message).toMatch(/bad poison 1/);
+    const held = await B.host.services.db.selectFrom('sync_inbox').selectAll().orderBy('seq').execute();
+    expect(held.map((r) => r.status)).toEqual(['failed', 'pending']); // its later event waits behind it
+    // fix the rule and retry: both held events apply, in order
+    B.rules.program = program();
+    await B.engine.retryError(errs[0]!.id);
+    const fixed = await arrived(B, bad.id, (s) => s === 'poison 1b');
+    expect(fixed.version).toBe(2);
+
+    // resolve skips the failed event only
+    B.rules.program = program(
+      `if (replica.summary === 'skip me') throw new Error('no');\n${scriptMode.defaults().incoming}`,
+    );
+    await tracker(A).update(good.id, { summary: 'skip me' }, { origin: 'local' });
+    const err2 = await waitFor(async () =>
+      B.host.services.db
+        .selectFrom('sync_errors')
+        .selectAll()
+        .where('status', '=', 'open')
+        .executeTakeFirst(),
+    );
+    await tracker(A).update(good.id, { summary: 'after skip' }, { origin: 'local' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await arrived(B, good.id)).fields.summary).toBe('good 2');
+    await B.engine.resolveError(err2!.id);
+    await arrived(B, good.id, (s) => s === 'after skip');
+  });
+
+  it('a deactivated side keeps queueing both ways and catches up on activation', async () => {
+    await setup();
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority != 5',
+      active: true,
+    });
+    await B.host.services.db.updateTable('connections').set({ state: 'deactivated' }).execute();
+    const e = await create(A, 'while away');
+    await waitFor(
+      async () => (await B.host.services.db.selectFrom('sync_inbox').selectAll().execute()).length === 1,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await all(B)).toEqual([]);
+    await B.host.services.db.updateTable('connections').set({ state: 'active' }).execute();
+    await arrived(B, e.id);
+    // and the other way: A deactivated queues its outbox
+    await A.host.services.db.updateTable('connections').set({ state: 'deactivated' }).execute();
+    await tracker(A).update(e.id, { summary: 'queued' }, { origin: 'local' });
+    await waitFor(
+      async () => (await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).length === 1,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await arrived(B, e.id)).fields.summary).toBe('while away');
+    await A.host.services.db.updateTable('connections').set({ state: 'active' }).execute();
+    await arrived(B, e.id, (s) => s === 'queued');
+  });
+
+  it('Basic: both sides edit at once while apart and converge, fields merged, no echo loop', async () => {
+    await setup('basic');
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority != 5',
+      active: true,
+    });
+    const e = await create(A, 'start');
+    const there = await arrived(B, e.id);
+    await waitFor(async () => (await twinOf(A, e.id))?.remote_id === there.id);
+    link.set(false);
+    await tracker(A).update(e.id, { summary: 'from A', status: 'in_progress' }, { origin: 'local' });
+    // A's change is stamped when it is queued: B's edit comes later and wins the field both changed
+    await waitFor(
+      async () => (await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).length === 1,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    await tracker(B).update(there.id, { summary: 'from B', priority: 1 }, { origin: 'local' });
+    await waitFor(
+      async () => (await B.host.services.db.selectFrom('sync_outbox').selectAll().execute()).length === 1,
+    );
+    link.set(true);
+    const settled = async () => {
+      const [a, b] = [await tracker(A).get(e.id), await tracker(B).get(there.id)];
+      return a && b && JSON.stringify(a.fields) === JSON.stringify(b.fields) ? { a, b } : undefined;
+    };
+    const { a } = (await waitFor(settled).catch(async (err) => {
+      const dump = async (s: Side, id: string) => ({
+        e: (await tracker(s).get(id))?.fields,
+        twin: await twinOf(s, id),
+        inbox: await s.host.services.db.selectFrom('sync_inbox').selectAll().execute(),
+        errors: await s.host.services.db.selectFrom('sync_errors').selectAll().execute(),
+      });
+      console.log('DUMP', JSON.stringify({ a: await dump(A, e.id), b: await dump(B, there.id) }, null, 1));
+      throw err;
+    }))!;
+    expect(a.fields).toMatchObject({ summary: 'from B', status: 'in_progress', priority: 1 });
+    const versions = [(await tracker(A).get(e.id))!.version, (await tracker(B).get(there.id))!.version];
+    await new Promise((r) => setTimeout(r, 500));
+    expect([(await tracker(A).get(e.id))!.version, (await tracker(B).get(there.id))!.version]).toEqual(
+      versions,
+    );
+    expect(await settled()).toBeTruthy();
+  });
+
+  it('manual sync, unsync and bulk sync are runs with counts and CSV items', async () => {
+    await setup();
+    const x = await create(A, 'by hand');
+    const runId = await A.engine.syncEntities('ca', [x.id, 'missing-id']);
+    await waitFor(async () => {
+      const r = await A.host.services.db
+        .selectFrom('sync_runs')
+        .selectAll()
+        .where('id', '=', runId)
+        .executeTakeFirst();
+      return r?.status === 'finished';
+    });
+    const run = await A.host.services.db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ kind: 'manual', processed: 2, created: 1, skipped: 1 });
+    await arrived(B, x.id);
+    // synced by hand: later edits follow without any trigger
+    await tracker(A).update(x.id, { summary: 'by hand 2' }, { origin: 'local' });
+    const twinX = await arrived(B, x.id, (s) => s === 'by hand 2');
+    expect(await A.engine.unsync('ca', [x.id])).toBe(1);
+    await waitFor(async () => !(await twinOf(B, twinX.id)));
+    await tracker(A).update(x.id, { summary: 'not sent' }, { origin: 'local' });
+
+    for (let i = 0; i < 3; i++) await create(A, `bulk ${i}`, { priority: 2 });
+    const trig = await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'summary ~ "bulk"',
+      active: false,
+    });
+    const bulk = await A.engine.bulkSync(trig.id);
+    await waitFor(async () => {
+      const r = await A.host.services.db
+        .selectFrom('sync_runs')
+        .selectAll()
+        .where('id', '=', bulk)
+        .executeTakeFirst();
+      return r?.status === 'finished' ? r : undefined;
+    }).then((r) => expect(r).toMatchObject({ kind: 'bulk', processed: 3, created: 3, errors: 0 }));
+    await waitFor(async () => (await all(B)).length === 4);
+    expect((await all(B)).map((e) => e.fields.summary).sort()).toEqual([
+      'bulk 0',
+      'bulk 1',
+      'bulk 2',
+      'by hand 2',
+    ]);
+  });
+});
