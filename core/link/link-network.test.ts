@@ -1,11 +1,11 @@
 // The link network over real WebSockets between two in-process hubs: auth, replay, ordering, limits, reconnects.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { identityFromPrivateJwk, type NodeIdentity } from '../identity/node-identity.ts';
 import { createLogger } from '../log.ts';
-import { newNonce, signProof } from './handshake.ts';
+import { newNonce, PROOF_TYP, signProof } from './handshake.ts';
 import type { LinkFrame } from './link-hub.ts';
 import { createLinkNetwork, type LinkDirectory, type LinkNetwork } from './link-network.ts';
 import { dialLink, MAX_FRAME_BYTES } from './ws-transport.ts';
@@ -137,6 +137,14 @@ describe('link network', () => {
     await waitUntil(() => seen.length === 50);
     expect(seen).toEqual([...Array(50).keys()]);
     expect(overlap).toBe(false);
+    // The same socket carries the other direction: the listener pushes to the dialer.
+    const back: unknown[] = [];
+    b.handle('sync.back', (id, frame) => {
+      back.push([id, frame.n]);
+    });
+    expect(a.send('a1', { ch: 'sync.back', n: 7 })).toBe(true);
+    await waitUntil(() => back.length === 1);
+    expect(back).toEqual([['b1', 7]]);
     expect(b.bufferedAmount('b1')).toBeGreaterThanOrEqual(0);
   });
 
@@ -179,6 +187,35 @@ describe('link network', () => {
       }),
     );
     expect(misaddressed.reply).toMatchObject({ t: 'refused', code: 'bad_proof' });
+  });
+
+  it('refuses a proof from a clock outside the skew bound', async () => {
+    const { url } = await setup();
+    const proofAt = (offsetSec: number) => (hello: { nonce: string }) => {
+      const at = Math.floor(Date.now() / 1000) + offsetSec;
+      return new SignJWT({
+        lid: 'L1',
+        n: hello.nonce,
+        dn: newNonce(),
+        v: 1,
+        ts: at * 1000,
+        jwk: bob.publicJwk,
+        url: null,
+        name: 'B',
+      })
+        .setProtectedHeader({ alg: 'EdDSA', typ: PROOF_TYP })
+        .setIssuer(bob.nodeId)
+        .setAudience(alice.nodeId)
+        .setIssuedAt(at)
+        .sign(bob.privateKey);
+    };
+    const slightly = await rawHandshake(url, proofAt(-30));
+    expect(slightly.reply).toMatchObject({ t: 'ok' });
+    for (const offset of [-600, 600]) {
+      const skewed = await rawHandshake(url, proofAt(offset));
+      expect(skewed.reply).toMatchObject({ t: 'refused' });
+      expect(['bad_proof', 'stale_proof']).toContain(skewed.reply?.code);
+    }
   });
 
   it('the dialer refuses a listener with another key than the pinned one', async () => {
