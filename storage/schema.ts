@@ -62,7 +62,14 @@ export interface ConnectionTable {
   name: string;
   description: string;
   mode: 'basic' | 'visual' | 'script';
-  state: 'pending' | 'awaiting_validation' | 'validated' | 'validation_failed' | 'active' | 'deactivated' | 'error';
+  state:
+    | 'pending'
+    | 'awaiting_validation'
+    | 'validated'
+    | 'validation_failed'
+    | 'active'
+    | 'deactivated'
+    | 'error';
   outbound: 'not_onboarded' | 'up' | 'slow' | 'down' | null;
   inbound: 'not_onboarded' | 'up' | 'slow' | 'down' | null;
   local_name: string;

@@ -59,6 +59,13 @@ export interface RuleService {
   /** The draft's program, or the published one when there is no draft. */
   draftOrPublished(connectionId: string): Promise<{ program: RuleProgram; draft: boolean; version: number }>;
   connection(connectionId: string): Promise<RuleConnection>;
+  /** The published version and rules, created from the mode's defaults when there are none yet. */
+  current(connectionId: string): Promise<StoredVersion>;
+  /**
+   * Stores rules the peer published as exactly `version` (origin `peer`), if that is newer than
+   * this side's; returns false when this side is already there or beyond.
+   */
+  adopt(connectionId: string, version: number, rules: unknown): Promise<boolean>;
   onPublished(listener: (event: PublishedEvent) => void): () => void;
 }
 
@@ -78,6 +85,16 @@ export function createRuleService(deps: RuleServiceDeps): RuleService {
   const { db } = deps;
   const cache = new Map<string, RuleProgram>();
   const listeners = new Set<(event: PublishedEvent) => void>();
+
+  function emit(event: PublishedEvent): void {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        deps.log?.error({ err }, 'rules publish listener failed');
+      }
+    }
+  }
 
   async function connection(connectionId: string): Promise<RuleConnection> {
     const conn = await loadConnection(db, connectionId);
@@ -158,6 +175,7 @@ export function createRuleService(deps: RuleServiceDeps): RuleService {
         await saveDraft(db, conn.id, rules, current.version);
         return get(conn.id);
       }
+      await published(conn); // the defaults are version 1, so the first edit is version 2 on both sides
       const version = await db.transaction().execute(async (tx) => {
         const current = await latestVersion(tx, conn.id);
         const base = current?.version ?? 0;
@@ -228,6 +246,27 @@ export function createRuleService(deps: RuleServiceDeps): RuleService {
         draft: true,
         version: draft.baseVersion,
       };
+    },
+
+    async current(connectionId) {
+      return published(await connection(connectionId));
+    },
+
+    async adopt(connectionId, version, input) {
+      const conn = await connection(connectionId);
+      const mode = modes[conn.mode];
+      const rules = mode.parse(input);
+      await checkCompiles(mode.compile(rules, { localName: conn.localName, remoteName: conn.remoteName }));
+      const adopted = await db.transaction().execute(async (tx) => {
+        const current = await latestVersion(tx, conn.id);
+        if (current && current.version >= version) return false;
+        await insertVersion(tx, conn.id, { version, mode: conn.mode, rules, origin: 'peer' });
+        return true;
+      });
+      if (!adopted) return false;
+      cache.delete(conn.id);
+      emit({ connectionId: conn.id, mode: conn.mode, version, rules, origin: 'peer' });
+      return true;
     },
 
     onPublished(listener) {

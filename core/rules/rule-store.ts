@@ -21,12 +21,13 @@ export interface StoredDraft {
 export interface RuleConnection extends ConnectionInfo {
   mode: ModeId;
   state: string;
+  peerNodeId: string | null;
 }
 
 export async function loadConnection(db: DbExecutor, id: string): Promise<RuleConnection | undefined> {
   const row = await db
     .selectFrom('connections')
-    .select(['id', 'name', 'mode', 'state', 'local_name', 'remote_name'])
+    .select(['id', 'name', 'mode', 'state', 'local_name', 'remote_name', 'peer_node_id'])
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row || !isModeId(row.mode)) return undefined;
@@ -37,6 +38,7 @@ export async function loadConnection(db: DbExecutor, id: string): Promise<RuleCo
     state: row.state,
     localName: row.local_name,
     remoteName: row.remote_name,
+    peerNodeId: row.peer_node_id,
   };
 }
 

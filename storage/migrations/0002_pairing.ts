@@ -33,7 +33,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('connections_created').on('connections').columns(['created_at', 'id']).execute();
+  await db.schema
+    .createIndex('connections_created')
+    .on('connections')
+    .columns(['created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('link_revocations')
