@@ -3,7 +3,14 @@
 import ivm from 'isolated-vm';
 import { PRELUDE, USER_LINE_OFFSET, wrapUserScript } from './prelude.ts';
 import type { FromRunner, IndexedCall, RunLimits, ToRunner } from './protocol.ts';
-import type { CompileProblem, FlatEntity, RuleFailure, RuleProgram, RuleResult, ScriptName } from './sandbox.ts';
+import type {
+  CompileProblem,
+  FlatEntity,
+  RuleFailure,
+  RuleProgram,
+  RuleResult,
+  ScriptName,
+} from './sandbox.ts';
 
 const SCRIPTS: ScriptName[] = ['outgoing', 'incoming'];
 const MAX_PROGRAMS_PER_CONNECTION = 4;

@@ -71,7 +71,9 @@ export async function applyInbox(
     }
     prepared.push(p);
   }
-  const results: RuleResult[] = calls.length ? await ctx.sandbox()!.run(conn.id, program, calls) : [];
+  const results: RuleResult[] = calls.length
+    ? await ctx.sandbox()!.run(conn.id, program, calls, ctx.hostApi)
+    : [];
 
   let settled = 0;
   try {

@@ -1,7 +1,7 @@
 // What the sync engine's steps share: storage, tracker, clock, and the rules/sandbox they may not have yet.
 import type { Db } from '../../storage/schema.ts';
 import type { Logger } from '../log.ts';
-import type { RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
+import type { RuleHostApi, RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import type { Hlc } from './hlc.ts';
 
@@ -18,6 +18,8 @@ export interface SyncContext {
   nodeId: string;
   sandbox(): Sandbox | undefined;
   rules(): RuleSource | undefined;
+  /** Host look-ups rules may call (`helpers.users.byEmail`). */
+  hostApi?: RuleHostApi | undefined;
 }
 
 /** Calls per sandbox batch: one process hop carries this many rule runs. */

@@ -3,7 +3,7 @@ import type { Db } from '../../storage/schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { LinkHub } from '../link/link-hub.ts';
 import type { Logger } from '../log.ts';
-import type { RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
+import type { RuleHostApi, RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import { applyInbox } from './apply.ts';
 import { connectionInfo, type SyncConnection, syncConnection, syncConnections } from './connections-view.ts';
@@ -29,6 +29,7 @@ export interface SyncEngineDeps {
   link(): LinkHub | undefined;
   rules(): RuleSource | undefined;
   sandbox(): Sandbox | undefined;
+  hostApi?: RuleHostApi;
   /** Subscribes to connection lifecycle events (activation, deletion), when the host has them. */
   onConnectionChange?(listener: (e: { type: string; id: string; state: string | null }) => void): () => void;
   /** How often the engine looks for work without being woken (activation, retries). */
@@ -54,6 +55,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     nodeId: deps.nodeId,
     sandbox: deps.sandbox,
     rules: deps.rules,
+    hostApi: deps.hostApi,
   };
   let delivery: Delivery | undefined;
   const unsubscribe: Array<() => void> = [];

@@ -55,7 +55,7 @@ export async function processOutgoing(
     const calls = inScope
       .slice(i, i + RULE_BATCH)
       .map((e) => ({ script: 'outgoing' as const, entity: flatten(e), connection: opts.connection }));
-    results.push(...(await sandbox!.run(connectionId, opts.program, calls)));
+    results.push(...(await sandbox!.run(connectionId, opts.program, calls, ctx.hostApi)));
   }
 
   await db.transaction().execute(async (tx) => {
