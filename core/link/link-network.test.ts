@@ -7,7 +7,7 @@ import { identityFromPrivateJwk, type NodeIdentity } from '../identity/node-iden
 import { createLogger } from '../log.ts';
 import { newNonce, PROOF_TYP, signProof } from './handshake.ts';
 import type { LinkFrame } from './link-hub.ts';
-import { createLinkNetwork, type LinkDirectory, type LinkNetwork } from './link-network.ts';
+import { backoffDelay, createLinkNetwork, type LinkDirectory, type LinkNetwork } from './link-network.ts';
 import { dialLink, MAX_FRAME_BYTES } from './ws-transport.ts';
 
 const log = createLogger('link-test', 'silent');
@@ -288,5 +288,16 @@ describe('link network', () => {
     );
     expect(firsts.filter((m) => m.t === 'hello').length).toBeGreaterThan(0);
     expect(firsts.some((m) => m.t === 'refused' && m.code === 'rate_limited')).toBe(true);
+  });
+
+  it('backs off exponentially with jitter, up to the cap', () => {
+    expect(backoffDelay(0, 30_000)).toBe(0);
+    expect(backoffDelay(1, 30_000, () => 1)).toBe(400);
+    expect(backoffDelay(3, 30_000, () => 1)).toBe(1600);
+    expect(backoffDelay(3, 30_000, () => 0)).toBe(800);
+    expect(backoffDelay(50, 30_000, () => 1)).toBe(30_000);
+    const spread = new Set(Array.from({ length: 20 }, () => backoffDelay(10, 30_000)));
+    expect(spread.size).toBeGreaterThan(1);
+    for (const d of spread) expect(d).toBeGreaterThanOrEqual(15_000);
   });
 });

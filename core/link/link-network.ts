@@ -114,6 +114,13 @@ interface DialEntry {
   running: boolean;
 }
 
+/** Delay before redial `attempt` (0 = at once): exponential from 200 ms, capped, with jitter in [cap/2, cap]. */
+export function backoffDelay(attempt: number, maxMs: number, random = Math.random): number {
+  if (attempt === 0) return 0;
+  const ceiling = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 20));
+  return Math.round(ceiling * (0.5 + random() * 0.5));
+}
+
 /** Reads handshake messages one at a time, then hands the socket over to the live frame path. */
 function socketReader(socket: LinkSocket) {
   const buffered: string[] = [];
@@ -382,8 +389,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
 
   function schedule(entry: DialEntry) {
     if (entry.timer || closed) return;
-    const ceiling = Math.min(backoffMaxMs, BACKOFF_BASE_MS * 2 ** Math.min(entry.attempt, 20));
-    const delay = entry.attempt === 0 ? 0 : Math.round(ceiling * (0.5 + Math.random() * 0.5));
+    const delay = backoffDelay(entry.attempt, backoffMaxMs);
     entry.attempt++;
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
