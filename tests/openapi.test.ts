@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../core/config.ts';
-import type { HostModule } from '../core/host-module.ts';
 import { createHostServices } from '../core/host.ts';
+import type { HostModule } from '../core/host-module.ts';
 import { createApp } from '../core/http/app.ts';
 import { openApiDocument } from '../core/http/openapi.ts';
 import { hostModules } from '../core/modules.ts';
@@ -43,7 +43,8 @@ afterAll(async () => {
 });
 
 /** `/api/connections/:id` -> `/api/connections/{id}`, without a trailing slash. */
-const toTemplate = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p).replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
+const toTemplate = (p: string) =>
+  (p.length > 1 ? p.replace(/\/+$/, '') : p).replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
 
 function servedRoutes(): Set<string> {
   const out = new Set<string>();

@@ -22,7 +22,9 @@ describe('createMetrics', () => {
     m.apply(snap(10, true));
     let { body, contentType } = await m.render();
     expect(contentType).toContain('text/plain');
-    expect(line(body, 'tandem_events_sent_total{connection="c1"}')).toBe('tandem_events_sent_total{connection="c1"} 10');
+    expect(line(body, 'tandem_events_sent_total{connection="c1"}')).toBe(
+      'tandem_events_sent_total{connection="c1"} 10',
+    );
     expect(body).toContain('tandem_events_applied_total{connection="c1"} 7');
     expect(body).toContain('tandem_queue_depth{connection="c1",direction="out"} 3');
     expect(body).toContain('tandem_queue_depth{connection="c1",direction="in"} 1');
