@@ -14,6 +14,8 @@ export interface Marker {
   severity?: 'error' | 'warning' | 'info';
 }
 
+const MAX_ECHOES = 32;
+
 function toDiagnostics(state: EditorState, markers: readonly Marker[]): Diagnostic[] {
   return markers.map((m) => {
     const lineNo = Math.min(Math.max(1, m.line), state.doc.lines);
@@ -39,6 +41,10 @@ export function CodeEditor(props: {
   const view = useRef<EditorView | null>(null);
   const onChange = useRef(props.onChange);
   onChange.current = props.onChange;
+  // What the editor itself reported lately. One paste can reach CodeMirror as several DOM changes;
+  // a render in between hands an older text of ours back as `value`, and writing it into the
+  // document would start a ping-pong with the browser's pending edit that never ends.
+  const echoes = useRef<string[]>([]);
 
   useEffect(() => {
     if (!host.current) return;
@@ -54,7 +60,10 @@ export function CodeEditor(props: {
           EditorView.editable.of(!props.readOnly),
           EditorView.contentAttributes.of({ 'aria-label': props.label, id: props.id }),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged) onChange.current?.(u.state.doc.toString());
+            if (!u.docChanged) return;
+            const text = u.state.doc.toString();
+            echoes.current = [...echoes.current.slice(-(MAX_ECHOES - 1)), text];
+            onChange.current?.(text);
           }),
         ],
       }),
@@ -69,7 +78,8 @@ export function CodeEditor(props: {
   // Outside changes (loading a version) replace the document; our own typing is already there.
   useEffect(() => {
     const v = view.current;
-    if (!v || v.state.doc.toString() === props.value) return;
+    if (!v || v.state.doc.toString() === props.value || echoes.current.includes(props.value)) return;
+    echoes.current = [];
     v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
   }, [props.value]);
 
@@ -87,6 +97,8 @@ export function CodeEditor(props: {
       selection: EditorSelection.range(line.from, line.to),
       effects: EditorView.scrollIntoView(line.from, { y: 'center' }),
     });
+    // Coming from an error, the admin wants to type at that line at once.
+    v.focus();
   }, [props.focusLine]);
 
   return (

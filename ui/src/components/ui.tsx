@@ -164,7 +164,8 @@ export function When({ at }: { at: string | null | undefined }) {
 
 export function Json({ value, label }: { value: unknown; label: string }) {
   return (
-    <pre class="json" title={label}>
+    // A named, focusable region: long JSON scrolls, and keyboard users must be able to scroll it too.
+    <pre class="json" role="region" aria-label={label} title={label} tabIndex={0}>
       {value === undefined ? '—' : JSON.stringify(value, null, 2)}
     </pre>
   );
