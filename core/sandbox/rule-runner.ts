@@ -15,6 +15,8 @@ import type {
 const SCRIPTS: ScriptName[] = ['outgoing', 'incoming'];
 const MAX_PROGRAMS_PER_CONNECTION = 4;
 const IDLE_DISPOSE_MS = 10 * 60_000;
+/** Longest a memory failure's line probe may take (the host's watchdog grace is 3 s). */
+const MEMORY_PROBE_MAX_MS = 1_000;
 
 type Compiled = { ok: true; factory: ivm.Reference } | { ok: false; problem: CompileProblem };
 
@@ -236,6 +238,47 @@ function toResult(script: ScriptName, raw: string, limits: RunLimits): RuleResul
   };
 }
 
+/**
+ * isolated-vm disposes an isolate that runs out of memory without a stack. To name the line, the call
+ * runs once more in a throwaway isolate with twice the memory, stopped by a time-out at a quarter of
+ * the time the first run lived, where it is still spending memory the way the first run did; the
+ * time-out's stack has the line. Rules only compute, so a second run changes nothing (host look-ups
+ * answer null in it). Empty when the second run ends any other way. Bounded well inside the host's
+ * watchdog grace, so the probe never gets the runner restarted.
+ */
+async function memoryPosition(
+  key: string,
+  source: RuleProgram,
+  item: IndexedCall,
+  limits: RunLimits,
+  elapsedMs: number,
+): Promise<{ line?: number; column?: number }> {
+  const { script } = item.call;
+  const probeKey = `\u0000memory:${key}`;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const slot = slotFor(probeKey, { ...limits, memoryMb: limits.memoryMb * 2 });
+    const program = programFor(slot, 'memory-probe', source, limits);
+    const compiled = compile(slot, program, script);
+    if (!compiled.ok) return {};
+    const run = program.dispatch.apply(
+      undefined,
+      ['run', compiled.factory.derefInto(), script, JSON.stringify(item.call), limits.maxOutputBytes],
+      { timeout: Math.max(1, Math.floor(elapsedMs / 4)), result: { promise: true, copy: true } },
+    ) as Promise<string>;
+    const wall = new Promise<'wall'>((resolve) => {
+      timer = setTimeout(() => resolve('wall'), MEMORY_PROBE_MAX_MS);
+    });
+    await Promise.race([run, wall]);
+    return {};
+  } catch (err) {
+    return /timed out/i.test(String((err as Error)?.message ?? err)) ? stackPosition(err, script) : {};
+  } finally {
+    clearTimeout(timer);
+    disposeSlot(probeKey);
+  }
+}
+
 async function runCall(
   key: string,
   version: string,
@@ -266,6 +309,7 @@ async function runCall(
   }
   const input = JSON.stringify(item.call);
   slot.batch = batch;
+  const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const wall = new Promise<'wall'>((resolve) => {
     timer = setTimeout(() => resolve('wall'), limits.wallMs);
@@ -297,6 +341,7 @@ async function runCall(
         script,
         'memory',
         `The ${script} script exceeded the memory limit of ${limits.memoryMb} MB`,
+        await memoryPosition(key, source, item, limits, Date.now() - started),
       );
     }
     if (/timed out/i.test(message)) {

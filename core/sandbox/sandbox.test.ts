@@ -215,18 +215,26 @@ describe('escape attempts are contained', () => {
     expect(replicaOf(await outgoing('replica.ok = 1;'))).toEqual({ ok: 1 });
   });
 
-  it('contains a memory bomb while another connection keeps being served', async () => {
-    const bomb = outgoing(
-      'const a = [];\nwhile (true) a.push(new Array(1000000).fill(a.length + 0.5));',
-      'bomber',
-    );
-    const others = Array.from({ length: 20 }, () => outgoing('replica.n = entity.priority * 2;', 'quiet'));
-    const [b, ...rest] = await Promise.all([bomb, ...others]);
-    expect(failed(b!)).toMatchObject({ script: 'outgoing', kind: 'memory' });
-    for (const r of rest) expect(replicaOf(r)).toEqual({ n: 4 });
-    // the disposed isolate is rebuilt on next use
-    expect(replicaOf(await outgoing('replica.again = true;', 'bomber'))).toEqual({ again: true });
-    expect(sandbox.stats().restarts).toBe(0);
+  it('contains a memory bomb, naming its line, while another connection keeps being served', async () => {
+    // CPU time to spare, so the memory limit is what stops the bomb even on a busy machine.
+    const roomy = createSandbox({ timeoutMs: 5_000, memoryLimitMb: 32 });
+    const run = async (conn: string, code: string) =>
+      (await roomy.run(conn, { version: code, outgoing: code, incoming: '' }, [out()]))[0]!;
+    try {
+      const bomb = run(
+        'bomber',
+        'const a = [];\nwhile (true) a.push(new Array(1000000).fill(a.length + 0.5));',
+      );
+      const others = Array.from({ length: 20 }, () => run('quiet', 'replica.n = entity.priority * 2;'));
+      const [b, ...rest] = await Promise.all([bomb, ...others]);
+      expect(failed(b!)).toMatchObject({ script: 'outgoing', kind: 'memory', line: 2 });
+      for (const r of rest) expect(replicaOf(r)).toEqual({ n: 4 });
+      // the disposed isolate is rebuilt on next use
+      expect(replicaOf(await run('bomber', 'replica.again = true;'))).toEqual({ again: true });
+      expect(roomy.stats().restarts).toBe(0);
+    } finally {
+      await roomy.close();
+    }
   });
 });
 

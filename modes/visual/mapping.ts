@@ -116,7 +116,9 @@ function conflicts(mappings: Mapping[]): FieldIssue[] {
         });
       } else remoteWriter.set(m.remote, i);
     }
+    // Checked both ways, so the mirror the other side runs is never refused there.
     const seen = new Map<string, Scalar>();
+    const seenRemote = new Map<string, Scalar>();
     for (const v of m.values ?? []) {
       const key = JSON.stringify(v.local);
       if (seen.has(key) && seen.get(key) !== v.remote) {
@@ -126,6 +128,14 @@ function conflicts(mappings: Mapping[]): FieldIssue[] {
         });
       }
       seen.set(key, v.remote);
+      const remoteKey = JSON.stringify(v.remote);
+      if (seenRemote.has(remoteKey) && seenRemote.get(remoteKey) !== v.local) {
+        issues.push({
+          path: `${at}.values`,
+          message: `the remote value ${remoteKey} maps to two different local values`,
+        });
+      }
+      seenRemote.set(remoteKey, v.local);
     }
   });
   return issues;

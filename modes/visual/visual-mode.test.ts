@@ -203,6 +203,22 @@ describe('visual mode', () => {
       'MAPPING_CONFLICT',
       /maps to two different remote values/,
     );
+    // The mirror of the one above: refused here too, or the other side could not adopt it.
+    refuse(
+      [
+        {
+          local: 'urgency',
+          remote: 'priority',
+          direction: 'in',
+          values: [
+            { local: 'a', remote: 1 },
+            { local: 'b', remote: 1 },
+          ],
+        },
+      ],
+      'MAPPING_CONFLICT',
+      /the remote value 1 maps to two different local values/,
+    );
     refuse([{ local: 'summary', remote: 'title', direction: 'sideways' }], 'VALIDATION_FAILED', /direction/);
     refuse([{ local: 'bad field', remote: 'title', direction: 'in' }], 'VALIDATION_FAILED', /field name/);
   });

@@ -1,0 +1,150 @@
+// Helpers for the per-mode tests on real hosts: pairing in a mode, entities, twins, triggers and errors.
+import { accept, type Conn, initiate, waitConn } from './pairing-support.ts';
+import { type HostProcess, waitFor } from './support/host-process.ts';
+
+export interface Comment {
+  id: string;
+  author: string;
+  body: string;
+  internal: boolean;
+}
+
+export interface Entity {
+  id: string;
+  key: string;
+  type: string;
+  fields: Record<string, unknown>;
+  comments: Comment[];
+  version: number;
+}
+
+export interface SyncError {
+  id: string;
+  level: string;
+  connectionId: string;
+  entityId?: string;
+  direction: 'out' | 'in' | null;
+  message: string;
+  script?: string;
+  scriptLine?: number;
+  status: string;
+}
+
+export interface Rules {
+  mode: string;
+  editable: boolean;
+  version: number;
+  origin: string;
+  published: Record<string, unknown>;
+}
+
+/** `waitFor` for a look-up that answers `undefined` until the value is there. */
+export function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  return waitFor(fn, timeoutMs) as Promise<T>;
+}
+
+/** Pairs `inviter` with `acceptor` in `mode` (bound invitation) and waits until both sides are active and linked. */
+export async function pairInMode(
+  inviter: HostProcess,
+  acceptor: HostProcess,
+  mode: 'basic' | 'visual' | 'script',
+): Promise<{ a: Conn; b: Conn }> {
+  const { connection, invitationCode } = await initiate(inviter, acceptor, { mode, name: `${mode} pair` });
+  const r = await accept(acceptor, invitationCode);
+  if (r.status !== 201) throw new Error(`accept failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const [a, b] = await Promise.all([
+    waitConn(inviter, connection.id, (c) => c.state === 'active' && c.link.up),
+    waitConn(acceptor, r.body.connection.id, (c) => c.state === 'active' && c.link.up),
+  ]);
+  return { a, b };
+}
+
+/** Adds an active trigger; fails the test if the host refuses it. */
+export async function addTrigger(
+  h: HostProcess,
+  connectionId: string,
+  query: string,
+  entityType = 'incident',
+): Promise<void> {
+  const r = await h.api('POST', `/api/connections/${connectionId}/triggers`, {
+    entityType,
+    query,
+    active: true,
+  });
+  if (r.status !== 201) throw new Error(`trigger refused: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+export async function createEntity(
+  h: HostProcess,
+  fields: Record<string, unknown>,
+  type = 'incident',
+): Promise<Entity> {
+  const r = await h.api<Entity>('POST', '/api/entities', { type, fields });
+  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function getEntity(h: HostProcess, id: string): Promise<Entity> {
+  const r = await h.api<Entity>('GET', `/api/entities/${id}`);
+  if (r.status !== 200) throw new Error(`GET entity ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function patchEntity(
+  h: HostProcess,
+  id: string,
+  fields: Record<string, unknown>,
+): Promise<Entity> {
+  const r = await h.api<Entity>('PATCH', `/api/entities/${id}`, { fields });
+  if (r.status !== 200) throw new Error(`PATCH entity ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function addComment(h: HostProcess, id: string, body: string, internal: boolean): Promise<void> {
+  const r = await h.api('POST', `/api/entities/${id}/comments`, { body, author: 'ann', internal });
+  if (r.status !== 201) throw new Error(`comment refused: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/** The id of the peer's twin of a local entity, once the peer has created it and told us. */
+export function twinOf(
+  h: HostProcess,
+  entityId: string,
+  connectionId: string,
+  timeoutMs = 10_000,
+): Promise<string> {
+  return until(async () => {
+    const r = await h.api<{ items: { connectionId: string; remoteId: string | null }[] }>(
+      'GET',
+      `/api/entities/${entityId}/sync`,
+    );
+    return r.body.items.find((t) => t.connectionId === connectionId)?.remoteId ?? undefined;
+  }, timeoutMs);
+}
+
+/** Polls an entity until `pred` holds; returns it then. */
+export function waitEntity(
+  h: HostProcess,
+  id: string,
+  pred: (e: Entity) => boolean,
+  timeoutMs = 10_000,
+): Promise<Entity> {
+  return until(async () => {
+    const e = await getEntity(h, id);
+    return pred(e) ? e : undefined;
+  }, timeoutMs);
+}
+
+export async function openErrors(h: HostProcess, connectionId: string): Promise<SyncError[]> {
+  const r = await h.api<{ items: SyncError[] }>(
+    'GET',
+    `/api/errors?connectionId=${encodeURIComponent(connectionId)}&status=open&limit=200`,
+  );
+  if (r.status !== 200) throw new Error(`GET errors: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.items;
+}
+
+export async function getRules(h: HostProcess, connectionId: string): Promise<Rules> {
+  const r = await h.api<Rules>('GET', `/api/connections/${connectionId}/rules`);
+  if (r.status !== 200) throw new Error(`GET rules: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
