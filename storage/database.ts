@@ -6,6 +6,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { TandemError } from '../core/errors.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database, Db } from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export interface OpenedDatabase {
   db: Db;
@@ -24,7 +25,7 @@ export async function openDatabase(dataDir: string): Promise<OpenedDatabase> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrate(db);
   return {
     db,
