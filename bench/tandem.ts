@@ -171,95 +171,118 @@ export async function runTandem(
   const start = (dir: string, name: string) =>
     startChild<{ url: string; token: string }>('bench/tandem-host.ts', [dir, name], {
       ipc: true,
-      nodeArgs: ['--expose-gc'],
+      // BENCH_PROFILE=DIR writes a CPU profile of each host process there (open it in Chrome DevTools).
+      nodeArgs: [
+        '--expose-gc',
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ],
     }).then((c) => new HostHandle(c, name));
   const a = await start(dirs[0]!, 'Acme Corp');
   const b = await start(dirs[1]!, 'Globex Services');
   try {
     // Both are reachable locally: each advertises its listen URL, so either side may dial.
     for (const h of [a, b]) await h.api('PATCH', '/api/node', { publicUrl: h.url });
-    const paired = await pair(a, b, 'bench');
-    if ('missing' in paired) {
-      const why = `pairing is not available: ${paired.missing}`;
-      out.throughput = out.latency = out.bulk = out.idleMemory = { missing: why };
-      return out;
+    await measurePair(a, b, opts, out, log);
+  } finally {
+    await Promise.all([a.child.stop(), b.child.stop()]);
+  }
+  // (e) memory of a fresh host with many idle connections (each paired for real, each with its link).
+  if (!('missing' in out.idleMemory && out.idleMemory.missing !== 'not run')) {
+    log(`tandem: pairing ${opts.idleConnections} idle connections`);
+    const c = await start(path.join(workDir, 'tandem-c'), 'Idle Host');
+    try {
+      await c.api('PATCH', '/api/node', { publicUrl: c.url });
+      out.idleMemory = await idleMemory(c, workDir, opts.idleConnections, notes, log);
+    } finally {
+      await c.child.stop();
     }
-    const states = await Promise.all([waitActive(a, paired.a), waitActive(b, paired.b)]);
-    if (states.some((s) => s !== 'active'))
-      notes.push(`connection states after pairing: A ${states[0]}, B ${states[1]}`);
-    for (const [h, id] of [
-      [a, paired.a],
-      [b, paired.b],
-    ] as const) {
-      const r = await h.api('PUT', `/api/connections/${id}/rules`, { ...BENCH_RULES, publish: true });
-      if (r.status >= 300)
-        notes.push(`${h.name}: PUT rules answered ${describe(r)}; the default script rules ran`);
-    }
+  }
+  return out;
+}
 
-    // (c) initial bulk sync: entities exist before the trigger; bulk-sync sends them all.
-    log(`tandem: loading ${opts.records} entities on A`);
-    await a.call('load', { n: opts.records });
-    await b.call('reset');
-    const t0 = Date.now();
-    const trig = await a.api<{ id: string }>('POST', `/api/connections/${paired.a}/triggers`, {
-      entityType: 'incident',
-      query: 'type = "incident"',
-      active: true,
+/** (a), (b), (c) between two paired hosts; fills `out` (a figure it cannot measure says why). */
+async function measurePair(
+  a: HostHandle,
+  b: HostHandle,
+  opts: Opts,
+  out: TandemFigures,
+  log: (s: string) => void,
+): Promise<void> {
+  const notes = out.notes;
+  const paired = await pair(a, b, 'bench');
+  if ('missing' in paired) {
+    const why = `pairing is not available: ${paired.missing}`;
+    out.throughput = out.latency = out.bulk = out.idleMemory = { missing: why };
+    return;
+  }
+  const states = await Promise.all([waitActive(a, paired.a), waitActive(b, paired.b)]);
+  if (states.some((s) => s !== 'active'))
+    notes.push(`connection states after pairing: A ${states[0]}, B ${states[1]}`);
+  for (const [h, id] of [
+    [a, paired.a],
+    [b, paired.b],
+  ] as const) {
+    const r = await h.api('PUT', `/api/connections/${id}/rules`, { ...BENCH_RULES, publish: true });
+    if (r.status >= 300)
+      notes.push(`${h.name}: PUT rules answered ${describe(r)}; the default script rules ran`);
+  }
+
+  // (c) initial bulk sync: entities exist before the trigger; bulk-sync sends them all.
+  log(`tandem: loading ${opts.records} entities on A`);
+  await a.call('load', { n: opts.records });
+  await b.call('reset');
+  const t0 = Date.now();
+  const trig = await a.api<{ id: string }>('POST', `/api/connections/${paired.a}/triggers`, {
+    entityType: 'incident',
+    query: 'type = "incident"',
+    active: true,
+  });
+  if (trig.status !== 201 && trig.status !== 200) {
+    const why = `triggers are not available: ${describe(trig)}`;
+    out.bulk = out.throughput = out.latency = { missing: why };
+  } else {
+    const bulk = await a.api('POST', `/api/triggers/${trig.body.id}/bulk-sync`);
+    if (bulk.status >= 300) notes.push(`bulk-sync answered ${describe(bulk)}`);
+    log('tandem: bulk sync');
+    const done = await b.call<{ count: number; last: number | null }>('waitApplied', {
+      n: opts.records,
+      timeoutMs: 120_000,
     });
-    if (trig.status !== 201 && trig.status !== 200) {
-      const why = `triggers are not available: ${describe(trig)}`;
-      out.bulk = out.throughput = out.latency = { missing: why };
-    } else {
-      const bulk = await a.api('POST', `/api/triggers/${trig.body.id}/bulk-sync`);
-      if (bulk.status >= 300) notes.push(`bulk-sync answered ${describe(bulk)}`);
-      log('tandem: bulk sync');
-      const done = await b.call<{ count: number; last: number | null }>('waitApplied', {
+    out.bulk = rateOf(done, t0, opts.records, 'bulk sync');
+
+    // (a) throughput: every twinned entity changes once, written on A in batches of 100 per commit.
+    if ('perSecond' in out.bulk) {
+      log('tandem: throughput');
+      await b.call('reset');
+      const w = await a.call<{ start: number; end: number }>('update', {
+        n: opts.records,
+        batch: 100,
+        tag: 'tp',
+      });
+      const d2 = await b.call<{ count: number; last: number | null }>('waitApplied', {
         n: opts.records,
         timeoutMs: 120_000,
       });
-      out.bulk = rateOf(done, t0, opts.records, 'bulk sync');
+      out.throughput = rateOf(d2, w.start, opts.records, 'throughput');
+      notes.push(
+        `(a) the ${opts.records} source writes on A took ${round((w.end - w.start) / 1000, 2)} s of the throughput time (100 per commit).`,
+      );
 
-      // (a) throughput: every twinned entity changes once, written on A in batches of 100 per commit.
-      if ('perSecond' in out.bulk) {
-        log('tandem: throughput');
-        await b.call('reset');
-        const w = await a.call<{ start: number; end: number }>('update', {
-          n: opts.records,
-          batch: 100,
-          tag: 'tp',
-        });
-        const d2 = await b.call<{ count: number; last: number | null }>('waitApplied', {
-          n: opts.records,
-          timeoutMs: 120_000,
-        });
-        out.throughput = rateOf(d2, w.start, opts.records, 'throughput');
-        notes.push(
-          `(a) the ${opts.records} source writes on A took ${round((w.end - w.start) / 1000, 2)} s of the throughput time (100 per commit).`,
-        );
-
-        // (b) latency at a fixed rate: one change per commit, stamped just before it.
-        log('tandem: latency');
-        await b.call('reset');
-        await a.call('emit', { rate: opts.rate, count: opts.latencySamples });
-        await b.call('waitApplied', { n: opts.latencySamples, timeoutMs: 30_000 });
-        const { latencies } = await b.call<{ latencies: number[] }>('latencies');
-        out.latency =
-          latencies.length > 0
-            ? latencyFigure(latencies, opts.rate)
-            : { missing: 'no change reached B during the latency phase' };
-        if (latencies.length < opts.latencySamples)
-          notes.push(`(b) only ${latencies.length} of ${opts.latencySamples} changes reached B in time.`);
-      } else {
-        out.throughput = out.latency = { missing: 'the bulk sync did not complete, so nothing is twinned' };
-      }
+      // (b) latency at a fixed rate: one change per commit, stamped just before it.
+      log('tandem: latency');
+      await b.call('reset');
+      await a.call('emit', { rate: opts.rate, count: opts.latencySamples });
+      await b.call('waitApplied', { n: opts.latencySamples, timeoutMs: 30_000 });
+      const { latencies } = await b.call<{ latencies: number[] }>('latencies');
+      out.latency =
+        latencies.length > 0
+          ? latencyFigure(latencies, opts.rate)
+          : { missing: 'no change reached B during the latency phase' };
+      if (latencies.length < opts.latencySamples)
+        notes.push(`(b) only ${latencies.length} of ${opts.latencySamples} changes reached B in time.`);
+    } else {
+      out.throughput = out.latency = { missing: 'the bulk sync did not complete, so nothing is twinned' };
     }
-
-    // (e) memory of a host with many idle connections (each one paired for real, each with its link).
-    log(`tandem: pairing ${opts.idleConnections} idle connections`);
-    out.idleMemory = await idleMemory(a, workDir, opts.idleConnections, notes, log);
-    return out;
-  } finally {
-    await Promise.all([a.child.stop(), b.child.stop()]);
   }
 }
 
