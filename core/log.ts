@@ -1,8 +1,10 @@
 // Structured one-line JSON logs; secrets are redacted by path so a careless call cannot leak them.
-import { destination, type Logger, pino } from 'pino';
+import { type DestinationStream, destination, type Logger, pino } from 'pino';
 
 export type { Logger };
 
+// `code` is an invitation code where a request body or a caller names it so; an error's `err.code`
+// (VALIDATION_FAILED, ...) is what operators search logs for, so it is not redacted.
 const REDACT = [
   'code',
   'invitationCode',
@@ -10,7 +12,9 @@ const REDACT = [
   'adminToken',
   'authorization',
   'privateKey',
-  '*.code',
+  'body.code',
+  'input.code',
+  'invitation.code',
   '*.invitationCode',
   '*.token',
   '*.authorization',
@@ -19,10 +23,11 @@ const REDACT = [
   'req.headers.cookie',
 ];
 
-export function createLogger(name: string, level = process.env.TANDEM_LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  name: string,
+  level = process.env.TANDEM_LOG_LEVEL ?? 'info',
+  stream: DestinationStream = destination({ fd: 2, sync: false }),
+): Logger {
   // stderr, so stdout stays for what the CLI tells a person (the listening line, a new token).
-  return pino(
-    { name, level, redact: { paths: REDACT, censor: '[redacted]' } },
-    destination({ fd: 2, sync: false }),
-  );
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } }, stream);
 }
