@@ -14,10 +14,11 @@ replica.comments = helpers.comments.merge(replica.comments, entity.comments);
 
 export const DEFAULT_INCOMING = `// Incoming: apply the other side's replica to this side's entity.
 // On first sync (firstSync === true) entity is a new entity whose type is replica.type.
-entity.summary = replica.summary;
-entity.description = replica.description;
-entity.status = replica.status;
-entity.priority = replica.priority;
+// Later, a field is taken only when the other side changed it since the replica applied last time
+// (previous): an edit made here meanwhile to another field is kept, so both sides converge.
+for (const field of ['summary', 'description', 'status', 'priority']) {
+  if (firstSync || !previous || replica[field] !== previous[field]) entity[field] = replica[field];
+}
 // Adds the other side's public comments this entity does not have yet.
 entity.comments = helpers.comments.merge(entity.comments, replica.comments);
 `;

@@ -58,7 +58,7 @@ describe('script mode defaults', () => {
     });
   });
 
-  it('create a new entity of the replica type on first sync and update an existing one without duplicate comments', async () => {
+  it('create a new entity of the replica type on first sync; later take only the fields the other side changed, without duplicate comments', async () => {
     const replica = {
       type: 'case',
       key: 'CS-1',
@@ -80,7 +80,15 @@ describe('script mode defaults', () => {
     };
     const calls: RuleCall[] = [
       { script: 'incoming', replica, previous: null, firstSync: true, entity: null, connection },
-      { script: 'incoming', replica, previous: replica, firstSync: false, entity: local, connection },
+      {
+        script: 'incoming',
+        // Since the last apply the other side changed summary and priority, not status.
+        replica: { ...replica, status: 'resolved' },
+        previous: { ...replica, summary: 'Older summary', priority: 2, status: 'resolved' },
+        firstSync: false,
+        entity: local,
+        connection,
+      },
     ];
     const [first, maybeUpdate] = await sandbox.run('c1', program, calls);
     const update = maybeUpdate!;
@@ -105,6 +113,9 @@ describe('script mode defaults', () => {
       summary: 'Remote summary',
       team: 'facilities',
       priority: 3,
+      // Unchanged on the other side since the last apply: our own edit (in_progress) stands.
+      status: 'in_progress',
+      description: 'Third floor',
     });
     // The local comments stay, Hello is added once, and "Evacuated" (our own c1 coming back) is not duplicated.
     expect(update.entity.comments).toEqual([
