@@ -157,7 +157,9 @@ async function applyOne(
   }
   const current = p.entity ? await ctx.tracker.get(p.entity.id, tx) : undefined;
   if (p.entity && (!current || current.version !== p.entity.version)) return false; // moved on: run again
-  if (result.unlink) {
+  if (result.unlink && !current) {
+    // Nothing here to keep: create nothing, and tell the peer so it forgets its side of the twin.
+    await appendOutbox(tx, conn.id, [{ kind: 'unlink', entityId: event.entityId, twinId: event.entityId }]);
     if (p.twin) await deleteTwin(tx, conn.id, p.twin.local_id);
     await removeInbox(tx, conn.id, entry.seq);
     return true;
@@ -207,6 +209,13 @@ async function applyOne(
   }
   entity = await addNewComments(ctx, tx, conn.id, entity, out, origin);
   if (p.twin && p.twin.local_id !== entity.id) await deleteTwin(tx, conn.id, p.twin.local_id);
+  if (result.unlink) {
+    // The change of this run is written; then the twin ends here and at the peer.
+    await deleteTwin(tx, conn.id, entity.id);
+    await appendOutbox(tx, conn.id, [{ kind: 'unlink', entityId: entity.id, twinId: event.entityId }]);
+    await removeInbox(tx, conn.id, entry.seq);
+    return true;
+  }
   await saveTwin(tx, conn.id, entity.id, {
     remote_id: event.entityId,
     remote_key: event.key,

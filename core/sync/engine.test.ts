@@ -231,6 +231,33 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     expect((await all(B)).length).toBe(1);
   });
 
+  it('helpers.sync.unlink() in the incoming rule writes that change, then ends the twin on both sides', async () => {
+    await setup();
+    B.rules.program = program(
+      `${scriptMode.defaults().incoming}\nif (replica.status === 'closed' || replica.summary === 'drop') helpers.sync.unlink();`,
+    );
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority <= 2',
+      active: true,
+    });
+    const out = await create(A, 'Printer jam', { priority: 1 });
+    const there = await arrived(B, out.id);
+    await waitFor(async () => (await twinOf(A, out.id))?.remote_id === there.id);
+
+    await tracker(A).update(out.id, { status: 'closed' }, { origin: 'local' });
+    // The closing change is written at B, then both twins are gone.
+    await waitFor(async () => (await tracker(B).get(there.id))?.fields.status === 'closed');
+    await waitFor(async () => !(await twinOf(B, there.id)) && !(await twinOf(A, out.id)));
+
+    // Unlinked on first sync: nothing is created at B, and A forgets its pending twin.
+    const dropped = await create(A, 'drop', { priority: 1 });
+    const marker = await create(A, 'Sent after it', { priority: 1 });
+    await arrived(B, marker.id); // in order: B has dealt with 'drop' by now
+    await waitFor(async () => !(await twinOf(A, dropped.id)));
+    expect((await all(B)).map((e) => e.fields.summary).sort()).toEqual(['Printer jam', 'Sent after it']);
+  });
+
   it('queues while the link is down and delivers every change exactly once after reconnect, in order', async () => {
     await setup();
     await createTrigger(A.host.services.db, 'ca', {
