@@ -1,5 +1,7 @@
 // (d) Sandbox cost per rule run: Tandem's sandbox against a bare isolated-vm call doing the same work.
 import ivm from 'isolated-vm';
+import { createSandbox } from '../core/sandbox/create-sandbox.ts';
+import type { RuleCall } from '../core/sandbox/sandbox.ts';
 import { makeRecord } from './payload.ts';
 import { round } from './stats.ts';
 
@@ -46,43 +48,15 @@ function bareIsolateUs(): number {
   return us;
 }
 
-type SandboxModule = Record<string, unknown>;
-interface BenchSandbox {
-  run(connectionId: string, program: unknown, calls: unknown[]): Promise<unknown[]>;
-  close(): Promise<void>;
-}
-
-/** Finds the sandbox factory the rules engineer exported (createSandbox or similar). */
-async function loadSandbox(): Promise<BenchSandbox> {
-  const candidates = [
-    '../core/sandbox/index.ts',
-    '../core/sandbox/isolate-sandbox.ts',
-    '../core/sandbox/create-sandbox.ts',
-  ];
-  for (const c of candidates) {
-    let mod: SandboxModule;
-    try {
-      mod = (await import(c)) as SandboxModule;
-    } catch {
-      continue;
-    }
-    const factory = Object.entries(mod).find(
-      ([k, v]) => typeof v === 'function' && /^create.*Sandbox$/.test(k),
-    );
-    if (factory) return (await (factory[1] as () => unknown)()) as BenchSandbox;
-  }
-  throw new Error('no sandbox implementation found under core/sandbox/');
-}
-
 export async function runSandboxBench(): Promise<SandboxFigure> {
   const bareUs = bareIsolateUs();
-  const sandbox = await loadSandbox();
+  const sandbox = createSandbox();
   try {
     const program = { version: 'bench-1', outgoing: OUTGOING, incoming: 'entity.summary = replica.summary;' };
     const connection = { id: 'bench', name: 'bench', localName: 'a', remoteName: 'b' };
-    const call = (i: number) => ({ script: 'outgoing', entity: entityOf(i), connection });
+    const call = (i: number): RuleCall => ({ script: 'outgoing', entity: entityOf(i), connection });
     const batchOf = (base: number, n: number) => Array.from({ length: n }, (_, j) => call(base + j));
-    const first = (await sandbox.run('bench', program, batchOf(0, 1))) as { ok: boolean; error?: unknown }[];
+    const first = await sandbox.run('bench', program, batchOf(0, 1));
     if (!first[0]?.ok) throw new Error(`the bench rule failed in the sandbox: ${JSON.stringify(first[0])}`);
     for (let i = 0; i < 20; i++) await sandbox.run('bench', program, batchOf(i * BATCH, BATCH));
 

@@ -54,11 +54,22 @@ export async function applyInbox(
   if (batch.length === 0) return 0;
   const prepared: Prepared[] = [];
   const calls: RuleCall[] = [];
+  const twins = new Map<InboxEntry, TwinRow | undefined>();
+  for (const entry of batch)
+    if (entry.event.kind === 'upsert') twins.set(entry, await findTwin(db, conn.id, entry.event));
+  const localIds = [...twins.values()].flatMap((t) => (t ? [t.local_id] : []));
+  const locals = ctx.tracker.getMany
+    ? await ctx.tracker.getMany(localIds)
+    : new Map(
+        (await Promise.all(localIds.map((id) => ctx.tracker.get(id)))).flatMap((e) =>
+          e ? [[e.id, e] as const] : [],
+        ),
+      );
   for (const entry of batch) {
     const p: Prepared = { entry };
     if (entry.event.kind === 'upsert') {
-      p.twin = await findTwin(db, conn.id, entry.event);
-      p.entity = p.twin ? await ctx.tracker.get(p.twin.local_id) : undefined;
+      p.twin = twins.get(entry);
+      p.entity = p.twin ? locals.get(p.twin.local_id) : undefined;
       p.call = calls.length;
       calls.push({
         script: 'incoming',

@@ -3,6 +3,7 @@ import type { ConnectionInfo, Replica, RuleProgram, RuleResult } from '../sandbo
 import type { Entity } from '../trackers/tracker.ts';
 import { localClocks, replicaClocks } from './conflicts.ts';
 import { RULE_BATCH, type SyncContext } from './context.ts';
+import type { SyncEvent } from './events.ts';
 import { fieldsOf, flatten } from './flat.ts';
 import { parseJson, sameJson } from './json.ts';
 import { appendOutbox } from './outbox.ts';
@@ -10,7 +11,7 @@ import type { RunItem } from './runs.ts';
 import { updateStream } from './streams.ts';
 import { closeError, recordError } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
-import { saveTwin, twinByLocal, twinsByLocal } from './twins.ts';
+import { saveTwin, twinsByLocal } from './twins.ts';
 
 export interface OutgoingOptions {
   program: RuleProgram;
@@ -33,8 +34,9 @@ export async function processOutgoing(
   const connectionId = opts.connection.id;
   const entities: Entity[] = [];
   const items: RunItem[] = [];
+  const found = tracker.getMany ? await tracker.getMany(ids) : await getEach(tracker, ids);
   for (const id of ids) {
-    const e = await tracker.get(id);
+    const e = found.get(id);
     if (e) entities.push(e);
     else items.push({ entityId: id, entityKey: null, action: 'skipped', message: 'entity not found' });
   }
@@ -59,9 +61,15 @@ export async function processOutgoing(
   }
 
   await db.transaction().execute(async (tx) => {
+    // Read what the batch needs in a few queries, and append its events in one go at the end.
+    const inScopeIds = inScope.map((e) => e.id);
+    const current = await twinsByLocal(tx, connectionId, inScopeIds);
+    const mirrored = await mirroredComments(tx, connectionId, inScopeIds);
+    const openErrors = await openOutErrors(tx, connectionId, inScopeIds);
+    const events: SyncEvent[] = [];
     for (const [i, entity] of inScope.entries()) {
       const result = results[i];
-      const twin = await twinByLocal(tx, connectionId, entity.id);
+      const twin = current.get(entity.id);
       const item = { entityId: entity.id, entityKey: entity.key };
       if (!result || !result.ok || result.script !== 'outgoing') {
         const failure = result && !result.ok ? result.error : undefined;
@@ -83,10 +91,10 @@ export async function processOutgoing(
         continue;
       }
       for (const w of result.warnings) items.push({ ...item, action: 'warning', message: w });
-      const replica = await withoutMirroredComments(tx, connectionId, entity.id, result.replica);
+      const replica = withoutMirroredComments(result.replica, mirrored.get(entity.id));
       const lastSent = parseJson<Replica | null>(twin?.local_replica, null);
       const manual = opts.manual ? { manual: 1 } : {};
-      await closeOutErrors(tx, connectionId, entity.id);
+      for (const errorId of openErrors.get(entity.id) ?? []) await closeError(tx, errorId);
       if (lastSent && sameJson(lastSent, replica)) {
         if (opts.manual || twin?.status === 'error')
           await saveTwin(tx, connectionId, entity.id, {
@@ -108,17 +116,15 @@ export async function processOutgoing(
       // here or by the peer); other replica fields are stamped when their value changes.
       const clocks = replicaClocks(replica, lastSent, parseJson(twin?.sent_clocks, {}), clock);
       for (const k of Object.keys(clocks)) if (fieldClocks[k] !== undefined) clocks[k] = fieldClocks[k];
-      await appendOutbox(tx, connectionId, [
-        {
-          kind: 'upsert',
-          entityId: entity.id,
-          key: entity.key,
-          twinId: twin?.remote_id ?? null,
-          replica,
-          clocks,
-          clock,
-        },
-      ]);
+      events.push({
+        kind: 'upsert',
+        entityId: entity.id,
+        key: entity.key,
+        twinId: twin?.remote_id ?? null,
+        replica,
+        clocks,
+        clock,
+      });
       await saveTwin(tx, connectionId, entity.id, {
         ...manual,
         local_replica: JSON.stringify(replica),
@@ -134,43 +140,72 @@ export async function processOutgoing(
       if (!inScope.includes(e))
         items.push({ entityId: e.id, entityKey: e.key, action: 'skipped', message: 'not in scope' });
     }
+    await appendOutbox(tx, connectionId, events);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
   });
   return items;
 }
 
-async function closeOutErrors(tx: SyncContext['db'], connectionId: string, entityId: string) {
-  const open = await tx
-    .selectFrom('sync_errors')
-    .select('id')
-    .where('connection_id', '=', connectionId)
-    .where('entity_id', '=', entityId)
-    .where('direction', '=', 'out')
-    .where('status', '=', 'open')
-    .execute();
-  for (const e of open) await closeError(tx, e.id);
+async function getEach(tracker: SyncContext['tracker'], ids: string[]): Promise<Map<string, Entity>> {
+  const out = new Map<string, Entity>();
+  for (const id of ids) {
+    const e = await tracker.get(id);
+    if (e) out.set(e.id, e);
+  }
+  return out;
 }
 
-/** Drops comments that came from this peer (it has them already), so they never echo back as new ones. */
-async function withoutMirroredComments(
+/** Open outgoing errors per entity: a replica that now builds closes them. */
+async function openOutErrors(
   tx: SyncContext['db'],
   connectionId: string,
-  entityId: string,
-  replica: Replica,
-): Promise<Replica> {
-  if (!Array.isArray(replica.comments)) return replica;
-  const mirrored = await tx
-    .selectFrom('sync_comment_links')
-    .select('local_comment_id')
-    .where('connection_id', '=', connectionId)
-    .where('entity_id', '=', entityId)
-    .execute();
-  if (mirrored.length === 0) return replica;
-  const ids = new Set(mirrored.map((m) => m.local_comment_id));
+  entityIds: string[],
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < entityIds.length; i += 200) {
+    const rows = await tx
+      .selectFrom('sync_errors')
+      .select(['id', 'entity_id'])
+      .where('connection_id', '=', connectionId)
+      .where('entity_id', 'in', entityIds.slice(i, i + 200))
+      .where('direction', '=', 'out')
+      .where('status', '=', 'open')
+      .execute();
+    for (const r of rows) if (r.entity_id) out.set(r.entity_id, [...(out.get(r.entity_id) ?? []), r.id]);
+  }
+  return out;
+}
+
+/** Per entity, the local ids of comments that came from this peer (it has them already). */
+async function mirroredComments(
+  tx: SyncContext['db'],
+  connectionId: string,
+  entityIds: string[],
+): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  for (let i = 0; i < entityIds.length; i += 200) {
+    const rows = await tx
+      .selectFrom('sync_comment_links')
+      .select(['entity_id', 'local_comment_id'])
+      .where('connection_id', '=', connectionId)
+      .where('entity_id', 'in', entityIds.slice(i, i + 200))
+      .execute();
+    for (const r of rows) {
+      const set = out.get(r.entity_id) ?? new Set<string>();
+      set.add(r.local_comment_id);
+      out.set(r.entity_id, set);
+    }
+  }
+  return out;
+}
+
+/** Drops comments that came from this peer, so they never echo back as new ones. */
+function withoutMirroredComments(replica: Replica, mirrored: Set<string> | undefined): Replica {
+  if (!Array.isArray(replica.comments) || !mirrored) return replica;
   return {
     ...replica,
     comments: replica.comments.filter(
-      (c) => !(c && typeof c === 'object' && ids.has(String((c as { id?: unknown }).id))),
+      (c) => !(c && typeof c === 'object' && mirrored.has(String((c as { id?: unknown }).id))),
     ),
   };
 }

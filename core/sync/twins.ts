@@ -49,24 +49,13 @@ export async function twinsByLocal(
   return out;
 }
 
-/** Inserts or updates the twin of `localId` on a connection. */
+/** Inserts or updates the twin of `localId` on a connection (one statement: an upsert on the key). */
 export async function saveTwin(
   db: DbExecutor,
   connectionId: string,
   localId: string,
   set: Partial<Omit<TwinRow, 'connection_id' | 'local_id' | 'created_at'>>,
 ): Promise<void> {
-  const existing = await twinByLocal(db, connectionId, localId);
-  if (existing) {
-    if (Object.keys(set).length)
-      await db
-        .updateTable('sync_twins')
-        .set(set)
-        .where('connection_id', '=', connectionId)
-        .where('local_id', '=', localId)
-        .execute();
-    return;
-  }
   await db
     .insertInto('sync_twins')
     .values({
@@ -85,6 +74,9 @@ export async function saveTwin(
       created_at: new Date().toISOString(),
       ...set,
     })
+    .onConflict((oc) =>
+      Object.keys(set).length ? oc.columns(['connection_id', 'local_id']).doUpdateSet(set) : oc.doNothing(),
+    )
     .execute();
 }
 

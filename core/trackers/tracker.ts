@@ -81,6 +81,8 @@ export interface Page<T> {
 export interface Tracker {
   readonly id: string;
   get(id: string, tx?: DbExecutor): Promise<Entity | undefined>;
+  /** Several entities at once (missing ids are left out); the sync engine reads in batches. */
+  getMany?(ids: readonly string[], tx?: DbExecutor): Promise<Map<string, Entity>>;
   list(query: EntityQuery): Promise<Page<Entity>>;
   create(input: { type: EntityType; fields: Partial<EntityFields> }, opts: WriteOptions): Promise<Entity>;
   update(id: string, fields: Partial<EntityFields>, opts: WriteOptions): Promise<Entity>;

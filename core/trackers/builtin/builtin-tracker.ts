@@ -78,25 +78,42 @@ export function createBuiltinTracker(db: Db): Tracker {
   }
 
   async function load(tx: DbExecutor, id: string): Promise<Entity | undefined> {
-    const row = await tx.selectFrom('entities').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    const comments = await tx
-      .selectFrom('comments')
-      .selectAll()
-      .where('entity_id', '=', id)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return toEntity(
-      row,
-      comments.map((c) => ({
-        id: c.id,
-        author: c.author,
-        body: c.body,
-        internal: c.internal === 1,
-        createdAt: c.created_at,
-      })),
-    );
+    return (await loadMany(tx, [id])).get(id);
+  }
+
+  async function loadMany(tx: DbExecutor, ids: readonly string[]): Promise<Map<string, Entity>> {
+    const out = new Map<string, Entity>();
+    // Chunks keep the parameter count well under every database's limit.
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      const rows = await tx.selectFrom('entities').selectAll().where('id', 'in', chunk).execute();
+      if (rows.length === 0) continue;
+      const comments = await tx
+        .selectFrom('comments')
+        .selectAll()
+        .where(
+          'entity_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      const byEntity = new Map<string, Comment[]>();
+      for (const c of comments) {
+        const list = byEntity.get(c.entity_id) ?? [];
+        list.push({
+          id: c.id,
+          author: c.author,
+          body: c.body,
+          internal: c.internal === 1,
+          createdAt: c.created_at,
+        });
+        byEntity.set(c.entity_id, list);
+      }
+      for (const row of rows) out.set(row.id, toEntity(row, byEntity.get(row.id) ?? []));
+    }
+    return out;
   }
 
   async function mustLoad(tx: DbExecutor, id: string): Promise<Entity> {
@@ -119,6 +136,7 @@ export function createBuiltinTracker(db: Db): Tracker {
     id: 'builtin',
 
     get: (id, tx) => load(tx ?? db, id),
+    getMany: (ids, tx) => loadMany(tx ?? db, ids),
 
     async list(query: EntityQuery): Promise<Page<Entity>> {
       let q = db.selectFrom('entities').selectAll();
@@ -220,14 +238,15 @@ export function createBuiltinTracker(db: Db): Tracker {
           version: current.version + 1,
           updated_at: new Date().toISOString(),
         };
-        await tx.updateTable('entities').set(set).where('id', '=', id).execute();
-        const change = await logChange(
-          tx,
-          { id, type: current.type, version: set.version },
-          'update',
-          opts.origin,
-        );
-        return { entity: await mustLoad(tx, id), change };
+        const row = await tx
+          .updateTable('entities')
+          .set(set)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const change = await logChange(tx, row, 'update', opts.origin);
+        // An update leaves the comments alone: the row it returned and the ones loaded make the entity.
+        return { entity: toEntity(row, current.comments), change };
       });
       emit(change);
       return entity;
