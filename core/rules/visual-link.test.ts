@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../tests/support/host-process.ts';
 import { type InProcessHost, inProcessHost } from '../../tests/support/in-process.ts';
 import type { FrameHandler, LinkFrame, LinkHub } from '../link/link-hub.ts';
+import { createLogger } from '../log.ts';
 import { createRuleService, type RuleService } from './rule-service.ts';
 import { attachVisualRulesLink } from './visual-link.ts';
 
@@ -105,7 +106,12 @@ beforeAll(async () => {
     [alpha, hubs.a],
     [beta, hubs.b],
   ] as const) {
-    attachVisualRulesLink({ link, rules: s.rules, nodeId: s.nodeId, log: s.host.services.log });
+    attachVisualRulesLink({
+      link,
+      rules: s.rules,
+      nodeId: s.nodeId,
+      log: createLogger('visual-link-test', 'silent'),
+    });
   }
   hubs.setUp(true);
 });
