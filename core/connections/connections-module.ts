@@ -8,7 +8,7 @@ import { LINK_PATH } from '../http/routes/public.ts';
 import { createLinkNetwork } from '../link/link-network.ts';
 import { createConnectionService } from './connection-service.ts';
 
-function envMs(name: string, fallback: number): number {
+function envPositive(name: string, fallback: number): number {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
@@ -25,8 +25,9 @@ export function createConnectionsModule(services: HostServices): HostModule {
       directory,
       log: services.log,
       linkPath: LINK_PATH,
-      heartbeatMs: envMs('TANDEM_LINK_HEARTBEAT_MS', 15_000),
-      backoffMaxMs: envMs('TANDEM_LINK_BACKOFF_MAX_MS', 30_000),
+      heartbeatMs: envPositive('TANDEM_LINK_HEARTBEAT_MS', 15_000),
+      backoffMaxMs: envPositive('TANDEM_LINK_BACKOFF_MAX_MS', 30_000),
+      handshakesPerSecond: envPositive('TANDEM_LINK_HANDSHAKES_PER_SECOND', 10),
     }),
   );
   services.link = network;

@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 /** Alice listens (connection 'a1'), Bob dials (connection 'b1'); both pin each other on link 'L1'. */
-async function setup(opts: { heartbeatMs?: number } = {}) {
+async function setup(opts: { heartbeatMs?: number; handshakesPerSecond?: number } = {}) {
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -49,7 +49,13 @@ async function setup(opts: { heartbeatMs?: number } = {}) {
     confirmOutbound: async () => true,
     dialFailed: (_id, code) => failures.push(code),
   };
-  const common = { log, linkPath: '/link', backoffMaxMs: 300, heartbeatMs: opts.heartbeatMs ?? 5000 };
+  const common = {
+    log,
+    linkPath: '/link',
+    backoffMaxMs: 300,
+    heartbeatMs: opts.heartbeatMs ?? 5000,
+    ...(opts.handshakesPerSecond ? { handshakesPerSecond: opts.handshakesPerSecond } : {}),
+  };
   const a = createLinkNetwork({
     ...common,
     identity: alice,
@@ -276,16 +282,25 @@ describe('link network', () => {
     expect(bStatus.at(-1)).toBe(false);
   });
 
-  it('cuts off a flood of handshakes from one address', async () => {
-    const { url } = await setup();
-    const firsts = await Promise.all(
-      Array.from({ length: 80 }, async () => {
+  const greetings = (url: string, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, async () => {
         const socket = await dialLink(`${url.replace('http', 'ws')}/link`);
         const first = await new Promise<string>((resolve) => socket.onMessage(resolve));
         socket.terminate();
         return JSON.parse(first) as { t: string; code?: string };
       }),
     );
+
+  it('lets a host behind a proxy raise the per-address handshake limit', async () => {
+    const { url } = await setup({ handshakesPerSecond: 50 });
+    const firsts = await greetings(url, 80); // within the burst of 300
+    expect(firsts.every((m) => m.t === 'hello')).toBe(true);
+  });
+
+  it('cuts off a flood of handshakes from one address', async () => {
+    const { url } = await setup();
+    const firsts = await greetings(url, 80);
     expect(firsts.filter((m) => m.t === 'hello').length).toBeGreaterThan(0);
     expect(firsts.some((m) => m.t === 'refused' && m.code === 'rate_limited')).toBe(true);
   });

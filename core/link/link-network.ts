@@ -88,6 +88,11 @@ export interface LinkOptions {
   heartbeatMs?: number;
   backoffMaxMs?: number;
   handshakeTimeoutMs?: number;
+  /**
+   * Link handshakes allowed per second from one address (bursts of six times that). Behind a
+   * reverse proxy every peer comes from the proxy's address, so such a host needs a higher figure.
+   */
+  handshakesPerSecond?: number;
 }
 
 /** Codes after which redialing is pointless until an admin acts. */
@@ -183,7 +188,8 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
   let listener: LinkListener | undefined;
   let closed = false;
   // Each handshake costs a signature check: a flood from one address is cut off before it.
-  const handshakes = createRateLimiter({ capacity: 60, refillPerSecond: 10 });
+  const perSecond = opts.handshakesPerSecond ?? 10;
+  const handshakes = createRateLimiter({ capacity: perSecond * 6, refillPerSecond: perSecond });
 
   function emitStatus(id: string, up: boolean) {
     for (const l of statusListeners) {

@@ -15,7 +15,7 @@ import { retryInbox } from './inbox.ts';
 import { appendOutbox } from './outbox.ts';
 import { processOutgoing } from './outgoing.ts';
 import { addRunItems, finishRun, startRun } from './runs.ts';
-import { ensureStream, feedHead, updateStream } from './streams.ts';
+import { ensureStream, feedHead, streamsById } from './streams.ts';
 import { closeConnectionErrors, closeError, getError, recordError } from './sync-errors.ts';
 import { getTrigger, triggerMatches } from './triggers.ts';
 import { deleteTwin, saveTwin, twinByLocal } from './twins.ts';
@@ -100,12 +100,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   async function followFeed(conns: SyncConnection[], programs: Map<string, RuleProgram | undefined>) {
     if (conns.length === 0) return false;
     const head = await feedHead(db);
+    const known = await streamsById(db);
     const streams = [];
-    for (const c of conns) streams.push(await ensureStream(db, c.id, head));
+    for (const c of conns) streams.push(known.get(c.id) ?? (await ensureStream(db, c.id, head)));
     const from = Math.min(...streams.map((s) => s.feed_cursor));
     const changes = await tracker.changes(from, FEED_BATCH);
     if (changes.length === 0) return false;
     const last = changes.at(-1)!.seq;
+    const nothingToSend: string[] = [];
     for (const [i, conn] of conns.entries()) {
       const cursor = streams[i]!.feed_cursor;
       if (cursor >= last) continue;
@@ -117,7 +119,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         ),
       ];
       if (ids.length === 0) {
-        await updateStream(db, conn.id, { feed_cursor: last });
+        nothingToSend.push(conn.id);
         continue;
       }
       if (!programs.has(conn.id)) programs.set(conn.id, await programFor(conn));
@@ -125,6 +127,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       if (!program) continue; // held until the rules work again (an open error says why)
       await processOutgoing(ctx, ids, { program, connection: connectionInfo(conn), cursorTo: last });
     }
+    // One statement moves every cursor with nothing to send (not one commit per idle connection).
+    for (let i = 0; i < nothingToSend.length; i += 500)
+      await db
+        .updateTable('sync_streams')
+        .set({ feed_cursor: last })
+        .where('connection_id', 'in', nothingToSend.slice(i, i + 500))
+        .execute();
     return changes.length === FEED_BATCH;
   }
 
@@ -132,21 +141,27 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const conns = await syncConnections(db);
     const programs = new Map<string, RuleProgram | undefined>();
     let more = await followFeed(conns, programs);
+    // Two queries find the connections with work, so idle connections cost nothing per step.
+    const withInbox = new Set(
+      (
+        await db
+          .selectFrom('sync_inbox')
+          .select('connection_id')
+          .distinct()
+          .where('status', '=', 'pending')
+          .execute()
+      ).map((r) => r.connection_id),
+    );
+    const streams = await streamsById(db);
     for (const conn of conns) {
       if (conn.state !== 'active') continue; // deactivated: inbound waits in the inbox, outbound in the outbox
-      const pending = await db
-        .selectFrom('sync_inbox')
-        .select('seq')
-        .where('connection_id', '=', conn.id)
-        .where('status', '=', 'pending')
-        .limit(1)
-        .executeTakeFirst();
-      if (pending) {
+      if (withInbox.has(conn.id)) {
         if (!programs.has(conn.id)) programs.set(conn.id, await programFor(conn));
         const program = programs.get(conn.id);
         if (program && (await applyInbox(ctx, conn, program)) > 0) more = true;
       }
-      void delivery?.pump(conn.id);
+      const stream = streams.get(conn.id);
+      if (stream && stream.out_seq > stream.out_acked) void delivery?.pump(conn.id);
     }
     return more;
   }

@@ -31,6 +31,12 @@ export async function ensureStream(db: DbExecutor, connectionId: string, head: n
   return (await getStream(db, connectionId)) ?? row;
 }
 
+/** Every connection's stream, by connection id (one query, so an engine step costs no query per idle connection). */
+export async function streamsById(db: DbExecutor): Promise<Map<string, Stream>> {
+  const rows = await db.selectFrom('sync_streams').selectAll().execute();
+  return new Map(rows.map((r) => [r.connection_id, r]));
+}
+
 export async function updateStream(
   db: DbExecutor,
   connectionId: string,
