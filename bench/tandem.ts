@@ -306,6 +306,20 @@ function rateOf(
 /** Each acceptor takes at most this many invitations at once (the host's accept rate limit). */
 const ACCEPTS_PER_HOST = 30;
 
+/** Every connection of a host, page by page (the list is paginated, 200 at most a page). */
+async function allConnections(h: HostHandle): Promise<Conn[]> {
+  const out: Conn[] = [];
+  let cursor: string | undefined;
+  do {
+    const q = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const r = await h.api<{ items: Conn[]; nextCursor?: string }>('GET', `/api/connections?limit=200${q}`);
+    if (r.status !== 200) break;
+    out.push(...r.body.items);
+    cursor = r.body.nextCursor;
+  } while (cursor);
+  return out;
+}
+
 async function idleMemory(
   a: HostHandle,
   workDir: string,
@@ -346,11 +360,7 @@ async function idleMemory(
     let up = 0;
     const settle = Date.now() + 60_000;
     while (Date.now() < settle) {
-      const r = await a.api<{ items: Conn[] }>('GET', '/api/connections');
-      up =
-        r.status === 200
-          ? r.body.items.filter((c) => c.state === 'active' && c.link?.up !== false).length
-          : 0;
+      up = (await allConnections(a)).filter((c) => c.state === 'active' && c.link?.up !== false).length;
       if (up >= made) break;
       await sleep(1000);
     }
