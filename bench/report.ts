@@ -130,6 +130,7 @@ export function writeResults(dir: string, results: BenchResults): void {
     ),
     '',
     'Ratios: for rates, above 1 means Tandem is faster; for latency, below 1 means Tandem is faster.',
+    'Where a target is missed, [analysis.md](analysis.md) says by how much and why, from CPU profiles.',
     '',
   ];
   const notes = results.tandem?.notes ?? [];
