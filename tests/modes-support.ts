@@ -1,34 +1,17 @@
 // Helpers for the per-mode tests on real hosts: pairing in a mode, entities, twins, triggers and errors.
 import { accept, type Conn, initiate, waitConn } from './pairing-support.ts';
+import { type Entity, getEntity } from './support/entities.ts';
 import { type HostProcess, waitFor } from './support/host-process.ts';
 
-export interface Comment {
-  id: string;
-  author: string;
-  body: string;
-  internal: boolean;
-}
-
-export interface Entity {
-  id: string;
-  key: string;
-  type: string;
-  fields: Record<string, unknown>;
-  comments: Comment[];
-  version: number;
-}
-
-export interface SyncError {
-  id: string;
-  level: string;
-  connectionId: string;
-  entityId?: string;
-  direction: 'out' | 'in' | null;
-  message: string;
-  script?: string;
-  scriptLine?: number;
-  status: string;
-}
+export {
+  type Comment,
+  createEntity,
+  type Entity,
+  getEntity,
+  openErrors,
+  patchEntity,
+  type SyncError,
+} from './support/entities.ts';
 
 export interface Rules {
   mode: string;
@@ -74,32 +57,6 @@ export async function addTrigger(
   if (r.status !== 201) throw new Error(`trigger refused: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
-export async function createEntity(
-  h: HostProcess,
-  fields: Record<string, unknown>,
-  type = 'incident',
-): Promise<Entity> {
-  const r = await h.api<Entity>('POST', '/api/entities', { type, fields });
-  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-export async function getEntity(h: HostProcess, id: string): Promise<Entity> {
-  const r = await h.api<Entity>('GET', `/api/entities/${id}`);
-  if (r.status !== 200) throw new Error(`GET entity ${id}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-export async function patchEntity(
-  h: HostProcess,
-  id: string,
-  fields: Record<string, unknown>,
-): Promise<Entity> {
-  const r = await h.api<Entity>('PATCH', `/api/entities/${id}`, { fields });
-  if (r.status !== 200) throw new Error(`PATCH entity ${id}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
 export async function addComment(h: HostProcess, id: string, body: string, internal: boolean): Promise<void> {
   const r = await h.api('POST', `/api/entities/${id}/comments`, { body, author: 'ann', internal });
   if (r.status !== 201) throw new Error(`comment refused: ${r.status} ${JSON.stringify(r.body)}`);
@@ -132,15 +89,6 @@ export function waitEntity(
     const e = await getEntity(h, id);
     return pred(e) ? e : undefined;
   }, timeoutMs);
-}
-
-export async function openErrors(h: HostProcess, connectionId: string): Promise<SyncError[]> {
-  const r = await h.api<{ items: SyncError[] }>(
-    'GET',
-    `/api/errors?connectionId=${encodeURIComponent(connectionId)}&status=open&limit=200`,
-  );
-  if (r.status !== 200) throw new Error(`GET errors: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.items;
 }
 
 export async function getRules(h: HostProcess, connectionId: string): Promise<Rules> {

@@ -86,12 +86,18 @@ export function waitConn(
 }
 
 /** Initiates on `inviter`, accepts on `acceptor`, waits until both sides are active with the link up. */
-export async function pair(inviter: HostProcess, acceptor: HostProcess, bind: boolean) {
-  const { connection: mine, invitationCode } = await initiate(inviter, bind ? acceptor : null);
+export async function pair(
+  inviter: HostProcess,
+  acceptor: HostProcess,
+  bind: boolean,
+  extra: Record<string, unknown> = {},
+) {
+  const { connection: mine, invitationCode } = await initiate(inviter, bind ? acceptor : null, extra);
   const r = await accept(acceptor, invitationCode);
   if (r.status !== 201) throw new Error(`accept failed: ${r.status} ${JSON.stringify(r.body)}`);
   const theirs = r.body.connection;
-  const a = await waitConn(inviter, mine.id, (c) => c.state === 'active' && c.link.up);
-  const b = await waitConn(acceptor, theirs.id, (c) => c.state === 'active' && c.link.up);
+  const live = (c: Conn) => c.state === 'active' && c.link.up;
+  const a = await waitConn(inviter, mine.id, live, 20_000);
+  const b = await waitConn(acceptor, theirs.id, live, 20_000);
   return { inviterConn: a, acceptorConn: b, code: invitationCode };
 }

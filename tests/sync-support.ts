@@ -1,31 +1,21 @@
 // Helpers for the multi-host sync tests: a paired A -> B, counting rules, rounds of changes, settled checks.
 import { expect } from 'vitest';
 import { accept, initiate, LINK_ENV, portOf, waitConn } from './pairing-support.ts';
+import { createEntity, type Entity, openErrors, patchEntity, type SyncError } from './support/entities.ts';
 import { type HostProcess, startHostProcess, waitFor } from './support/host-process.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 
+export {
+  createEntity,
+  type Entity,
+  getEntity,
+  openErrors,
+  patchEntity,
+  type SyncError,
+} from './support/entities.ts';
+
 /** Fast link and engine timings so reconnects and idle ticks happen within a test's patience. */
 export const SYNC_ENV = { ...LINK_ENV, TANDEM_SYNC_TICK_MS: '200' };
-
-export interface Entity {
-  id: string;
-  key: string;
-  type: string;
-  fields: Record<string, unknown> & { summary: string };
-  version: number;
-}
-
-export interface SyncError {
-  id: string;
-  level: string;
-  direction: string | null;
-  entityId?: string;
-  remoteId?: string;
-  message: string;
-  script?: string;
-  scriptLine?: number;
-  status: string;
-}
 
 export interface QueueItem {
   seq: number;
@@ -113,28 +103,6 @@ export async function syncAllIncidents(h: HostProcess, conn: string) {
   if (r.status !== 201) throw new Error(`trigger failed: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
-export async function createEntity(h: HostProcess, fields: Record<string, unknown>): Promise<Entity> {
-  const r = await h.api<Entity>('POST', '/api/entities', { type: 'incident', fields });
-  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-export async function patchEntity(
-  h: HostProcess,
-  id: string,
-  fields: Record<string, unknown>,
-): Promise<Entity> {
-  const r = await h.api<Entity>('PATCH', `/api/entities/${id}`, { fields });
-  if (r.status !== 200) throw new Error(`patch failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-export async function getEntity(h: HostProcess, id: string): Promise<Entity> {
-  const r = await h.api<Entity>('GET', `/api/entities/${id}`);
-  if (r.status !== 200) throw new Error(`get failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
 /** Every incident of a host, by summary (summaries are unique in these tests). */
 export async function bySummary(h: HostProcess): Promise<Map<string, Entity>> {
   const out = new Map<string, Entity>();
@@ -178,11 +146,6 @@ export async function queue(h: HostProcess, conn: string, direction: 'in' | 'out
     `/api/connections/${conn}/queue?direction=${direction}&limit=200`,
   );
   if (r.status !== 200) throw new Error(`queue failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.items;
-}
-
-export async function openErrors(h: HostProcess, conn: string): Promise<SyncError[]> {
-  const r = await h.api<{ items: SyncError[] }>('GET', `/api/errors?connectionId=${conn}&status=open`);
   return r.body.items;
 }
 

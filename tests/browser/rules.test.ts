@@ -2,7 +2,7 @@
 // on the Errors tab with its line; fixed and retried from there, the change arrives.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accept, initiate, publicHost, waitConn } from '../pairing-support.ts';
+import { pair, publicHost } from '../pairing-support.ts';
 import { type HostProcess, stopAllHosts, waitFor } from '../support/host-process.ts';
 import { type Browser, launchBrowser, screenshot, signIn } from './browser.ts';
 
@@ -28,13 +28,9 @@ let globexUi: string;
 beforeAll(async () => {
   [acme, globex, browser] = await Promise.all([publicHost('Acme'), publicHost('Globex'), launchBrowser()]);
   globexUi = globex.url.replace('127.0.0.1', 'localhost');
-  const { connection, invitationCode } = await initiate(acme, globex, { name: 'Acme to Globex' });
-  const accepted = await accept(globex, invitationCode);
-  expect(accepted.status).toBe(201);
-  acmeConn = connection.id;
-  globexConn = accepted.body.connection.id;
-  await waitConn(acme, acmeConn, (c) => c.state === 'active' && c.link.up, 20_000);
-  await waitConn(globex, globexConn, (c) => c.state === 'active' && c.link.up, 20_000);
+  const paired = await pair(acme, globex, true, { name: 'Acme to Globex' });
+  acmeConn = paired.inviterConn.id;
+  globexConn = paired.acceptorConn.id;
   const t = await acme.api('POST', `/api/connections/${acmeConn}/triggers`, {
     entityType: 'incident',
     query: 'priority <= 2',

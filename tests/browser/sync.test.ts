@@ -1,6 +1,6 @@
 // Sync through the console of two paired hosts: triggers with inline query checks, an incident crossing over, bulk sync, health and history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accept, initiate, publicHost, waitConn } from '../pairing-support.ts';
+import { pair, publicHost } from '../pairing-support.ts';
 import { type HostProcess, stopAllHosts, waitFor } from '../support/host-process.ts';
 import { type Browser, go, launchBrowser, screenshot, signIn } from './browser.ts';
 
@@ -14,20 +14,14 @@ let acme: HostProcess;
 let globex: HostProcess;
 let browser: Browser;
 let acmeConn: string;
-let globexConn: string;
 /** Globex as the browser reaches it: cookies are per host name, so the second host goes through `localhost`. */
 let globexUi: string;
 
 beforeAll(async () => {
   [acme, globex, browser] = await Promise.all([publicHost('Acme'), publicHost('Globex'), launchBrowser()]);
   globexUi = globex.url.replace('127.0.0.1', 'localhost');
-  const { connection, invitationCode } = await initiate(acme, globex, { name: 'Acme to Globex' });
-  const accepted = await accept(globex, invitationCode);
-  expect(accepted.status).toBe(201);
-  acmeConn = connection.id;
-  globexConn = accepted.body.connection.id;
-  await waitConn(acme, acmeConn, (c) => c.state === 'active' && c.link.up, 20_000);
-  await waitConn(globex, globexConn, (c) => c.state === 'active' && c.link.up, 20_000);
+  const paired = await pair(acme, globex, true, { name: 'Acme to Globex' });
+  acmeConn = paired.inviterConn.id;
 });
 
 afterAll(async () => {
