@@ -73,7 +73,10 @@ describe('connection service', () => {
       counts: { queuedOut: 0, queuedIn: 0, errors: 0, twins: 0 },
     });
     expect(events).toEqual([{ type: 'created', id: connection.id, state: 'pending', linkUp: false }]);
-    const other = await loadOrCreateIdentity(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-other-')));
+    // The other node's key lives in this test's own data directory, removed after the test.
+    const otherDir = path.join(dir, 'other-node');
+    fs.mkdirSync(otherDir);
+    const other = await loadOrCreateIdentity(otherDir);
     const v = await verifyInvitation(invitationCode, other.nodeId);
     expect(v.ok && v.invitation).toMatchObject({
       linkId: connection.id,
