@@ -44,6 +44,11 @@ interface Batch {
   results: (RuleResult | undefined)[];
   host: RuleHostApi | undefined;
   current: number | undefined;
+  /**
+   * The indices sent to the runner, in the order it runs them: it says when a batch starts, and
+   * each result means the next call has started (one message a call, not two).
+   */
+  sent: number[];
   /** Calls that were running when the runner died once already: a second death marks them. */
   suspects: Set<number>;
   watchdog: NodeJS.Timeout | undefined;
@@ -120,6 +125,7 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
       return;
     }
     batch.current = undefined;
+    batch.sent = calls.map((c) => c.index);
     sendWhenReady((r) =>
       r.send({
         type: 'run',
@@ -141,14 +147,19 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
     );
   }
 
+  /** Call `index` of the batch is running now: it must finish within its limits plus a grace. */
+  function watch(batch: Batch, index: number): void {
+    batch.current = index;
+    clearTimeout(batch.watchdog);
+    batch.watchdog = setTimeout(() => stuck(batch, index), limits.wallMs + grace);
+  }
+
   function onMessage(msg: FromRunner): void {
     switch (msg.type) {
       case 'started': {
         const batch = batches.get(msg.batch);
         if (!batch) return;
-        batch.current = msg.index;
-        clearTimeout(batch.watchdog);
-        batch.watchdog = setTimeout(() => stuck(batch, msg.index), limits.wallMs + grace);
+        watch(batch, msg.index);
         return;
       }
       case 'result': {
@@ -157,6 +168,8 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
         clearTimeout(batch.watchdog);
         batch.current = undefined;
         if (batch.results[msg.index] === undefined) batch.results[msg.index] = msg.result;
+        const next = batch.sent[batch.sent.indexOf(msg.index) + 1];
+        if (next !== undefined) watch(batch, next);
         return;
       }
       case 'done': {
@@ -331,6 +344,7 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
             results,
             host,
             current: undefined,
+            sent: [],
             suspects: new Set(),
             watchdog: undefined,
             done,

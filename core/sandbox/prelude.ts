@@ -9,12 +9,14 @@ export const USER_LINE_OFFSET = 1;
  * `await` and `return` work) and a reader sees `entity`/`replica` even if the rule reassigns them.
  * The runner first checks the code is a valid function body on its own, so it cannot close the wrapper.
  */
-export function wrapUserScript(script: ScriptName, code: string): string {
+export function wrapUserScript(script: ScriptName, code: string, sync = false): string {
   const params =
     script === 'outgoing'
       ? 'entity, replica, connection, helpers'
       : 'replica, previous, firstSync, entity, connection, helpers';
-  return `(function (${params}) { 'use strict'; return [async () => {\n${code}\n}, () => [entity, replica]]; })`;
+  // The synchronous form has the same lines, so positions are the same in both.
+  const arrow = sync ? '() =>' : 'async () =>';
+  return `(function (${params}) { 'use strict'; return [${arrow} {\n${code}\n}, () => [entity, replica]]; })`;
 }
 
 /**
@@ -208,33 +210,48 @@ function describe(e, script) {
   return out;
 }
 
-async function run(factory, script, input, maxChars) {
+function start(factory, script, input) {
   state = { script: script, unlink: false, warnings: [] };
+  const i = parse(input);
+  const conn = deepFreeze(i.connection);
+  if (script === 'outgoing') return factory(deepFreeze(i.entity), {}, conn, helpers);
+  const replica = deepFreeze(i.replica);
+  const entity = i.entity || { type: replica.type };
+  return factory(replica, i.previous == null ? null : deepFreeze(i.previous), i.firstSync === true, entity, conn, helpers);
+}
+
+function finish(pair, script, maxChars) {
+  const both = pair[1]();
+  const name = script === 'outgoing' ? 'replica' : 'entity';
+  const value = script === 'outgoing' ? both[1] : both[0];
+  if (value === null || typeof value !== 'object' || isArray(value)) {
+    return stringify({ ok: false, kind: 'output', message: name + ' must be an object' });
+  }
+  const problem = jsonProblem(value, name, 0, new Set());
+  if (problem) return stringify({ ok: false, kind: 'output', message: problem });
+  const text = stringify(value);
+  if (text.length > maxChars) {
+    return stringify({ ok: false, kind: 'output', message: name + ' is ' + text.length + ' characters of JSON, over the limit of ' + maxChars });
+  }
+  return stringify({ ok: true, out: text, unlink: state.unlink, warnings: state.warnings });
+}
+
+async function run(factory, script, input, maxChars) {
   try {
-    const i = parse(input);
-    const conn = deepFreeze(i.connection);
-    let pair;
-    if (script === 'outgoing') {
-      pair = factory(deepFreeze(i.entity), {}, conn, helpers);
-    } else {
-      const replica = deepFreeze(i.replica);
-      const entity = i.entity || { type: replica.type };
-      pair = factory(replica, i.previous == null ? null : deepFreeze(i.previous), i.firstSync === true, entity, conn, helpers);
-    }
+    const pair = start(factory, script, input);
     await pair[0]();
-    const both = pair[1]();
-    const name = script === 'outgoing' ? 'replica' : 'entity';
-    const value = script === 'outgoing' ? both[1] : both[0];
-    if (value === null || typeof value !== 'object' || isArray(value)) {
-      return stringify({ ok: false, kind: 'output', message: name + ' must be an object' });
-    }
-    const problem = jsonProblem(value, name, 0, new Set());
-    if (problem) return stringify({ ok: false, kind: 'output', message: problem });
-    const text = stringify(value);
-    if (text.length > maxChars) {
-      return stringify({ ok: false, kind: 'output', message: name + ' is ' + text.length + ' characters of JSON, over the limit of ' + maxChars });
-    }
-    return stringify({ ok: true, out: text, unlink: state.unlink, warnings: state.warnings });
+    return finish(pair, script, maxChars);
+  } catch (e) {
+    return stringify(describe(e, script));
+  }
+}
+
+// A rule with no await runs to the end in one synchronous call: no promise to wait for.
+function runSync(factory, script, input, maxChars) {
+  try {
+    const pair = start(factory, script, input);
+    pair[0]();
+    return finish(pair, script, maxChars);
   } catch (e) {
     return stringify(describe(e, script));
   }
@@ -247,6 +264,8 @@ function checkBody(code) {
 }
 
 return function dispatch(op, a, b, c, d) {
-  return op === 'run' ? run(a, b, c, d) : checkBody(a);
+  if (op === 'run') return run(a, b, c, d);
+  if (op === 'runSync') return runSync(a, b, c, d);
+  return checkBody(a);
 };
 })`;

@@ -35,6 +35,7 @@ export type ToRunner =
 
 export type FromRunner =
   | { type: 'ready' }
+  /** The batch's first call has started; every later call starts when the one before reports its result. */
   | { type: 'started'; batch: number; index: number }
   | { type: 'result'; batch: number; index: number; result: RuleResult }
   | { type: 'done'; batch: number }

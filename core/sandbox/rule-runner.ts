@@ -18,7 +18,8 @@ const IDLE_DISPOSE_MS = 10 * 60_000;
 /** Longest a memory failure's line probe may take (the host's watchdog grace is 3 s). */
 const MEMORY_PROBE_MAX_MS = 1_000;
 
-type Compiled = { ok: true; factory: ivm.Reference } | { ok: false; problem: CompileProblem };
+/** `sync`: the rule never awaits nor looks anything up on the host, so it runs in one synchronous call. */
+type Compiled = { ok: true; factory: ivm.Reference; sync: boolean } | { ok: false; problem: CompileProblem };
 
 interface ProgramContext {
   context: ivm.Context;
@@ -33,6 +34,8 @@ interface Slot {
   programs: Map<string, ProgramContext>;
   /** The batch being run, so host look-ups from inside the isolate reach the right caller. */
   batch: { id: number; host: boolean } | undefined;
+  /** A synchronous run is under way: a host look-up now would wait on this very thread forever. */
+  syncRun: boolean;
   lastUsed: number;
 }
 
@@ -67,6 +70,7 @@ function slotFor(key: string, limits: RunLimits): Slot {
     prelude: isolate.compileScriptSync(PRELUDE, { filename: 'tandem-prelude' }),
     programs: new Map(),
     batch: undefined,
+    syncRun: false,
     lastUsed: Date.now(),
   };
   slots.set(key, slot);
@@ -80,7 +84,14 @@ function disposeSlot(key: string): void {
 }
 
 function hostCallFor(slot: Slot, wallMs: number) {
-  return new ivm.Reference(async (fn: string, arg: unknown): Promise<string | null> => {
+  return new ivm.Reference((fn: string, arg: unknown): Promise<string | null> => {
+    if (slot.syncRun) throw new Error('helpers.users.byEmail is not available here');
+    return hostLookup(slot, wallMs, fn, arg);
+  });
+}
+
+async function hostLookup(slot: Slot, wallMs: number, fn: string, arg: unknown): Promise<string | null> {
+  {
     const batch = slot.batch;
     if (!batch?.host || fn !== 'userByEmail' || typeof arg !== 'string') return null;
     const id = nextHostCall++;
@@ -97,7 +108,7 @@ function hostCallFor(slot: Slot, wallMs: number) {
     });
     if (!reply.ok) throw new Error(`helpers.users.byEmail failed: ${reply.message ?? 'unknown error'}`);
     return reply.value ?? null;
-  });
+  }
 }
 
 function programFor(
@@ -156,8 +167,11 @@ function compile(slot: Slot, program: ProgramContext, script: ScriptName): Compi
         },
       };
     } else {
-      const factory = compiled.runSync(program.context, { reference: true, timeout: 1_000 }) as ivm.Reference;
-      result = { ok: true, factory };
+      result = syncFactory(slot, program, script, code) ?? {
+        ok: true,
+        factory: compiled.runSync(program.context, { reference: true, timeout: 1_000 }) as ivm.Reference,
+        sync: false,
+      };
     }
     compiled.release();
   } catch (err) {
@@ -170,6 +184,28 @@ function compile(slot: Slot, program: ProgramContext, script: ScriptName): Compi
   }
   program.scripts[script] = result;
   return result;
+}
+
+/** The synchronous form of a rule that compiles as one (no `await`) and makes no host look-up. */
+function syncFactory(
+  slot: Slot,
+  program: ProgramContext,
+  script: ScriptName,
+  code: string,
+): Compiled | undefined {
+  if (/\busers\b/.test(code)) return undefined;
+  let compiled: ivm.Script;
+  try {
+    compiled = slot.isolate.compileScriptSync(wrapUserScript(script, code, true), { filename: script });
+  } catch {
+    return undefined; // it awaits: the async form runs it
+  }
+  try {
+    const factory = compiled.runSync(program.context, { reference: true, timeout: 1_000 }) as ivm.Reference;
+    return { ok: true, factory, sync: true };
+  } finally {
+    compiled.release();
+  }
 }
 
 function failure(
@@ -311,10 +347,20 @@ async function runCall(
   slot.batch = batch;
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
-  const wall = new Promise<'wall'>((resolve) => {
-    timer = setTimeout(() => resolve('wall'), limits.wallMs);
-  });
   try {
+    if (compiled.sync) {
+      // isolated-vm's CPU time-out covers the whole synchronous call: no wall clock is needed.
+      slot.syncRun = true;
+      const raw = program.dispatch.applySync(
+        undefined,
+        ['runSync', compiled.factory.derefInto(), script, input, limits.maxOutputBytes],
+        { timeout: limits.timeoutMs },
+      ) as string;
+      return toResult(script, raw, limits);
+    }
+    const wall = new Promise<'wall'>((resolve) => {
+      timer = setTimeout(() => resolve('wall'), limits.wallMs);
+    });
     const raw = await Promise.race([
       program.dispatch.apply(
         undefined,
@@ -355,13 +401,16 @@ async function runCall(
     return failure(script, 'throw', message.slice(0, 2000), stackPosition(err, script));
   } finally {
     clearTimeout(timer);
+    slot.syncRun = false;
     slot.batch = undefined;
   }
 }
 
 async function runBatch(msg: Extract<ToRunner, { type: 'run' }>): Promise<void> {
+  // The host learns a batch has started from the first call; each result then starts the next.
+  const first = msg.calls[0];
+  if (first) send({ type: 'started', batch: msg.batch, index: first.index });
   for (const item of msg.calls) {
-    send({ type: 'started', batch: msg.batch, index: item.index });
     const result = await runCall(msg.connectionId, msg.program.version, msg.program, item, msg.limits, {
       id: msg.batch,
       host: msg.host,

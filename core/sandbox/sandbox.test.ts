@@ -83,6 +83,40 @@ describe('rules run in an isolate', () => {
     expect(err).toMatchObject({ script: 'outgoing', kind: 'throw', line: 2 });
   });
 
+  it('runs a rule without await in one synchronous call and one with await asynchronously, alike', async () => {
+    expect(
+      replicaOf(await outgoing('replica.s = entity.summary;\nreplica.n = entity.priority + 1;')),
+    ).toEqual({
+      s: 'Disk full',
+      n: 3,
+    });
+    expect(
+      replicaOf(await outgoing('const p = await Promise.resolve(entity.priority);\nreplica.n = p + 1;')),
+    ).toEqual({ n: 3 });
+    // Same lines either way: a throw on line 2 is line 2 in both forms.
+    expect(failed(await outgoing('replica.a = 1;\nthrow new Error("sync boom");'))).toMatchObject({
+      line: 2,
+    });
+    expect(failed(await outgoing('await null;\nthrow new Error("async boom");'))).toMatchObject({ line: 2 });
+  });
+
+  it('refuses a host look-up reached by a computed name in a synchronous rule, instead of hanging', async () => {
+    const lookups: string[] = [];
+    const program = {
+      version: String(++version),
+      outgoing: "const h = helpers['us' + 'ers'];\nreplica.u = h.byEmail('ann@example.com');",
+      incoming: '',
+    };
+    const [r] = await sandbox.run('c1', program, [out()], {
+      async userByEmail(email) {
+        lookups.push(email);
+        return null;
+      },
+    });
+    expect(failed(r!)).toMatchObject({ script: 'outgoing', kind: 'throw', line: 2 });
+    expect(lookups).toEqual([]);
+  });
+
   it('reports compile errors with the user line and column', async () => {
     const problems = await sandbox.check({
       outgoing: 'replica.a = 1;\nlet x = ;',
