@@ -345,8 +345,14 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
       socket.close(4403, code);
       return { ok: false, code, message };
     };
-    const hello = parseJson(helloMessage, await reader.next(handshakeMs));
-    if (!hello) return fail('bad_handshake', 'The peer did not greet like a Tandem host');
+    const greeting = await reader.next(handshakeMs);
+    const hello = parseJson(helloMessage, greeting);
+    if (!hello) {
+      // A host may refuse before greeting (too many handshakes from here): say so, not "not Tandem".
+      const refusedFirst = parseJson(refusedMessage, greeting);
+      if (refusedFirst) return fail(refusedFirst.code, refusedFirst.message);
+      return fail('bad_handshake', 'The peer did not greet like a Tandem host');
+    }
     if (target.peerNodeId && hello.nodeId !== target.peerNodeId) {
       return fail('wrong_key', `The host at ${target.url} has another node key than the pinned one`);
     }
