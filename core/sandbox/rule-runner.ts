@@ -91,24 +91,22 @@ function hostCallFor(slot: Slot, wallMs: number) {
 }
 
 async function hostLookup(slot: Slot, wallMs: number, fn: string, arg: unknown): Promise<string | null> {
-  {
-    const batch = slot.batch;
-    if (!batch?.host || fn !== 'userByEmail' || typeof arg !== 'string') return null;
-    const id = nextHostCall++;
-    const reply = await new Promise<{ ok: boolean; value?: string | null; message?: string }>((resolve) => {
-      const timer = setTimeout(() => {
-        pendingHost.delete(id);
-        resolve({ ok: false, message: 'the host did not answer in time' });
-      }, wallMs);
-      pendingHost.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      send({ type: 'hostCall', id, batch: batch.id, fn: 'userByEmail', arg });
+  const batch = slot.batch;
+  if (!batch?.host || fn !== 'userByEmail' || typeof arg !== 'string') return null;
+  const id = nextHostCall++;
+  const reply = await new Promise<{ ok: boolean; value?: string | null; message?: string }>((resolve) => {
+    const timer = setTimeout(() => {
+      pendingHost.delete(id);
+      resolve({ ok: false, message: 'the host did not answer in time' });
+    }, wallMs);
+    pendingHost.set(id, (r) => {
+      clearTimeout(timer);
+      resolve(r);
     });
-    if (!reply.ok) throw new Error(`helpers.users.byEmail failed: ${reply.message ?? 'unknown error'}`);
-    return reply.value ?? null;
-  }
+    send({ type: 'hostCall', id, batch: batch.id, fn: 'userByEmail', arg });
+  });
+  if (!reply.ok) throw new Error(`helpers.users.byEmail failed: ${reply.message ?? 'unknown error'}`);
+  return reply.value ?? null;
 }
 
 function programFor(
