@@ -1,4 +1,5 @@
 // The durable per-connection inbox: frames committed in one transaction, duplicates dropped by sequence.
+import { prepared } from '../../storage/prepared.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
 import type { SyncEvent } from './events.ts';
 import { ensureStream, feedHead, updateStream } from './streams.ts';
@@ -93,12 +94,12 @@ export async function nextInboxBatch(
   return out;
 }
 
+const deleteInboxRow = prepared((db, connectionId: string, seq: number) =>
+  db.deleteFrom('sync_inbox').where('connection_id', '=', connectionId).where('seq', '=', seq),
+);
+
 export async function removeInbox(tx: DbExecutor, connectionId: string, seq: number): Promise<void> {
-  await tx
-    .deleteFrom('sync_inbox')
-    .where('connection_id', '=', connectionId)
-    .where('seq', '=', seq)
-    .execute();
+  await deleteInboxRow(tx, connectionId, seq);
 }
 
 export async function failInbox(

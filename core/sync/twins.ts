@@ -1,21 +1,33 @@
 // Twins: which local entity is which remote entity on a connection, with what was last sent and applied.
 import type { Selectable } from 'kysely';
+import { prepared } from '../../storage/prepared.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncTwinTable } from '../../storage/sync-tables.ts';
 
 export type TwinRow = Selectable<SyncTwinTable>;
+
+const selectByLocal = prepared((db, connectionId: string, localId: string) =>
+  db
+    .selectFrom('sync_twins')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('local_id', '=', localId),
+);
+const selectByRemote = prepared((db, connectionId: string, remoteId: string) =>
+  db
+    .selectFrom('sync_twins')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('remote_id', '=', remoteId)
+    .limit(1),
+);
 
 export async function twinByLocal(
   db: DbExecutor,
   connectionId: string,
   localId: string,
 ): Promise<TwinRow | undefined> {
-  return db
-    .selectFrom('sync_twins')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .where('local_id', '=', localId)
-    .executeTakeFirst();
+  return (await selectByLocal(db, connectionId, localId))[0];
 }
 
 export async function twinByRemote(
@@ -23,12 +35,7 @@ export async function twinByRemote(
   connectionId: string,
   remoteId: string,
 ): Promise<TwinRow | undefined> {
-  return db
-    .selectFrom('sync_twins')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .where('remote_id', '=', remoteId)
-    .executeTakeFirst();
+  return (await selectByRemote(db, connectionId, remoteId))[0];
 }
 
 export async function twinsByLocal(
@@ -49,35 +56,53 @@ export async function twinsByLocal(
   return out;
 }
 
+type TwinSet = Partial<Omit<TwinRow, 'connection_id' | 'local_id' | 'created_at'>>;
+
+/** One prepared upsert per set of columns written (a handful exist), built on first use. */
+const upserts = new Map<string, ReturnType<typeof upsertOf>>();
+
+function upsertOf(keys: (keyof TwinSet)[]) {
+  return prepared((db, connectionId: string, localId: string, createdAt: string, ...values: unknown[]) => {
+    const set = Object.fromEntries(keys.map((k, i) => [k, values[i]])) as TwinSet;
+    return db
+      .insertInto('sync_twins')
+      .values({
+        connection_id: connectionId,
+        local_id: localId,
+        remote_id: null,
+        remote_key: null,
+        manual: 0,
+        status: 'pending',
+        local_replica: null,
+        sent_clocks: '{}',
+        remote_replica: null,
+        field_clocks: '{}',
+        snapshot: null,
+        last_synced_at: null,
+        created_at: createdAt,
+        ...set,
+      })
+      .onConflict((oc) =>
+        keys.length ? oc.columns(['connection_id', 'local_id']).doUpdateSet(set) : oc.doNothing(),
+      );
+  });
+}
+
 /** Inserts or updates the twin of `localId` on a connection (one statement: an upsert on the key). */
 export async function saveTwin(
   db: DbExecutor,
   connectionId: string,
   localId: string,
-  set: Partial<Omit<TwinRow, 'connection_id' | 'local_id' | 'created_at'>>,
+  set: TwinSet,
 ): Promise<void> {
-  await db
-    .insertInto('sync_twins')
-    .values({
-      connection_id: connectionId,
-      local_id: localId,
-      remote_id: null,
-      remote_key: null,
-      manual: 0,
-      status: 'pending',
-      local_replica: null,
-      sent_clocks: '{}',
-      remote_replica: null,
-      field_clocks: '{}',
-      snapshot: null,
-      last_synced_at: null,
-      created_at: new Date().toISOString(),
-      ...set,
-    })
-    .onConflict((oc) =>
-      Object.keys(set).length ? oc.columns(['connection_id', 'local_id']).doUpdateSet(set) : oc.doNothing(),
-    )
-    .execute();
+  const keys = (Object.keys(set) as (keyof TwinSet)[]).filter((k) => set[k] !== undefined).sort();
+  const signature = keys.join(',');
+  let upsert = upserts.get(signature);
+  if (!upsert) {
+    upsert = upsertOf(keys);
+    upserts.set(signature, upsert);
+  }
+  await upsert(db, connectionId, localId, new Date().toISOString(), ...keys.map((k) => set[k]));
 }
 
 export async function deleteTwin(db: DbExecutor, connectionId: string, localId: string): Promise<void> {

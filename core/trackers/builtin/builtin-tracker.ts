@@ -1,6 +1,7 @@
 // The built-in tracker: work items on the host's own tables, with a change log written in the same transaction.
 import { EventEmitter } from 'node:events';
 import { nanoid } from 'nanoid';
+import { prepared } from '../../../storage/prepared.ts';
 import type { Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
 import { notFound, TandemError } from '../../errors.ts';
 import type {
@@ -22,6 +23,43 @@ import { DEFAULT_STATUS, FIRST_KEY_NUMBER, formatKey } from './keys.ts';
 
 type Op = Change['op'];
 
+const insertChange = prepared(
+  (db, entityId: string, entityType: string, op: Op, version: number, origin: Origin, at: string) =>
+    db
+      .insertInto('change_log')
+      .values({ entity_id: entityId, entity_type: entityType, op, version, origin, at })
+      .returning('seq'),
+);
+const selectEntity = prepared((db, id: string) => db.selectFrom('entities').selectAll().where('id', '=', id));
+const selectComments = prepared((db, entityId: string) =>
+  db.selectFrom('comments').selectAll().where('entity_id', '=', entityId).orderBy('created_at').orderBy('id'),
+);
+
+type EntitySet = Partial<Omit<EntityRow, 'id' | 'key' | 'type' | 'created_at'>>;
+/** One prepared update per set of columns written, built on first use (few shapes exist). */
+const updates = new Map<string, ReturnType<typeof updateOf>>();
+
+function updateOf(keys: (keyof EntitySet)[]) {
+  return prepared((db, id: string, ...values: unknown[]) =>
+    db
+      .updateTable('entities')
+      .set(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as EntitySet)
+      .where('id', '=', id)
+      .returningAll(),
+  );
+}
+
+function updateEntity(tx: DbExecutor, id: string, set: EntitySet): Promise<EntityRow[]> {
+  const keys = (Object.keys(set) as (keyof EntitySet)[]).filter((k) => set[k] !== undefined).sort();
+  const signature = keys.join(',');
+  let update = updates.get(signature);
+  if (!update) {
+    update = updateOf(keys);
+    updates.set(signature, update);
+  }
+  return update(tx, id, ...keys.map((k) => set[k]));
+}
+
 export function createBuiltinTracker(db: Db): Tracker {
   const events = new EventEmitter();
   events.setMaxListeners(0);
@@ -36,11 +74,9 @@ export function createBuiltinTracker(db: Db): Tracker {
     origin: Origin,
   ) {
     const at = new Date().toISOString();
-    const { seq } = await tx
-      .insertInto('change_log')
-      .values({ entity_id: row.id, entity_type: row.type, op, version: row.version, origin, at })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
+    const [inserted] = await insertChange(tx, row.id, row.type, op, row.version, origin, at);
+    if (!inserted) throw new Error('the change log gave no sequence number');
+    const { seq } = inserted;
     return {
       seq,
       entityId: row.id,
@@ -78,7 +114,19 @@ export function createBuiltinTracker(db: Db): Tracker {
   }
 
   async function load(tx: DbExecutor, id: string): Promise<Entity | undefined> {
-    return (await loadMany(tx, [id])).get(id);
+    const [row] = await selectEntity(tx, id);
+    if (!row) return undefined;
+    const comments = await selectComments(tx, id);
+    return toEntity(
+      row,
+      comments.map((c) => ({
+        id: c.id,
+        author: c.author,
+        body: c.body,
+        internal: c.internal === 1,
+        createdAt: c.created_at,
+      })),
+    );
   }
 
   async function loadMany(tx: DbExecutor, ids: readonly string[]): Promise<Map<string, Entity>> {
@@ -238,12 +286,8 @@ export function createBuiltinTracker(db: Db): Tracker {
           version: current.version + 1,
           updated_at: new Date().toISOString(),
         };
-        const row = await tx
-          .updateTable('entities')
-          .set(set)
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const [row] = await updateEntity(tx, id, set);
+        if (!row) throw notFound('Entity', id);
         const change = await logChange(tx, row, 'update', opts.origin);
         // An update leaves the comments alone: the row it returned and the ones loaded make the entity.
         return { entity: toEntity(row, current.comments), change };
