@@ -10,6 +10,7 @@ import type { SyncEvent, UpsertEvent } from './events.ts';
 import { fieldPatch, fieldsOf, flatten } from './flat.ts';
 import { failInbox, type InboxEntry, nextInboxBatch, removeInbox } from './inbox.ts';
 import { parseJson } from './json.ts';
+import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import { recordError } from './sync-errors.ts';
 import { deleteTwin, saveTwin, type TwinRow, twinByLocal, twinByRemote } from './twins.ts';
@@ -58,13 +59,7 @@ export async function applyInbox(
   for (const entry of batch)
     if (entry.event.kind === 'upsert') twins.set(entry, await findTwin(db, conn.id, entry.event));
   const localIds = [...twins.values()].flatMap((t) => (t ? [t.local_id] : []));
-  const locals = ctx.tracker.getMany
-    ? await ctx.tracker.getMany(localIds)
-    : new Map(
-        (await Promise.all(localIds.map((id) => ctx.tracker.get(id)))).flatMap((e) =>
-          e ? [[e.id, e] as const] : [],
-        ),
-      );
+  const locals = await loadEntities(ctx.tracker, localIds);
   for (const entry of batch) {
     const p: Prepared = { entry };
     if (entry.event.kind === 'upsert') {

@@ -6,6 +6,7 @@ import { RULE_BATCH, type SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
 import { fieldsOf, flatten } from './flat.ts';
 import { parseJson, sameJson } from './json.ts';
+import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import type { RunItem } from './runs.ts';
 import { updateStream } from './streams.ts';
@@ -34,7 +35,7 @@ export async function processOutgoing(
   const connectionId = opts.connection.id;
   const entities: Entity[] = [];
   const items: RunItem[] = [];
-  const found = tracker.getMany ? await tracker.getMany(ids) : await getEach(tracker, ids);
+  const found = await loadEntities(tracker, ids);
   for (const id of ids) {
     const e = found.get(id);
     if (e) entities.push(e);
@@ -144,15 +145,6 @@ export async function processOutgoing(
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
   });
   return items;
-}
-
-async function getEach(tracker: SyncContext['tracker'], ids: string[]): Promise<Map<string, Entity>> {
-  const out = new Map<string, Entity>();
-  for (const id of ids) {
-    const e = await tracker.get(id);
-    if (e) out.set(e.id, e);
-  }
-  return out;
 }
 
 /** Open outgoing errors per entity: a replica that now builds closes them. */
