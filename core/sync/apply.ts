@@ -6,19 +6,37 @@ import { resolveLww } from './conflicts.ts';
 import type { SyncConnection } from './connections-view.ts';
 import { connectionInfo } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
-import type { SyncEvent, UpsertEvent } from './events.ts';
+import type { SyncEvent } from './events.ts';
 import { fieldPatch, fieldsOf, flatten } from './flat.ts';
-import { failInbox, type InboxEntry, nextInboxBatch, removeInbox } from './inbox.ts';
+import { failInbox, type InboxEntry, nextInboxBatch, removeInboxMany } from './inbox.ts';
 import { parseJson } from './json.ts';
 import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import { recordError } from './sync-errors.ts';
-import { deleteTwin, saveTwin, type TwinRow, twinByLocal, twinByRemote } from './twins.ts';
+import {
+  deleteTwin,
+  saveTwin,
+  type TwinRow,
+  twinByLocal,
+  twinByRemote,
+  twinsByLocal,
+  twinsByRemote,
+} from './twins.ts';
 
 type Exec = SyncContext['db'];
 
 /** Events per apply transaction (group commit); at most one per entity so each sees the previous result. */
-export const APPLY_BATCH = 50;
+export const APPLY_BATCH = 200;
+
+/** What one apply transaction writes at its end, in one go: events for the peer and applied inbox rows. */
+interface BatchWrites {
+  outbox: SyncEvent[];
+  applied: number[];
+  /** Entities as they stand inside the transaction (read once for the batch). */
+  current: Map<string, Entity>;
+  /** Twins named by `twin` and `unlink` events, read once for the batch. */
+  twins: Map<string, TwinRow>;
+}
 
 interface Prepared {
   entry: InboxEntry;
@@ -44,6 +62,34 @@ async function findTwin(db: Exec, connectionId: string, event: SyncEvent): Promi
   return twinByRemote(db, connectionId, event.entityId);
 }
 
+/** The twin of each event, in two queries for the batch (same choice as `findTwin`). */
+async function findTwins(
+  db: Exec,
+  connectionId: string,
+  events: SyncEvent[],
+): Promise<Map<SyncEvent, TwinRow>> {
+  const byLocal = await twinsByLocal(
+    db,
+    connectionId,
+    events.flatMap((e) => (e.twinId ? [e.twinId] : [])),
+  );
+  const byRemote = await twinsByRemote(
+    db,
+    connectionId,
+    events.map((e) => e.entityId),
+  );
+  const out = new Map<SyncEvent, TwinRow>();
+  for (const e of events) {
+    const local = e.twinId ? byLocal.get(e.twinId) : undefined;
+    const twin =
+      local && (local.remote_id === null || local.remote_id === e.entityId)
+        ? local
+        : byRemote.get(e.entityId);
+    if (twin) out.set(e, twin);
+  }
+  return out;
+}
+
 /** Applies one batch; returns how many events it settled (applied, skipped or failed). */
 export async function applyInbox(
   ctx: SyncContext,
@@ -55,15 +101,17 @@ export async function applyInbox(
   if (batch.length === 0) return 0;
   const prepared: Prepared[] = [];
   const calls: RuleCall[] = [];
-  const twins = new Map<InboxEntry, TwinRow | undefined>();
-  for (const entry of batch)
-    if (entry.event.kind === 'upsert') twins.set(entry, await findTwin(db, conn.id, entry.event));
-  const localIds = [...twins.values()].flatMap((t) => (t ? [t.local_id] : []));
+  const twins = await findTwins(
+    db,
+    conn.id,
+    batch.flatMap((e) => (e.event.kind === 'upsert' ? [e.event] : [])),
+  );
+  const localIds = [...twins.values()].map((t) => t.local_id);
   const locals = await loadEntities(ctx.tracker, localIds);
   for (const entry of batch) {
     const p: Prepared = { entry };
     if (entry.event.kind === 'upsert') {
-      p.twin = twins.get(entry);
+      p.twin = twins.get(entry.event);
       p.entity = p.twin ? locals.get(p.twin.local_id) : undefined;
       p.call = calls.length;
       calls.push({
@@ -84,13 +132,27 @@ export async function applyInbox(
   let settled = 0;
   try {
     await db.transaction().execute(async (tx) => {
+      // Inside the transaction nothing else writes: entities and twins read once here stay true.
+      const writes: BatchWrites = {
+        outbox: [],
+        applied: [],
+        current: await loadEntities(ctx.tracker, localIds, tx),
+        twins: await twinsByLocal(
+          tx,
+          conn.id,
+          batch.flatMap((e) => (e.event.kind !== 'upsert' && e.event.twinId ? [e.event.twinId] : [])),
+        ),
+      };
       for (const p of prepared) {
         try {
-          if (await applyOne(ctx, tx, conn, p, p.call === undefined ? undefined : results[p.call])) settled++;
+          const result = p.call === undefined ? undefined : results[p.call];
+          if (await applyOne(ctx, tx, conn, p, result, writes)) settled++;
         } catch (err) {
           throw new ApplyFailure(p.entry, err);
         }
       }
+      await appendOutbox(tx, conn.id, writes.outbox);
+      await removeInboxMany(tx, conn.id, writes.applied);
     });
   } catch (err) {
     if (!(err instanceof ApplyFailure)) throw err;
@@ -120,11 +182,12 @@ async function applyOne(
   conn: SyncConnection,
   p: Prepared,
   result: RuleResult | undefined,
+  writes: BatchWrites,
 ): Promise<boolean> {
   const { entry } = p;
   const event = entry.event;
   if (event.kind === 'twin') {
-    const twin = await twinByLocal(tx, conn.id, event.twinId);
+    const twin = writes.twins.get(event.twinId);
     if (twin) {
       await saveTwin(tx, conn.id, twin.local_id, {
         remote_id: event.entityId,
@@ -132,13 +195,13 @@ async function applyOne(
         status: twin.status === 'error' ? 'error' : 'synced',
       });
     }
-    await removeInbox(tx, conn.id, entry.seq);
+    writes.applied.push(entry.seq);
     return true;
   }
   if (event.kind === 'unlink') {
     const twin = await findTwin(tx, conn.id, event);
     if (twin) await deleteTwin(tx, conn.id, twin.local_id);
-    await removeInbox(tx, conn.id, entry.seq);
+    writes.applied.push(entry.seq);
     return true;
   }
   if (!result) throw new Error('the incoming rule gave no result');
@@ -161,13 +224,13 @@ async function applyOne(
     if (p.twin) await saveTwin(tx, conn.id, p.twin.local_id, { status: 'error' });
     return true;
   }
-  const current = p.entity ? await ctx.tracker.get(p.entity.id, tx) : undefined;
+  const current = p.entity ? writes.current.get(p.entity.id) : undefined;
   if (p.entity && (!current || current.version !== p.entity.version)) return false; // moved on: run again
   if (result.unlink && !current) {
     // Nothing here to keep: create nothing, and tell the peer so it forgets its side of the twin.
-    await appendOutbox(tx, conn.id, [{ kind: 'unlink', entityId: event.entityId, twinId: event.entityId }]);
+    writes.outbox.push({ kind: 'unlink', entityId: event.entityId, twinId: event.entityId });
     if (p.twin) await deleteTwin(tx, conn.id, p.twin.local_id);
-    await removeInbox(tx, conn.id, entry.seq);
+    writes.applied.push(entry.seq);
     return true;
   }
   ctx.hlc.observe(event.clock);
@@ -188,9 +251,7 @@ async function applyOne(
     const fields = fieldsOf(out);
     entity = await ctx.tracker.create({ type: type as EntityType, fields }, { origin, tx });
     for (const f of Object.keys(fields)) fieldClocks[f] = event.clocks[f] ?? event.clock;
-    await appendOutbox(tx, conn.id, [
-      { kind: 'twin', entityId: entity.id, key: entity.key, twinId: event.entityId },
-    ]);
+    writes.outbox.push({ kind: 'twin', entityId: entity.id, key: entity.key, twinId: event.entityId });
   } else {
     const currentFields = fieldsOf(flatten(current));
     let patch: Record<string, unknown> = fieldPatch(currentFields, out);
@@ -218,8 +279,8 @@ async function applyOne(
   if (result.unlink) {
     // The change of this run is written; then the twin ends here and at the peer.
     await deleteTwin(tx, conn.id, entity.id);
-    await appendOutbox(tx, conn.id, [{ kind: 'unlink', entityId: entity.id, twinId: event.entityId }]);
-    await removeInbox(tx, conn.id, entry.seq);
+    writes.outbox.push({ kind: 'unlink', entityId: entity.id, twinId: event.entityId });
+    writes.applied.push(entry.seq);
     return true;
   }
   await saveTwin(tx, conn.id, entity.id, {
@@ -231,7 +292,7 @@ async function applyOne(
     status: 'synced',
     last_synced_at: now,
   });
-  await removeInbox(tx, conn.id, entry.seq);
+  writes.applied.push(entry.seq);
   return true;
 }
 

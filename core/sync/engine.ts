@@ -40,6 +40,7 @@ export interface SyncEngineDeps {
 
 const FEED_BATCH = 500;
 const RUN_CHUNK = 100;
+const IDLE_CURSOR_SAVE_MS = 1000;
 
 /**
  * Builds the engine; `start()` wires it to the link and the change feed.
@@ -96,20 +97,46 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     }
   }
 
+  /**
+   * Feed cursors moved past changes a connection had nothing to send for, written at most once a
+   * second: on a receiving host every applied change is such a change, and writing the cursor each
+   * step cost a commit each. A cursor lost in a crash only replays changes that send nothing.
+   */
+  const idleCursors = new Map<string, number>();
+  let idleCursorsSavedAt = Date.now();
+
+  async function saveIdleCursors(force = false) {
+    if (idleCursors.size === 0 || (!force && Date.now() - idleCursorsSavedAt < IDLE_CURSOR_SAVE_MS)) return;
+    const byCursor = new Map<number, string[]>();
+    for (const [id, cursor] of idleCursors) byCursor.set(cursor, [...(byCursor.get(cursor) ?? []), id]);
+    idleCursors.clear();
+    idleCursorsSavedAt = Date.now();
+    for (const [cursor, ids] of byCursor)
+      for (let i = 0; i < ids.length; i += 500)
+        await db
+          .updateTable('sync_streams')
+          .set({ feed_cursor: cursor })
+          .where('connection_id', 'in', ids.slice(i, i + 500))
+          .where('feed_cursor', '<', cursor)
+          .execute();
+  }
+
   /** Moves every connection's feed cursor forward, queueing replicas; true when more changes wait. */
   async function followFeed(conns: SyncConnection[], programs: Map<string, RuleProgram | undefined>) {
     if (conns.length === 0) return false;
     const head = await feedHead(db);
     const known = await streamsById(db);
-    const streams = [];
-    for (const c of conns) streams.push(known.get(c.id) ?? (await ensureStream(db, c.id, head)));
-    const from = Math.min(...streams.map((s) => s.feed_cursor));
+    const cursors: number[] = [];
+    for (const c of conns) {
+      const stream = known.get(c.id) ?? (await ensureStream(db, c.id, head));
+      cursors.push(Math.max(stream.feed_cursor, idleCursors.get(c.id) ?? 0));
+    }
+    const from = Math.min(...cursors);
     const changes = await tracker.changes(from, FEED_BATCH);
     if (changes.length === 0) return false;
     const last = changes.at(-1)!.seq;
-    const nothingToSend: string[] = [];
     for (const [i, conn] of conns.entries()) {
-      const cursor = streams[i]!.feed_cursor;
+      const cursor = cursors[i]!;
       if (cursor >= last) continue;
       const ids = [
         ...new Set(
@@ -119,21 +146,16 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         ),
       ];
       if (ids.length === 0) {
-        nothingToSend.push(conn.id);
+        idleCursors.set(conn.id, last);
         continue;
       }
       if (!programs.has(conn.id)) programs.set(conn.id, await programFor(conn));
       const program = programs.get(conn.id);
       if (!program) continue; // held until the rules work again (an open error says why)
+      idleCursors.delete(conn.id); // the outgoing transaction writes the cursor with its events
       await processOutgoing(ctx, ids, { program, connection: connectionInfo(conn), cursorTo: last });
     }
-    // One statement moves every cursor with nothing to send (not one commit per idle connection).
-    for (let i = 0; i < nothingToSend.length; i += 500)
-      await db
-        .updateTable('sync_streams')
-        .set({ feed_cursor: last })
-        .where('connection_id', 'in', nothingToSend.slice(i, i + 500))
-        .execute();
+    await saveIdleCursors();
     return changes.length === FEED_BATCH;
   }
 
@@ -183,6 +205,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   }
 
   async function forgetConnection(id: string) {
+    idleCursors.delete(id);
     await db.transaction().execute(async (tx) => {
       for (const t of [
         'sync_twins',
@@ -296,6 +319,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       delivery?.close();
       await running;
       await lock.catch(() => undefined);
+      await saveIdleCursors(true).catch((err: unknown) => log.error({ err }, 'saving feed cursors failed'));
     },
 
     /** Manual sync: the entities are synced by hand from now on, and sent now. */

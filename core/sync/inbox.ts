@@ -75,24 +75,39 @@ export async function nextInboxBatch(
   connectionId: string,
   limit: number,
 ): Promise<InboxEntry[]> {
-  const rows = await db
-    .selectFrom('sync_inbox')
-    .select(['seq', 'remote_id', 'payload', 'status'])
-    .where('connection_id', '=', connectionId)
-    .orderBy('seq')
-    .limit(5000)
-    .execute();
   const seen = new Set<string>();
   const out: InboxEntry[] = [];
-  for (const r of rows) {
-    if (seen.has(r.remote_id)) continue;
-    seen.add(r.remote_id);
-    if (r.status !== 'pending') continue;
-    out.push({ seq: r.seq, remoteId: r.remote_id, event: JSON.parse(r.payload) as SyncEvent });
-    if (out.length >= limit) break;
+  // Pages of a few batches' worth: reading the whole window (payloads too) for every batch cost more
+  // than applying it; further pages are read only while blocked or repeated entities fill the first.
+  const page = limit * 2;
+  let after = -1;
+  for (let read = 0; read < INBOX_SCAN && out.length < limit; read += page) {
+    const rows = await inboxPage(db, connectionId, after, page);
+    for (const r of rows) {
+      if (seen.has(r.remote_id)) continue;
+      seen.add(r.remote_id);
+      if (r.status !== 'pending') continue;
+      out.push({ seq: r.seq, remoteId: r.remote_id, event: JSON.parse(r.payload) as SyncEvent });
+      if (out.length >= limit) break;
+    }
+    if (rows.length < page) break;
+    after = rows.at(-1)!.seq;
   }
   return out;
 }
+
+/** How far past the oldest event one batch looks for entities that are not blocked. */
+const INBOX_SCAN = 5000;
+
+const inboxPage = prepared((db, connectionId: string, afterSeq: number, limit: number) =>
+  db
+    .selectFrom('sync_inbox')
+    .select(['seq', 'remote_id', 'payload', 'status'])
+    .where('connection_id', '=', connectionId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit),
+);
 
 const deleteInboxRow = prepared((db, connectionId: string, seq: number) =>
   db.deleteFrom('sync_inbox').where('connection_id', '=', connectionId).where('seq', '=', seq),
@@ -100,6 +115,17 @@ const deleteInboxRow = prepared((db, connectionId: string, seq: number) =>
 
 export async function removeInbox(tx: DbExecutor, connectionId: string, seq: number): Promise<void> {
   await deleteInboxRow(tx, connectionId, seq);
+}
+
+/** Removes applied events: one statement per couple of hundred. */
+export async function removeInboxMany(tx: DbExecutor, connectionId: string, seqs: number[]): Promise<void> {
+  if (seqs.length === 1) return removeInbox(tx, connectionId, seqs[0]!);
+  for (let i = 0; i < seqs.length; i += 200)
+    await tx
+      .deleteFrom('sync_inbox')
+      .where('connection_id', '=', connectionId)
+      .where('seq', 'in', seqs.slice(i, i + 200))
+      .execute();
 }
 
 export async function failInbox(

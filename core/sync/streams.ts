@@ -1,15 +1,16 @@
 // Per-connection stream positions: change-feed cursor, last outbox sequence, peer ack, inbox high-water mark.
+import { prepared } from '../../storage/prepared.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncStreamTable } from '../../storage/sync-tables.ts';
 
 export type Stream = SyncStreamTable;
 
+const selectStream = prepared((db, connectionId: string) =>
+  db.selectFrom('sync_streams').selectAll().where('connection_id', '=', connectionId),
+);
+
 export async function getStream(db: DbExecutor, connectionId: string): Promise<Stream | undefined> {
-  return db
-    .selectFrom('sync_streams')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .executeTakeFirst();
+  return (await selectStream(db, connectionId))[0];
 }
 
 /** The stream of a connection, created on first use with its feed cursor at `head` (changes before it are not followed). */
@@ -37,12 +38,27 @@ export async function streamsById(db: DbExecutor): Promise<Map<string, Stream>> 
   return new Map(rows.map((r) => [r.connection_id, r]));
 }
 
-export async function updateStream(
-  db: DbExecutor,
-  connectionId: string,
-  set: Partial<Omit<Stream, 'connection_id'>>,
-): Promise<void> {
-  await db.updateTable('sync_streams').set(set).where('connection_id', '=', connectionId).execute();
+type StreamSet = Partial<Omit<Stream, 'connection_id'>>;
+/** One prepared update per set of columns written (each caller writes one or two), built on first use. */
+const updates = new Map<
+  string,
+  (db: DbExecutor, connectionId: string, ...values: number[]) => Promise<unknown>
+>();
+
+export async function updateStream(db: DbExecutor, connectionId: string, set: StreamSet): Promise<void> {
+  const keys = (Object.keys(set) as (keyof StreamSet)[]).filter((k) => set[k] !== undefined).sort();
+  const signature = keys.join(',');
+  let update = updates.get(signature);
+  if (!update) {
+    update = prepared((db, id: string, ...values: number[]) =>
+      db
+        .updateTable('sync_streams')
+        .set(Object.fromEntries(keys.map((k, i) => [k, values[i]])))
+        .where('connection_id', '=', id),
+    );
+    updates.set(signature, update);
+  }
+  await update(db, connectionId, ...keys.map((k) => set[k] as number));
 }
 
 export async function feedHead(db: DbExecutor): Promise<number> {

@@ -56,6 +56,25 @@ export async function twinsByLocal(
   return out;
 }
 
+/** Twins by the peer's entity id (an event names its entity by the sender's id). */
+export async function twinsByRemote(
+  db: DbExecutor,
+  connectionId: string,
+  remoteIds: string[],
+): Promise<Map<string, TwinRow>> {
+  const out = new Map<string, TwinRow>();
+  for (let i = 0; i < remoteIds.length; i += 200) {
+    const rows = await db
+      .selectFrom('sync_twins')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('remote_id', 'in', remoteIds.slice(i, i + 200))
+      .execute();
+    for (const r of rows) if (r.remote_id && !out.has(r.remote_id)) out.set(r.remote_id, r);
+  }
+  return out;
+}
+
 type TwinSet = Partial<Omit<TwinRow, 'connection_id' | 'local_id' | 'created_at'>>;
 
 /** One prepared upsert per set of columns written (a handful exist), built on first use. */

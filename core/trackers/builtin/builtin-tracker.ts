@@ -30,6 +30,42 @@ const insertChange = prepared(
       .values({ entity_id: entityId, entity_type: entityType, op, version, origin, at })
       .returning('seq'),
 );
+const takeKey = prepared((db, type: string) =>
+  db
+    .updateTable('key_counters')
+    .set((eb) => ({ next: eb('next', '+', 1) }))
+    .where('type', '=', type)
+    .returning('next'),
+);
+const insertEntity = prepared(
+  (
+    db,
+    id: string,
+    key: string,
+    type: string,
+    summary: string,
+    description: string,
+    status: string,
+    priority: number,
+    assignee: string | null,
+    custom: string,
+    at: string,
+  ) =>
+    db.insertInto('entities').values({
+      id,
+      key,
+      type,
+      summary,
+      description,
+      status,
+      priority,
+      assignee,
+      custom,
+      version: 1,
+      created_at: at,
+      updated_at: at,
+    }),
+);
 const selectEntity = prepared((db, id: string) => db.selectFrom('entities').selectAll().where('id', '=', id));
 const selectComments = prepared((db, entityId: string) =>
   db.selectFrom('comments').selectAll().where('entity_id', '=', entityId).orderBy('created_at').orderBy('id'),
@@ -93,24 +129,14 @@ export function createBuiltinTracker(db: Db): Tracker {
   }
 
   async function nextKey(tx: DbExecutor, type: EntityType): Promise<string> {
-    const row = await tx
-      .selectFrom('key_counters')
-      .select('next')
-      .where('type', '=', type)
-      .executeTakeFirst();
-    const n = row?.next ?? FIRST_KEY_NUMBER;
-    if (row)
-      await tx
-        .updateTable('key_counters')
-        .set({ next: n + 1 })
-        .where('type', '=', type)
-        .execute();
-    else
-      await tx
-        .insertInto('key_counters')
-        .values({ type, next: n + 1 })
-        .execute();
-    return formatKey(type, n);
+    // One statement takes the number in the common case; the first entity of a type adds the counter.
+    const [taken] = await takeKey(tx, type);
+    if (taken) return formatKey(type, taken.next - 1);
+    await tx
+      .insertInto('key_counters')
+      .values({ type, next: FIRST_KEY_NUMBER + 1 })
+      .execute();
+    return formatKey(type, FIRST_KEY_NUMBER);
   }
 
   async function load(tx: DbExecutor, id: string): Promise<Entity | undefined> {
@@ -265,7 +291,19 @@ export function createBuiltinTracker(db: Db): Tracker {
           created_at: now,
           updated_at: now,
         };
-        await tx.insertInto('entities').values(row).execute();
+        await insertEntity(
+          tx,
+          id,
+          key,
+          row.type,
+          row.summary,
+          row.description,
+          row.status,
+          row.priority,
+          row.assignee,
+          row.custom,
+          now,
+        );
         const change = await logChange(tx, row, 'create', opts.origin);
         return { entity: toEntity(row, []), change };
       });
