@@ -2,6 +2,7 @@
 import { TandemError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { FromRunner, RunLimits } from './protocol.ts';
+import { parseRuleOutput } from './rule-output.ts';
 import { type RunnerExit, type RunnerProcess, spawnRunner } from './runner-process.ts';
 import type {
   CompileProblem,
@@ -51,6 +52,8 @@ interface Batch {
   sent: number[];
   /** Calls that were running when the runner died once already: a second death marks them. */
   suspects: Set<number>;
+  /** Results one by one: set once the runner died or stuck under this batch, so blame is exact. */
+  eager: boolean;
   watchdog: NodeJS.Timeout | undefined;
   done: (results: RuleResult[]) => void;
 }
@@ -117,9 +120,9 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
   }
 
   function dispatch(batch: Batch): void {
-    const calls = batch.calls
-      .map((call, index) => ({ index, call }))
-      .filter(({ index }) => batch.results[index] === undefined);
+    const calls = batch.calls.flatMap((call, index) =>
+      batch.results[index] === undefined ? [{ index, script: call.script, input: JSON.stringify(call) }] : [],
+    );
     if (calls.length === 0) {
       finish(batch);
       return;
@@ -135,6 +138,7 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
         calls,
         limits,
         host: batch.host !== undefined,
+        eager: batch.eager,
       }),
     );
   }
@@ -162,19 +166,22 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
         watch(batch, msg.index);
         return;
       }
-      case 'result': {
+      case 'results': {
         const batch = batches.get(msg.batch);
         if (!batch) return;
         clearTimeout(batch.watchdog);
         batch.current = undefined;
-        if (batch.results[msg.index] === undefined) batch.results[msg.index] = msg.result;
-        const next = batch.sent[batch.sent.indexOf(msg.index) + 1];
+        for (const o of msg.results) {
+          const script = batch.calls[o.index]?.script ?? 'outgoing';
+          batch.results[o.index] ??= 'output' in o ? parseRuleOutput(script, o.output) : o.result;
+        }
+        if (msg.done) {
+          if (batch.results.every((r) => r !== undefined)) finish(batch);
+          return;
+        }
+        const last = msg.results.at(-1);
+        const next = last && batch.sent[batch.sent.indexOf(last.index) + 1];
         if (next !== undefined) watch(batch, next);
-        return;
-      }
-      case 'done': {
-        const batch = batches.get(msg.batch);
-        if (batch?.results.every((r) => r !== undefined)) finish(batch!);
         return;
       }
       case 'checked':
@@ -217,6 +224,12 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
   /** The runner did not finish a call long after its own limits: it is wedged, so end it. */
   function stuck(batch: Batch, index: number): void {
     if (batch.results[index] !== undefined || !batches.has(batch.id)) return;
+    if (!batch.eager) {
+      // Results that came in groups leave the running call uncertain: run the rest again one by one.
+      log?.warn({ connectionId: batch.connectionId }, 'rule runner stuck; restarting it');
+      runner?.kill();
+      return;
+    }
     const script = batch.calls[index]?.script ?? 'outgoing';
     batch.results[index] = fail(
       script,
@@ -238,6 +251,7 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
     const crashLoop = crashTimes.length > MAX_CRASHES_IN_WINDOW;
     for (const batch of [...batches.values()]) {
       clearTimeout(batch.watchdog);
+      batch.eager = true;
       const i = batch.current;
       if (i !== undefined && batch.results[i] === undefined) {
         const script = batch.calls[i]!.script;
@@ -346,6 +360,7 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
             current: undefined,
             sent: [],
             suspects: new Set(),
+            eager: false,
             watchdog: undefined,
             done,
           };

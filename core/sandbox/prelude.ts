@@ -227,13 +227,17 @@ function finish(pair, script, maxChars) {
   if (value === null || typeof value !== 'object' || isArray(value)) {
     return stringify({ ok: false, kind: 'output', message: name + ' must be an object' });
   }
+  if (script === 'incoming' && (typeof value.type !== 'string' || value.type === '')) {
+    return stringify({ ok: false, kind: 'output', message: 'entity.type must be a non-empty string' });
+  }
   const problem = jsonProblem(value, name, 0, new Set());
   if (problem) return stringify({ ok: false, kind: 'output', message: problem });
   const text = stringify(value);
   if (text.length > maxChars) {
     return stringify({ ok: false, kind: 'output', message: name + ' is ' + text.length + ' characters of JSON, over the limit of ' + maxChars });
   }
-  return stringify({ ok: true, out: text, unlink: state.unlink, warnings: state.warnings });
+  // The value's JSON goes in as it is (not as a string inside JSON): one parse on the way out.
+  return '{"ok":true,"unlink":' + (state.unlink === true) + ',"warnings":' + stringify(state.warnings) + ',"out":' + text + '}';
 }
 
 async function run(factory, script, input, maxChars) {

@@ -1,5 +1,5 @@
 // Messages between the host and the rule-runner child process (JSON over the IPC channel).
-import type { CompileProblem, RuleCall, RuleProgram, RuleResult } from './sandbox.ts';
+import type { CompileProblem, RuleProgram, RuleResult, ScriptName } from './sandbox.ts';
 
 /** Limits the runner applies to every isolate and call; chosen by the host, sent with each request. */
 export interface RunLimits {
@@ -15,7 +15,9 @@ export interface RunLimits {
 
 export interface IndexedCall {
   index: number;
-  call: RuleCall;
+  script: ScriptName;
+  /** The call as JSON, made by the host: the runner hands it to the isolate as it is. */
+  input: string;
 }
 
 export type ToRunner =
@@ -28,17 +30,29 @@ export type ToRunner =
       limits: RunLimits;
       /** Whether the host answers `userByEmail` look-ups for this batch. */
       host: boolean;
+      /**
+       * Report each result as soon as it is known. Otherwise results are sent a few milliseconds'
+       * worth at a time (one IPC message cost more than a rule run); after a crash or a stuck call the
+       * host re-runs eagerly, so the call it blames is the one that was running.
+       */
+      eager: boolean;
     }
   | { type: 'check'; id: number; program: Pick<RuleProgram, 'outgoing' | 'incoming'>; limits: RunLimits }
   | { type: 'dispose'; id: number; connectionId: string }
   | { type: 'hostReply'; id: number; ok: boolean; value?: string | null; message?: string };
 
+/**
+ * One call's outcome. A successful run travels as the isolate's JSON text (`{"ok":true,...,"out":{...}}`),
+ * parsed once by the host (see `parseRuleOutput`); failures travel as results.
+ */
+export type RunOutcome = { index: number; result: RuleResult } | { index: number; output: string };
+
 export type FromRunner =
   | { type: 'ready' }
   /** The batch's first call has started; every later call starts when the one before reports its result. */
   | { type: 'started'; batch: number; index: number }
-  | { type: 'result'; batch: number; index: number; result: RuleResult }
-  | { type: 'done'; batch: number }
+  /** Results in run order; the call after the last one is running now, unless `done` ends the batch. */
+  | { type: 'results'; batch: number; results: RunOutcome[]; done: boolean }
   | { type: 'checked'; id: number; problems: CompileProblem[] }
   | { type: 'disposed'; id: number }
   | { type: 'hostCall'; id: number; batch: number; fn: 'userByEmail'; arg: string };

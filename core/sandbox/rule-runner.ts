@@ -2,15 +2,8 @@
 // This is the only file that imports isolated-vm; it runs with `--no-node-snapshot` and talks over IPC.
 import ivm from 'isolated-vm';
 import { PRELUDE, USER_LINE_OFFSET, wrapUserScript } from './prelude.ts';
-import type { FromRunner, IndexedCall, RunLimits, ToRunner } from './protocol.ts';
-import type {
-  CompileProblem,
-  FlatEntity,
-  RuleFailure,
-  RuleProgram,
-  RuleResult,
-  ScriptName,
-} from './sandbox.ts';
+import type { FromRunner, IndexedCall, RunLimits, RunOutcome, ToRunner } from './protocol.ts';
+import type { CompileProblem, RuleFailure, RuleProgram, RuleResult, ScriptName } from './sandbox.ts';
 
 const SCRIPTS: ScriptName[] = ['outgoing', 'incoming'];
 const MAX_PROGRAMS_PER_CONNECTION = 4;
@@ -224,52 +217,27 @@ function stackPosition(err: unknown, script: ScriptName): { line?: number; colum
   return m ? { line: Number(m[1]) - USER_LINE_OFFSET, column: Number(m[2]) } : {};
 }
 
-function toResult(script: ScriptName, raw: string, limits: RunLimits): RuleResult {
-  if (raw.length > limits.maxOutputBytes + 10_000)
+const OK_PREFIX = '{"ok":true,';
+
+/**
+ * A successful run is passed on as the isolate's text (the host parses it once); the prelude already
+ * checked its shape and size. Failures are read here.
+ */
+function toResult(script: ScriptName, raw: string, limits: RunLimits): RuleResult | string {
+  if (raw.length > limits.maxOutputBytes + 12_000)
     return failure(script, 'output', 'The rule returned too much data');
-  let parsed: {
-    ok: boolean;
-    out?: string;
-    unlink?: boolean;
-    warnings?: unknown[];
-    kind?: RuleFailure['kind'];
-    message?: string;
-    line?: number;
-    column?: number;
-  };
+  if (raw.startsWith(OK_PREFIX)) return raw;
+  let parsed: { kind?: RuleFailure['kind']; message?: string; line?: number; column?: number };
   try {
     parsed = JSON.parse(raw);
   } catch {
     return failure(script, 'output', 'The rule returned something that is not JSON');
   }
-  if (!parsed.ok) {
-    const kind = parsed.kind === 'output' ? 'output' : 'throw';
-    const at: { line?: number; column?: number } = {};
-    if (typeof parsed.line === 'number') at.line = parsed.line;
-    if (typeof parsed.column === 'number') at.column = parsed.column;
-    return failure(script, kind, String(parsed.message ?? 'The rule failed'), at);
-  }
-  const text = String(parsed.out);
-  if (text.length > limits.maxOutputBytes) {
-    return failure(
-      script,
-      'output',
-      `The output is ${text.length} characters, over the limit of ${limits.maxOutputBytes}`,
-    );
-  }
-  const value = JSON.parse(text) as Record<string, unknown>;
-  const warnings = Array.isArray(parsed.warnings) ? parsed.warnings.map(String).slice(0, 20) : [];
-  if (script === 'outgoing') return { ok: true, script, replica: value, warnings };
-  if (typeof value.type !== 'string' || value.type === '') {
-    return failure(script, 'output', 'entity.type must be a non-empty string');
-  }
-  return {
-    ok: true,
-    script,
-    entity: value as FlatEntity,
-    unlink: parsed.unlink === true,
-    warnings,
-  };
+  const kind = parsed.kind === 'output' ? 'output' : 'throw';
+  const at: { line?: number; column?: number } = {};
+  if (typeof parsed.line === 'number') at.line = parsed.line;
+  if (typeof parsed.column === 'number') at.column = parsed.column;
+  return failure(script, kind, String(parsed.message ?? 'The rule failed'), at);
 }
 
 /**
@@ -287,7 +255,7 @@ async function memoryPosition(
   limits: RunLimits,
   elapsedMs: number,
 ): Promise<{ line?: number; column?: number }> {
-  const { script } = item.call;
+  const { script } = item;
   const probeKey = `\u0000memory:${key}`;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -297,7 +265,7 @@ async function memoryPosition(
     if (!compiled.ok) return {};
     const run = program.dispatch.apply(
       undefined,
-      ['run', compiled.factory.derefInto(), script, JSON.stringify(item.call), limits.maxOutputBytes],
+      ['run', compiled.factory.derefInto(), script, item.input, limits.maxOutputBytes],
       { timeout: Math.max(1, Math.floor(elapsedMs / 4)), result: { promise: true, copy: true } },
     ) as Promise<string>;
     const wall = new Promise<'wall'>((resolve) => {
@@ -319,9 +287,9 @@ async function runCall(
   source: RuleProgram,
   item: IndexedCall,
   limits: RunLimits,
-  batch: { id: number; host: boolean },
-): Promise<RuleResult> {
-  const { script } = item.call;
+  batch: { id: number; host: boolean; beforeAsync(): void },
+): Promise<RuleResult | string> {
+  const { script } = item;
   let slot: Slot;
   let program: ProgramContext;
   let compiled: Compiled;
@@ -341,7 +309,7 @@ async function runCall(
     const p = compiled.problem;
     return failure(script, 'throw', `The ${script} script does not compile: ${p.message}`, p);
   }
-  const input = JSON.stringify(item.call);
+  const input = item.input;
   slot.batch = batch;
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
@@ -356,6 +324,10 @@ async function runCall(
       ) as string;
       return toResult(script, raw, limits);
     }
+    // Results held back go out first: a call that waits may be the one that never returns.
+    batch.beforeAsync();
+    // Results held back go out first: a call that waits may be the one that never returns.
+    batch.beforeAsync();
     const wall = new Promise<'wall'>((resolve) => {
       timer = setTimeout(() => resolve('wall'), limits.wallMs);
     });
@@ -404,18 +376,32 @@ async function runCall(
   }
 }
 
+/** How long results may wait to share one message (the host's watchdog allows seconds). */
+const RESULTS_FLUSH_MS = 5;
+
 async function runBatch(msg: Extract<ToRunner, { type: 'run' }>): Promise<void> {
   // The host learns a batch has started from the first call; each result then starts the next.
   const first = msg.calls[0];
   if (first) send({ type: 'started', batch: msg.batch, index: first.index });
+  let pending: RunOutcome[] = [];
+  let since = Date.now();
+  const flush = (done: boolean) => {
+    if (pending.length || done) send({ type: 'results', batch: msg.batch, results: pending, done });
+    pending = [];
+    since = Date.now();
+  };
   for (const item of msg.calls) {
     const result = await runCall(msg.connectionId, msg.program.version, msg.program, item, msg.limits, {
       id: msg.batch,
       host: msg.host,
+      beforeAsync: () => flush(false),
     });
-    send({ type: 'result', batch: msg.batch, index: item.index, result });
+    pending.push(
+      typeof result === 'string' ? { index: item.index, output: result } : { index: item.index, result },
+    );
+    if (msg.eager || Date.now() - since >= RESULTS_FLUSH_MS) flush(false);
   }
-  send({ type: 'done', batch: msg.batch });
+  flush(true);
 }
 
 /** Calls of one connection run one after another; different connections run side by side. */

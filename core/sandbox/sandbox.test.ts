@@ -100,6 +100,26 @@ describe('rules run in an isolate', () => {
     expect(failed(await outgoing('await null;\nthrow new Error("async boom");'))).toMatchObject({ line: 2 });
   });
 
+  it('answers a long batch in call order, results grouped or not, failures in their places', async () => {
+    const program = {
+      version: 'long',
+      outgoing: 'if (entity.n % 97 === 13) throw new Error("bad " + entity.n);\nreplica.n = entity.n * 2;',
+      incoming: '',
+    };
+    const calls: RuleCall[] = Array.from({ length: 1500 }, (_, n) => ({
+      script: 'outgoing',
+      entity: { type: 'incident', n },
+      connection,
+    }));
+    const results = await sandbox.run('c1', program, calls);
+    expect(results).toHaveLength(1500);
+    results.forEach((r, n) => {
+      if (n % 97 === 13)
+        expect(failed(r)).toMatchObject({ kind: 'throw', line: 1, message: `Error: bad ${n}` });
+      else expect(replicaOf(r)).toEqual({ n: n * 2 });
+    });
+  });
+
   it('refuses a host look-up reached by a computed name in a synchronous rule, instead of hanging', async () => {
     const lookups: string[] = [];
     const program = {
