@@ -16,7 +16,9 @@ import { recordError } from './sync-errors.ts';
 import {
   deleteTwin,
   saveTwin,
+  saveTwins,
   type TwinRow,
+  type TwinSave,
   twinByLocal,
   twinByRemote,
   twinsByLocal,
@@ -36,6 +38,13 @@ interface BatchWrites {
   current: Map<string, Entity>;
   /** Twins named by `twin` and `unlink` events, read once for the batch. */
   twins: Map<string, TwinRow>;
+  /** Twin saves, written together at the end (or before any other twin write, to keep their order). */
+  twinSaves: TwinSave[];
+}
+
+/** Writes the saves held so far; called before a twin is deleted or saved on its own. */
+async function flushTwins(tx: Exec, connectionId: string, writes: BatchWrites): Promise<void> {
+  await saveTwins(tx, connectionId, writes.twinSaves.splice(0));
 }
 
 interface Prepared {
@@ -137,6 +146,7 @@ export async function applyInbox(
         outbox: [],
         applied: [],
         current: await loadEntities(ctx.tracker, localIds, tx),
+        twinSaves: [],
         twins: await twinsByLocal(
           tx,
           conn.id,
@@ -151,6 +161,7 @@ export async function applyInbox(
           throw new ApplyFailure(p.entry, err);
         }
       }
+      await flushTwins(tx, conn.id, writes);
       await appendOutbox(tx, conn.id, writes.outbox);
       await removeInboxMany(tx, conn.id, writes.applied);
     });
@@ -189,10 +200,13 @@ async function applyOne(
   if (event.kind === 'twin') {
     const twin = writes.twins.get(event.twinId);
     if (twin) {
-      await saveTwin(tx, conn.id, twin.local_id, {
-        remote_id: event.entityId,
-        remote_key: event.key,
-        status: twin.status === 'error' ? 'error' : 'synced',
+      writes.twinSaves.push({
+        localId: twin.local_id,
+        set: {
+          remote_id: event.entityId,
+          remote_key: event.key,
+          status: twin.status === 'error' ? 'error' : 'synced',
+        },
       });
     }
     writes.applied.push(entry.seq);
@@ -200,6 +214,7 @@ async function applyOne(
   }
   if (event.kind === 'unlink') {
     const twin = await findTwin(tx, conn.id, event);
+    await flushTwins(tx, conn.id, writes);
     if (twin) await deleteTwin(tx, conn.id, twin.local_id);
     writes.applied.push(entry.seq);
     return true;
@@ -221,6 +236,7 @@ async function applyOne(
       scriptLine: failure?.line ?? null,
     });
     await failInbox(tx, conn.id, entry.seq, id);
+    await flushTwins(tx, conn.id, writes);
     if (p.twin) await saveTwin(tx, conn.id, p.twin.local_id, { status: 'error' });
     return true;
   }
@@ -229,6 +245,7 @@ async function applyOne(
   if (result.unlink && !current) {
     // Nothing here to keep: create nothing, and tell the peer so it forgets its side of the twin.
     writes.outbox.push({ kind: 'unlink', entityId: event.entityId, twinId: event.entityId });
+    await flushTwins(tx, conn.id, writes);
     if (p.twin) await deleteTwin(tx, conn.id, p.twin.local_id);
     writes.applied.push(entry.seq);
     return true;
@@ -271,10 +288,12 @@ async function applyOne(
       fieldClocks = lww.fieldClocks;
     }
     entity = Object.keys(patch).length
-      ? await ctx.tracker.update(current.id, patch, { origin, tx })
+      ? await ctx.tracker.update(current.id, patch, { origin, tx, current })
       : current;
   }
   entity = await addNewComments(ctx, tx, conn.id, entity, out, origin);
+  writes.current.set(entity.id, entity);
+  if ((p.twin && p.twin.local_id !== entity.id) || result.unlink) await flushTwins(tx, conn.id, writes);
   if (p.twin && p.twin.local_id !== entity.id) await deleteTwin(tx, conn.id, p.twin.local_id);
   if (result.unlink) {
     // The change of this run is written; then the twin ends here and at the peer.
@@ -283,14 +302,17 @@ async function applyOne(
     writes.applied.push(entry.seq);
     return true;
   }
-  await saveTwin(tx, conn.id, entity.id, {
-    remote_id: event.entityId,
-    remote_key: event.key,
-    remote_replica: JSON.stringify(event.replica),
-    field_clocks: JSON.stringify(fieldClocks),
-    snapshot: JSON.stringify(fieldsOf(flatten(entity))),
-    status: 'synced',
-    last_synced_at: now,
+  writes.twinSaves.push({
+    localId: entity.id,
+    set: {
+      remote_id: event.entityId,
+      remote_key: event.key,
+      remote_replica: JSON.stringify(event.replica),
+      field_clocks: JSON.stringify(fieldClocks),
+      snapshot: JSON.stringify(fieldsOf(flatten(entity))),
+      status: 'synced',
+      last_synced_at: now,
+    },
   });
   writes.applied.push(entry.seq);
   return true;

@@ -24,4 +24,12 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   }
 }
 
-export const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+/** Whether two values are the same JSON (key order aside). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  // Different strings or booleans are different JSON whatever the other side is: no need to serialise.
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta === 'string' || ta === 'boolean' || tb === 'string' || tb === 'boolean') return false;
+  return canonicalJson(a) === canonicalJson(b);
+}

@@ -12,7 +12,7 @@ import type { RunItem } from './runs.ts';
 import { updateStream } from './streams.ts';
 import { closeError, recordError } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
-import { saveTwin, twinsByLocal } from './twins.ts';
+import { saveTwins, type TwinSave, twinsByLocal } from './twins.ts';
 
 export interface OutgoingOptions {
   program: RuleProgram;
@@ -68,6 +68,7 @@ export async function processOutgoing(
     const mirrored = await mirroredComments(tx, connectionId, inScopeIds);
     const openErrors = await openOutErrors(tx, connectionId, inScopeIds);
     const events: SyncEvent[] = [];
+    const twinSaves: TwinSave[] = [];
     for (const [i, entity] of inScope.entries()) {
       const result = results[i];
       const twin = current.get(entity.id);
@@ -87,20 +88,22 @@ export async function processOutgoing(
           script: failure?.script ?? 'outgoing',
           scriptLine: failure?.line ?? null,
         });
-        if (twin) await saveTwin(tx, connectionId, entity.id, { status: 'error' });
+        if (twin) twinSaves.push({ localId: entity.id, set: { status: 'error' } });
         items.push({ ...item, action: 'error', message });
         continue;
       }
       for (const w of result.warnings) items.push({ ...item, action: 'warning', message: w });
       const replica = withoutMirroredComments(result.replica, mirrored.get(entity.id));
       const lastSent = parseJson<Replica | null>(twin?.local_replica, null);
+      const replicaJson = JSON.stringify(replica);
       const manual = opts.manual ? { manual: 1 } : {};
       for (const errorId of openErrors.get(entity.id) ?? []) await closeError(tx, errorId);
-      if (lastSent && sameJson(lastSent, replica)) {
+      // The same rule gives the same key order, so equal text is the common case of "unchanged".
+      if (lastSent && (replicaJson === twin?.local_replica || sameJson(lastSent, replica))) {
         if (opts.manual || twin?.status === 'error')
-          await saveTwin(tx, connectionId, entity.id, {
-            ...manual,
-            status: twin?.remote_id ? 'synced' : 'pending',
+          twinSaves.push({
+            localId: entity.id,
+            set: { ...manual, status: twin?.remote_id ? 'synced' : 'pending' },
           });
         items.push({ ...item, action: 'skipped', message: 'unchanged since the last sync' });
         continue;
@@ -126,14 +129,17 @@ export async function processOutgoing(
         clocks,
         clock,
       });
-      await saveTwin(tx, connectionId, entity.id, {
-        ...manual,
-        local_replica: JSON.stringify(replica),
-        sent_clocks: JSON.stringify(clocks),
-        field_clocks: JSON.stringify(fieldClocks),
-        snapshot: JSON.stringify(fields),
-        status: twin?.remote_id ? 'synced' : 'pending',
-        last_synced_at: new Date().toISOString(),
+      twinSaves.push({
+        localId: entity.id,
+        set: {
+          ...manual,
+          local_replica: replicaJson,
+          sent_clocks: JSON.stringify(clocks),
+          field_clocks: JSON.stringify(fieldClocks),
+          snapshot: JSON.stringify(fields),
+          status: twin?.remote_id ? 'synced' : 'pending',
+          last_synced_at: new Date().toISOString(),
+        },
       });
       items.push({ ...item, action: lastSent ? 'updated' : 'created' });
     }
@@ -141,6 +147,7 @@ export async function processOutgoing(
       if (!inScope.includes(e))
         items.push({ entityId: e.id, entityKey: e.key, action: 'skipped', message: 'not in scope' });
     }
+    await saveTwins(tx, connectionId, twinSaves);
     await appendOutbox(tx, connectionId, events);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
   });

@@ -7,6 +7,7 @@ import { ackOutbox, appendOutbox, readOutbox } from './outbox.ts';
 import { runReportCsv } from './run-report.ts';
 import { addRunItems, getRun, runItems, startRun } from './runs.ts';
 import { ensureStream, getStream } from './streams.ts';
+import { saveTwin, saveTwins, type TwinSave, twinsByLocal } from './twins.ts';
 
 let host: InProcessHost;
 beforeEach(async () => {
@@ -151,5 +152,33 @@ describe('hybrid logical clock', () => {
     t = 500; // the wall clock goes back: stamps still increase
     expect(a.now() > a2).toBe(true);
     expect(createHlc('b', () => 7).now() > createHlc('a', () => 7).now()).toBe(true);
+  });
+});
+
+describe('twins', () => {
+  it('saves many twins in one go: new ones get defaults, existing ones only the columns given', async () => {
+    const { db } = host.services;
+    await saveTwin(db, 'c1', 'old', { remote_id: 'r-old', status: 'synced', local_replica: '{"a":1}' });
+    const saves: TwinSave[] = [
+      { localId: 'old', set: { status: 'error' } },
+      ...Array.from({ length: 250 }, (_, i) => ({
+        localId: `n${i}`,
+        set: { local_replica: `{"n":${i}}`, status: 'pending' },
+      })),
+      { localId: 'n7', set: { remote_id: 'r7', status: 'synced' } }, // a later save of the same twin wins
+    ];
+    await db.transaction().execute((tx) => saveTwins(tx, 'c1', saves));
+    const twins = await twinsByLocal(db, 'c1', ['old', 'n0', 'n7', 'n249']);
+    expect(twins.get('old')).toMatchObject({ remote_id: 'r-old', status: 'error', local_replica: '{"a":1}' });
+    expect(twins.get('n0')).toMatchObject({
+      remote_id: null,
+      status: 'pending',
+      local_replica: '{"n":0}',
+      field_clocks: '{}',
+      manual: 0,
+    });
+    expect(twins.get('n7')).toMatchObject({ remote_id: 'r7', status: 'synced', local_replica: '{"n":7}' });
+    expect(twins.get('n249')).toMatchObject({ local_replica: '{"n":249}' });
+    expect((await twinsByLocal(db, 'c2', ['n0'])).size).toBe(0);
   });
 });

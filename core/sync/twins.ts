@@ -77,6 +77,20 @@ export async function twinsByRemote(
 
 type TwinSet = Partial<Omit<TwinRow, 'connection_id' | 'local_id' | 'created_at'>>;
 
+/** A new twin's columns before its first save sets some of them. */
+const TWIN_DEFAULTS = {
+  remote_id: null,
+  remote_key: null,
+  manual: 0,
+  status: 'pending',
+  local_replica: null,
+  sent_clocks: '{}',
+  remote_replica: null,
+  field_clocks: '{}',
+  snapshot: null,
+  last_synced_at: null,
+} as const;
+
 /** One prepared upsert per set of columns written (a handful exist), built on first use. */
 const upserts = new Map<string, ReturnType<typeof upsertOf>>();
 
@@ -86,18 +100,9 @@ function upsertOf(keys: (keyof TwinSet)[]) {
     return db
       .insertInto('sync_twins')
       .values({
+        ...TWIN_DEFAULTS,
         connection_id: connectionId,
         local_id: localId,
-        remote_id: null,
-        remote_key: null,
-        manual: 0,
-        status: 'pending',
-        local_replica: null,
-        sent_clocks: '{}',
-        remote_replica: null,
-        field_clocks: '{}',
-        snapshot: null,
-        last_synced_at: null,
         created_at: createdAt,
         ...set,
       })
@@ -122,6 +127,70 @@ export async function saveTwin(
     upserts.set(signature, upsert);
   }
   await upsert(db, connectionId, localId, new Date().toISOString(), ...keys.map((k) => set[k]));
+}
+
+/** Twin writes of one batch, saved together by `saveTwins`. */
+export interface TwinSave {
+  localId: string;
+  set: TwinSet;
+}
+
+const TWIN_ROWS_PER_STATEMENT = 100;
+/** Prepared multi-row upserts by set of columns and row count (full chunks share one). */
+const multiUpserts = new Map<string, (db: DbExecutor, ...args: unknown[]) => Promise<unknown>>();
+
+function multiUpsertOf(keys: (keyof TwinSet)[], rows: number) {
+  const width = 3 + keys.length;
+  return prepared((db, ...args: unknown[]) => {
+    const values = [];
+    for (let r = 0; r < rows; r++) {
+      const a = args.slice(r * width, (r + 1) * width);
+      values.push({
+        ...TWIN_DEFAULTS,
+        connection_id: a[0] as string,
+        local_id: a[1] as string,
+        created_at: a[2] as string,
+        ...Object.fromEntries(keys.map((k, i) => [k, a[3 + i]])),
+      });
+    }
+    const q = db.insertInto('sync_twins').values(values);
+    if (keys.length === 0) return q.onConflict((oc) => oc.doNothing());
+    return q.onConflict((oc) =>
+      oc
+        .columns(['connection_id', 'local_id'])
+        .doUpdateSet((eb) => Object.fromEntries(keys.map((k) => [k, eb.ref(`excluded.${k}`)]))),
+    );
+  });
+}
+
+/** Saves many twins in a few statements (one per set of columns written and hundred rows); last write of a twin wins. */
+export async function saveTwins(db: DbExecutor, connectionId: string, saves: TwinSave[]): Promise<void> {
+  if (saves.length === 0) return;
+  if (saves.length === 1) return saveTwin(db, connectionId, saves[0]!.localId, saves[0]!.set);
+  const now = new Date().toISOString();
+  // One row per twin (a later save of the same twin merges over an earlier one), grouped by columns.
+  const merged = new Map<string, TwinSet>();
+  for (const { localId, set } of saves) merged.set(localId, { ...merged.get(localId), ...set });
+  const groups = new Map<string, { keys: (keyof TwinSet)[]; rows: unknown[][] }>();
+  for (const [localId, set] of merged) {
+    const keys = (Object.keys(set) as (keyof TwinSet)[]).filter((k) => set[k] !== undefined).sort();
+    const signature = keys.join(',');
+    const group = groups.get(signature) ?? { keys, rows: [] };
+    group.rows.push([connectionId, localId, now, ...keys.map((k) => set[k])]);
+    groups.set(signature, group);
+  }
+  for (const [signature, { keys, rows }] of groups) {
+    for (let i = 0; i < rows.length; i += TWIN_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + TWIN_ROWS_PER_STATEMENT);
+      const id = `${signature}|${chunk.length}`;
+      let upsert = multiUpserts.get(id);
+      if (!upsert) {
+        upsert = multiUpsertOf(keys, chunk.length);
+        multiUpserts.set(id, upsert);
+      }
+      await upsert(db, ...chunk.flat());
+    }
+  }
 }
 
 export async function deleteTwin(db: DbExecutor, connectionId: string, localId: string): Promise<void> {

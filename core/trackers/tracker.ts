@@ -42,6 +42,11 @@ export interface WriteOptions {
   tx?: DbExecutor;
   /** Optimistic concurrency: refuse the write if the entity moved on. */
   expectedVersion?: number;
+  /**
+   * The entity as the caller read it inside `tx` (the apply step reads a batch at once): the tracker
+   * need not read it again. Used only with `tx`, where nothing else writes between the read and this.
+   */
+  current?: Entity;
 }
 
 export interface Change {

@@ -314,7 +314,7 @@ export function createBuiltinTracker(db: Db): Tracker {
     async update(id, patch, opts) {
       const fields = parseFields(patch);
       const { entity, change } = await inTx(opts, async (tx) => {
-        const current = await mustLoad(tx, id);
+        const current = opts.tx && opts.current?.id === id ? opts.current : await mustLoad(tx, id);
         checkVersion(current, opts);
         const custom = { ...customOf(current.fields), ...customOf(fields) };
         for (const [k, v] of Object.entries(custom)) if (v === null) delete custom[k];
@@ -403,7 +403,7 @@ function pickStandard(fields: Partial<EntityFields>) {
 }
 
 function toEntity(row: EntityRow, comments: Comment[]): Entity {
-  const custom = JSON.parse(row.custom) as Record<string, unknown>;
+  const custom = row.custom === '{}' ? {} : (JSON.parse(row.custom) as Record<string, unknown>);
   return {
     id: row.id,
     key: row.key,
