@@ -39,7 +39,18 @@ interface Flight {
   resentAt: number;
   pumping: boolean;
   again: boolean;
+  /** The ack last written to the database, and when; later acks wait for `saveAcks`. */
+  savedAck: number;
+  ackSavedAt: number;
+  ackTimer: NodeJS.Timeout | undefined;
 }
+
+/**
+ * Acks are written at most this often per connection. An ack only lets the outbox forget what the peer
+ * has; one lost in a crash makes this side resend events the peer drops as duplicates. Writing each
+ * ack cost a commit (an fsync) per received frame.
+ */
+const ACK_SAVE_MS = 200;
 
 /**
  * The sending and receiving ends of every connection's event stream.
@@ -69,6 +80,9 @@ export function createDelivery(opts: DeliveryOptions) {
         resentAt: 0,
         pumping: false,
         again: false,
+        savedAck: 0,
+        ackSavedAt: 0,
+        ackTimer: undefined,
       };
       flights.set(id, f);
     }
@@ -111,8 +125,8 @@ export function createDelivery(opts: DeliveryOptions) {
       if (f.sentUpTo === undefined) {
         const stream = await getStream(db, id);
         if (!stream) return;
-        f.acked = stream.out_acked;
-        f.sentUpTo = stream.out_acked;
+        f.acked = Math.max(f.acked, stream.out_acked); // an ack may be known but not yet written
+        f.sentUpTo = f.acked;
         f.inflight = [];
       }
       if (f.inflight.length && Date.now() - f.progressAt > ackTimeoutMs) {
@@ -158,9 +172,13 @@ export function createDelivery(opts: DeliveryOptions) {
       log.warn({ connectionId: id }, 'malformed sync.ack frame dropped');
       return;
     }
-    const acked = await ackOutbox(db, id, parsed.data.upTo);
     const f = flight(id);
+    const stream = await getStream(db, id);
+    if (!stream) return;
+    // Never beyond what was assigned; never back.
+    const acked = Math.max(f.acked, stream.out_acked, Math.min(parsed.data.upTo, stream.out_seq));
     f.acked = acked;
+    saveAckSoon(id, f);
     f.progressAt = Date.now();
     f.inflight = f.inflight.filter((x) => x.seq > acked);
     const repeated = f.resentFrom === acked && Date.now() - f.resentAt < 1000;
@@ -171,6 +189,30 @@ export function createDelivery(opts: DeliveryOptions) {
       f.resentAt = Date.now();
     }
     await pump(id);
+  }
+
+  /** Writes the connection's ack now if none was written lately, else once the interval is over. */
+  function saveAckSoon(id: string, f: Flight) {
+    if (f.acked <= f.savedAck || f.ackTimer) return;
+    const wait = f.ackSavedAt + ACK_SAVE_MS - Date.now();
+    if (wait <= 0) {
+      void saveAck(id, f);
+      return;
+    }
+    f.ackTimer = setTimeout(() => {
+      f.ackTimer = undefined;
+      void saveAck(id, f);
+    }, wait);
+  }
+
+  async function saveAck(id: string, f: Flight) {
+    const upTo = f.acked;
+    f.ackSavedAt = Date.now();
+    try {
+      f.savedAck = Math.max(f.savedAck, await ackOutbox(db, id, upTo));
+    } catch (err) {
+      log.error({ err, connectionId: id }, 'saving a sync ack failed');
+    }
   }
 
   async function onEvents(id: string, raw: unknown) {
@@ -203,10 +245,14 @@ export function createDelivery(opts: DeliveryOptions) {
     /** The receiving end, exposed for tests that replay raw frames. */
     onEvents,
     onAck,
-    close() {
+    /** Stops sending; acks not yet written are written before it resolves. */
+    async close() {
       closed = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      const unsaved = [...flights].filter(([, f]) => f.acked > f.savedAck);
+      for (const [, f] of unsaved) clearTimeout(f.ackTimer);
+      await Promise.all(unsaved.map(([id, f]) => saveAck(id, f)));
     },
   };
 }

@@ -303,6 +303,38 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     expect(changesOnB.filter((c) => c.op === 'update')).toHaveLength(10);
   });
 
+  it('writes acks in the background (a burst costs few commits) and a stop writes the one still held', async () => {
+    await setup();
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority != 5',
+      active: true,
+    });
+    for (let i = 0; i < 40; i++) await create(A, `burst ${i}`);
+    const stream = () =>
+      A.host.services.db
+        .selectFrom('sync_streams')
+        .selectAll()
+        .where('connection_id', '=', 'ca')
+        .executeTakeFirst();
+    const outSeq = await waitFor(async () => {
+      const s = await stream();
+      return s && s.out_seq >= 40 ? s.out_seq : undefined;
+    });
+    // B acknowledged everything A assigned: stop A soon after, while the last ack may still be held.
+    await waitFor(async () =>
+      link.b.sent.some((f) => f.ch === 'sync.ack' && (f as { upTo?: number }).upTo === outSeq)
+        ? true
+        : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 30)); // the frame is in A's hands (in memory), its write held
+    await A.engine.stop();
+    expect((await stream())?.out_acked).toBe(outSeq);
+    expect(await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).toEqual([]);
+    const acks = link.b.sent.filter((f) => f.ch === 'sync.ack').length;
+    expect(acks).toBeGreaterThanOrEqual(10); // frames of 4 events: one ack each, written far fewer times
+  });
+
   it('drops replayed and reordered frames by sequence', async () => {
     await setup();
     await createTrigger(A.host.services.db, 'ca', {

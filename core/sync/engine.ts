@@ -316,9 +316,10 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       stopped = true;
       if (timer) clearInterval(timer);
       for (const u of unsubscribe.splice(0)) u();
-      delivery?.close();
+      const closing = delivery?.close();
       await running;
       await lock.catch(() => undefined);
+      await closing;
       await saveIdleCursors(true).catch((err: unknown) => log.error({ err }, 'saving feed cursors failed'));
     },
 
