@@ -39,7 +39,7 @@ export interface SyncEngineDeps {
 }
 
 const FEED_BATCH = 500;
-const RUN_CHUNK = 100;
+const RUN_CHUNK = 500;
 const IDLE_CURSOR_SAVE_MS = 1000;
 
 /**
@@ -242,28 +242,25 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const work = async () => {
       const program = await exclusive(() => programFor(conn));
       if (!program) {
-        await addRunItems(
-          db,
-          runId,
-          ids.map((id) => ({
-            entityId: id,
-            entityKey: null,
-            action: 'error' as const,
-            message: 'the rules cannot run',
-          })),
-        );
+        const items = ids.map((id) => ({
+          entityId: id,
+          entityKey: null,
+          action: 'error' as const,
+          message: 'the rules cannot run',
+        }));
+        await db.transaction().execute((tx) => addRunItems(tx, runId, items));
         return finishRun(db, runId, 'failed');
       }
       for (let i = 0; i < ids.length && !stopped; i += RUN_CHUNK) {
         await exclusive(async () => {
           await ensureStream(db, conn.id, await feedHead(db));
-          const items = await processOutgoing(ctx, ids.slice(i, i + RUN_CHUNK), {
+          await processOutgoing(ctx, ids.slice(i, i + RUN_CHUNK), {
             program,
             connection: connectionInfo(conn),
             force: true,
             manual: kind === 'manual',
+            runId,
           });
-          await addRunItems(db, runId, items);
         });
         wake();
       }

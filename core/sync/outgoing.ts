@@ -8,7 +8,7 @@ import { fieldsOf, flatten } from './flat.ts';
 import { parseJson, sameJson } from './json.ts';
 import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
-import type { RunItem } from './runs.ts';
+import { addRunItems, type RunItem } from './runs.ts';
 import { updateStream } from './streams.ts';
 import { closeError, recordError } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
@@ -23,6 +23,8 @@ export interface OutgoingOptions {
   manual?: boolean;
   /** Advance the connection's change-feed cursor to this sequence in the same transaction. */
   cursorTo?: number;
+  /** Record the run items of a manual or bulk run in the same transaction. */
+  runId?: string;
 }
 
 /** Processes entities for one connection; returns one run item per entity (plus warnings). */
@@ -150,6 +152,7 @@ export async function processOutgoing(
     await saveTwins(tx, connectionId, twinSaves);
     await appendOutbox(tx, connectionId, events);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
+    if (opts.runId) await addRunItems(tx, opts.runId, items);
   });
   return items;
 }

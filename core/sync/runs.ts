@@ -51,6 +51,7 @@ export async function startRun(
 }
 
 /** Adds items and bumps the counts; `processed` counts entities (warnings ride along with their entity). */
+/** Adds items and counts to a run; call it inside the transaction that did the work (or wrap it in one). */
 export async function addRunItems(db: DbExecutor, runId: string, items: RunItem[]): Promise<void> {
   if (items.length === 0) return;
   const run = await getRun(db, runId);
