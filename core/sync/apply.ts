@@ -270,7 +270,7 @@ async function applyOne(
     for (const f of Object.keys(fields)) fieldClocks[f] = event.clocks[f] ?? event.clock;
     writes.outbox.push({ kind: 'twin', entityId: entity.id, key: entity.key, twinId: event.entityId });
   } else {
-    const currentFields = fieldsOf(flatten(current));
+    const currentFields = fieldsOf(current.fields);
     let patch: Record<string, unknown> = fieldPatch(currentFields, out);
     if (conn.mode !== 'script') {
       const lww = resolveLww({
@@ -309,7 +309,7 @@ async function applyOne(
       remote_key: event.key,
       remote_replica: JSON.stringify(event.replica),
       field_clocks: JSON.stringify(fieldClocks),
-      snapshot: JSON.stringify(fieldsOf(flatten(entity))),
+      snapshot: JSON.stringify(fieldsOf(entity.fields)),
       status: 'synced',
       last_synced_at: now,
     },

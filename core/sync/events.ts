@@ -3,6 +3,11 @@ import { z } from 'zod';
 
 const MAX_ID = 200;
 const id = z.string().min(1).max(MAX_ID);
+/** Any JSON object: the frame came from JSON, so its keys are strings and its values JSON (checked without copying). */
+const jsonObject = z.custom<Record<string, unknown>>(
+  (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+  'expected an object',
+);
 
 /** A change of one entity: the sender's replica, with a clock per replica field. */
 export const upsertEvent = z.object({
@@ -12,7 +17,7 @@ export const upsertEvent = z.object({
   key: z.string().max(MAX_ID).nullable(),
   /** The receiver's local id when the sender knows it. */
   twinId: id.nullable(),
-  replica: z.record(z.string(), z.unknown()),
+  replica: jsonObject,
   clocks: z.record(z.string(), z.string().max(300)),
   clock: z.string().max(300),
 });

@@ -75,7 +75,7 @@ export async function processOutgoing(
       const result = results[i];
       const twin = current.get(entity.id);
       const item = { entityId: entity.id, entityKey: entity.key };
-      if (!result || !result.ok || result.script !== 'outgoing') {
+      if (!result?.ok || result.script !== 'outgoing') {
         const failure = result && !result.ok ? result.error : undefined;
         const message = failure
           ? `${failure.script} rule failed (${failure.kind}): ${failure.message}`
@@ -111,7 +111,7 @@ export async function processOutgoing(
         continue;
       }
       const clock = ctx.hlc.now();
-      const fields = fieldsOf(flatten(entity));
+      const fields = fieldsOf(entity.fields);
       const fieldClocks = localClocks(
         fields,
         parseJson<Record<string, unknown> | null>(twin?.snapshot, null),
