@@ -2,7 +2,7 @@
 import type { Db } from '../../storage/schema.ts';
 import type { LinkHub } from '../link/link-hub.ts';
 import type { Logger } from '../log.ts';
-import { ACK_CHANNEL, ackFrame, EVENTS_CHANNEL, eventsFrame } from './events.ts';
+import { ACK_CHANNEL, ackFrame, EVENTS_CHANNEL, eventsFrame, type SyncEvent } from './events.ts';
 import { commitInbox } from './inbox.ts';
 import { ackOutbox, readOutbox } from './outbox.ts';
 import { getStream } from './streams.ts';
@@ -45,6 +45,12 @@ interface Flight {
   ackTimer: NodeJS.Timeout | undefined;
 }
 
+/** Received events of a connection waiting for their commit. */
+interface Received {
+  events: Array<{ seq: number; event: SyncEvent }>;
+  committing: boolean;
+}
+
 /**
  * Acks are written at most this often per connection. An ack only lets the outbox forget what the peer
  * has; one lost in a crash makes this side resend events the peer drops as duplicates. Writing each
@@ -65,6 +71,7 @@ export function createDelivery(opts: DeliveryOptions) {
   const frameBytes = opts.frameBytes ?? 1024 * 1024;
   const ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
   const flights = new Map<string, Flight>();
+  const receiving = new Map<string, Received>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
@@ -224,9 +231,31 @@ export function createDelivery(opts: DeliveryOptions) {
       link.send(id, { ch: ACK_CHANNEL, upTo: stream?.in_high ?? 0, resend: true });
       return;
     }
-    const r = await commitInbox(db, id, parsed.data.events);
-    link.send(id, { ch: ACK_CHANNEL, upTo: r.high, ...(r.gap ? { resend: true } : {}) });
-    if (r.accepted) opts.onInbox(id);
+    // Frames that arrive while one commits join the next transaction: one fsync for all of them.
+    const q = receiving.get(id) ?? { events: [], committing: false };
+    receiving.set(id, q);
+    q.events.push(...parsed.data.events);
+    if (!q.committing) {
+      q.committing = true;
+      setImmediate(() => void commitReceived(id, q));
+    }
+  }
+
+  async function commitReceived(id: string, q: Received) {
+    try {
+      while (q.events.length && !closed) {
+        const events = q.events.splice(0);
+        const r = await commitInbox(db, id, events);
+        link.send(id, { ch: ACK_CHANNEL, upTo: r.high, ...(r.gap ? { resend: true } : {}) });
+        if (r.accepted) opts.onInbox(id);
+      }
+    } catch (err) {
+      // Not acknowledged, so the sender sends these events again.
+      log.error({ err, connectionId: id }, 'sync events could not be stored');
+      q.events = [];
+    } finally {
+      q.committing = false;
+    }
   }
 
   return {
