@@ -33,7 +33,13 @@ export function spawnRunner(
 ): RunnerProcess {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--no-node-snapshot', '--import', TSX_LOADER, RUNNER],
+    [
+      ...(process.env.RUNNER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RUNNER_PROF}`] : []),
+      '--no-node-snapshot',
+      '--import',
+      TSX_LOADER,
+      RUNNER,
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
@@ -77,6 +83,10 @@ export function spawnRunner(
       if (!exited && child.connected) child.send(msg);
     },
     kill() {
+      if (!exited && process.env.RUNNER_PROF) {
+        child.disconnect();
+        return;
+      }
       if (!exited) child.kill('SIGKILL');
     },
   };

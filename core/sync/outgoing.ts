@@ -12,7 +12,7 @@ import { addRunItems, type RunItem } from './runs.ts';
 import { updateStream } from './streams.ts';
 import { closeError, recordError } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
-import { saveTwins, type TwinSave, twinsByLocal } from './twins.ts';
+import { saveTwins, type TwinSave, twinnedIds, twinsByLocal } from './twins.ts';
 
 export interface OutgoingOptions {
   program: RuleProgram;
@@ -43,11 +43,14 @@ export async function processOutgoing(
     if (e) entities.push(e);
     else items.push({ entityId: id, entityKey: null, action: 'skipped', message: 'entity not found' });
   }
-  const twins = await twinsByLocal(
-    db,
-    connectionId,
-    entities.map((e) => e.id),
-  );
+  // Scope needs only which entities are twinned; the transaction below reads the twins themselves.
+  const twins = opts.force
+    ? new Set<string>()
+    : await twinnedIds(
+        db,
+        connectionId,
+        entities.map((e) => e.id),
+      );
   const triggers = opts.force ? [] : await listTriggers(db, connectionId, true);
   const inScope = entities.filter(
     (e) => opts.force || twins.has(e.id) || triggers.some((t) => triggerMatches(t, flatten(e))),

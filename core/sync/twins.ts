@@ -56,6 +56,21 @@ export async function twinsByLocal(
   return out;
 }
 
+/** Which of `localIds` have a twin on the connection (reads the index only). */
+export async function twinnedIds(db: DbExecutor, connectionId: string, localIds: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < localIds.length; i += 200) {
+    const rows = await db
+      .selectFrom('sync_twins')
+      .select('local_id')
+      .where('connection_id', '=', connectionId)
+      .where('local_id', 'in', localIds.slice(i, i + 200))
+      .execute();
+    for (const r of rows) out.add(r.local_id);
+  }
+  return out;
+}
+
 /** Twins by the peer's entity id (an event names its entity by the sender's id). */
 export async function twinsByRemote(
   db: DbExecutor,

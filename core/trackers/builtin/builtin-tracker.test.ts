@@ -118,6 +118,18 @@ describe('built-in tracker', () => {
     });
   });
 
+  it('an update of standard fields keeps custom fields and comments, and honours the expected version', async () => {
+    const e = await tracker.create(
+      { type: 'incident', fields: { summary: 's', team: 'ops' } },
+      { origin: 'local' },
+    );
+    await tracker.addComment(e.id, { body: 'first', author: 'ann', internal: false }, { origin: 'local' });
+    const u = await tracker.update(e.id, { status: 'resolved' }, { origin: 'local', expectedVersion: 2 });
+    expect(u).toMatchObject({ version: 3, fields: { status: 'resolved', team: 'ops', summary: 's' } });
+    expect(u.comments).toMatchObject([{ body: 'first', author: 'ann' }]);
+    expect(await tracker.get(e.id)).toEqual(u);
+  });
+
   it('removes a custom field set to null and keeps the others', async () => {
     const e = await tracker.create(
       { type: 'ci', fields: { summary: 'db01', env: 'prod', rack: 'A1' } },

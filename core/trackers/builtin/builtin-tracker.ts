@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { nanoid } from 'nanoid';
 import { prepared } from '../../../storage/prepared.ts';
-import type { Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
+import type { CommentRow, Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
 import { notFound, TandemError } from '../../errors.ts';
 import type {
   Change,
@@ -85,6 +85,39 @@ function updateOf(keys: (keyof EntitySet)[]) {
   );
 }
 
+type StandardSet = Partial<Pick<EntityRow, 'summary' | 'description' | 'status' | 'priority' | 'assignee'>>;
+/** Updates of standard fields only: the statement itself moves the version on (no read first). */
+const bumps = new Map<string, (db: DbExecutor, ...args: unknown[]) => Promise<EntityRow[]>>();
+
+function bumpEntity(
+  tx: DbExecutor,
+  id: string,
+  set: StandardSet,
+  at: string,
+  expectedVersion: number | undefined,
+): Promise<EntityRow[]> {
+  const keys = (Object.keys(set) as (keyof StandardSet)[]).filter((k) => set[k] !== undefined).sort();
+  const guarded = expectedVersion !== undefined;
+  const signature = `${keys.join(',')}|${guarded}`;
+  let bump = bumps.get(signature);
+  if (!bump) {
+    bump = prepared((db, entityId: unknown, updatedAt: unknown, version: unknown, ...values: unknown[]) => {
+      let q = db
+        .updateTable('entities')
+        .set((eb) => ({
+          ...(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as StandardSet),
+          updated_at: updatedAt as string,
+          version: eb('version', '+', 1),
+        }))
+        .where('id', '=', entityId as string);
+      if (guarded) q = q.where('version', '=', version as number);
+      return q.returningAll();
+    });
+    bumps.set(signature, bump);
+  }
+  return bump(tx, id, at, expectedVersion ?? 0, ...keys.map((k) => set[k]));
+}
+
 function updateEntity(tx: DbExecutor, id: string, set: EntitySet): Promise<EntityRow[]> {
   const keys = (Object.keys(set) as (keyof EntitySet)[]).filter((k) => set[k] !== undefined).sort();
   const signature = keys.join(',');
@@ -142,17 +175,7 @@ export function createBuiltinTracker(db: Db): Tracker {
   async function load(tx: DbExecutor, id: string): Promise<Entity | undefined> {
     const [row] = await selectEntity(tx, id);
     if (!row) return undefined;
-    const comments = await selectComments(tx, id);
-    return toEntity(
-      row,
-      comments.map((c) => ({
-        id: c.id,
-        author: c.author,
-        body: c.body,
-        internal: c.internal === 1,
-        createdAt: c.created_at,
-      })),
-    );
+    return toEntity(row, (await selectComments(tx, id)).map(toComment));
   }
 
   async function loadMany(tx: DbExecutor, ids: readonly string[]): Promise<Map<string, Entity>> {
@@ -194,6 +217,31 @@ export function createBuiltinTracker(db: Db): Tracker {
     const e = await load(tx, id);
     if (!e) throw notFound('Entity', id);
     return e;
+  }
+
+  /** An update of standard fields only: one statement writes it and moves the version on. */
+  async function updateStandard(
+    id: string,
+    fields: Partial<EntityFields>,
+    opts: WriteOptions,
+  ): Promise<Entity> {
+    const { entity, change } = await inTx(opts, async (tx) => {
+      const [row] = await bumpEntity(
+        tx,
+        id,
+        pickStandard(fields),
+        new Date().toISOString(),
+        opts.expectedVersion,
+      );
+      if (!row) {
+        checkVersion(await mustLoad(tx, id), opts); // not found, or moved on
+        throw notFound('Entity', id);
+      }
+      const change = await logChange(tx, row, 'update', opts.origin);
+      return { entity: toEntity(row, (await selectComments(tx, id)).map(toComment)), change };
+    });
+    emit(change);
+    return entity;
   }
 
   function checkVersion(e: Entity, opts: WriteOptions) {
@@ -313,8 +361,10 @@ export function createBuiltinTracker(db: Db): Tracker {
 
     async update(id, patch, opts) {
       const fields = parseFields(patch);
+      const given = opts.tx && opts.current?.id === id ? opts.current : undefined;
+      if (!given && Object.keys(customOf(fields)).length === 0) return updateStandard(id, fields, opts);
       const { entity, change } = await inTx(opts, async (tx) => {
-        const current = opts.tx && opts.current?.id === id ? opts.current : await mustLoad(tx, id);
+        const current = given ?? (await mustLoad(tx, id));
         checkVersion(current, opts);
         const custom = { ...customOf(current.fields), ...customOf(fields) };
         for (const [k, v] of Object.entries(custom)) if (v === null) delete custom[k];
@@ -400,6 +450,10 @@ function pickStandard(fields: Partial<EntityFields>) {
   const out: Partial<Pick<EntityRow, 'summary' | 'description' | 'status' | 'priority' | 'assignee'>> = {};
   for (const k of STANDARD_FIELDS) if (fields[k] !== undefined) Object.assign(out, { [k]: fields[k] });
   return out;
+}
+
+function toComment(c: CommentRow): Comment {
+  return { id: c.id, author: c.author, body: c.body, internal: c.internal === 1, createdAt: c.created_at };
 }
 
 function toEntity(row: EntityRow, comments: Comment[]): Entity {
