@@ -23,4 +23,4 @@ export interface SyncContext {
 }
 
 /** Calls per sandbox batch: one process hop carries this many rule runs. */
-export const RULE_BATCH = 100;
+export const RULE_BATCH = 250;

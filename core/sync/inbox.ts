@@ -79,7 +79,7 @@ export async function nextInboxBatch(
   const out: InboxEntry[] = [];
   // Pages of a few batches' worth: reading the whole window (payloads too) for every batch cost more
   // than applying it; further pages are read only while blocked or repeated entities fill the first.
-  const page = limit * 2;
+  const page = limit + 50;
   let after = -1;
   for (let read = 0; read < INBOX_SCAN && out.length < limit; read += page) {
     const rows = await inboxPage(db, connectionId, after, page);
