@@ -14,15 +14,14 @@ import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import { recordError } from './sync-errors.ts';
 import {
-  deleteTwin,
   saveTwin,
-  saveTwins,
   type TwinRow,
-  type TwinSave,
+  type TwinWriter,
   twinByLocal,
   twinByRemote,
   twinsByLocal,
   twinsByRemote,
+  twinWriter,
 } from './twins.ts';
 
 type Exec = SyncContext['db'];
@@ -38,13 +37,8 @@ interface BatchWrites {
   current: Map<string, Entity>;
   /** Twins named by `twin` and `unlink` events, read once for the batch. */
   twins: Map<string, TwinRow>;
-  /** Twin saves, written together at the end (or before any other twin write, to keep their order). */
-  twinSaves: TwinSave[];
-}
-
-/** Writes the saves held so far; called before a twin is deleted or saved on its own. */
-async function flushTwins(tx: Exec, connectionId: string, writes: BatchWrites): Promise<void> {
-  await saveTwins(tx, connectionId, writes.twinSaves.splice(0));
+  /** Twin saves and deletes, written in order at the end. */
+  twinWrites: TwinWriter;
 }
 
 interface Prepared {
@@ -146,7 +140,7 @@ export async function applyInbox(
         outbox: [],
         applied: [],
         current: await loadEntities(ctx.tracker, localIds, tx),
-        twinSaves: [],
+        twinWrites: twinWriter(conn.id),
         twins: await twinsByLocal(
           tx,
           conn.id,
@@ -161,7 +155,7 @@ export async function applyInbox(
           throw new ApplyFailure(p.entry, err);
         }
       }
-      await flushTwins(tx, conn.id, writes);
+      await writes.twinWrites.flush(tx);
       await appendOutbox(tx, conn.id, writes.outbox);
       await removeInboxMany(tx, conn.id, writes.applied);
     });
@@ -200,13 +194,10 @@ async function applyOne(
   if (event.kind === 'twin') {
     const twin = writes.twins.get(event.twinId);
     if (twin) {
-      writes.twinSaves.push({
-        localId: twin.local_id,
-        set: {
-          remote_id: event.entityId,
-          remote_key: event.key,
-          status: twin.status === 'error' ? 'error' : 'synced',
-        },
+      writes.twinWrites.save(twin.local_id, {
+        remote_id: event.entityId,
+        remote_key: event.key,
+        status: twin.status === 'error' ? 'error' : 'synced',
       });
     }
     writes.applied.push(entry.seq);
@@ -214,8 +205,7 @@ async function applyOne(
   }
   if (event.kind === 'unlink') {
     const twin = await findTwin(tx, conn.id, event);
-    await flushTwins(tx, conn.id, writes);
-    if (twin) await deleteTwin(tx, conn.id, twin.local_id);
+    if (twin) writes.twinWrites.delete(twin.local_id);
     writes.applied.push(entry.seq);
     return true;
   }
@@ -236,8 +226,7 @@ async function applyOne(
       scriptLine: failure?.line ?? null,
     });
     await failInbox(tx, conn.id, entry.seq, id);
-    await flushTwins(tx, conn.id, writes);
-    if (p.twin) await saveTwin(tx, conn.id, p.twin.local_id, { status: 'error' });
+    if (p.twin) writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }
   const current = p.entity ? writes.current.get(p.entity.id) : undefined;
@@ -245,8 +234,7 @@ async function applyOne(
   if (result.unlink && !current) {
     // Nothing here to keep: create nothing, and tell the peer so it forgets its side of the twin.
     writes.outbox.push({ kind: 'unlink', entityId: event.entityId, twinId: event.entityId });
-    await flushTwins(tx, conn.id, writes);
-    if (p.twin) await deleteTwin(tx, conn.id, p.twin.local_id);
+    if (p.twin) writes.twinWrites.delete(p.twin.local_id);
     writes.applied.push(entry.seq);
     return true;
   }
@@ -293,26 +281,22 @@ async function applyOne(
   }
   entity = await addNewComments(ctx, tx, conn.id, entity, out, origin);
   writes.current.set(entity.id, entity);
-  if ((p.twin && p.twin.local_id !== entity.id) || result.unlink) await flushTwins(tx, conn.id, writes);
-  if (p.twin && p.twin.local_id !== entity.id) await deleteTwin(tx, conn.id, p.twin.local_id);
+  if (p.twin && p.twin.local_id !== entity.id) writes.twinWrites.delete(p.twin.local_id);
   if (result.unlink) {
     // The change of this run is written; then the twin ends here and at the peer.
-    await deleteTwin(tx, conn.id, entity.id);
+    writes.twinWrites.delete(entity.id);
     writes.outbox.push({ kind: 'unlink', entityId: entity.id, twinId: event.entityId });
     writes.applied.push(entry.seq);
     return true;
   }
-  writes.twinSaves.push({
-    localId: entity.id,
-    set: {
-      remote_id: event.entityId,
-      remote_key: event.key,
-      remote_replica: JSON.stringify(event.replica),
-      field_clocks: JSON.stringify(fieldClocks),
-      snapshot: JSON.stringify(fieldsOf(entity.fields)),
-      status: 'synced',
-      last_synced_at: now,
-    },
+  writes.twinWrites.save(entity.id, {
+    remote_id: event.entityId,
+    remote_key: event.key,
+    remote_replica: JSON.stringify(event.replica),
+    field_clocks: JSON.stringify(fieldClocks),
+    snapshot: JSON.stringify(fieldsOf(entity.fields)),
+    status: 'synced',
+    last_synced_at: now,
   });
   writes.applied.push(entry.seq);
   return true;

@@ -12,7 +12,7 @@ import { addRunItems, type RunItem } from './runs.ts';
 import { updateStream } from './streams.ts';
 import { closeError, recordError } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
-import { saveTwins, type TwinSave, twinnedIds, twinsByLocal } from './twins.ts';
+import { twinnedIds, twinsByLocal, twinWriter } from './twins.ts';
 
 export interface OutgoingOptions {
   program: RuleProgram;
@@ -73,7 +73,7 @@ export async function processOutgoing(
     const mirrored = await mirroredComments(tx, connectionId, inScopeIds);
     const openErrors = await openOutErrors(tx, connectionId, inScopeIds);
     const events: SyncEvent[] = [];
-    const twinSaves: TwinSave[] = [];
+    const twinWrites = twinWriter(connectionId);
     for (const [i, entity] of inScope.entries()) {
       const result = results[i];
       const twin = current.get(entity.id);
@@ -93,7 +93,7 @@ export async function processOutgoing(
           script: failure?.script ?? 'outgoing',
           scriptLine: failure?.line ?? null,
         });
-        if (twin) twinSaves.push({ localId: entity.id, set: { status: 'error' } });
+        if (twin) twinWrites.save(entity.id, { status: 'error' });
         items.push({ ...item, action: 'error', message });
         continue;
       }
@@ -106,10 +106,7 @@ export async function processOutgoing(
       // The same rule gives the same key order, so equal text is the common case of "unchanged".
       if (lastSent && (replicaJson === twin?.local_replica || sameJson(lastSent, replica))) {
         if (opts.manual || twin?.status === 'error')
-          twinSaves.push({
-            localId: entity.id,
-            set: { ...manual, status: twin?.remote_id ? 'synced' : 'pending' },
-          });
+          twinWrites.save(entity.id, { ...manual, status: twin?.remote_id ? 'synced' : 'pending' });
         items.push({ ...item, action: 'skipped', message: 'unchanged since the last sync' });
         continue;
       }
@@ -134,17 +131,14 @@ export async function processOutgoing(
         clocks,
         clock,
       });
-      twinSaves.push({
-        localId: entity.id,
-        set: {
-          ...manual,
-          local_replica: replicaJson,
-          sent_clocks: JSON.stringify(clocks),
-          field_clocks: JSON.stringify(fieldClocks),
-          snapshot: JSON.stringify(fields),
-          status: twin?.remote_id ? 'synced' : 'pending',
-          last_synced_at: new Date().toISOString(),
-        },
+      twinWrites.save(entity.id, {
+        ...manual,
+        local_replica: replicaJson,
+        sent_clocks: JSON.stringify(clocks),
+        field_clocks: JSON.stringify(fieldClocks),
+        snapshot: JSON.stringify(fields),
+        status: twin?.remote_id ? 'synced' : 'pending',
+        last_synced_at: new Date().toISOString(),
       });
       items.push({ ...item, action: lastSent ? 'updated' : 'created' });
     }
@@ -152,7 +146,7 @@ export async function processOutgoing(
       if (!inScope.includes(e))
         items.push({ entityId: e.id, entityKey: e.key, action: 'skipped', message: 'not in scope' });
     }
-    await saveTwins(tx, connectionId, twinSaves);
+    await twinWrites.flush(tx);
     await appendOutbox(tx, connectionId, events);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
     if (opts.runId) await addRunItems(tx, opts.runId, items);

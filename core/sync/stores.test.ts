@@ -7,7 +7,7 @@ import { ackOutbox, appendOutbox, readOutbox } from './outbox.ts';
 import { runReportCsv } from './run-report.ts';
 import { addRunItems, getRun, runItems, startRun } from './runs.ts';
 import { ensureStream, getStream } from './streams.ts';
-import { saveTwin, saveTwins, type TwinSave, twinsByLocal } from './twins.ts';
+import { saveTwin, saveTwins, type TwinSave, twinsByLocal, twinWriter } from './twins.ts';
 
 let host: InProcessHost;
 beforeEach(async () => {
@@ -180,5 +180,21 @@ describe('twins', () => {
     expect(twins.get('n7')).toMatchObject({ remote_id: 'r7', status: 'synced', local_replica: '{"n":7}' });
     expect(twins.get('n249')).toMatchObject({ local_replica: '{"n":249}' });
     expect((await twinsByLocal(db, 'c2', ['n0'])).size).toBe(0);
+  });
+
+  it('writes a transaction’s twin saves and deletes in the order they were made', async () => {
+    const { db } = host.services;
+    await saveTwin(db, 'c1', 'gone', { remote_id: 'r-gone', status: 'synced' });
+    const twins = twinWriter('c1');
+    twins.save('a', { remote_id: 'r-a', status: 'synced' });
+    twins.delete('a');
+    twins.save('a', { status: 'pending' });
+    twins.save('b', { remote_id: 'r-b' });
+    twins.delete('gone');
+    await db.transaction().execute((tx) => twins.flush(tx));
+    const rows = await twinsByLocal(db, 'c1', ['a', 'b', 'gone']);
+    expect(rows.get('a')).toMatchObject({ remote_id: null, status: 'pending' }); // re-created after the delete
+    expect(rows.get('b')).toMatchObject({ remote_id: 'r-b' });
+    expect(rows.has('gone')).toBe(false);
   });
 });

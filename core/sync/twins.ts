@@ -57,7 +57,11 @@ export async function twinsByLocal(
 }
 
 /** Which of `localIds` have a twin on the connection (reads the index only). */
-export async function twinnedIds(db: DbExecutor, connectionId: string, localIds: string[]): Promise<Set<string>> {
+export async function twinnedIds(
+  db: DbExecutor,
+  connectionId: string,
+  localIds: string[],
+): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < localIds.length; i += 200) {
     const rows = await db
@@ -207,6 +211,40 @@ export async function saveTwins(db: DbExecutor, connectionId: string, saves: Twi
     }
   }
 }
+
+/**
+ * The twin writes of one transaction, kept in order and written together when flushed: runs of
+ * saves become multi-row upserts, a delete goes in its place between them.
+ * @example const twins = twinWriter(connectionId); twins.save(id, { status: 'synced' }); await twins.flush(tx);
+ */
+export function twinWriter(connectionId: string) {
+  let ops: Array<TwinSave | { localId: string; delete: true }> = [];
+  return {
+    save(localId: string, set: TwinSet) {
+      ops.push({ localId, set });
+    },
+    delete(localId: string) {
+      ops.push({ localId, delete: true });
+    },
+    async flush(db: DbExecutor) {
+      const pending = ops;
+      ops = [];
+      let saves: TwinSave[] = [];
+      for (const op of pending) {
+        if ('set' in op) {
+          saves.push(op);
+          continue;
+        }
+        await saveTwins(db, connectionId, saves);
+        saves = [];
+        await deleteTwin(db, connectionId, op.localId);
+      }
+      await saveTwins(db, connectionId, saves);
+    },
+  };
+}
+
+export type TwinWriter = ReturnType<typeof twinWriter>;
 
 export async function deleteTwin(db: DbExecutor, connectionId: string, localId: string): Promise<void> {
   await db
