@@ -171,8 +171,12 @@ export async function runTandem(
   const start = (dir: string, name: string, env: Record<string, string> = {}) =>
     startChild<{ url: string; token: string }>('bench/tandem-host.ts', [dir, name], {
       ipc: true,
-      env,
-      // BENCH_PROFILE=DIR writes a CPU profile of each host process there (open it in Chrome DevTools).
+      env: {
+        ...env,
+        ...(process.env.BENCH_PROFILE ? { TANDEM_RUNNER_CPU_PROF: process.env.BENCH_PROFILE } : {}),
+      },
+      // BENCH_PROFILE=DIR writes a CPU profile of each host process and its rule runner there
+      // (open them in Chrome DevTools).
       nodeArgs: [
         '--expose-gc',
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),

@@ -7,6 +7,12 @@ import type { FromRunner, ToRunner } from './protocol.ts';
 const RUNNER = fileURLToPath(new URL('./rule-runner.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const STDERR_TAIL = 8_000;
+/** A directory for CPU profiles of the runner (development: the bench's `BENCH_PROFILE` sets it). */
+const PROFILE_DIR = process.env.TANDEM_RUNNER_CPU_PROF;
+
+function profileArgs(): string[] {
+  return PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+}
 
 export interface RunnerExit {
   code: number | null;
@@ -33,13 +39,7 @@ export function spawnRunner(
 ): RunnerProcess {
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      ...(process.env.RUNNER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RUNNER_PROF}`] : []),
-      '--no-node-snapshot',
-      '--import',
-      TSX_LOADER,
-      RUNNER,
-    ],
+    [...profileArgs(), '--no-node-snapshot', '--import', TSX_LOADER, RUNNER],
     {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
@@ -83,11 +83,14 @@ export function spawnRunner(
       if (!exited && child.connected) child.send(msg);
     },
     kill() {
-      if (!exited && process.env.RUNNER_PROF) {
+      if (exited) return;
+      if (PROFILE_DIR && child.connected) {
+        // A profile is written only on a clean exit: the runner exits when its channel closes.
         child.disconnect();
+        setTimeout(() => !exited && child.kill('SIGKILL'), 2_000).unref();
         return;
       }
-      if (!exited) child.kill('SIGKILL');
+      child.kill('SIGKILL');
     },
   };
 }
