@@ -41,6 +41,7 @@ export interface SyncEngineDeps {
 const FEED_BATCH = 500;
 const RUN_CHUNK = 500;
 const IDLE_CURSOR_SAVE_MS = 1000;
+const COALESCE_MS = 5;
 
 /**
  * Builds the engine; `start()` wires it to the link and the change feed.
@@ -204,6 +205,18 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     if (!running && !stopped) running = loop().finally(() => (running = undefined));
   }
 
+  /**
+   * Local writes come in bursts (an import, a bulk edit, a transaction of many rows): waiting a few
+   * milliseconds lets one engine step take the burst, instead of a step per write.
+   */
+  let soon: NodeJS.Timeout | undefined;
+  function wakeSoon() {
+    soon ??= setTimeout(() => {
+      soon = undefined;
+      wake();
+    }, COALESCE_MS);
+  }
+
   async function forgetConnection(id: string) {
     idleCursors.delete(id);
     await db.transaction().execute(async (tx) => {
@@ -292,7 +305,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         });
         unsubscribe.push(delivery.start());
       } else log.warn('sync engine started without a link: nothing will be sent or received');
-      unsubscribe.push(tracker.onChange(() => wake()));
+      unsubscribe.push(tracker.onChange(() => wakeSoon()));
       if (deps.onConnectionChange) {
         unsubscribe.push(
           deps.onConnectionChange((e) => {
@@ -312,6 +325,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      clearTimeout(soon);
       for (const u of unsubscribe.splice(0)) u();
       const closing = delivery?.close();
       await running;
