@@ -39,7 +39,7 @@ interface Flight {
   resentAt: number;
   pumping: boolean;
   again: boolean;
-  /** The ack last written to the database, and when; later acks wait for `saveAcks`. */
+  /** The ack last written to the database, and when; later ones wait for `saveAckSoon`. */
   savedAck: number;
   ackSavedAt: number;
   ackTimer: NodeJS.Timeout | undefined;

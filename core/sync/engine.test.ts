@@ -303,7 +303,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     expect(changesOnB.filter((c) => c.op === 'update')).toHaveLength(10);
   });
 
-  it('writes acks in the background (a burst costs few commits) and a stop writes the one still held', async () => {
+  it('writes acks and idle feed cursors in the background, and a stop writes the ones still held', async () => {
     await setup();
     await createTrigger(A.host.services.db, 'ca', {
       entityType: 'incident',
@@ -333,6 +333,21 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     expect(await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).toEqual([]);
     const acks = link.b.sent.filter((f) => f.ch === 'sync.ack').length;
     expect(acks).toBeGreaterThanOrEqual(10); // frames of 4 events: one ack each, written far fewer times
+    // B's feed holds only changes it applied (nothing to send back): its cursor is written at the latest on stop.
+    await waitFor(async () => ((await all(B)).length === 40 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 50));
+    await B.engine.stop();
+    const bDb = B.host.services.db;
+    const head = await bDb
+      .selectFrom('change_log')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    const bStream = await bDb
+      .selectFrom('sync_streams')
+      .selectAll()
+      .where('connection_id', '=', 'cb')
+      .executeTakeFirst();
+    expect(bStream?.feed_cursor).toBe(head?.seq);
   });
 
   it('drops replayed and reordered frames by sequence', async () => {

@@ -112,14 +112,16 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     for (const [id, cursor] of idleCursors) byCursor.set(cursor, [...(byCursor.get(cursor) ?? []), id]);
     idleCursors.clear();
     idleCursorsSavedAt = Date.now();
-    for (const [cursor, ids] of byCursor)
-      for (let i = 0; i < ids.length; i += 500)
-        await db
-          .updateTable('sync_streams')
-          .set({ feed_cursor: cursor })
-          .where('connection_id', 'in', ids.slice(i, i + 500))
-          .where('feed_cursor', '<', cursor)
-          .execute();
+    await db.transaction().execute(async (tx) => {
+      for (const [cursor, ids] of byCursor)
+        for (let i = 0; i < ids.length; i += 500)
+          await tx
+            .updateTable('sync_streams')
+            .set({ feed_cursor: cursor })
+            .where('connection_id', 'in', ids.slice(i, i + 500))
+            .where('feed_cursor', '<', cursor)
+            .execute();
+    });
   }
 
   /** Moves every connection's feed cursor forward, queueing replicas; true when more changes wait. */
