@@ -1,4 +1,5 @@
 // The sync engine: follows the change feed, applies the inbox, delivers the outbox, and runs manual/bulk syncs.
+import { inChunks } from '../../storage/chunks.ts';
 import type { Db } from '../../storage/schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { LinkHub } from '../link/link-hub.ts';
@@ -114,13 +115,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     idleCursorsSavedAt = Date.now();
     await db.transaction().execute(async (tx) => {
       for (const [cursor, ids] of byCursor)
-        for (let i = 0; i < ids.length; i += 500)
-          await tx
+        await inChunks(ids, (chunk) =>
+          tx
             .updateTable('sync_streams')
             .set({ feed_cursor: cursor })
-            .where('connection_id', 'in', ids.slice(i, i + 500))
+            .where('connection_id', 'in', chunk)
             .where('feed_cursor', '<', cursor)
-            .execute();
+            .execute(),
+        );
     });
   }
 

@@ -1,4 +1,5 @@
 // The durable per-connection inbox: frames committed in one transaction, duplicates dropped by sequence.
+import { inChunks } from '../../storage/chunks.ts';
 import { prepared } from '../../storage/prepared.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
 import type { SyncEvent } from './events.ts';
@@ -120,12 +121,9 @@ export async function removeInbox(tx: DbExecutor, connectionId: string, seq: num
 /** Removes applied events: one statement per couple of hundred. */
 export async function removeInboxMany(tx: DbExecutor, connectionId: string, seqs: number[]): Promise<void> {
   if (seqs.length === 1) return removeInbox(tx, connectionId, seqs[0]!);
-  for (let i = 0; i < seqs.length; i += 200)
-    await tx
-      .deleteFrom('sync_inbox')
-      .where('connection_id', '=', connectionId)
-      .where('seq', 'in', seqs.slice(i, i + 200))
-      .execute();
+  await inChunks(seqs, (chunk) =>
+    tx.deleteFrom('sync_inbox').where('connection_id', '=', connectionId).where('seq', 'in', chunk).execute(),
+  );
 }
 
 export async function failInbox(

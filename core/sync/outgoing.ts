@@ -1,4 +1,5 @@
 // Outgoing: decides scope, runs the outgoing rule, and appends an event when the replica changed.
+import { inChunks } from '../../storage/chunks.ts';
 import type { ConnectionInfo, Replica, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
 import { localClocks, replicaClocks } from './conflicts.ts';
@@ -160,18 +161,18 @@ async function openOutErrors(
   connectionId: string,
   entityIds: string[],
 ): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < entityIds.length; i += 200) {
-    const rows = await tx
+  const rows = await inChunks(entityIds, (chunk) =>
+    tx
       .selectFrom('sync_errors')
       .select(['id', 'entity_id'])
       .where('connection_id', '=', connectionId)
-      .where('entity_id', 'in', entityIds.slice(i, i + 200))
+      .where('entity_id', 'in', chunk)
       .where('direction', '=', 'out')
       .where('status', '=', 'open')
-      .execute();
-    for (const r of rows) if (r.entity_id) out.set(r.entity_id, [...(out.get(r.entity_id) ?? []), r.id]);
-  }
+      .execute(),
+  );
+  const out = new Map<string, string[]>();
+  for (const r of rows) if (r.entity_id) out.set(r.entity_id, [...(out.get(r.entity_id) ?? []), r.id]);
   return out;
 }
 
@@ -181,19 +182,19 @@ async function mirroredComments(
   connectionId: string,
   entityIds: string[],
 ): Promise<Map<string, Set<string>>> {
-  const out = new Map<string, Set<string>>();
-  for (let i = 0; i < entityIds.length; i += 200) {
-    const rows = await tx
+  const rows = await inChunks(entityIds, (chunk) =>
+    tx
       .selectFrom('sync_comment_links')
       .select(['entity_id', 'local_comment_id'])
       .where('connection_id', '=', connectionId)
-      .where('entity_id', 'in', entityIds.slice(i, i + 200))
-      .execute();
-    for (const r of rows) {
-      const set = out.get(r.entity_id) ?? new Set<string>();
-      set.add(r.local_comment_id);
-      out.set(r.entity_id, set);
-    }
+      .where('entity_id', 'in', chunk)
+      .execute(),
+  );
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = out.get(r.entity_id) ?? new Set<string>();
+    set.add(r.local_comment_id);
+    out.set(r.entity_id, set);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // Twins: which local entity is which remote entity on a connection, with what was last sent and applied.
 import type { Selectable } from 'kysely';
+import { inChunks } from '../../storage/chunks.ts';
 import { prepared } from '../../storage/prepared.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncTwinTable } from '../../storage/sync-tables.ts';
@@ -43,17 +44,15 @@ export async function twinsByLocal(
   connectionId: string,
   localIds: string[],
 ): Promise<Map<string, TwinRow>> {
-  const out = new Map<string, TwinRow>();
-  for (let i = 0; i < localIds.length; i += 200) {
-    const rows = await db
+  const rows = await inChunks(localIds, (chunk) =>
+    db
       .selectFrom('sync_twins')
       .selectAll()
       .where('connection_id', '=', connectionId)
-      .where('local_id', 'in', localIds.slice(i, i + 200))
-      .execute();
-    for (const r of rows) out.set(r.local_id, r);
-  }
-  return out;
+      .where('local_id', 'in', chunk)
+      .execute(),
+  );
+  return new Map(rows.map((r) => [r.local_id, r]));
 }
 
 /** Which of `localIds` have a twin on the connection (reads the index only). */
@@ -62,35 +61,33 @@ export async function twinnedIds(
   connectionId: string,
   localIds: string[],
 ): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (let i = 0; i < localIds.length; i += 200) {
-    const rows = await db
+  const rows = await inChunks(localIds, (chunk) =>
+    db
       .selectFrom('sync_twins')
       .select('local_id')
       .where('connection_id', '=', connectionId)
-      .where('local_id', 'in', localIds.slice(i, i + 200))
-      .execute();
-    for (const r of rows) out.add(r.local_id);
-  }
-  return out;
+      .where('local_id', 'in', chunk)
+      .execute(),
+  );
+  return new Set(rows.map((r) => r.local_id));
 }
 
-/** Twins by the peer's entity id (an event names its entity by the sender's id). */
+/** Twins by the peer's entity id (an event names its entity by the sender's id); the first one if several. */
 export async function twinsByRemote(
   db: DbExecutor,
   connectionId: string,
   remoteIds: string[],
 ): Promise<Map<string, TwinRow>> {
-  const out = new Map<string, TwinRow>();
-  for (let i = 0; i < remoteIds.length; i += 200) {
-    const rows = await db
+  const rows = await inChunks(remoteIds, (chunk) =>
+    db
       .selectFrom('sync_twins')
       .selectAll()
       .where('connection_id', '=', connectionId)
-      .where('remote_id', 'in', remoteIds.slice(i, i + 200))
-      .execute();
-    for (const r of rows) if (r.remote_id && !out.has(r.remote_id)) out.set(r.remote_id, r);
-  }
+      .where('remote_id', 'in', chunk)
+      .execute(),
+  );
+  const out = new Map<string, TwinRow>();
+  for (const r of rows) if (r.remote_id && !out.has(r.remote_id)) out.set(r.remote_id, r);
   return out;
 }
 
