@@ -107,27 +107,6 @@ const TWIN_DEFAULTS = {
   last_synced_at: null,
 } as const;
 
-/** One prepared upsert per set of columns written (a handful exist), built on first use. */
-const upserts = new Map<string, ReturnType<typeof upsertOf>>();
-
-function upsertOf(keys: (keyof TwinSet)[]) {
-  return prepared((db, connectionId: string, localId: string, createdAt: string, ...values: unknown[]) => {
-    const set = Object.fromEntries(keys.map((k, i) => [k, values[i]])) as TwinSet;
-    return db
-      .insertInto('sync_twins')
-      .values({
-        ...TWIN_DEFAULTS,
-        connection_id: connectionId,
-        local_id: localId,
-        created_at: createdAt,
-        ...set,
-      })
-      .onConflict((oc) =>
-        keys.length ? oc.columns(['connection_id', 'local_id']).doUpdateSet(set) : oc.doNothing(),
-      );
-  });
-}
-
 /** Inserts or updates the twin of `localId` on a connection (one statement: an upsert on the key). */
 export async function saveTwin(
   db: DbExecutor,
@@ -135,14 +114,7 @@ export async function saveTwin(
   localId: string,
   set: TwinSet,
 ): Promise<void> {
-  const keys = (Object.keys(set) as (keyof TwinSet)[]).filter((k) => set[k] !== undefined).sort();
-  const signature = keys.join(',');
-  let upsert = upserts.get(signature);
-  if (!upsert) {
-    upsert = upsertOf(keys);
-    upserts.set(signature, upsert);
-  }
-  await upsert(db, connectionId, localId, new Date().toISOString(), ...keys.map((k) => set[k]));
+  await saveTwins(db, connectionId, [{ localId, set }]);
 }
 
 /** Twin writes of one batch, saved together by `saveTwins`. */
@@ -152,10 +124,10 @@ export interface TwinSave {
 }
 
 const TWIN_ROWS_PER_STATEMENT = 100;
-/** Prepared multi-row upserts by set of columns and row count (full chunks share one). */
-const multiUpserts = new Map<string, (db: DbExecutor, ...args: unknown[]) => Promise<unknown>>();
+/** Prepared upserts by set of columns written and row count (a handful exist), built on first use. */
+const upserts = new Map<string, (db: DbExecutor, ...args: unknown[]) => Promise<unknown>>();
 
-function multiUpsertOf(keys: (keyof TwinSet)[], rows: number) {
+function upsertOf(keys: (keyof TwinSet)[], rows: number) {
   const width = 3 + keys.length;
   return prepared((db, ...args: unknown[]) => {
     const values = [];
@@ -181,8 +153,6 @@ function multiUpsertOf(keys: (keyof TwinSet)[], rows: number) {
 
 /** Saves many twins in a few statements (one per set of columns written and hundred rows); last write of a twin wins. */
 export async function saveTwins(db: DbExecutor, connectionId: string, saves: TwinSave[]): Promise<void> {
-  if (saves.length === 0) return;
-  if (saves.length === 1) return saveTwin(db, connectionId, saves[0]!.localId, saves[0]!.set);
   const now = new Date().toISOString();
   // One row per twin (a later save of the same twin merges over an earlier one), grouped by columns.
   const merged = new Map<string, TwinSet>();
@@ -199,10 +169,10 @@ export async function saveTwins(db: DbExecutor, connectionId: string, saves: Twi
     for (let i = 0; i < rows.length; i += TWIN_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(i, i + TWIN_ROWS_PER_STATEMENT);
       const id = `${signature}|${chunk.length}`;
-      let upsert = multiUpserts.get(id);
+      let upsert = upserts.get(id);
       if (!upsert) {
-        upsert = multiUpsertOf(keys, chunk.length);
-        multiUpserts.set(id, upsert);
+        upsert = upsertOf(keys, chunk.length);
+        upserts.set(id, upsert);
       }
       await upsert(db, ...chunk.flat());
     }
