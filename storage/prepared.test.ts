@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenedDatabase, openDatabase } from './database.ts';
-import { prepared } from './prepared.ts';
+import { columnsOf, perShape, prepared } from './prepared.ts';
 
 let dir: string;
 let opened: OpenedDatabase;
@@ -45,5 +45,18 @@ describe('prepared queries', () => {
     expect(await read(opened.db, 'a')).toEqual([{ key: 'a', value: '3' }]);
     expect(await read(opened.db, 'b')).toEqual([{ key: 'b', value: '2' }]);
     expect(await read(opened.db, 'c')).toEqual([]); // the constant 'hidden' stayed a constant
+  });
+
+  it('build one query per shape: the same columns in any order share one', () => {
+    let builds = 0;
+    const of = perShape((cols: string[]) => {
+      builds++;
+      return cols.join('+');
+    });
+    expect(columnsOf({ b: 1, a: 2, c: undefined })).toEqual(['a', 'b']);
+    expect(of(columnsOf({ b: 1, a: 2 }))).toBe('a+b');
+    expect(of(columnsOf({ a: 3, b: 4 }))).toBe('a+b');
+    expect(of(columnsOf({ a: 3 }))).toBe('a');
+    expect(builds).toBe(2);
   });
 });

@@ -35,3 +35,26 @@ export function prepared<R, A extends unknown[]>(
     return result.rows;
   };
 }
+
+/** The columns a partial row sets (defined values only), sorted, so equal sets give one query shape. */
+export function columnsOf<T extends object>(set: T): (keyof T & string)[] {
+  return (Object.keys(set) as (keyof T & string)[]).filter((k) => set[k] !== undefined).sort();
+}
+
+/**
+ * Builds one prepared query per shape (the columns an update writes, a row count) on first use of
+ * that shape, and hands back the same one after.
+ * @example const updateOf = perShape((cols: string[]) => prepared(...)); await updateOf(columnsOf(set))(tx, ...);
+ */
+export function perShape<S, F>(build: (shape: S) => F, key: (shape: S) => string = String): (shape: S) => F {
+  const built = new Map<string, F>();
+  return (shape) => {
+    const k = key(shape);
+    let f = built.get(k);
+    if (!f) {
+      f = build(shape);
+      built.set(k, f);
+    }
+    return f;
+  };
+}

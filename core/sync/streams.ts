@@ -1,5 +1,5 @@
 // Per-connection stream positions: change-feed cursor, last outbox sequence, peer ack, inbox high-water mark.
-import { prepared } from '../../storage/prepared.ts';
+import { columnsOf, perShape, prepared } from '../../storage/prepared.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncStreamTable } from '../../storage/sync-tables.ts';
 
@@ -39,26 +39,19 @@ export async function streamsById(db: DbExecutor): Promise<Map<string, Stream>> 
 }
 
 type StreamSet = Partial<Omit<Stream, 'connection_id'>>;
-/** One prepared update per set of columns written (each caller writes one or two), built on first use. */
-const updates = new Map<
-  string,
-  (db: DbExecutor, connectionId: string, ...values: number[]) => Promise<unknown>
->();
+/** One prepared update per set of columns written (each caller writes one or two). */
+const updateOf = perShape((keys: (keyof StreamSet)[]) =>
+  prepared((db, id: string, ...values: number[]) =>
+    db
+      .updateTable('sync_streams')
+      .set(Object.fromEntries(keys.map((k, i) => [k, values[i]])))
+      .where('connection_id', '=', id),
+  ),
+);
 
 export async function updateStream(db: DbExecutor, connectionId: string, set: StreamSet): Promise<void> {
-  const keys = (Object.keys(set) as (keyof StreamSet)[]).filter((k) => set[k] !== undefined).sort();
-  const signature = keys.join(',');
-  let update = updates.get(signature);
-  if (!update) {
-    update = prepared((db, id: string, ...values: number[]) =>
-      db
-        .updateTable('sync_streams')
-        .set(Object.fromEntries(keys.map((k, i) => [k, values[i]])))
-        .where('connection_id', '=', id),
-    );
-    updates.set(signature, update);
-  }
-  await update(db, connectionId, ...keys.map((k) => set[k] as number));
+  const keys = columnsOf(set);
+  await updateOf(keys)(db, connectionId, ...keys.map((k) => set[k] as number));
 }
 
 export async function feedHead(db: DbExecutor): Promise<number> {

@@ -1,7 +1,7 @@
 // Twins: which local entity is which remote entity on a connection, with what was last sent and applied.
 import type { Selectable } from 'kysely';
 import { inChunks } from '../../storage/chunks.ts';
-import { prepared } from '../../storage/prepared.ts';
+import { columnsOf, perShape, prepared } from '../../storage/prepared.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncTwinTable } from '../../storage/sync-tables.ts';
 
@@ -124,10 +124,13 @@ export interface TwinSave {
 }
 
 const TWIN_ROWS_PER_STATEMENT = 100;
-/** Prepared upserts by set of columns written and row count (a handful exist), built on first use. */
-const upserts = new Map<string, (db: DbExecutor, ...args: unknown[]) => Promise<unknown>>();
+/** Prepared upserts by set of columns written and row count (a handful exist). */
+const upsertOf = perShape(
+  ({ keys, rows }: { keys: (keyof TwinSet)[]; rows: number }) => upsertRows(keys, rows),
+  ({ keys, rows }) => `${keys.join(',')}|${rows}`,
+);
 
-function upsertOf(keys: (keyof TwinSet)[], rows: number) {
+function upsertRows(keys: (keyof TwinSet)[], rows: number) {
   const width = 3 + keys.length;
   return prepared((db, ...args: unknown[]) => {
     const values = [];
@@ -159,22 +162,15 @@ export async function saveTwins(db: DbExecutor, connectionId: string, saves: Twi
   for (const { localId, set } of saves) merged.set(localId, { ...merged.get(localId), ...set });
   const groups = new Map<string, { keys: (keyof TwinSet)[]; rows: unknown[][] }>();
   for (const [localId, set] of merged) {
-    const keys = (Object.keys(set) as (keyof TwinSet)[]).filter((k) => set[k] !== undefined).sort();
-    const signature = keys.join(',');
-    const group = groups.get(signature) ?? { keys, rows: [] };
+    const keys = columnsOf(set);
+    const group = groups.get(keys.join(',')) ?? { keys, rows: [] };
     group.rows.push([connectionId, localId, now, ...keys.map((k) => set[k])]);
-    groups.set(signature, group);
+    groups.set(keys.join(','), group);
   }
-  for (const [signature, { keys, rows }] of groups) {
+  for (const { keys, rows } of groups.values()) {
     for (let i = 0; i < rows.length; i += TWIN_ROWS_PER_STATEMENT) {
       const chunk = rows.slice(i, i + TWIN_ROWS_PER_STATEMENT);
-      const id = `${signature}|${chunk.length}`;
-      let upsert = upserts.get(id);
-      if (!upsert) {
-        upsert = upsertOf(keys, chunk.length);
-        upserts.set(id, upsert);
-      }
-      await upsert(db, ...chunk.flat());
+      await upsertOf({ keys, rows: chunk.length })(db, ...chunk.flat());
     }
   }
 }

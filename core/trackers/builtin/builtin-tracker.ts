@@ -1,7 +1,7 @@
 // The built-in tracker: work items on the host's own tables, with a change log written in the same transaction.
 import { EventEmitter } from 'node:events';
 import { nanoid } from 'nanoid';
-import { prepared } from '../../../storage/prepared.ts';
+import { columnsOf, perShape, prepared } from '../../../storage/prepared.ts';
 import type { CommentRow, Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
 import { notFound, TandemError } from '../../errors.ts';
 import type {
@@ -72,22 +72,40 @@ const selectComments = prepared((db, entityId: string) =>
 );
 
 type EntitySet = Partial<Omit<EntityRow, 'id' | 'key' | 'type' | 'created_at'>>;
-/** One prepared update per set of columns written, built on first use (few shapes exist). */
-const updates = new Map<string, ReturnType<typeof updateOf>>();
-
-function updateOf(keys: (keyof EntitySet)[]) {
-  return prepared((db, id: string, ...values: unknown[]) =>
+/** One prepared update per set of columns written (few shapes exist). */
+const updateOf = perShape((keys: (keyof EntitySet)[]) =>
+  prepared((db, id: string, ...values: unknown[]) =>
     db
       .updateTable('entities')
       .set(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as EntitySet)
       .where('id', '=', id)
       .returningAll(),
-  );
+  ),
+);
+
+function updateEntity(tx: DbExecutor, id: string, set: EntitySet): Promise<EntityRow[]> {
+  const keys = columnsOf(set);
+  return updateOf(keys)(tx, id, ...keys.map((k) => set[k]));
 }
 
 type StandardSet = Partial<Pick<EntityRow, 'summary' | 'description' | 'status' | 'priority' | 'assignee'>>;
 /** Updates of standard fields only: the statement itself moves the version on (no read first). */
-const bumps = new Map<string, (db: DbExecutor, ...args: unknown[]) => Promise<EntityRow[]>>();
+const bumpOf = perShape(
+  ({ keys, guarded }: { keys: (keyof StandardSet)[]; guarded: boolean }) =>
+    prepared((db, entityId: string, updatedAt: string, version: number, ...values: unknown[]) => {
+      let q = db
+        .updateTable('entities')
+        .set((eb) => ({
+          ...(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as StandardSet),
+          updated_at: updatedAt,
+          version: eb('version', '+', 1),
+        }))
+        .where('id', '=', entityId);
+      if (guarded) q = q.where('version', '=', version);
+      return q.returningAll();
+    }),
+  ({ keys, guarded }) => `${keys.join(',')}|${guarded}`,
+);
 
 function bumpEntity(
   tx: DbExecutor,
@@ -96,37 +114,9 @@ function bumpEntity(
   at: string,
   expectedVersion: number | undefined,
 ): Promise<EntityRow[]> {
-  const keys = (Object.keys(set) as (keyof StandardSet)[]).filter((k) => set[k] !== undefined).sort();
-  const guarded = expectedVersion !== undefined;
-  const signature = `${keys.join(',')}|${guarded}`;
-  let bump = bumps.get(signature);
-  if (!bump) {
-    bump = prepared((db, entityId: unknown, updatedAt: unknown, version: unknown, ...values: unknown[]) => {
-      let q = db
-        .updateTable('entities')
-        .set((eb) => ({
-          ...(Object.fromEntries(keys.map((k, i) => [k, values[i]])) as StandardSet),
-          updated_at: updatedAt as string,
-          version: eb('version', '+', 1),
-        }))
-        .where('id', '=', entityId as string);
-      if (guarded) q = q.where('version', '=', version as number);
-      return q.returningAll();
-    });
-    bumps.set(signature, bump);
-  }
+  const keys = columnsOf(set);
+  const bump = bumpOf({ keys, guarded: expectedVersion !== undefined });
   return bump(tx, id, at, expectedVersion ?? 0, ...keys.map((k) => set[k]));
-}
-
-function updateEntity(tx: DbExecutor, id: string, set: EntitySet): Promise<EntityRow[]> {
-  const keys = (Object.keys(set) as (keyof EntitySet)[]).filter((k) => set[k] !== undefined).sort();
-  const signature = keys.join(',');
-  let update = updates.get(signature);
-  if (!update) {
-    update = updateOf(keys);
-    updates.set(signature, update);
-  }
-  return update(tx, id, ...keys.map((k) => set[k]));
 }
 
 export function createBuiltinTracker(db: Db): Tracker {
