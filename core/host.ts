@@ -31,7 +31,7 @@ export type ModuleFactory = (
 /** Opens the database and builds the core services (no server, no subsystems): also what unit tests use. */
 export async function createHostServices(config: HostConfig) {
   const log = createLogger('tandem');
-  const database = await openDatabase(config.dataDir);
+  const database = await openDatabase(config.dataDir, { log });
   const { db } = database;
   const identity = await loadOrCreateIdentity(config.dataDir);
   const settings = await loadNodeSettings(

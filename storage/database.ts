@@ -4,6 +4,12 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { TandemError } from '../core/errors.ts';
+import {
+  type Checkpointer,
+  type CheckpointerOptions,
+  type StorageLog,
+  startCheckpointer,
+} from './checkpointer.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database, Db } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
@@ -12,28 +18,57 @@ export interface OpenedDatabase {
   db: Db;
   /** Dialect name, for the few places that must know (diagnostics only). */
   dialect: 'sqlite';
+  /** Who checkpoints the WAL (diagnostics and tests); absent when the database has no WAL. */
+  checkpointer?: Checkpointer;
   close(): Promise<void>;
 }
 
-export async function openDatabase(dataDir: string): Promise<OpenedDatabase> {
+export interface OpenDatabaseOptions {
+  /** Where recovered trouble is reported (a checkpoint worker that died); the host passes its logger. */
+  log?: StorageLog;
+  /** Tuning of the checkpoint worker; tests make it quick. */
+  checkpoints?: Omit<CheckpointerOptions, 'log'>;
+}
+
+export async function openDatabase(
+  dataDir: string,
+  options: OpenDatabaseOptions = {},
+): Promise<OpenedDatabase> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'tandem.db');
   const sqlite = new SQLite(file);
   // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable, and
   // the sync engine batches many events per transaction so the fsync cost is shared (group commit).
-  sqlite.pragma('journal_mode = WAL');
+  const journal = sqlite.pragma('journal_mode = WAL', { simple: true });
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // The sync engine's indexes are keyed by random ids, so each batch touches pages all over them: a
   // 64 MB page cache (default 2 MB) keeps them in memory instead of re-reading them for each event.
   sqlite.pragma('cache_size = -65536');
+  // A commit that crosses wal_autocheckpoint copies the WAL into the db file and fsyncs it inline,
+  // stalling the whole host for tens of ms: a worker thread does it instead. A file system without
+  // WAL support leaves the journal as it was, and then there is no WAL to checkpoint.
+  const checkpointer =
+    journal === 'wal'
+      ? startCheckpointer(sqlite, file, { ...options.checkpoints, log: options.log })
+      : undefined;
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await checkpointer?.stop();
+    await db.destroy();
+    throw err;
+  }
   return {
     db,
     dialect: 'sqlite',
+    checkpointer,
     close: async () => {
+      // The worker first, so the host connection is the last one: its close folds what is left of
+      // the WAL into the db file and deletes it, with no checkpoint running beside it.
+      await checkpointer?.stop();
       await db.destroy();
     },
   };
