@@ -33,6 +33,7 @@ export const APPLY_BATCH = 200;
 interface BatchWrites {
   outbox: SyncEvent[];
   applied: number[];
+  failed: Array<{ seq: number; errorId: string }>;
   /** Entities as they stand inside the transaction (read once for the batch). */
   current: Map<string, Entity>;
   /** Twins named by `twin` and `unlink` events, read once for the batch. */
@@ -41,14 +42,14 @@ interface BatchWrites {
   twinWrites: TwinWriter;
 }
 
-interface Prepared {
+export interface Prepared {
   entry: InboxEntry;
   twin?: TwinRow | undefined;
   entity?: Entity | undefined;
   call?: number;
 }
 
-class ApplyFailure extends Error {
+export class ApplyFailure extends Error {
   constructor(
     readonly entry: InboxEntry,
     readonly cause: unknown,
@@ -93,15 +94,29 @@ async function findTwins(
   return out;
 }
 
-/** Applies one batch; returns how many events it settled (applied, skipped or failed). */
-export async function applyInbox(
+/** A batch read and run through the incoming rule, ready to be written in one transaction. */
+export interface PreparedBatch {
+  prepared: Prepared[];
+  results: RuleResult[];
+  localIds: string[];
+}
+
+/** What a batch's transaction did with each event (the caller keeps the inbox in step with it). */
+export interface BatchOutcome {
+  applied: number[];
+  failed: Array<{ seq: number; errorId: string }>;
+  /** Events whose entity moved on after the rule ran: to be run again. */
+  again: InboxEntry[];
+}
+
+/** Reads what the batch's events need and runs their incoming rules (outside any transaction). */
+export async function prepareBatch(
   ctx: SyncContext,
   conn: SyncConnection,
   program: RuleProgram,
-): Promise<number> {
+  batch: InboxEntry[],
+): Promise<PreparedBatch> {
   const { db } = ctx;
-  const batch = await nextInboxBatch(db, conn.id, APPLY_BATCH);
-  if (batch.length === 0) return 0;
   const prepared: Prepared[] = [];
   const calls: RuleCall[] = [];
   const twins = await findTwins(
@@ -131,54 +146,92 @@ export async function applyInbox(
   const results: RuleResult[] = calls.length
     ? await ctx.sandbox()!.run(conn.id, program, calls, ctx.hostApi)
     : [];
+  return { prepared, results, localIds };
+}
 
-  let settled = 0;
+/**
+ * Writes a prepared batch inside `tx`. Throws `ApplyFailure` when an event breaks the write itself
+ * (the caller rolls the batch back and parks that event).
+ */
+export async function writeBatch(
+  ctx: SyncContext,
+  tx: Exec,
+  conn: SyncConnection,
+  batch: PreparedBatch,
+): Promise<BatchOutcome> {
+  // Inside the transaction nothing else writes: entities and twins read once here stay true.
+  const writes: BatchWrites = {
+    outbox: [],
+    applied: [],
+    failed: [],
+    current: await loadEntities(ctx.tracker, batch.localIds, tx),
+    twinWrites: twinWriter(conn.id),
+    twins: await twinsByLocal(
+      tx,
+      conn.id,
+      batch.prepared.flatMap((p) =>
+        p.entry.event.kind !== 'upsert' && p.entry.event.twinId ? [p.entry.event.twinId] : [],
+      ),
+    ),
+  };
+  const again: InboxEntry[] = [];
+  for (const p of batch.prepared) {
+    try {
+      const result = p.call === undefined ? undefined : batch.results[p.call];
+      if (!(await applyOne(ctx, tx, conn, p, result, writes))) again.push(p.entry);
+    } catch (err) {
+      throw new ApplyFailure(p.entry, err);
+    }
+  }
+  await writes.twinWrites.flush(tx);
+  await appendOutbox(tx, conn.id, writes.outbox);
+  return { applied: writes.applied, failed: writes.failed, again };
+}
+
+/** After a batch rolled back: records the event that broke it, with its twin held in error. */
+export async function parkFailure(
+  ctx: SyncContext,
+  conn: SyncConnection,
+  failure: ApplyFailure,
+): Promise<void> {
+  await ctx.db.transaction().execute(async (tx) => {
+    const twin = await findTwin(tx, conn.id, failure.entry.event);
+    const id = await recordError(tx, {
+      level: 'entity',
+      connectionId: conn.id,
+      direction: 'in',
+      entityId: twin?.local_id ?? null,
+      remoteId: failure.entry.remoteId,
+      eventSeq: failure.entry.seq,
+      message: failure.message,
+    });
+    await failInbox(tx, conn.id, failure.entry.seq, id);
+    if (twin) await saveTwin(tx, conn.id, twin.local_id, { status: 'error' });
+  });
+}
+
+/** Applies one batch from the inbox; returns how many events it settled (applied, skipped or failed). */
+export async function applyInbox(
+  ctx: SyncContext,
+  conn: SyncConnection,
+  program: RuleProgram,
+): Promise<number> {
+  const batch = await nextInboxBatch(ctx.db, conn.id, APPLY_BATCH);
+  if (batch.length === 0) return 0;
+  const prepared = await prepareBatch(ctx, conn, program, batch);
   try {
-    await db.transaction().execute(async (tx) => {
-      // Inside the transaction nothing else writes: entities and twins read once here stay true.
-      const writes: BatchWrites = {
-        outbox: [],
-        applied: [],
-        current: await loadEntities(ctx.tracker, localIds, tx),
-        twinWrites: twinWriter(conn.id),
-        twins: await twinsByLocal(
-          tx,
-          conn.id,
-          batch.flatMap((e) => (e.event.kind !== 'upsert' && e.event.twinId ? [e.event.twinId] : [])),
-        ),
-      };
-      for (const p of prepared) {
-        try {
-          const result = p.call === undefined ? undefined : results[p.call];
-          if (await applyOne(ctx, tx, conn, p, result, writes)) settled++;
-        } catch (err) {
-          throw new ApplyFailure(p.entry, err);
-        }
-      }
-      await writes.twinWrites.flush(tx);
-      await appendOutbox(tx, conn.id, writes.outbox);
-      await removeInboxMany(tx, conn.id, writes.applied);
+    return await ctx.db.transaction().execute(async (tx) => {
+      const outcome = await writeBatch(ctx, tx, conn, prepared);
+      await removeInboxMany(tx, conn.id, outcome.applied);
+      for (const f of outcome.failed) await failInbox(tx, conn.id, f.seq, f.errorId);
+      return outcome.applied.length + outcome.failed.length;
     });
   } catch (err) {
     if (!(err instanceof ApplyFailure)) throw err;
     // The whole batch rolled back; park the event that broke it and let the rest run again.
-    await db.transaction().execute(async (tx) => {
-      const twin = await findTwin(tx, conn.id, err.entry.event);
-      const id = await recordError(tx, {
-        level: 'entity',
-        connectionId: conn.id,
-        direction: 'in',
-        entityId: twin?.local_id ?? null,
-        remoteId: err.entry.remoteId,
-        eventSeq: err.entry.seq,
-        message: err.message,
-      });
-      await failInbox(tx, conn.id, err.entry.seq, id);
-      if (twin) await saveTwin(tx, conn.id, twin.local_id, { status: 'error' });
-    });
+    await parkFailure(ctx, conn, err);
     return 1;
   }
-  return settled;
 }
 
 async function applyOne(
@@ -225,7 +278,7 @@ async function applyOne(
       script: failure?.script ?? 'incoming',
       scriptLine: failure?.line ?? null,
     });
-    await failInbox(tx, conn.id, entry.seq, id);
+    writes.failed.push({ seq: entry.seq, errorId: id });
     if (p.twin) writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }

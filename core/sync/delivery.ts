@@ -3,7 +3,7 @@ import type { Db } from '../../storage/schema.ts';
 import type { LinkHub } from '../link/link-hub.ts';
 import type { Logger } from '../log.ts';
 import { ACK_CHANNEL, ackFrame, EVENTS_CHANNEL, eventsFrame, type SyncEvent } from './events.ts';
-import { commitInbox } from './inbox.ts';
+import { type CommitResult, commitInbox } from './inbox.ts';
 import { ackOutbox, readOutbox } from './outbox.ts';
 import { getStream } from './streams.ts';
 
@@ -13,8 +13,10 @@ export interface DeliveryOptions {
   log: Logger;
   /** Whether this side may send on the connection now (active, not deactivated). */
   canSend(connectionId: string): Promise<boolean>;
-  /** Called after a frame's events were committed to the inbox. */
+  /** Called after a frame's events were committed (applied or stored in the inbox). */
   onInbox(connectionId: string): void;
+  /** Commits received events (apply them, or store them in the inbox); the inbox alone by default. */
+  receive?(connectionId: string, events: Array<{ seq: number; event: SyncEvent }>): Promise<CommitResult>;
   /** Unacknowledged events allowed in flight per connection. */
   windowEvents?: number;
   /** Unacknowledged bytes allowed in flight per connection. */
@@ -70,6 +72,7 @@ export function createDelivery(opts: DeliveryOptions) {
   const frameEvents = opts.frameEvents ?? 200;
   const frameBytes = opts.frameBytes ?? 1024 * 1024;
   const ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+  const receive = opts.receive ?? ((id, events) => commitInbox(db, id, events));
   const flights = new Map<string, Flight>();
   const receiving = new Map<string, Received>();
   const timers = new Set<NodeJS.Timeout>();
@@ -245,7 +248,7 @@ export function createDelivery(opts: DeliveryOptions) {
     try {
       while (q.events.length && !closed) {
         const events = q.events.splice(0);
-        const r = await commitInbox(db, id, events);
+        const r = await receive(id, events);
         link.send(id, { ch: ACK_CHANNEL, upTo: r.high, ...(r.gap ? { resend: true } : {}) });
         if (r.accepted) opts.onInbox(id);
       }

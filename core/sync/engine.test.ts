@@ -1,9 +1,8 @@
 // The engine end to end in one process: two hosts' databases, the real sandbox, an in-memory link between them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scriptMode } from '../../modes/script/script-mode.ts';
-import type { Db } from '../../storage/schema.ts';
 import { waitFor } from '../../tests/support/host-process.ts';
-import { type InProcessHost, inProcessHost } from '../../tests/support/in-process.ts';
+import { type InProcessHost, inProcessHost, insertConnection } from '../../tests/support/in-process.ts';
 import type { FrameHandler, LinkFrame, LinkHub } from '../link/link-hub.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
 import type { RuleProgram } from '../sandbox/sandbox.ts';
@@ -75,42 +74,6 @@ const program = (incoming = scriptMode.defaults().incoming): RuleProgram => ({
   incoming,
 });
 
-async function addConnection(db: Db, id: string, mode: 'basic' | 'script', state = 'active') {
-  const at = new Date().toISOString();
-  await db
-    .insertInto('connections')
-    .values({
-      id,
-      link_id: `link-${id}`,
-      role: 'inviter',
-      name: `conn ${id}`,
-      description: '',
-      mode,
-      state: state as 'active',
-      outbound: 'up',
-      inbound: 'up',
-      local_name: 'here',
-      remote_name: 'there',
-      peer_node_id: null,
-      peer_url: null,
-      peer_name: null,
-      peer_public_jwk: null,
-      dials: 0,
-      invitation_id: `inv-${id}`,
-      invitation_expires_at: at,
-      invitation_used_at: null,
-      onboarding_message: null,
-      onboarding_at: null,
-      last_error: null,
-      clock_skew_ms: null,
-      peer_protocol: null,
-      state_changed_at: at,
-      created_at: at,
-      updated_at: at,
-    })
-    .execute();
-}
-
 interface Side {
   host: InProcessHost;
   engine: SyncEngine;
@@ -125,7 +88,7 @@ let link: ReturnType<typeof memoryLink>;
 
 async function side(conn: string, hub: LinkHub, mode: 'basic' | 'script', nodeId: string): Promise<Side> {
   const host = await inProcessHost();
-  await addConnection(host.services.db, conn, mode);
+  await insertConnection(host.services.db, conn, mode);
   const rules = { program: program() };
   const engine = createSyncEngine({
     db: host.services.db,
@@ -332,7 +295,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     expect((await stream())?.out_acked).toBe(outSeq);
     expect(await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).toEqual([]);
     const acks = link.b.sent.filter((f) => f.ch === 'sync.ack').length;
-    expect(acks).toBeGreaterThanOrEqual(10); // frames of 4 events: one ack each, written far fewer times
+    expect(acks).toBeGreaterThanOrEqual(5); // frames of 4 events: an ack per frame (or frames received together)
     // B's feed holds only changes it applied (nothing to send back): its cursor is written at the latest on stop.
     await waitFor(async () => ((await all(B)).length === 40 ? true : undefined));
     await new Promise((r) => setTimeout(r, 50));

@@ -15,6 +15,7 @@ import { createHlc } from './hlc.ts';
 import { retryInbox } from './inbox.ts';
 import { appendOutbox } from './outbox.ts';
 import { processOutgoing } from './outgoing.ts';
+import { type ReceiveTarget, receiveEvents } from './receive.ts';
 import { addRunItems, finishRun, startRun } from './runs.ts';
 import { ensureStream, feedHead, streamsById } from './streams.ts';
 import { closeConnectionErrors, closeError, getError, recordError } from './sync-errors.ts';
@@ -221,6 +222,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     }, COALESCE_MS);
   }
 
+  /** Where a received frame can be applied at once: an active connection whose rules work. */
+  async function receiveTarget(id: string): Promise<ReceiveTarget | undefined> {
+    const conn = await syncConnection(db, id);
+    if (conn?.state !== 'active') return undefined; // deactivated: inbound waits in the inbox
+    const program = await programFor(conn);
+    return program ? { conn, program } : undefined;
+  }
+
   async function forgetConnection(id: string) {
     idleCursors.delete(id);
     await db.transaction().execute(async (tx) => {
@@ -305,6 +314,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           log,
           canSend: async (id) => (await syncConnection(db, id))?.state === 'active',
           onInbox: () => wake(),
+          receive: (id, events) =>
+            exclusive(async () => receiveEvents(ctx, id, events, await receiveTarget(id))),
           ...deps.delivery,
         });
         unsubscribe.push(delivery.start());

@@ -20,10 +20,88 @@ export interface InboxEntry {
   event: SyncEvent;
 }
 
+/** A frame's events split against the high-water mark: duplicates dropped, a gap stops it. */
+export interface FrameSplit {
+  accepted: Array<{ seq: number; event: SyncEvent }>;
+  high: number;
+  duplicates: number;
+  gap: boolean;
+}
+
 /**
- * Commits a frame's events in one transaction: those at or below the high-water mark are duplicates,
- * one beyond the next expected sequence stops the frame (reordered or lost frames are resent).
+ * Those at or below the high-water mark are duplicates; one beyond the next expected sequence stops
+ * the frame (reordered or lost frames are resent).
  */
+export function splitFrame(inHigh: number, events: Array<{ seq: number; event: SyncEvent }>): FrameSplit {
+  let high = inHigh;
+  let duplicates = 0;
+  let gap = false;
+  const accepted = [];
+  for (const e of events) {
+    if (e.seq <= high) {
+      duplicates++;
+      continue;
+    }
+    if (e.seq !== high + 1) {
+      gap = true;
+      break;
+    }
+    high = e.seq;
+    accepted.push(e);
+  }
+  return { accepted, high, duplicates, gap };
+}
+
+export interface InboxRowInput {
+  seq: number;
+  event: SyncEvent;
+  /** A failed row carries its error and blocks its entity's later events. */
+  errorId?: string | undefined;
+}
+
+/** Stores events in the inbox, pending or failed. */
+export async function storeInbox(
+  tx: DbExecutor,
+  connectionId: string,
+  entries: InboxRowInput[],
+): Promise<void> {
+  const now = new Date().toISOString();
+  const rows = entries.map(({ seq, event, errorId }) => ({
+    connection_id: connectionId,
+    seq,
+    kind: event.kind,
+    remote_id: event.entityId,
+    payload: JSON.stringify(event),
+    status: errorId ? ('failed' as const) : ('pending' as const),
+    error_id: errorId ?? null,
+    received_at: now,
+  }));
+  for (let i = 0; i < rows.length; i += 100)
+    await tx
+      .insertInto('sync_inbox')
+      .values(rows.slice(i, i + 100))
+      .execute();
+}
+
+/** The remote entities among `remoteIds` that have events waiting (or failed) in the inbox. */
+export async function heldInInbox(
+  db: DbExecutor,
+  connectionId: string,
+  remoteIds: string[],
+): Promise<Set<string>> {
+  const rows = await inChunks([...new Set(remoteIds)], (chunk) =>
+    db
+      .selectFrom('sync_inbox')
+      .select('remote_id')
+      .distinct()
+      .where('connection_id', '=', connectionId)
+      .where('remote_id', 'in', chunk)
+      .execute(),
+  );
+  return new Set(rows.map((r) => r.remote_id));
+}
+
+/** Commits a frame's events to the inbox in one transaction (see `splitFrame`). */
 export async function commitInbox(
   db: Db,
   connectionId: string,
@@ -31,39 +109,15 @@ export async function commitInbox(
 ): Promise<CommitResult> {
   return db.transaction().execute(async (tx) => {
     const stream = await ensureStream(tx, connectionId, await feedHead(tx));
-    let high = stream.in_high;
-    let duplicates = 0;
-    let gap = false;
-    const now = new Date().toISOString();
-    const rows = [];
-    for (const { seq, event } of events) {
-      if (seq <= high) {
-        duplicates++;
-        continue;
-      }
-      if (seq !== high + 1) {
-        gap = true;
-        break;
-      }
-      high = seq;
-      rows.push({
-        connection_id: connectionId,
-        seq,
-        kind: event.kind,
-        remote_id: event.entityId,
-        payload: JSON.stringify(event),
-        status: 'pending' as const,
-        error_id: null,
-        received_at: now,
-      });
-    }
-    for (let i = 0; i < rows.length; i += 100)
-      await tx
-        .insertInto('sync_inbox')
-        .values(rows.slice(i, i + 100))
-        .execute();
-    if (high !== stream.in_high) await updateStream(tx, connectionId, { in_high: high });
-    return { high, accepted: rows.length, duplicates, gap };
+    const split = splitFrame(stream.in_high, events);
+    await storeInbox(tx, connectionId, split.accepted);
+    if (split.high !== stream.in_high) await updateStream(tx, connectionId, { in_high: split.high });
+    return {
+      high: split.high,
+      accepted: split.accepted.length,
+      duplicates: split.duplicates,
+      gap: split.gap,
+    };
   });
 }
 

@@ -5,6 +5,7 @@ import type { HostConfig } from '../../core/config.ts';
 import { createHostServices } from '../../core/host.ts';
 import type { HostServices } from '../../core/host-services.ts';
 import { type ApiRoutes, createApp } from '../../core/http/app.ts';
+import type { Db } from '../../storage/schema.ts';
 import { tempDir } from './host-process.ts';
 
 export interface InProcessHost {
@@ -42,4 +43,46 @@ export async function inProcessHost(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A paired connection row as pairing would leave it (for engine tests that run without pairing). */
+export async function insertConnection(
+  db: Db,
+  id: string,
+  mode: 'basic' | 'visual' | 'script',
+  state: 'active' | 'deactivated' = 'active',
+): Promise<void> {
+  const at = new Date().toISOString();
+  await db
+    .insertInto('connections')
+    .values({
+      id,
+      link_id: `link-${id}`,
+      role: 'inviter',
+      name: `conn ${id}`,
+      description: '',
+      mode,
+      state,
+      outbound: 'up',
+      inbound: 'up',
+      local_name: 'here',
+      remote_name: 'there',
+      peer_node_id: null,
+      peer_url: null,
+      peer_name: null,
+      peer_public_jwk: null,
+      dials: 0,
+      invitation_id: `inv-${id}`,
+      invitation_expires_at: at,
+      invitation_used_at: null,
+      onboarding_message: null,
+      onboarding_at: null,
+      last_error: null,
+      clock_skew_ms: null,
+      peer_protocol: null,
+      state_changed_at: at,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
 }

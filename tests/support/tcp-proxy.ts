@@ -16,6 +16,8 @@ export interface TcpProxy {
   block(blocked: boolean): void;
   /** Connections accepted so far (a reconnect shows as a new one). */
   accepted(): number;
+  /** Bytes passed on to the dialing side so far (the target's frames). */
+  toDialer(): number;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
   let blocked = false;
   let accepted = 0;
+  let toDialer = 0;
   const server = net.createServer((client) => {
     if (blocked) {
       client.destroy();
@@ -43,6 +46,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
+    upstream.on('data', (d: Buffer) => {
+      toDialer += d.length;
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -74,6 +80,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       if (b) cut();
     },
     accepted: () => accepted,
+    toDialer: () => toDialer,
     close() {
       cut();
       return new Promise((resolve) => server.close(() => resolve()));
