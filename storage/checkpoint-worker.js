@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 
 /** @type {import('./checkpointer.ts').CheckpointWorkerData} */
-const { file, intervalMs, restartBytes, busyTimeoutMs } = workerData;
+const { file, intervalMs, rewindBytes, busyTimeoutMs } = workerData;
 const walFile = `${file}-wal`;
 /** Run a checkpoint at least this often even when the WAL looks unchanged (coarse mtime filesystems). */
 const FORCE_EVERY_TICKS = 20;
@@ -16,8 +16,9 @@ const STARVED_REPORT_MS = 60_000;
 
 const db = new SQLite(file, { fileMustExist: true });
 // The checkpoint copies pages into the db file and fsyncs it: that sync is what makes the copy
-// durable, so this connection needs FULL like the host's. busy_timeout only matters for TRUNCATE,
-// which holds the write lock while it waits: keep it short so host commits stall briefly at most.
+// durable, so this connection needs FULL like the host's. Only PASSIVE checkpoints run here: the
+// other modes take the write lock, and a host transaction that read before writing then fails with
+// SQLITE_BUSY at once (SQLite does not wait on a lock upgrade that could deadlock).
 db.pragma('synchronous = FULL');
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 if (db.pragma('journal_mode', { simple: true }) !== 'wal') {
@@ -46,19 +47,20 @@ function tick() {
   if (stamp === settled && ++quietTicks < FORCE_EVERY_TICKS) return;
   quietTicks = 0;
   // PASSIVE copies what it can without waiting on anyone, so it never blocks the host's commits.
-  let result = checkpoint('PASSIVE');
-  // SQLite rewinds the WAL only when no reader still needs it, and never shrinks the file. A WAL
-  // past the limit means readers kept it from rewinding (or one huge commit grew it): TRUNCATE
-  // waits briefly for them and resets the file to zero bytes.
-  if (stat.size > restartBytes) {
-    result = checkpoint('TRUNCATE');
-    const now = Date.now();
-    if (result.busy && now - lastStarvedReport >= STARVED_REPORT_MS) {
-      lastStarvedReport = now;
+  const result = checkpoint('PASSIVE');
+  const caughtUp = result.busy === 0 && result.log === result.checkpointed;
+  if (stat.size > rewindBytes) {
+    if (caughtUp) {
+      // SQLite rewinds the WAL when a write starts with every frame checkpointed, which a host that
+      // commits all the time never shows this thread: the host checkpoints the last few frames
+      // itself between two transactions, and its next write rewinds (and trims) the file.
+      parentPort?.postMessage({ type: 'rewind', walBytes: stat.size });
+    } else if (Date.now() - lastStarvedReport >= STARVED_REPORT_MS) {
+      lastStarvedReport = Date.now();
       parentPort?.postMessage({ type: 'starved', walBytes: stat.size });
     }
   }
-  settled = result.busy === 0 && result.log === result.checkpointed ? stamp : '';
+  settled = caughtUp ? stamp : '';
 }
 
 // A failing checkpoint (I/O error, disk full) throws out of the timer and ends this thread: the

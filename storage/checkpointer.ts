@@ -18,10 +18,15 @@ export interface StorageLog {
 export interface CheckpointerOptions {
   /** How often the worker looks at the WAL, in ms (250). */
   intervalMs?: number;
-  /** WAL file size in bytes past which the worker resets it with TRUNCATE (64 MB). */
-  restartBytes?: number;
-  /** How long that TRUNCATE may wait for readers, in ms, holding off the host's commits meanwhile (50). */
+  /** WAL file size in bytes past which the host is asked to rewind it (32 MB); it is trimmed to an eighth. */
+  rewindBytes?: number;
+  /** How long the worker's checkpoint waits on a lock, in ms (50). */
   busyTimeoutMs?: number;
+  /**
+   * Runs a PASSIVE checkpoint on the host connection between two of its transactions (the host
+   * queues it behind its own work): the next write then rewinds the WAL. Without it the file grows.
+   */
+  rewind?: () => Promise<void>;
   /** Defaults to process warnings. */
   log?: StorageLog;
   /** The worker's code; tests swap in one that fails. */
@@ -32,11 +37,14 @@ export interface CheckpointerOptions {
 export interface CheckpointWorkerData {
   file: string;
   intervalMs: number;
-  restartBytes: number;
+  rewindBytes: number;
   busyTimeoutMs: number;
 }
 export type ToCheckpointWorker = { type: 'stop' };
-export type FromCheckpointWorker = { type: 'ready' } | { type: 'starved'; walBytes: number };
+export type FromCheckpointWorker =
+  | { type: 'ready' }
+  | { type: 'rewind'; walBytes: number }
+  | { type: 'starved'; walBytes: number };
 
 /** `worker` while the thread checkpoints; `inline` once it failed and commits checkpoint as SQLite's default. */
 export type CheckpointerState = 'starting' | 'worker' | 'inline' | 'stopped';
@@ -73,8 +81,21 @@ export function startCheckpointer(
   const workerData: CheckpointWorkerData = {
     file,
     intervalMs: options.intervalMs ?? 250,
-    restartBytes: options.restartBytes ?? 64 * 1024 * 1024,
+    rewindBytes: options.rewindBytes ?? 32 * 1024 * 1024,
     busyTimeoutMs: options.busyTimeoutMs ?? 50,
+  };
+  // A rewound WAL is trimmed to this at the next commit, so the file stays small between rewinds.
+  connection.pragma(`journal_size_limit = ${Math.floor(workerData.rewindBytes / 8)}`);
+  let rewinding = false;
+  const rewind = () => {
+    if (rewinding || !options.rewind) return;
+    rewinding = true;
+    options
+      .rewind()
+      .catch((err: unknown) => log.warn({ err, file }, 'WAL rewind checkpoint failed'))
+      .finally(() => {
+        rewinding = false;
+      });
   };
   let state: CheckpointerState = 'starting';
   let stopping = false;
@@ -110,6 +131,8 @@ export function startCheckpointer(
         autocheckpoint(0);
         state = 'worker';
         markReady(true);
+      } else if (msg.type === 'rewind' && state === 'worker' && !stopping) {
+        rewind();
       } else if (msg.type === 'starved') {
         log.warn(
           { walBytes: msg.walBytes, file },

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { TandemError } from '../core/errors.ts';
 import {
   type Checkpointer,
@@ -51,7 +51,14 @@ export async function openDatabase(
   // WAL support leaves the journal as it was, and then there is no WAL to checkpoint.
   const checkpointer =
     journal === 'wal'
-      ? startCheckpointer(sqlite, file, { ...options.checkpoints, log: options.log })
+      ? startCheckpointer(sqlite, file, {
+          ...options.checkpoints,
+          log: options.log,
+          // Through kysely, so it waits for the transaction in progress on the connection.
+          rewind: async () => {
+            await sql`PRAGMA wal_checkpoint(PASSIVE)`.execute(db);
+          },
+        })
       : undefined;
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
