@@ -296,7 +296,9 @@ async function applyOne(
   const out = result.entity;
   const now = new Date().toISOString();
   let entity: Entity;
-  let fieldClocks = parseJson<Record<string, string>>(p.twin?.field_clocks, {});
+  // Only Basic and Visual resolve concurrent edits per field (LWW); Script leaves it to the script.
+  const perField = conn.mode !== 'script';
+  let fieldClocks = perField ? parseJson<Record<string, string>>(p.twin?.field_clocks, {}) : {};
   if (!current) {
     const type = String(out.type ?? event.replica.type ?? '');
     if (!ENTITY_TYPES.includes(type as EntityType)) {
@@ -308,12 +310,12 @@ async function applyOne(
     }
     const fields = fieldsOf(out);
     entity = await ctx.tracker.create({ type: type as EntityType, fields }, { origin, tx });
-    for (const f of Object.keys(fields)) fieldClocks[f] = event.clocks[f] ?? event.clock;
+    if (perField) for (const f of Object.keys(fields)) fieldClocks[f] = event.clocks[f] ?? event.clock;
     writes.outbox.push({ kind: 'twin', entityId: entity.id, key: entity.key, twinId: event.entityId });
   } else {
     const currentFields = fieldsOf(current.fields);
     let patch: Record<string, unknown> = fieldPatch(currentFields, out);
-    if (conn.mode !== 'script') {
+    if (perField) {
       const lww = resolveLww({
         patch,
         current: currentFields,
@@ -346,8 +348,9 @@ async function applyOne(
     remote_id: event.entityId,
     remote_key: event.key,
     remote_replica: JSON.stringify(event.replica),
-    field_clocks: JSON.stringify(fieldClocks),
-    snapshot: JSON.stringify(fieldsOf(entity.fields)),
+    ...(perField
+      ? { field_clocks: JSON.stringify(fieldClocks), snapshot: JSON.stringify(fieldsOf(entity.fields)) }
+      : {}),
     status: 'synced',
     last_synced_at: now,
   });

@@ -159,7 +159,12 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       const program = programs.get(conn.id);
       if (!program) continue; // held until the rules work again (an open error says why)
       idleCursors.delete(conn.id); // the outgoing transaction writes the cursor with its events
-      await processOutgoing(ctx, ids, { program, connection: connectionInfo(conn), cursorTo: last });
+      await processOutgoing(ctx, ids, {
+        program,
+        connection: connectionInfo(conn),
+        mode: conn.mode,
+        cursorTo: last,
+      });
     }
     await saveIdleCursors();
     return changes.length === FEED_BATCH;
@@ -283,6 +288,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           await processOutgoing(ctx, ids.slice(i, i + RUN_CHUNK), {
             program,
             connection: connectionInfo(conn),
+            mode: conn.mode,
             force: true,
             manual: kind === 'manual',
             runId,
@@ -412,6 +418,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
             await processOutgoing(ctx, [err.entity_id], {
               program,
               connection: connectionInfo(conn),
+              mode: conn.mode,
               force: true,
             });
         }

@@ -13,11 +13,13 @@ import { addRunItems, type RunItem } from './runs.ts';
 import { updateStream } from './streams.ts';
 import { closeError, recordError } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
-import { twinnedIds, twinsByLocal, twinWriter } from './twins.ts';
+import { type TwinRow, twinnedIds, twinsByLocal, twinWriter } from './twins.ts';
 
 export interface OutgoingOptions {
   program: RuleProgram;
   connection: ConnectionInfo;
+  /** Basic and Visual resolve concurrent edits per field, so they keep field clocks; Script leaves it to the script. */
+  mode: 'basic' | 'visual' | 'script';
   /** Skip the scope test (bulk sync of a trigger's matches, manual sync). */
   force?: boolean;
   /** Mark the twins as synced by hand (they stay in scope whatever the triggers say). */
@@ -112,39 +114,37 @@ export async function processOutgoing(
         continue;
       }
       const clock = ctx.hlc.now();
-      const fields = fieldsOf(entity.fields);
-      const fieldClocks = localClocks(
-        fields,
-        parseJson<Record<string, unknown> | null>(twin?.snapshot, null),
-        parseJson(twin?.field_clocks, {}),
-        clock,
-      );
-      // A replica field named like an entity field carries that field's clock (when it was last written,
-      // here or by the peer); other replica fields are stamped when their value changes.
-      const clocks = replicaClocks(replica, lastSent, parseJson(twin?.sent_clocks, {}), clock);
-      for (const k of Object.keys(clocks)) if (fieldClocks[k] !== undefined) clocks[k] = fieldClocks[k];
+      // Clocks per field (and the snapshot they are derived from) only serve the peer's per-field
+      // conflict resolution, which Script mode does not run: there they would be ~2 KB per twin write.
+      const perField =
+        opts.mode !== 'script' ? fieldClocksOf(entity, twin, replica, lastSent, clock) : undefined;
       events.push({
         kind: 'upsert',
         entityId: entity.id,
         key: entity.key,
         twinId: twin?.remote_id ?? null,
         replica,
-        clocks,
+        clocks: perField?.clocks ?? {},
         clock,
       });
       twinWrites.save(entity.id, {
         ...manual,
         local_replica: replicaJson,
-        sent_clocks: JSON.stringify(clocks),
-        field_clocks: JSON.stringify(fieldClocks),
-        snapshot: JSON.stringify(fields),
+        ...(perField
+          ? {
+              sent_clocks: JSON.stringify(perField.clocks),
+              field_clocks: JSON.stringify(perField.fieldClocks),
+              snapshot: JSON.stringify(perField.fields),
+            }
+          : {}),
         status: twin?.remote_id ? 'synced' : 'pending',
         last_synced_at: new Date().toISOString(),
       });
       items.push({ ...item, action: lastSent ? 'updated' : 'created' });
     }
+    const sent = new Set(inScope);
     for (const e of entities) {
-      if (!inScope.includes(e))
+      if (!sent.has(e))
         items.push({ entityId: e.id, entityKey: e.key, action: 'skipped', message: 'not in scope' });
     }
     await twinWrites.flush(tx);
@@ -153,6 +153,28 @@ export async function processOutgoing(
     if (opts.runId) await addRunItems(tx, opts.runId, items);
   });
   return items;
+}
+
+/** The clock of each replica field and entity field, for per-field conflict resolution at the peer. */
+function fieldClocksOf(
+  entity: Entity,
+  twin: TwinRow | undefined,
+  replica: Replica,
+  lastSent: Replica | null,
+  clock: string,
+) {
+  const fields = fieldsOf(entity.fields);
+  const fieldClocks = localClocks(
+    fields,
+    parseJson<Record<string, unknown> | null>(twin?.snapshot, null),
+    parseJson(twin?.field_clocks, {}),
+    clock,
+  );
+  // A replica field named like an entity field carries that field's clock (when it was last written,
+  // here or by the peer); other replica fields are stamped when their value changes.
+  const clocks = replicaClocks(replica, lastSent, parseJson(twin?.sent_clocks, {}), clock);
+  for (const k of Object.keys(clocks)) if (fieldClocks[k] !== undefined) clocks[k] = fieldClocks[k];
+  return { fields, fieldClocks, clocks };
 }
 
 /** Open outgoing errors per entity: a replica that now builds closes them. */
