@@ -2,7 +2,7 @@
 import { TandemError } from '../errors.ts';
 import type { FlatEntity, Replica, RuleCall, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
 import { ENTITY_TYPES, type Entity, type EntityType, type Origin } from '../trackers/tracker.ts';
-import { resolveLww } from './conflicts.ts';
+import { localClocks, resolveLww } from './conflicts.ts';
 import type { SyncConnection } from './connections-view.ts';
 import { connectionInfo } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
@@ -316,10 +316,14 @@ async function applyOne(
     const currentFields = fieldsOf(current.fields);
     let patch: Record<string, unknown> = fieldPatch(currentFields, out);
     if (perField) {
+      const snapshot = parseJson<Record<string, unknown> | null>(p.twin?.snapshot, null);
+      // The snapshot written below takes in local edits not sent yet: they get their clock now, or
+      // the next send would carry the clock of the value they replaced (and lose to it at the peer).
+      if (snapshot) fieldClocks = localClocks(currentFields, snapshot, fieldClocks, ctx.hlc.now());
       const lww = resolveLww({
         patch,
         current: currentFields,
-        snapshot: parseJson<Record<string, unknown> | null>(p.twin?.snapshot, null),
+        snapshot,
         fieldClocks,
         replica: event.replica,
         previous: parseJson<Replica | null>(p.twin?.remote_replica, null),

@@ -468,6 +468,47 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     expect(await settled()).toBeTruthy();
   });
 
+  it('Basic: rounds of simultaneous edits on a live link always converge (an apply never swallows an unsent edit)', async () => {
+    await setup('basic');
+    await createTrigger(A.host.services.db, 'ca', {
+      entityType: 'incident',
+      query: 'priority != 5',
+      active: true,
+    });
+    const e = await create(A, 'start');
+    const there = await arrived(B, e.id);
+    await waitFor(async () => (await twinOf(A, e.id))?.remote_id === there.id);
+    const settled = async () => {
+      const [a, b] = [await tracker(A).get(e.id), await tracker(B).get(there.id)];
+      return a && b && JSON.stringify(a.fields) === JSON.stringify(b.fields) ? a : undefined;
+    };
+    const jitter = () => new Promise((r) => setTimeout(r, Math.random() * 8));
+    // A writes summary and description, B summary and priority, at random moments against each other:
+    // a received change often lands between a local edit and its send.
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 5; i++) {
+        await Promise.all([
+          jitter().then(() =>
+            tracker(A).update(
+              e.id,
+              { summary: `A ${round}.${i}`, description: `A ${i}` },
+              { origin: 'local' },
+            ),
+          ),
+          jitter().then(() =>
+            tracker(B).update(
+              there.id,
+              { summary: `B ${round}.${i}`, priority: 1 + (i % 3) },
+              { origin: 'local' },
+            ),
+          ),
+        ]);
+      }
+      const agreed = (await waitFor(settled, 10_000))!;
+      expect(agreed.fields).toMatchObject({ description: 'A 4', priority: 2 }); // each side's last write of its own field
+    }
+  });
+
   it('manual sync, unsync and bulk sync are runs with counts and CSV items', async () => {
     await setup();
     const x = await create(A, 'by hand');
