@@ -82,6 +82,10 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
         for (let j = i; j < Math.min(n, i + batch); j++)
           await tracker.update(ids[j]!, { status: `${tag}-${j}` }, { origin: 'local', tx });
       });
+      // Writes that arrive by HTTP are separate tasks; a loop of awaits on synchronous SQLite
+      // never yields, and would keep the sync engine (timers, IPC, the link) off the host until
+      // the last write: give the event loop its turn between commits.
+      await new Promise((r) => setImmediate(r));
     }
     return { start, end: Date.now() };
   },
