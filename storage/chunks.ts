@@ -3,6 +3,9 @@
 /** Ids per `in (...)` list: well under SQLite's and PostgreSQL's limits, whatever else the query binds. */
 export const IN_LIST_CHUNK = 200;
 
+/** Rows per multi-row insert: each row binds several parameters. */
+export const INSERT_CHUNK = 100;
+
 /**
  * Runs `run` on consecutive slices of `items` (in order, one at a time) and concatenates what it returns.
  * @example const rows = await inChunks(ids, (chunk) => db.selectFrom('t').selectAll().where('id', 'in', chunk).execute());

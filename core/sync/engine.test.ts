@@ -157,6 +157,20 @@ async function all(s: Side) {
   return (await tracker(s).list({ limit: 200 })).items;
 }
 
+/** Basic on both sides and one entity of A twinned on B, both sides knowing the twin ids. */
+async function basicTwins(): Promise<{ e: Entity; there: Entity }> {
+  await setup('basic');
+  await createTrigger(A.host.services.db, 'ca', {
+    entityType: 'incident',
+    query: 'priority != 5',
+    active: true,
+  });
+  const e = await create(A, 'start');
+  const there = await arrived(B, e.id);
+  await waitFor(async () => (await twinOf(A, e.id))?.remote_id === there.id);
+  return { e, there };
+}
+
 describe('sync engine (in-memory link, real sandbox)', () => {
   it('sends a matching entity, creates its twin on the peer, learns the twin id, and syncs edits back without echo', async () => {
     await setup();
@@ -424,15 +438,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
   });
 
   it('Basic: both sides edit at once while apart and converge, fields merged, no echo loop', async () => {
-    await setup('basic');
-    await createTrigger(A.host.services.db, 'ca', {
-      entityType: 'incident',
-      query: 'priority != 5',
-      active: true,
-    });
-    const e = await create(A, 'start');
-    const there = await arrived(B, e.id);
-    await waitFor(async () => (await twinOf(A, e.id))?.remote_id === there.id);
+    const { e, there } = await basicTwins();
     link.set(false);
     await tracker(A).update(e.id, { summary: 'from A', status: 'in_progress' }, { origin: 'local' });
     // A's change is stamped when it is queued: B's edit comes later and wins the field both changed
@@ -469,15 +475,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
   });
 
   it('Basic: rounds of simultaneous edits on a live link always converge (an apply never swallows an unsent edit)', async () => {
-    await setup('basic');
-    await createTrigger(A.host.services.db, 'ca', {
-      entityType: 'incident',
-      query: 'priority != 5',
-      active: true,
-    });
-    const e = await create(A, 'start');
-    const there = await arrived(B, e.id);
-    await waitFor(async () => (await twinOf(A, e.id))?.remote_id === there.id);
+    const { e, there } = await basicTwins();
     const settled = async () => {
       const [a, b] = [await tracker(A).get(e.id), await tracker(B).get(there.id)];
       return a && b && JSON.stringify(a.fields) === JSON.stringify(b.fields) ? a : undefined;

@@ -2,13 +2,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicMode } from '../../modes/basic/basic-mode.ts';
 import { scriptMode } from '../../modes/script/script-mode.ts';
-import { type InProcessHost, inProcessHost, insertConnection } from '../../tests/support/in-process.ts';
+import {
+  type InProcessHost,
+  inProcessHost,
+  insertConnection,
+  syncContext,
+} from '../../tests/support/in-process.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
 import type { RuleProgram } from '../sandbox/sandbox.ts';
 import { connectionInfo, syncConnection } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
-import { createHlc } from './hlc.ts';
 import { processOutgoing } from './outgoing.ts';
 import { receiveEvents } from './receive.ts';
 import { ensureStream } from './streams.ts';
@@ -22,15 +26,7 @@ beforeEach(async () => {
   sandbox = createSandbox({ timeoutMs: 1000 });
   await insertConnection(host.services.db, 'basic', 'basic');
   await insertConnection(host.services.db, 'script', 'script');
-  ctx = {
-    db: host.services.db,
-    tracker: host.services.tracker,
-    log: host.services.log,
-    hlc: createHlc('node-b'),
-    nodeId: 'node-b',
-    sandbox: () => sandbox,
-    rules: () => undefined,
-  };
+  ctx = syncContext(host, sandbox);
 });
 afterEach(async () => {
   await sandbox.close();

@@ -1,5 +1,5 @@
 // The durable per-connection inbox: frames committed in one transaction, duplicates dropped by sequence.
-import { inChunks } from '../../storage/chunks.ts';
+import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import { prepared } from '../../storage/prepared.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
 import type { SyncEvent } from './events.ts';
@@ -76,11 +76,7 @@ export async function storeInbox(
     error_id: errorId ?? null,
     received_at: now,
   }));
-  for (let i = 0; i < rows.length; i += 100)
-    await tx
-      .insertInto('sync_inbox')
-      .values(rows.slice(i, i + 100))
-      .execute();
+  await inChunks(rows, (chunk) => tx.insertInto('sync_inbox').values(chunk).execute(), INSERT_CHUNK);
 }
 
 /** The remote entities among `remoteIds` that have events waiting (or failed) in the inbox. */

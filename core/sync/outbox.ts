@@ -1,4 +1,5 @@
 // The durable per-connection outbox: events numbered in order, removed once the peer acknowledges them.
+import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncEvent } from './events.ts';
 import { getStream, updateStream } from './streams.ts';
@@ -33,11 +34,7 @@ export async function appendOutbox(
       created_at: now,
     };
   });
-  for (let i = 0; i < rows.length; i += 100)
-    await tx
-      .insertInto('sync_outbox')
-      .values(rows.slice(i, i + 100))
-      .execute();
+  await inChunks(rows, (chunk) => tx.insertInto('sync_outbox').values(chunk).execute(), INSERT_CHUNK);
   await updateStream(tx, connectionId, { out_seq: seq });
   return rows.map((r) => r.seq);
 }

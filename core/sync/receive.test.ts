@@ -1,13 +1,17 @@
 // Receiving a frame: events applied in the transaction that records them; held ones wait in the inbox.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scriptMode } from '../../modes/script/script-mode.ts';
-import { type InProcessHost, inProcessHost, insertConnection } from '../../tests/support/in-process.ts';
+import {
+  type InProcessHost,
+  inProcessHost,
+  insertConnection,
+  syncContext,
+} from '../../tests/support/in-process.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
 import type { RuleProgram } from '../sandbox/sandbox.ts';
 import { syncConnection } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
-import { createHlc } from './hlc.ts';
 import { receiveEvents } from './receive.ts';
 
 let host: InProcessHost;
@@ -24,15 +28,7 @@ beforeEach(async () => {
   host = await inProcessHost();
   sandbox = createSandbox({ timeoutMs: 1000 });
   await insertConnection(host.services.db, 'c1', 'script');
-  ctx = {
-    db: host.services.db,
-    tracker: host.services.tracker,
-    log: host.services.log,
-    hlc: createHlc('node-b'),
-    nodeId: 'node-b',
-    sandbox: () => sandbox,
-    rules: () => undefined,
-  };
+  ctx = syncContext(host, sandbox);
 });
 afterEach(async () => {
   await sandbox.close();

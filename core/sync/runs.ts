@@ -1,6 +1,7 @@
 // Runs: each bulk or manual sync, with its counts and one line per entity for the CSV report.
 import type { Selectable } from 'kysely';
 import { nanoid } from 'nanoid';
+import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncRunItemTable, SyncRunTable } from '../../storage/sync-tables.ts';
 
@@ -82,11 +83,7 @@ export async function addRunItems(db: DbExecutor, runId: string, items: RunItem[
       message: it.message ?? null,
     };
   });
-  for (let i = 0; i < rows.length; i += 100)
-    await db
-      .insertInto('sync_run_items')
-      .values(rows.slice(i, i + 100))
-      .execute();
+  await inChunks(rows, (chunk) => db.insertInto('sync_run_items').values(chunk).execute(), INSERT_CHUNK);
   await db.updateTable('sync_runs').set(counts).where('id', '=', runId).execute();
 }
 

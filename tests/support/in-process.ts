@@ -5,6 +5,9 @@ import type { HostConfig } from '../../core/config.ts';
 import { createHostServices } from '../../core/host.ts';
 import type { HostServices } from '../../core/host-services.ts';
 import { type ApiRoutes, createApp } from '../../core/http/app.ts';
+import type { Sandbox } from '../../core/sandbox/sandbox.ts';
+import type { SyncContext } from '../../core/sync/context.ts';
+import { createHlc } from '../../core/sync/hlc.ts';
 import type { Db } from '../../storage/schema.ts';
 import { tempDir } from './host-process.ts';
 
@@ -85,4 +88,17 @@ export async function insertConnection(
       updated_at: at,
     })
     .execute();
+}
+
+/** The sync engine's context over an in-process host, with a real sandbox and no rules service. */
+export function syncContext(host: InProcessHost, sandbox: Sandbox, nodeId = 'node-b'): SyncContext {
+  return {
+    db: host.services.db,
+    tracker: host.services.tracker,
+    log: host.services.log,
+    hlc: createHlc(nodeId),
+    nodeId,
+    sandbox: () => sandbox,
+    rules: () => undefined,
+  };
 }
