@@ -4,39 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ruleRoutes } from '../core/rules/rule-routes.ts';
 import { createRuleService, type RuleService } from '../core/rules/rule-service.ts';
 import { createSandbox, type ManagedSandbox } from '../core/sandbox/create-sandbox.ts';
-import { type InProcessHost, inProcessHost } from './support/in-process.ts';
+import { type InProcessHost, inProcessHost, insertConnection } from './support/in-process.ts';
 
 let host: InProcessHost;
 let sandbox: ManagedSandbox;
 let rules: RuleService;
 let auth: { authorization: string };
 const api = () => request(host.server);
-
-/** A connection row as the pairing module stores it (only the columns rules read matter). */
-async function connection(id: string, mode: 'basic' | 'visual' | 'script'): Promise<string> {
-  const now = new Date().toISOString();
-  await host.services.db
-    .insertInto('connections')
-    .values({
-      id,
-      link_id: `link-${id}`,
-      role: 'initiator',
-      name: `Conn ${id}`,
-      description: '',
-      mode,
-      state: 'active',
-      local_name: 'Acme',
-      remote_name: 'Globex',
-      dials: 0,
-      invitation_id: `inv-${id}`,
-      invitation_expires_at: now,
-      state_changed_at: now,
-      created_at: now,
-      updated_at: now,
-    } as never)
-    .execute();
-  return id;
-}
 
 beforeAll(async () => {
   host = await inProcessHost({ extraApi: [['/api/connections', ruleRoutes]] });
@@ -45,9 +19,9 @@ beforeAll(async () => {
   rules = createRuleService({ db: host.services.db, sandbox: () => sandbox });
   host.services.rules = rules;
   auth = { authorization: `Bearer ${host.token}` };
-  await connection('s1', 'script');
-  await connection('b1', 'basic');
-  await connection('v1', 'visual');
+  await insertConnection(host.services.db, 's1', 'script');
+  await insertConnection(host.services.db, 'b1', 'basic');
+  await insertConnection(host.services.db, 'v1', 'visual');
 });
 afterAll(async () => {
   await sandbox.close();
