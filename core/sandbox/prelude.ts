@@ -210,9 +210,8 @@ function describe(e, script) {
   return out;
 }
 
-function start(factory, script, input) {
+function start(factory, script, i) {
   state = { script: script, unlink: false, warnings: [] };
-  const i = parse(input);
   const conn = deepFreeze(i.connection);
   if (script === 'outgoing') return factory(deepFreeze(i.entity), {}, conn, helpers);
   const replica = deepFreeze(i.replica);
@@ -242,7 +241,7 @@ function finish(pair, script, maxChars) {
 
 async function run(factory, script, input, maxChars) {
   try {
-    const pair = start(factory, script, input);
+    const pair = start(factory, script, parse(input));
     await pair[0]();
     return finish(pair, script, maxChars);
   } catch (e) {
@@ -251,14 +250,21 @@ async function run(factory, script, input, maxChars) {
 }
 
 // A rule with no await runs to the end in one synchronous call: no promise to wait for.
-function runSync(factory, script, input, maxChars) {
+function runSync(factory, script, call, maxChars) {
   try {
-    const pair = start(factory, script, input);
+    const pair = start(factory, script, call);
     pair[0]();
     return finish(pair, script, maxChars);
   } catch (e) {
     return stringify(describe(e, script));
   }
+}
+
+// Many synchronous runs in one call into the isolate: the calls arrive as one JSON array text.
+function runSyncMany(factory, script, calls, maxChars) {
+  const list = parse(calls), out = [];
+  for (let i = 0; i < list.length; i++) out.push(runSync(factory, script, list[i], maxChars));
+  return out;
 }
 
 const AsyncFunction = getProto(async function () {}).constructor;
@@ -269,7 +275,8 @@ function checkBody(code) {
 
 return function dispatch(op, a, b, c, d) {
   if (op === 'run') return run(a, b, c, d);
-  if (op === 'runSync') return runSync(a, b, c, d);
+  if (op === 'runSync') return runSync(a, b, parse(c), d);
+  if (op === 'runSyncMany') return runSyncMany(a, b, c, d);
   return checkBody(a);
 };
 })`;

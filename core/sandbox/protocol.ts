@@ -1,4 +1,4 @@
-// Messages between the host and the rule-runner child process (JSON over the IPC channel).
+// Messages between the host and the rule-runner child process (structured clones over the IPC channel).
 import type { CompileProblem, RuleProgram, RuleResult, ScriptName } from './sandbox.ts';
 
 /** Limits the runner applies to every isolate and call; chosen by the host, sent with each request. */

@@ -42,7 +42,8 @@ export function spawnRunner(
     [...profileArgs(), '--no-node-snapshot', '--import', TSX_LOADER, RUNNER],
     {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'json',
+      // V8's serializer copies the calls' JSON texts as they are; 'json' would escape and re-parse them.
+      serialization: 'advanced',
       // The runner needs nothing from the host's environment (tokens, keys): give it only the basics.
       env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'production' },
     },

@@ -269,6 +269,37 @@ describe('escape attempts are contained', () => {
     expect(replicaOf(await outgoing('replica.ok = 1;'))).toEqual({ ok: 1 });
   });
 
+  it('blames only the call that loops or exhausts memory among quick calls that share an isolate call', async () => {
+    const roomy = createSandbox({ timeoutMs: 600, memoryLimitMb: 32 });
+    const program = {
+      version: 'mixed',
+      outgoing: [
+        'if (entity.n === 150) { const a = [];\nwhile (true) a.push(new Array(1000000).fill(a.length + 0.5)); }',
+        'if (entity.n === 60) for (;;) {}',
+        'replica.n = entity.n + 1;',
+      ].join('\n'),
+      incoming: '',
+    };
+    const calls: RuleCall[] = Array.from({ length: 400 }, (_, n) => ({
+      script: 'outgoing',
+      entity: { type: 'incident', n },
+      connection,
+    }));
+    try {
+      // Warm up so the quick calls run many to an isolate call before the bad ones come.
+      await roomy.run('c1', program, calls.slice(0, 40));
+      const results = await roomy.run('c1', program, calls);
+      results.forEach((r, n) => {
+        if (n === 60) expect(failed(r)).toMatchObject({ kind: 'timeout', line: 3 });
+        else if (n === 150) expect(failed(r)).toMatchObject({ kind: 'memory', line: 2 });
+        else expect(replicaOf(r)).toEqual({ n: n + 1 });
+      });
+      expect(roomy.stats().restarts).toBe(0);
+    } finally {
+      await roomy.close();
+    }
+  });
+
   it('contains a memory bomb, naming its line, while another connection keeps being served', async () => {
     // CPU time to spare, so the memory limit is what stops the bomb even on a busy machine.
     const roomy = createSandbox({ timeoutMs: 5_000, memoryLimitMb: 32 });
