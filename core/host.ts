@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { openDatabase } from '../storage/database.ts';
 import type { HostConfig } from './config.ts';
+import { TandemError } from './errors.ts';
 import type { HostModule } from './host-module.ts';
 import type { HostServices } from './host-services.ts';
 import { initAdminAuth } from './http/admin-auth.ts';
@@ -33,24 +34,60 @@ export async function createHostServices(config: HostConfig) {
   const log = createLogger('tandem');
   const database = await openDatabase(config.dataDir, { log });
   const { db } = database;
-  const identity = await loadOrCreateIdentity(config.dataDir);
-  const settings = await loadNodeSettings(
-    db,
-    { name: config.name, publicUrl: config.publicUrl },
-    `Tandem ${identity.fingerprint.slice(0, 9)}`,
-  );
-  const { auth, generated } = await initAdminAuth(db, config.adminToken);
-  const services: HostServices = {
-    config,
-    db,
-    identity,
-    settings,
-    auth,
-    tracker: createBuiltinTracker(db),
-    log,
-    listenUrl: '',
-  };
-  return { services, database, generatedToken: generated };
+  try {
+    const identity = await loadOrCreateIdentity(config.dataDir);
+    const settings = await loadNodeSettings(
+      db,
+      { name: config.name, publicUrl: config.publicUrl },
+      `Tandem ${identity.fingerprint.slice(0, 9)}`,
+    );
+    const { auth, generated } = await initAdminAuth(db, config.adminToken);
+    const services: HostServices = {
+      config,
+      db,
+      identity,
+      settings,
+      auth,
+      tracker: createBuiltinTracker(db),
+      log,
+      listenUrl: '',
+    };
+    return { services, database, generatedToken: generated };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+/** The usual reasons a host cannot listen, as errors the CLI prints with their code. */
+function listenError(err: Error & { code?: string }, config: HostConfig): Error {
+  const where = `${config.host}:${config.port}`;
+  if (err.code === 'EADDRINUSE')
+    return new TandemError('PORT_IN_USE', 500, `Port ${where} is already in use: choose another with --port`);
+  if (err.code === 'EACCES')
+    return new TandemError(
+      'PORT_NOT_ALLOWED',
+      500,
+      `Not allowed to listen on ${where}: use a port above 1023`,
+    );
+  if (err.code === 'EADDRNOTAVAIL')
+    return new TandemError(
+      'ADDRESS_NOT_AVAILABLE',
+      500,
+      `No network interface has the address ${config.host}`,
+    );
+  return err;
+}
+
+/** Stops modules in reverse start order; a failing stop is logged and the rest still stop. */
+async function stopModules(list: readonly HostModule[], log: HostServices['log']): Promise<void> {
+  for (const m of [...list].reverse()) {
+    try {
+      await m.stop?.();
+    } catch (err) {
+      log.error({ err, module: m.name }, 'module stop failed');
+    }
+  }
 }
 
 export async function startHost(
@@ -60,42 +97,46 @@ export async function startHost(
   const { services, database, generatedToken: generated } = await createHostServices(config);
   const { log, identity } = services;
   const built = new Map<string, HostModule>();
-  for (const factory of modules) {
-    const m = await factory(services, built);
-    built.set(m.name, m);
-  }
-  const list = [...built.values()];
-  const app = createApp(
-    services,
-    list.flatMap((m) => m.routes ?? []),
-  );
-
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s as Server),
+  let server: Server | undefined;
+  const shutDown = async () => {
+    await stopModules([...built.values()], log);
+    if (server?.listening) {
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server?.close(() => resolve()));
+    }
+    await database.close();
+  };
+  // A start that fails half-way (a port in use, a module that cannot start) releases what it took.
+  try {
+    for (const factory of modules) {
+      const m = await factory(services, built);
+      built.set(m.name, m);
+    }
+    const app = createApp(
+      services,
+      [...built.values()].flatMap((m) => m.routes ?? []),
     );
-    (s as Server).once('error', reject);
-  });
-  for (const m of list) m.attach?.(server);
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  services.listenUrl = `http://${host}:${addr.port}`;
-  for (const m of list) await m.start?.();
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+        resolve(s as Server),
+      );
+      (s as Server).once('error', (err) => reject(listenError(err, config)));
+    });
+    for (const m of built.values()) m.attach?.(server);
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    services.listenUrl = `http://${host}:${addr.port}`;
+    for (const m of built.values()) await m.start?.();
+  } catch (err) {
+    await shutDown().catch((e: unknown) => log.error({ err: e }, 'cleanup after a failed start failed'));
+    throw err;
+  }
   log.info({ url: services.listenUrl, nodeId: identity.nodeId }, 'host started');
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      for (const m of [...list].reverse()) {
-        try {
-          await m.stop?.();
-        } catch (err) {
-          log.error({ err, module: m.name }, 'module stop failed');
-        }
-      }
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await database.close();
+      await shutDown();
       log.info('host stopped');
     })();
     return closing;

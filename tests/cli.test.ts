@@ -96,6 +96,23 @@ describe('tandem start', () => {
     expect(cmd.status).toBe(2);
   });
 
+  it('names a port in use with a stable code and leaves its database closed', async () => {
+    const taken = await startHostProcess();
+    const dataDir = tempDir();
+    const port = new URL(taken.url).port;
+    const run = spawnSync(process.execPath, [BIN, 'start', '--data', dataDir, '--port', port], {
+      encoding: 'utf8',
+      env: { ...process.env, TANDEM_ADMIN_TOKEN: 'tdm_portinusetest_0123456789abcdef' },
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`Port 127.0.0.1:${port} is already in use`);
+    expect(run.stderr).toContain('(port_in_use)');
+    // The database was opened, migrated and closed again: closing the last connection removes the WAL.
+    expect(fs.existsSync(path.join(dataDir, 'tandem.db'))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'tandem.db-wal'))).toBe(false);
+    await taken.stop();
+  });
+
   it('reset-token replaces the admin token', async () => {
     const dataDir = tempDir();
     const host = await startHostProcess({ dataDir });
