@@ -173,10 +173,15 @@ export async function runTandem(
       ipc: true,
       env: {
         ...env,
-        ...(process.env.BENCH_PROFILE ? { TANDEM_RUNNER_CPU_PROF: process.env.BENCH_PROFILE } : {}),
+        ...(process.env.BENCH_PROFILE
+          ? {
+              TANDEM_RUNNER_CPU_PROF: process.env.BENCH_PROFILE,
+              TANDEM_SQL_PROFILE: process.env.BENCH_PROFILE,
+            }
+          : {}),
       },
       // BENCH_PROFILE=DIR writes a CPU profile of each host process and its rule runner there
-      // (open them in Chrome DevTools).
+      // (open them in Chrome DevTools), and each host's time per SQL statement (sql-PID.txt).
       nodeArgs: [
         '--expose-gc',
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),

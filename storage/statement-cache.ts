@@ -2,6 +2,7 @@
 // costs more than running most of the small, repeated queries the sync engine makes.
 import type { Database as SqliteConnection } from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { profiled } from './sql-profile.ts';
 
 /**
  * Wraps a better-sqlite3 connection for kysely's `SqliteDialect` with an LRU cache of statements
@@ -21,7 +22,7 @@ export function withStatementCache(connection: SqliteConnection, max = 512): Sql
         cache.set(sql, hit);
         return hit;
       }
-      const statement = connection.prepare(sql);
+      const statement = profiled(sql, connection.prepare(sql));
       cache.set(sql, statement);
       if (cache.size > max) {
         const oldest = cache.keys().next().value;

@@ -1,0 +1,50 @@
+// Development aid: time spent in each SQL statement, written to a file when the process exits.
+// Off unless TANDEM_SQL_PROFILE names a directory (the bench's BENCH_PROFILE sets it).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SqliteStatement } from 'kysely';
+
+const DIR = process.env.TANDEM_SQL_PROFILE;
+const TOP = 60;
+const totals = new Map<string, { calls: number; ns: bigint }>();
+
+function report(): void {
+  const rows = [...totals]
+    .sort((a, b) => Number(b[1].ns - a[1].ns))
+    .slice(0, TOP)
+    .map(([sql, t]) => {
+      const ms = (Number(t.ns) / 1e6).toFixed(0).padStart(7);
+      const each = (Number(t.ns) / 1e3 / t.calls).toFixed(1).padStart(8);
+      return `${ms} ms ${String(t.calls).padStart(7)} x ${each} µs  ${sql}`;
+    });
+  fs.writeFileSync(path.join(DIR!, `sql-${process.pid}.txt`), `${rows.join('\n')}\n`);
+}
+
+if (DIR) process.on('exit', report);
+
+/** The statement itself, or (when profiling) one whose runs add their time to the statement's total. */
+export function profiled(sql: string, statement: SqliteStatement): SqliteStatement {
+  if (!DIR) return statement;
+  const key = sql.replace(/\s+/g, ' ').slice(0, 160);
+  const timed =
+    <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      const started = process.hrtime.bigint();
+      try {
+        return fn(...args);
+      } finally {
+        const t = totals.get(key) ?? { calls: 0, ns: 0n };
+        t.calls++;
+        t.ns += process.hrtime.bigint() - started;
+        totals.set(key, t);
+      }
+    };
+  return {
+    get reader() {
+      return statement.reader;
+    },
+    all: timed((params) => statement.all(params)),
+    run: timed((params) => statement.run(params)),
+    iterate: (params) => statement.iterate(params),
+  };
+}
