@@ -8,6 +8,8 @@ import type { CompileProblem, RuleFailure, RuleProgram, RuleResult, ScriptName }
 const SCRIPTS: ScriptName[] = ['outgoing', 'incoming'];
 /** Most synchronous runs one isolate call makes (each entry into an isolate costs several µs). */
 const MAX_RUNS_PER_CALL = 128;
+/** A group's inputs (and so, usually, its outputs) stay a small part of the isolate's heap. */
+const MAX_GROUP_INPUT_CHARS = 1_000_000;
 /** Cost assumed for a program's first runs, µs: starts with small groups. */
 const FIRST_RUN_US = 5_000;
 const MAX_PROGRAMS_PER_CONNECTION = 4;
@@ -324,14 +326,20 @@ function noteRunCost(program: ProgramContext, us: number): void {
 
 /**
  * How many of the calls from `at` on may run in one isolate call: consecutive calls of the same
- * synchronous script, as many as fit a quarter of the CPU time-out at the program's recent cost.
+ * synchronous script, as many as fit a quarter of the CPU time-out at the program's recent cost,
+ * and no more input than a fraction of the heap.
  */
 function groupSize(calls: IndexedCall[], at: number, p: Prepared, limits: RunLimits): number {
   if (!p.compiled.sync) return 1;
   const fit = Math.floor((limits.timeoutMs * 1000) / 4 / Math.max(1, p.program.runUs));
   const most = Math.min(MAX_RUNS_PER_CALL, fit, calls.length - at);
   let n = 1;
-  while (n < most && calls[at + n]!.script === calls[at]!.script) n++;
+  let chars = calls[at]!.input.length;
+  while (n < most && calls[at + n]!.script === calls[at]!.script) {
+    chars += calls[at + n]!.input.length;
+    if (chars > MAX_GROUP_INPUT_CHARS) break;
+    n++;
+  }
   return n;
 }
 
