@@ -330,14 +330,15 @@ async function allConnections(h: HostHandle): Promise<Conn[]> {
 }
 
 async function idleMemory(
-  a: HostHandle,
+  host: HostHandle,
   workDir: string,
   n: number,
   notes: string[],
   log: (s: string) => void,
 ): Promise<TandemFigures['idleMemory']> {
-  const before = await a.call<{ rss: number }>('memory');
-  const others = n - 1; // the bench connection itself is the first
+  const before = await host.call<{ rss: number }>('memory');
+  // A fresh host (not A of the pair): every one of its n connections is paired with the fleet.
+  const others = n;
   const dir = path.join(workDir, 'fleet');
   fs.rmSync(dir, { recursive: true, force: true });
   const fleet = await startChild<{ hosts: Endpoint[] }>('bench/tandem-fleet.ts', [
@@ -346,7 +347,7 @@ async function idleMemory(
   ]);
   try {
     const deadline = Date.now() + 180_000;
-    let made = 1;
+    let made = 0;
     const jobs: Array<{ peer: Endpoint; i: number }> = [];
     fleet.ready.hosts.forEach((peer, h) => {
       for (let k = 0; k < ACCEPTS_PER_HOST && jobs.length < others; k++)
@@ -354,7 +355,7 @@ async function idleMemory(
     });
     for (let j = 0; j < jobs.length && Date.now() < deadline; j += 10) {
       const results = await Promise.all(
-        jobs.slice(j, j + 10).map(({ peer, i }) => pair(a, peer, `idle-${i}`)),
+        jobs.slice(j, j + 10).map(({ peer, i }) => pair(host, peer, `idle-${i}`)),
       );
       const failed = results.find((r) => 'missing' in r);
       made += results.filter((r) => !('missing' in r)).length;
@@ -369,17 +370,17 @@ async function idleMemory(
     let up = 0;
     const settle = Date.now() + 60_000;
     while (Date.now() < settle) {
-      up = (await allConnections(a)).filter((c) => c.state === 'active' && c.link?.up !== false).length;
+      up = (await allConnections(host)).filter((c) => c.state === 'active' && c.link?.up !== false).length;
       if (up >= made) break;
       await sleep(1000);
     }
     if (up < made)
       notes.push(`(e) ${up} of ${made} connections were active with their link up when measured.`);
     await sleep(2000);
-    const after = await a.call<{ rss: number; heapUsed: number }>('memory');
+    const after = await host.call<{ rss: number; heapUsed: number }>('memory');
     const mb = (x: number) => round(x / 1024 ** 2, 1);
     notes.push(
-      `(e) measured on A after a forced GC, ${made} connections (${up} active with the link up); peers: ${fleet.ready.hosts.length} acceptor hosts in one process.`,
+      `(e) measured on a fresh host after a forced GC, ${made} connections (${up} active with the link up); peers: ${fleet.ready.hosts.length} acceptor hosts in one process.`,
     );
     return {
       connections: made,
