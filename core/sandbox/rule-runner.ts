@@ -387,14 +387,13 @@ function outcome(index: number, result: RuleResult | string): RunOutcome {
 
 async function runCall(
   key: string,
-  version: string,
   source: RuleProgram,
   item: IndexedCall,
   limits: RunLimits,
   batch: { id: number; host: boolean; beforeAsync(): void },
+  prepared: Prepared | RuleResult,
 ): Promise<RuleResult | string> {
   const { script } = item;
-  const prepared = prepare(key, version, source, script, limits);
   if (!('slot' in prepared)) return prepared;
   const { slot, program, compiled } = prepared;
   const input = item.input;
@@ -484,27 +483,22 @@ async function runBatch(msg: Extract<ToRunner, { type: 'run' }>): Promise<void> 
   let singlesUntil = 0;
   while (at < calls.length) {
     // After a crash or a stuck call (eager), every call runs on its own so blame stays exact.
-    if (!msg.eager && at >= singlesUntil) {
-      const p = prepare(msg.connectionId, msg.program.version, msg.program, calls[at]!.script, limits);
-      const size = 'slot' in p ? groupSize(calls, at, p, limits) : 1;
-      const done =
-        size > 1 && 'slot' in p
-          ? runGroup(msg.connectionId, p, calls.slice(at, at + size), limits)
-          : undefined;
+    const item = calls[at]!;
+    const p = prepare(msg.connectionId, msg.program.version, msg.program, item.script, limits);
+    const size = 'slot' in p && !msg.eager && at >= singlesUntil ? groupSize(calls, at, p, limits) : 1;
+    if (size > 1 && 'slot' in p) {
+      const done = runGroup(msg.connectionId, p, calls.slice(at, at + size), limits);
       if (done) {
         pending.push(...done);
         at += size;
         if (Date.now() - since >= RESULTS_FLUSH_MS) flush(false);
         continue;
       }
-      if (size > 1) singlesUntil = at + size;
+      singlesUntil = at + size;
+      continue; // the group's calls one by one, each prepared afresh (the isolate may be gone)
     }
-    const item = calls[at]!;
-    const result = await runCall(msg.connectionId, msg.program.version, msg.program, item, limits, {
-      id: msg.batch,
-      host: msg.host,
-      beforeAsync: () => flush(false),
-    });
+    const batch = { id: msg.batch, host: msg.host, beforeAsync: () => flush(false) };
+    const result = await runCall(msg.connectionId, msg.program, item, limits, batch, p);
     pending.push(outcome(item.index, result));
     at++;
     if (msg.eager || Date.now() - since >= RESULTS_FLUSH_MS) flush(false);
