@@ -1,4 +1,5 @@
 // The JavaScript that runs inside each isolate context: lockdown, frozen helpers, the call driver.
+import { MAX_JSON_DEPTH } from '../json-bounds.ts';
 import type { ScriptName } from './sandbox.ts';
 
 /** The user's line 1 is the wrapper's line 2: subtract this from reported lines. */
@@ -169,7 +170,7 @@ function jsonProblem(v, path, depth, seen) {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return null;
   if (typeof v === 'number') return Number.isFinite(v) ? null : path + ' is ' + String(v) + ', not a JSON number';
   if (typeof v !== 'object') return path + ' is a ' + typeof v + ', not JSON';
-  if (depth > 64) return path + ' is nested more than 64 levels deep';
+  if (depth > ${MAX_JSON_DEPTH}) return path + ' is nested more than ${MAX_JSON_DEPTH} levels deep';
   if (seen.has(v)) return path + ' refers to itself (circular)';
   seen.add(v);
   if (isArray(v)) {
@@ -191,6 +192,19 @@ function jsonProblem(v, path, depth, seen) {
     }
   }
   seen.delete(v);
+  return null;
+}
+
+// Iterative, so that no depth of parsed JSON can overflow the check itself.
+function tooDeep(root, name) {
+  const stack = [[root, 0, name]];
+  while (stack.length) {
+    const [v, depth, path] = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > ${MAX_JSON_DEPTH}) return path + ' is nested more than ${MAX_JSON_DEPTH} levels deep';
+    if (isArray(v)) { for (let i = 0; i < v.length; i++) stack.push([v[i], depth + 1, path + '[' + i + ']']); }
+    else for (const k of Object.keys(v)) stack.push([v[k], depth + 1, path + '.' + k]);
+  }
   return null;
 }
 
@@ -229,11 +243,26 @@ function finish(pair, script, maxChars) {
   if (script === 'incoming' && (typeof value.type !== 'string' || value.type === '')) {
     return stringify({ ok: false, kind: 'output', message: 'entity.type must be a non-empty string' });
   }
+  // The walk gives precise messages for what JSON would silently change (NaN, getters, undefined);
+  // what is checked for depth and shape is the serialised text itself, since a Proxy or a toJSON
+  // can make the serialisation differ from the object the walk saw.
   const problem = jsonProblem(value, name, 0, new Set());
   if (problem) return stringify({ ok: false, kind: 'output', message: problem });
-  const text = stringify(value);
+  let text;
+  try { text = stringify(value); } catch (e) {
+    return stringify({ ok: false, kind: 'output', message: name + ' cannot be serialised as JSON: ' + String(e && e.message) });
+  }
+  if (typeof text !== 'string' || text[0] !== '{') {
+    return stringify({ ok: false, kind: 'output', message: name + ' must serialise to a JSON object' });
+  }
   if (text.length > maxChars) {
     return stringify({ ok: false, kind: 'output', message: name + ' is ' + text.length + ' characters of JSON, over the limit of ' + maxChars });
+  }
+  const sent = parse(text);
+  const deep = tooDeep(sent, name);
+  if (deep) return stringify({ ok: false, kind: 'output', message: deep });
+  if (script === 'incoming' && (typeof sent.type !== 'string' || sent.type === '')) {
+    return stringify({ ok: false, kind: 'output', message: 'entity.type must be a non-empty string' });
   }
   // The value's JSON goes in as it is (not as a string inside JSON): one parse on the way out.
   return '{"ok":true,"unlink":' + (state.unlink === true) + ',"warnings":' + stringify(state.warnings) + ',"out":' + text + '}';

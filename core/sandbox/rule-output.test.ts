@@ -35,3 +35,16 @@ describe('parseRuleOutput', () => {
       });
   });
 });
+
+describe('parseRuleOutput depth', () => {
+  it('refuses an output nested past the JSON depth bound, naming where', () => {
+    let deep = '1';
+    for (let i = 0; i < 3500; i++) deep = `{"a":${deep}}`;
+    const r = parseRuleOutput('outgoing', `{"ok":true,"out":{"x":${deep}}}`);
+    expect(r).toMatchObject({ ok: false, error: { script: 'outgoing', kind: 'output' } });
+    expect(!r.ok && r.error.message).toMatch(/^replica\.x(\.a)+ is nested more than 64 levels deep$/);
+    let ok = '1';
+    for (let i = 0; i < 63; i++) ok = `{"a":${ok}}`;
+    expect(parseRuleOutput('outgoing', `{"ok":true,"out":{"x":${ok}}}`)).toMatchObject({ ok: true });
+  });
+});

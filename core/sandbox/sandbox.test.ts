@@ -243,6 +243,28 @@ describe('escape attempts are contained', () => {
     expect(failed(r!)).toMatchObject({ script: 'incoming', kind: 'output' });
   });
 
+  it('checks the JSON that leaves the isolate, not the object a Proxy or toJSON shows the walk', async () => {
+    // The walk sees a plain empty object; JSON.stringify calls the trap's toJSON and gets 3,500 levels.
+    const deepProxy = `let deep = {}; for (let i = 0; i < 3500; i++) deep = { a: deep };
+replica = new Proxy({}, { get: (t, k) => (k === 'toJSON' ? () => deep : undefined) });`;
+    expect(failed(await outgoing(deepProxy))).toMatchObject({
+      kind: 'output',
+      script: 'outgoing',
+      message: expect.stringMatching(/^replica(\.a)+ is nested more than 64 levels deep$/),
+    });
+    const notObject = `replica = new Proxy({}, { get: (t, k) => (k === 'toJSON' ? () => 'text' : undefined) });`;
+    expect(failed(await outgoing(notObject))).toMatchObject({
+      kind: 'output',
+      message: 'replica must serialise to a JSON object',
+    });
+    const typeDropped = `entity = new Proxy({ type: 'case' }, { get: (t, k) => (k === 'toJSON' ? () => ({}) : t[k]) });`;
+    const [r] = await sandbox.run('c1', { version: 'proxytype', outgoing: '', incoming: typeDropped }, [
+      inc({ type: 'case' }),
+    ]);
+    expect(failed(r!)).toMatchObject({ kind: 'output', message: 'entity.type must be a non-empty string' });
+    expect(replicaOf(await outgoing('replica.ok = true;'))).toEqual({ ok: true });
+  });
+
   it('stops deep recursion with the line', async () => {
     const err = failed(await outgoing('replica.a = 1;\nfunction f(n) { return f(n + 1) + 1; }\nf(0);'));
     expect(err).toMatchObject({ script: 'outgoing', kind: 'throw', line: 2 });

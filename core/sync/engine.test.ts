@@ -5,7 +5,7 @@ import { waitFor } from '../../tests/support/host-process.ts';
 import { type InProcessHost, inProcessHost, insertConnection } from '../../tests/support/in-process.ts';
 import type { FrameHandler, LinkFrame, LinkHub } from '../link/link-hub.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
-import type { RuleProgram } from '../sandbox/sandbox.ts';
+import type { RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
 import { createSyncEngine, type SyncEngine } from './engine.ts';
 import { createTrigger } from './triggers.ts';
@@ -82,12 +82,21 @@ interface Side {
 }
 
 let sandbox: ManagedSandbox;
+/** When set, the engines' sandbox: the real one, except that runs for connection `bad` throw. */
+let failingOn: Sandbox | undefined;
 let A: Side;
 let B: Side;
 let link: ReturnType<typeof memoryLink>;
 
-async function side(conn: string, hub: LinkHub, mode: 'basic' | 'script', nodeId: string): Promise<Side> {
+async function side(
+  conn: string,
+  hub: LinkHub,
+  mode: 'basic' | 'script',
+  nodeId: string,
+  before?: (host: InProcessHost) => Promise<void>,
+): Promise<Side> {
   const host = await inProcessHost();
+  await before?.(host);
   await insertConnection(host.services.db, conn, mode);
   const rules = { program: program() };
   const engine = createSyncEngine({
@@ -97,7 +106,7 @@ async function side(conn: string, hub: LinkHub, mode: 'basic' | 'script', nodeId
     nodeId,
     link: () => hub,
     rules: () => ({ program: async () => rules.program }),
-    sandbox: () => sandbox,
+    sandbox: () => failingOn ?? sandbox,
     tickMs: 100,
     delivery: { frameEvents: 4, windowEvents: 12, ackTimeoutMs: 500 },
   });
@@ -114,6 +123,7 @@ async function setup(mode: 'basic' | 'script' = 'script') {
 
 beforeEach(() => {
   sandbox = createSandbox({ timeoutMs: 1000 });
+  failingOn = undefined;
 });
 afterEach(async () => {
   link?.set(false);
@@ -555,5 +565,60 @@ describe('sync engine (in-memory link, real sandbox)', () => {
       'bulk 2',
       'by hand 2',
     ]);
+  });
+
+  it('a connection whose step throws is held with a connection-level error; the others sync on', async () => {
+    const real = sandbox;
+    failingOn = {
+      check: (p) => real.check(p),
+      run: (id, p, calls, host) =>
+        id === 'bad' ? Promise.reject(new Error('runner exploded')) : real.run(id, p, calls, host),
+      dispose: (id) => real.dispose(id),
+      close: () => real.close(),
+    };
+    link = memoryLink('ca', 'cb');
+    // `bad` is older, so each step reaches it before `ca`.
+    A = await side('ca', link.a, 'script', 'node-a', async (h) => {
+      await insertConnection(h.services.db, 'bad', 'script');
+      await h.services.db
+        .updateTable('connections')
+        .set({ created_at: '2000-01-01T00:00:00.000Z' })
+        .where('id', '=', 'bad')
+        .execute();
+    });
+    B = await side('cb', link.b, 'script', 'node-b');
+    link.set(true);
+    for (const conn of ['bad', 'ca'])
+      await createTrigger(A.host.services.db, conn, {
+        entityType: 'incident',
+        query: 'priority != 5',
+        active: true,
+      });
+    const first = await create(A, 'first');
+    await arrived(B, first.id);
+    const second = await create(A, 'second');
+    await arrived(B, second.id);
+    const errors = await A.host.services.db
+      .selectFrom('sync_errors')
+      .selectAll()
+      .where('status', '=', 'open')
+      .execute();
+    expect(errors).toEqual([
+      expect.objectContaining({
+        level: 'connection',
+        connection_id: 'bad',
+        message: expect.stringContaining('runner exploded'),
+      }),
+    ]);
+    // Retrying releases the hold at once: the step runs now, fails again, and one error is open again.
+    await A.engine.retryError(errors[0]!.id);
+    await waitFor(async () => {
+      const open = await A.host.services.db
+        .selectFrom('sync_errors')
+        .select('id')
+        .where('status', '=', 'open')
+        .execute();
+      return open.length === 1 && open[0]!.id !== errors[0]!.id ? open : undefined;
+    });
   });
 });

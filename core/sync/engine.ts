@@ -44,6 +44,8 @@ const FEED_BATCH = 500;
 const RUN_CHUNK = 500;
 const IDLE_CURSOR_SAVE_MS = 1000;
 const COALESCE_MS = 5;
+const HOLD_BASE_MS = 1000;
+const HOLD_MAX_MS = 5 * 60 * 1000;
 
 /**
  * Builds the engine; `start()` wires it to the link and the change feed.
@@ -76,6 +78,47 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     return next;
   }
 
+  /**
+   * Connections whose part of a step threw: skipped until `until` (backing off to HOLD_MAX_MS), so one
+   * connection's failure is that connection's connection-level error and cannot stop the others, nor
+   * hold back the shared change feed. A retry of the error, or a later step that succeeds, releases it.
+   */
+  const held = new Map<string, { until: number; failures: number }>();
+
+  function isHeld(id: string): boolean {
+    const h = held.get(id);
+    return !!h && h.until > Date.now();
+  }
+
+  async function hold(conn: SyncConnection, err: unknown) {
+    const failures = (held.get(conn.id)?.failures ?? 0) + 1;
+    const waitMs = Math.min(HOLD_MAX_MS, HOLD_BASE_MS * 2 ** Math.min(failures - 1, 20));
+    held.set(conn.id, { until: Date.now() + waitMs, failures });
+    const reason = err instanceof Error ? err.message : String(err);
+    log.error({ err, connectionId: conn.id, failures }, 'sync step failed on a connection; holding it');
+    await recordError(db, {
+      level: 'connection',
+      connectionId: conn.id,
+      message: `Syncing failed on this connection and is held: ${reason}. It is tried again in ${Math.round(waitMs / 1000)} s, or now on retry.`,
+    }).catch((e: unknown) => log.error({ err: e, connectionId: conn.id }, 'recording a sync error failed'));
+  }
+
+  async function released(id: string) {
+    if (!held.delete(id)) return;
+    await closeConnectionErrors(db, id, 'connection');
+  }
+
+  /** Runs one connection's part of a step; a throw holds that connection instead of ending the step. */
+  async function contained(conn: SyncConnection, work: () => Promise<void>) {
+    try {
+      await work();
+    } catch (err) {
+      await hold(conn, err);
+      return;
+    }
+    await released(conn.id);
+  }
+
   async function programFor(conn: SyncConnection): Promise<RuleProgram | undefined> {
     const rules = ctx.rules();
     if (!rules || !ctx.sandbox()) {
@@ -88,7 +131,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     }
     try {
       const program = await rules.program(conn.id);
-      await closeConnectionErrors(db, conn.id, 'connection');
+      // A held connection's error stays open until its step succeeds (`released`).
+      if (!held.has(conn.id)) await closeConnectionErrors(db, conn.id, 'connection');
       return program;
     } catch (err) {
       await recordError(db, {
@@ -155,15 +199,17 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         idleCursors.set(conn.id, last);
         continue;
       }
-      if (!programs.has(conn.id)) programs.set(conn.id, await programFor(conn));
-      const program = programs.get(conn.id);
-      if (!program) continue; // held until the rules work again (an open error says why)
-      idleCursors.delete(conn.id); // the outgoing transaction writes the cursor with its events
-      await processOutgoing(ctx, ids, {
-        program,
-        connection: connectionInfo(conn),
-        mode: conn.mode,
-        cursorTo: last,
+      await contained(conn, async () => {
+        if (!programs.has(conn.id)) programs.set(conn.id, await programFor(conn));
+        const program = programs.get(conn.id);
+        if (!program) return; // held until the rules work again (an open error says why)
+        idleCursors.delete(conn.id); // the outgoing transaction writes the cursor with its events
+        await processOutgoing(ctx, ids, {
+          program,
+          connection: connectionInfo(conn),
+          mode: conn.mode,
+          cursorTo: last,
+        });
       });
     }
     await saveIdleCursors();
@@ -171,7 +217,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   }
 
   async function step(): Promise<boolean> {
-    const conns = await syncConnections(db);
+    const conns = (await syncConnections(db)).filter((c) => !isHeld(c.id));
     const programs = new Map<string, RuleProgram | undefined>();
     let more = await followFeed(conns, programs);
     // Two queries find the connections with work, so idle connections cost nothing per step.
@@ -188,10 +234,12 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const streams = await streamsById(db);
     for (const conn of conns) {
       if (conn.state !== 'active') continue; // deactivated: inbound waits in the inbox, outbound in the outbox
-      if (withInbox.has(conn.id)) {
-        if (!programs.has(conn.id)) programs.set(conn.id, await programFor(conn));
-        const program = programs.get(conn.id);
-        if (program && (await applyInbox(ctx, conn, program)) > 0) more = true;
+      if (withInbox.has(conn.id) && !isHeld(conn.id)) {
+        await contained(conn, async () => {
+          if (!programs.has(conn.id)) programs.set(conn.id, await programFor(conn));
+          const program = programs.get(conn.id);
+          if (program && (await applyInbox(ctx, conn, program)) > 0) more = true;
+        });
       }
       const stream = streams.get(conn.id);
       if (stream && stream.out_seq > stream.out_acked) void delivery?.pump(conn.id);
@@ -199,13 +247,25 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     return more;
   }
 
+  let stepFailing = false;
   async function loop() {
     while (dirty && !stopped) {
       dirty = false;
       try {
         if (await exclusive(step)) dirty = true;
+        if (stepFailing) {
+          stepFailing = false;
+          await closeConnectionErrors(db, null, 'node').catch(() => undefined);
+        }
       } catch (err) {
+        stepFailing = true;
+        // Not one connection's failure (the feed, the database): a node-level error says so.
         log.error({ err }, 'sync step failed');
+        await recordError(db, {
+          level: 'node',
+          connectionId: null,
+          message: `The sync engine could not run a step: ${err instanceof Error ? err.message : String(err)}`,
+        }).catch(() => undefined);
       }
     }
   }
@@ -405,6 +465,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       const err = await getError(db, id);
       if (!err) throw notFound('Error', id);
       if (err.status !== 'open') throw conflict('ERROR_NOT_OPEN', `Error ${id} is already resolved`);
+      if (err.level === 'connection' && err.connection_id) held.delete(err.connection_id);
       await exclusive(async () => {
         await db.transaction().execute(async (tx) => {
           if (err.direction === 'in' && err.connection_id && err.event_seq !== null)

@@ -1,19 +1,4 @@
-// Canonical JSON for comparing replicas (sorted keys), and tolerant parsing of stored JSON columns.
-
-/** JSON with object keys sorted, so equal values give equal strings whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
+// Comparing JSON values (key order aside) and tolerant parsing of stored JSON columns.
 
 export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   if (text === null || text === undefined) return fallback;
@@ -24,12 +9,45 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   }
 }
 
-/** Whether two values are the same JSON (key order aside). */
+/** How JSON.stringify would write a leaf: `undefined`, functions and non-finite numbers differ. */
+function leafOf(v: unknown, inArray: boolean): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return inArray ? null : undefined;
+  return v;
+}
+
+/**
+ * Whether two values are the same JSON (key order aside), as if both were serialised. Iterative:
+ * stored replicas may come from before depth bounds existed, and a recursive walk of one nested
+ * thousands deep would overflow the stack and stop the whole sync step.
+ */
 export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  // Different strings or booleans are different JSON whatever the other side is: no need to serialise.
-  const ta = typeof a;
-  const tb = typeof b;
-  if (ta === 'string' || ta === 'boolean' || tb === 'string' || tb === 'boolean') return false;
-  return canonicalJson(a) === canonicalJson(b);
+  const stack: Array<[unknown, unknown]> = [[a, b]];
+  while (stack.length > 0) {
+    const [x, y] = stack.pop()!;
+    if (x === y) continue;
+    if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object') {
+      if (leafOf(x, true) !== leafOf(y, true)) return false;
+      continue;
+    }
+    const xa = Array.isArray(x);
+    if (xa !== Array.isArray(y)) return false;
+    if (xa) {
+      const ya = y as unknown[];
+      if (x.length !== ya.length) return false;
+      for (let i = 0; i < x.length; i++) stack.push([leafOf(x[i], true), leafOf(ya[i], true)]);
+      continue;
+    }
+    const xo = x as Record<string, unknown>;
+    const yo = y as Record<string, unknown>;
+    const xk = Object.keys(xo).filter((k) => leafOf(xo[k], false) !== undefined);
+    const yk = Object.keys(yo).filter((k) => leafOf(yo[k], false) !== undefined);
+    if (xk.length !== yk.length) return false;
+    const ys = new Set(yk);
+    for (const k of xk) {
+      if (!ys.has(k)) return false;
+      stack.push([xo[k], yo[k]]);
+    }
+  }
+  return true;
 }
