@@ -14,8 +14,9 @@ export interface JsonDepthProblem {
 }
 
 /**
- * Finds the first container nested deeper than `maxDepth`, walking iteratively so that the check
- * itself cannot overflow the stack. Only own enumerable keys are followed (as JSON.stringify does).
+ * Finds the first container nested deeper than `maxDepth`, or the first key `__proto__` (which an
+ * assignment anywhere later would turn into a prototype change), walking iteratively so that the
+ * check itself cannot overflow the stack. Only own enumerable keys are followed, as JSON.stringify does.
  * @example jsonDepthProblem(JSON.parse(body), MAX_JSON_DEPTH, 'body') // null when within bounds
  */
 export function jsonDepthProblem(
@@ -37,6 +38,8 @@ export function jsonDepthProblem(
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i]!;
+        if (k === '__proto__')
+          return { path: path ? `${path}.${k}` : k, message: 'is a key that is not allowed' };
         stack.push({
           v: (v as Record<string, unknown>)[k],
           depth: depth + 1,

@@ -2,16 +2,17 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { TandemError, validationFailed } from '../errors.ts';
+import { parseBoundedJson } from '../json-bounds.ts';
 import { toIssues } from '../trackers/builtin/entity-input.ts';
 
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  let raw: unknown;
   const text = await c.req.text();
-  try {
-    raw = text === '' ? {} : JSON.parse(text);
-  } catch {
+  const read = text === '' ? { ok: true as const, value: {} } : parseBoundedJson(text);
+  if (!read.ok && read.reason === 'syntax')
     throw new TandemError('INVALID_JSON', 400, 'The request body is not valid JSON');
-  }
+  // Deeper input would reach recursive code (validation, serialisation) and fail as a 500 there.
+  if (!read.ok) throw validationFailed([read.problem], `${read.problem.path} ${read.problem.message}`);
+  const raw = read.value;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw validationFailed(toIssues(parsed.error));
   return parsed.data;

@@ -55,7 +55,9 @@ async function twinReplicas(db: DbExecutor, connectionId: string, localId: strin
 function diff(before: Replica | null, after: Replica): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of new Set([...Object.keys(before ?? {}), ...Object.keys(after)])) {
-    if (JSON.stringify(before?.[k]) !== JSON.stringify(after[k])) out[k] = after[k] ?? null;
+    const was = before && Object.hasOwn(before, k) ? before[k] : undefined;
+    const now = Object.hasOwn(after, k) ? after[k] : undefined;
+    if (JSON.stringify(was) !== JSON.stringify(now)) out[k] = now ?? null;
   }
   return out;
 }

@@ -184,6 +184,7 @@ function jsonProblem(v, path, depth, seen) {
     if (proto !== ObjectProto && proto !== null) return path + ' is not a plain object';
     for (const k of ownKeys(v)) {
       if (typeof k !== 'string') return path + ' has a symbol key';
+      if (k === '__proto__') return path + '.__proto__ is a key that is not allowed';
       const d = getDesc(v, k);
       if (!('value' in d)) return path + '.' + k + ' is a getter, not a value';
       if (d.value === undefined) continue;
@@ -203,7 +204,10 @@ function tooDeep(root, name) {
     if (v === null || typeof v !== 'object') continue;
     if (depth > ${MAX_JSON_DEPTH}) return path + ' is nested more than ${MAX_JSON_DEPTH} levels deep';
     if (isArray(v)) { for (let i = 0; i < v.length; i++) stack.push([v[i], depth + 1, path + '[' + i + ']']); }
-    else for (const k of Object.keys(v)) stack.push([v[k], depth + 1, path + '.' + k]);
+    else for (const k of Object.keys(v)) {
+      if (k === '__proto__') return path + '.__proto__ is a key that is not allowed';
+      stack.push([v[k], depth + 1, path + '.' + k]);
+    }
   }
   return null;
 }

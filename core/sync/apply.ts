@@ -9,7 +9,7 @@ import type { SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
 import { fieldPatch, fieldsOf, flatten } from './flat.ts';
 import { failInbox, type InboxEntry, nextInboxBatch, removeInboxMany } from './inbox.ts';
-import { parseJson } from './json.ts';
+import { own, parseJson } from './json.ts';
 import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import { recordError } from './sync-errors.ts';
@@ -310,7 +310,7 @@ async function applyOne(
     }
     const fields = fieldsOf(out);
     entity = await ctx.tracker.create({ type: type as EntityType, fields }, { origin, tx });
-    if (perField) for (const f of Object.keys(fields)) fieldClocks[f] = event.clocks[f] ?? event.clock;
+    if (perField) for (const f of Object.keys(fields)) fieldClocks[f] = own(event.clocks, f) ?? event.clock;
     writes.outbox.push({ kind: 'twin', entityId: entity.id, key: entity.key, twinId: event.entityId });
   } else {
     const currentFields = fieldsOf(current.fields);

@@ -75,4 +75,28 @@ describe('per-field last writer wins', () => {
     expect(replicaClocks({ a: 1 }, null, {}, 't3')).toEqual({ a: 't3' });
     expect(localClocks({ a: 1, b: 2 }, { a: 1, b: 1 }, { a: 't1' }, 't2')).toEqual({ a: 't1', b: 't2' });
   });
+
+  it('fields named like Object.prototype members are fields like any other', () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const values = Object.fromEntries(names.map((n) => [n, `new ${n}`]));
+    // Stored clocks and snapshots are parsed JSON: plain objects that inherit those names.
+    const r = resolveLww({
+      patch: values,
+      current: JSON.parse('{}'),
+      snapshot: JSON.parse('{}'),
+      fieldClocks: JSON.parse('{}'),
+      replica: values,
+      previous: JSON.parse('{}'),
+      remoteClocks: Object.fromEntries(names.map((n) => [n, '20'])),
+      eventClock: '20',
+      now,
+    });
+    expect(r.patch).toEqual(values);
+    expect(r.kept).toEqual([]);
+    const clocks = replicaClocks(values, JSON.parse('{}'), JSON.parse('{}'), '30');
+    expect(clocks).toEqual(Object.fromEntries(names.map((n) => [n, '30'])));
+    expect(localClocks(values, JSON.parse('{}'), JSON.parse('{}'), '40')).toEqual(
+      Object.fromEntries(names.map((n) => [n, '40'])),
+    );
+  });
 });

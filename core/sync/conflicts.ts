@@ -1,6 +1,6 @@
 // Concurrent edits in Basic and Visual: per-field last writer wins by hybrid logical clock.
 import type { Replica } from '../sandbox/sandbox.ts';
-import { sameJson } from './json.ts';
+import { own, sameJson } from './json.ts';
 
 export interface LwwInput {
   /** Fields the incoming rule would change on the local entity. */
@@ -33,22 +33,22 @@ export interface LwwResult {
  */
 export function resolveLww(input: LwwInput): LwwResult {
   const changed = Object.keys(input.replica).filter(
-    (k) => !input.previous || !sameJson(input.replica[k], input.previous[k]),
+    (k) => !input.previous || !sameJson(input.replica[k], own(input.previous, k)),
   );
   const newestChanged = changed
-    .map((k) => input.remoteClocks[k] ?? input.eventClock)
+    .map((k) => own(input.remoteClocks, k) ?? input.eventClock)
     .sort()
     .at(-1);
   const fieldClocks = { ...input.fieldClocks };
   const patch: Record<string, unknown> = {};
   const kept: string[] = [];
   for (const [field, value] of Object.entries(input.patch)) {
-    const remote =
-      field in input.replica
-        ? (input.remoteClocks[field] ?? input.eventClock)
-        : (newestChanged ?? input.eventClock);
-    const unsent = input.snapshot !== null && !sameJson(input.current[field], input.snapshot[field]);
-    const local = unsent ? input.now() : (fieldClocks[field] ?? '');
+    const remote = Object.hasOwn(input.replica, field)
+      ? (own(input.remoteClocks, field) ?? input.eventClock)
+      : (newestChanged ?? input.eventClock);
+    const unsent =
+      input.snapshot !== null && !sameJson(own(input.current, field), own(input.snapshot, field));
+    const local = unsent ? input.now() : (own(fieldClocks, field) ?? '');
     if (remote > local) {
       patch[field] = value;
       fieldClocks[field] = remote;
@@ -69,8 +69,8 @@ export function replicaClocks(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(replica)) {
-    const same = lastSent !== null && k in lastSent && sameJson(replica[k], lastSent[k]);
-    out[k] = same ? (lastClocks[k] ?? clock) : clock;
+    const same = lastSent !== null && Object.hasOwn(lastSent, k) && sameJson(replica[k], lastSent[k]);
+    out[k] = same ? (own(lastClocks, k) ?? clock) : clock;
   }
   return out;
 }
@@ -84,7 +84,7 @@ export function localClocks(
 ): Record<string, string> {
   const out = { ...clocks };
   for (const [k, v] of Object.entries(fields)) {
-    if (!snapshot || !sameJson(v, snapshot[k])) out[k] = clock;
+    if (!snapshot || !sameJson(v, own(snapshot, k))) out[k] = clock;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Entities as rules see them (fields flattened beside id, key and type) and the patch back to the tracker.
 import type { FlatEntity } from '../sandbox/sandbox.ts';
 import type { Entity, EntityFields } from '../trackers/tracker.ts';
-import { sameJson } from './json.ts';
+import { own, sameJson } from './json.ts';
 
 const META = new Set(['id', 'key', 'type', 'comments', 'version', 'createdAt', 'updatedAt']);
 
@@ -22,6 +22,7 @@ export function fieldPatch(
   next: Record<string, unknown>,
 ): Partial<EntityFields> {
   const patch: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fieldsOf(next))) if (!sameJson(current[k] ?? null, v)) patch[k] = v;
+  for (const [k, v] of Object.entries(fieldsOf(next)))
+    if (!sameJson(own(current, k) ?? null, v)) patch[k] = v;
   return patch as Partial<EntityFields>;
 }

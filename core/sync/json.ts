@@ -9,6 +9,14 @@ export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   }
 }
 
+/**
+ * `obj[key]` for keys that come from outside (field names, replica keys): only own properties, so
+ * `constructor` or `toString` read as absent instead of as Object.prototype's functions.
+ */
+export function own<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
 /** How JSON.stringify would write a leaf: `undefined`, functions and non-finite numbers differ. */
 function leafOf(v: unknown, inArray: boolean): unknown {
   if (typeof v === 'number' && !Number.isFinite(v)) return null;

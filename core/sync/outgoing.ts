@@ -6,7 +6,7 @@ import { localClocks, replicaClocks } from './conflicts.ts';
 import { RULE_BATCH, type SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
 import { fieldsOf, flatten } from './flat.ts';
-import { parseJson, sameJson } from './json.ts';
+import { own, parseJson, sameJson } from './json.ts';
 import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import { addRunItems, type RunItem } from './runs.ts';
@@ -173,7 +173,10 @@ function fieldClocksOf(
   // A replica field named like an entity field carries that field's clock (when it was last written,
   // here or by the peer); other replica fields are stamped when their value changes.
   const clocks = replicaClocks(replica, lastSent, parseJson(twin?.sent_clocks, {}), clock);
-  for (const k of Object.keys(clocks)) if (fieldClocks[k] !== undefined) clocks[k] = fieldClocks[k];
+  for (const k of Object.keys(clocks)) {
+    const c = own(fieldClocks, k);
+    if (c !== undefined) clocks[k] = c;
+  }
   return { fields, fieldClocks, clocks };
 }
 

@@ -26,7 +26,7 @@ replica.type = entity.type;
 replica.key = entity.key;
 for (const f of SENT) {
   if (f === 'comments') replica.comments = helpers.comments.merge(replica.comments, entity.comments);
-  else if (entity[f] !== undefined) replica[f] = entity[f];
+  else if (Object.hasOwn(entity, f) && entity[f] !== undefined) replica[f] = entity[f];
 }
 `;
   const incoming = `// Visual mode (generated): the other side's fields translated into this side's.
@@ -43,7 +43,7 @@ for (const m of APPLIED) {
     continue;
   }
   if (m.local === 'type' && !firstSync) continue;
-  const raw = replica[m.remote];
+  const raw = Object.hasOwn(replica, m.remote) ? replica[m.remote] : undefined;
   let value = raw;
   if (m.pairs) {
     const hit = m.pairs.find((p) => raw !== undefined && String(p.remote) === String(raw));

@@ -32,7 +32,7 @@ export function parseFields(input: unknown, prefix = 'fields'): Partial<EntityFi
   if (!parsed.success) throw validationFailed(toIssues(parsed.error, prefix));
   const issues: FieldIssue[] = [];
   for (const [name, value] of Object.entries(parsed.data)) {
-    if (name in standard) continue;
+    if (Object.hasOwn(standard, name)) continue;
     if (RESERVED.has(name)) issues.push({ path: `${prefix}.${name}`, message: 'is reserved' });
     else if (!CUSTOM_NAME.test(name))
       issues.push({ path: `${prefix}.${name}`, message: 'is not a valid field name' });
@@ -55,7 +55,7 @@ export function parseType(input: unknown): EntityType {
 
 export function customOf(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) if (!(k in standard)) out[k] = v;
+  for (const [k, v] of Object.entries(fields)) if (!Object.hasOwn(standard, k)) out[k] = v;
   return out;
 }
 
