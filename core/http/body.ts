@@ -5,8 +5,17 @@ import { TandemError, validationFailed } from '../errors.ts';
 import { parseBoundedJson } from '../json-bounds.ts';
 import { toIssues } from '../trackers/builtin/entity-input.ts';
 
+const JSON_TYPE = /^application\/([\w.+-]*\+)?json\s*(;|$)/i;
+
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const text = await c.req.text();
+  // A text/plain body is a "simple" cross-site request that needs no preflight: JSON only, declared.
+  if (text !== '' && !JSON_TYPE.test(c.req.header('content-type') ?? ''))
+    throw new TandemError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+      'The request body must be JSON, sent with Content-Type: application/json',
+    );
   const read = text === '' ? { ok: true as const, value: {} } : parseBoundedJson(text);
   if (!read.ok && read.reason === 'syntax')
     throw new TandemError('INVALID_JSON', 400, 'The request body is not valid JSON');

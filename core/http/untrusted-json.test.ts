@@ -74,4 +74,24 @@ describe('untrusted JSON bodies', () => {
       'fields.__proto__',
     ]);
   });
+
+  it('takes JSON bodies only when declared as JSON (a text/plain one is a cross-site simple request)', async () => {
+    const body = JSON.stringify({ type: 'incident', fields: { summary: 'typed' } });
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const res = await api().post('/api/entities').set(auth).set('content-type', type).send(body);
+      expect([type, res.status, res.body.code]).toEqual([type, 415, 'unsupported_media_type']);
+    }
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/merge-patch+json',
+    ]) {
+      const res = await api().post('/api/entities').set(auth).set('content-type', type).send(body);
+      expect([type, res.status]).toEqual([type, 201]);
+    }
+  });
 });
