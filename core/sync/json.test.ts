@@ -1,6 +1,6 @@
 // sameJson compares as JSON would, at any depth, without recursion.
 import { describe, expect, it } from 'vitest';
-import { sameJson } from './json.ts';
+import { parseJson, sameJson } from './json.ts';
 
 function nested(depth: number, leaf: unknown): unknown {
   let v: unknown = leaf;
@@ -25,5 +25,14 @@ describe('sameJson', () => {
     expect(sameJson(deep, nested(100_000, 'x'))).toBe(true);
     expect(sameJson(deep, nested(100_000, 'y'))).toBe(false);
     expect(sameJson(deep, { summary: 'flat' })).toBe(false);
+  });
+});
+
+describe('parseJson', () => {
+  it('reads a stored column, and falls back for one that is unreadable or nested past the bound', () => {
+    expect(parseJson('{"a":[1]}', null)).toEqual({ a: [1] });
+    expect(parseJson('{"a":', 'fallback')).toBe('fallback');
+    expect(parseJson(`${'[{"a":'.repeat(5000)}1${'}]'.repeat(5000)}`, null)).toBeNull();
+    expect(parseJson(null, {})).toEqual({});
   });
 });

@@ -1,12 +1,14 @@
 // Comparing JSON values (key order aside) and tolerant parsing of stored JSON columns.
+import { parseBoundedJson } from '../json-bounds.ts';
 
+/**
+ * A stored JSON column, or `fallback` when it is missing, unreadable or nested past the bound: a
+ * replica stored before depth bounds existed would otherwise break every later run that reads it.
+ */
 export function parseJson<T>(text: string | null | undefined, fallback: T): T {
   if (text === null || text === undefined) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
+  const read = parseBoundedJson(text);
+  return read.ok ? (read.value as T) : fallback;
 }
 
 /**
