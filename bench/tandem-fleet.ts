@@ -1,6 +1,7 @@
 // Many small Tandem hosts in one process, the peers of the idle-connections figure (e).
 // Each host accepts at most ~30 invitations at once (its accept rate limit), so the figure needs
 // several acceptors; they share this process because only the measured host's memory matters.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { resolveConfig } from '../core/config.ts';
 import { type ModuleFactory, type RunningHost, startHost } from '../core/host.ts';
@@ -24,7 +25,7 @@ const modules: ModuleFactory[] = hostModules.map((factory) => async (services, b
 const hosts: RunningHost[] = [];
 const out: Array<{ url: string; token: string }> = [];
 for (let i = 0; i < Number(countText); i++) {
-  const token = `fleet-${i}-${Math.random().toString(36).slice(2)}`;
+  const token = `fleet-${i}-${randomBytes(24).toString('base64url')}`;
   const config = resolveConfig(
     ['--data', path.join(baseDir, `fleet-${i}`), '--port', '0', '--name', `Fleet ${i}`],
     {

@@ -1,6 +1,7 @@
 // One real Tandem host for the benchmark: `startHost` with every module, plus bench controls over IPC.
 // The controls write through the host's own tracker (as an admin's change would) and watch what the
 // sync engine applies, so timings need no polling of the HTTP API.
+import { randomBytes } from 'node:crypto';
 import { resolveConfig } from '../core/config.ts';
 import { startHost } from '../core/host.ts';
 import type { Change } from '../core/trackers/tracker.ts';
@@ -8,7 +9,7 @@ import { makeRecord } from './payload.ts';
 
 const [dataDir, name] = process.argv.slice(2);
 if (!dataDir || !name) throw new Error('usage: tandem-host.ts DIR NAME');
-const token = `bench-${Math.random().toString(36).slice(2)}`;
+const token = `bench-${randomBytes(24).toString('base64url')}`;
 const host = await startHost(
   resolveConfig(['--data', dataDir, '--port', '0', '--name', name], { TANDEM_ADMIN_TOKEN: token }),
 );

@@ -1,6 +1,7 @@
 // Host configuration from CLI flags and the environment (flags win), as the contract lists them.
 import path from 'node:path';
 import { TandemError } from './errors.ts';
+import { parseTrustedProxies } from './http/ip-address.ts';
 
 export interface HostConfig {
   dataDir: string;
@@ -9,6 +10,8 @@ export interface HostConfig {
   name: string | undefined;
   publicUrl: string | undefined;
   adminToken: string | undefined;
+  /** Peers whose X-Forwarded-For is believed (TANDEM_TRUSTED_PROXIES, as CIDR ranges); none when absent. */
+  trustedProxies?: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +56,7 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
     name: flags.name ?? env.TANDEM_NAME,
     publicUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : undefined,
     adminToken: env.TANDEM_ADMIN_TOKEN || undefined,
+    trustedProxies: parseTrustedProxies(env.TANDEM_TRUSTED_PROXIES),
   };
 }
 

@@ -10,7 +10,7 @@ import { hostModules } from '../core/modules.ts';
 import { tempDir } from './support/host-process.ts';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const TOKEN = 'openapi-test-token';
+const TOKEN = 'openapi-test-token-5b1f0c9e7d2a4863';
 /** Routes outside /api that the document describes (the console's own pages are not API). */
 const PUBLIC = new Set(['/.well-known/tandem', '/healthz', '/metrics']);
 

@@ -1,9 +1,12 @@
 // Admin credentials: one bearer token (stored only as a hash) and browser sessions made from it.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../storage/schema.ts';
+import { TandemError } from '../errors.ts';
 import { readSetting, writeSetting } from '../identity/node-settings.ts';
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** A chosen admin token needs this many characters (a generated one has 47). */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 export interface AdminAuth {
   checkToken(token: string): boolean;
@@ -19,6 +22,36 @@ export function generateToken(): string {
 }
 
 /**
+ * Why a chosen admin token is too easy to guess, or undefined when it is long and varied enough:
+ * fewer than 32 characters, a short pattern repeated, or only a handful of distinct characters.
+ * @example adminTokenWeakness('letmein') // 'it has 7 characters'
+ */
+export function adminTokenWeakness(token: string): string | undefined {
+  const chars = [...token];
+  if (chars.length < MIN_ADMIN_TOKEN_LENGTH) return `it has ${chars.length} characters`;
+  for (let period = 1; period <= chars.length / 2; period++) {
+    if (chars.every((ch, i) => ch === chars[i % period]))
+      return `it repeats one pattern of ${period} characters`;
+  }
+  const distinct = new Set(chars).size;
+  if (distinct < 8) return `it uses only ${distinct} different characters`;
+  return undefined;
+}
+
+/** Refuses a TANDEM_ADMIN_TOKEN that is too easy to guess; the message never contains the token. */
+export function assertStrongAdminToken(token: string): void {
+  const weakness = adminTokenWeakness(token);
+  if (!weakness) return;
+  throw new TandemError(
+    'ADMIN_TOKEN_TOO_SHORT',
+    400,
+    `TANDEM_ADMIN_TOKEN is too easy to guess (${weakness}; at least ${MIN_ADMIN_TOKEN_LENGTH} random ` +
+      'characters are needed): set one made by `openssl rand -base64 32`, or unset it and run ' +
+      '`tandem reset-token` to have one generated',
+  );
+}
+
+/**
  * Sets up the admin token: the env token wins; otherwise the first start makes one.
  * Returns the token only when it was just generated, so the caller can print it once.
  */
@@ -28,6 +61,7 @@ export async function initAdminAuth(
 ): Promise<{ auth: AdminAuth; generated?: string }> {
   let generated: string | undefined;
   if (envToken) {
+    assertStrongAdminToken(envToken);
     await writeSetting(db, 'admin.token_hash', sha256(envToken).toString('hex'));
   } else if (!(await readSetting(db, 'admin.token_hash'))) {
     generated = generateToken();

@@ -5,6 +5,7 @@ import { TandemError } from '../errors.ts';
 import type { HostServices } from '../host-services.ts';
 import type { AppEnv } from './app-env.ts';
 import { requireAdmin } from './auth-middleware.ts';
+import { createCredentialLimit } from './credential-limit.ts';
 import { onError, problemResponse } from './problem.ts';
 import { entityRoutes } from './routes/entities.ts';
 import { nodeRoutes } from './routes/node.ts';
@@ -18,8 +19,13 @@ export type ApiRoutes = Array<[path: string, routes: Hono<AppEnv>]>;
 
 export function createApp(host: HostServices, extraApi: ApiRoutes = []) {
   const app = new Hono<AppEnv>();
+  const credentialLimit = createCredentialLimit({
+    trustedProxies: host.config.trustedProxies ?? [],
+    log: host.log,
+  });
   app.use('*', async (c, next) => {
     c.set('host', host);
+    c.set('credentialLimit', credentialLimit);
     await next();
   });
   app.use(

@@ -12,7 +12,8 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization');
   if (header) {
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match || !auth.checkToken(match[1]!.trim())) throw unauthorized();
+    // Only a wrong token counts against the caller's address; a right one is never refused.
+    if (!match || !auth.checkToken(match[1]!.trim())) throw c.var.credentialLimit.failed(c, UNAUTHORIZED);
     c.set('authVia', 'token');
     return next();
   }
@@ -27,8 +28,10 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   throw unauthorized();
 });
 
+const UNAUTHORIZED = 'A valid admin token or session is required';
+
 function unauthorized() {
-  return new TandemError('UNAUTHORIZED', 401, 'A valid admin token or session is required');
+  return new TandemError('UNAUTHORIZED', 401, UNAUTHORIZED);
 }
 
 function sameOrigin(origin: string | undefined, url: string): boolean {

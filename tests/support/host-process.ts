@@ -1,5 +1,6 @@
 // Starts real `tandem start` processes for tests: port 0, own temp data dir, ended by `stop()`.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,7 +44,7 @@ const running = new Set<HostProcess>();
 
 export async function startHostProcess(opts: StartOptions = {}): Promise<HostProcess> {
   const dataDir = opts.dataDir ?? tempDir();
-  const token = opts.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
+  const token = opts.token ?? `test-token-${randomBytes(16).toString('hex')}`;
   const args = [BIN, 'start', '--data', dataDir, '--port', String(opts.port ?? 0), ...(opts.args ?? [])];
   if (opts.name) args.push('--name', opts.name);
   if (opts.publicUrl) args.push('--public-url', opts.publicUrl);

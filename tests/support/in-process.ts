@@ -24,7 +24,7 @@ export async function inProcessHost(
   opts: { extraApi?: ApiRoutes; config?: Partial<HostConfig> } = {},
 ): Promise<InProcessHost> {
   const dataDir = tempDir();
-  const token = 'test-admin-token';
+  const token = 'test-admin-token-3f9c2e71b8d4a605';
   const { services, database } = await createHostServices({
     dataDir,
     port: 0,
