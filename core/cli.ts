@@ -2,6 +2,7 @@
 import { resolveConfig } from './config.ts';
 import { TandemError } from './errors.ts';
 import { startHost } from './host.ts';
+import { waitForSignal } from './signals.ts';
 
 const USAGE = `Usage:
   tandem start [--data DIR] [--port N] [--host ADDR] [--name NAME] [--public-url URL]
@@ -65,16 +66,4 @@ async function resetToken(args: string[]): Promise<number> {
     await database.close();
   }
   return 0;
-}
-
-export function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }

@@ -12,9 +12,6 @@ import type { RuleService } from './rules/rule-service.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
 import type { Tracker } from './trackers/tracker.ts';
 
-export const TANDEM_VERSION = '0.1.0';
-export const PROTOCOL_VERSION = 1;
-
 export interface HostServices {
   config: HostConfig;
   db: Db;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ConnectionRow, Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
 import type { HostServices } from '../host-services.ts';
-import { PROTOCOL_VERSION } from '../host-services.ts';
+import { PROTOCOL_VERSION } from '../version.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import { signInvitation, verifyInvitation } from '../invitations/invitation-code.ts';
 import { isRefusalCode, refusal, refusalError } from '../invitations/refusals.ts';

@@ -1,7 +1,7 @@
 // The admin API as an OpenAPI 3.1 document, served at GET /api/openapi.json; tests/openapi.test.ts keeps it true.
 import { Hono } from 'hono';
 import type { HostModule } from '../host-module.ts';
-import { TANDEM_VERSION } from '../host-services.ts';
+import { TANDEM_VERSION } from '../version.ts';
 import type { AppEnv } from './app-env.ts';
 
 type Schema = Record<string, unknown>;

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { TandemError } from '../errors.ts';
-import { PROTOCOL_VERSION } from '../host-services.ts';
+import { PROTOCOL_VERSION } from '../version.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { Logger } from '../log.ts';

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { assertHttpUrl } from '../../config.ts';
-import { TANDEM_VERSION } from '../../host-services.ts';
+import { TANDEM_VERSION } from '../../version.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readJson } from '../body.ts';
 

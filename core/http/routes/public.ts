@@ -1,6 +1,6 @@
 // Public routes: the node's well-known document and the health probe.
 import { Hono } from 'hono';
-import { PROTOCOL_VERSION, TANDEM_VERSION } from '../../host-services.ts';
+import { PROTOCOL_VERSION, TANDEM_VERSION } from '../../version.ts';
 import type { AppEnv } from '../app-env.ts';
 
 export const LINK_PATH = '/link';
