@@ -28,9 +28,7 @@ for (let i = 0; i < Number(countText); i++) {
   const token = `fleet-${i}-${randomBytes(24).toString('base64url')}`;
   const config = resolveConfig(
     ['--data', path.join(baseDir, `fleet-${i}`), '--port', '0', '--name', `Fleet ${i}`],
-    {
-      TANDEM_ADMIN_TOKEN: token,
-    },
+    { ...process.env, TANDEM_ADMIN_TOKEN: token },
   );
   const host = await startHost(config, modules);
   await host.services.settings.update({ publicUrl: host.url });

@@ -11,7 +11,10 @@ const [dataDir, name] = process.argv.slice(2);
 if (!dataDir || !name) throw new Error('usage: tandem-host.ts DIR NAME');
 const token = `bench-${randomBytes(24).toString('base64url')}`;
 const host = await startHost(
-  resolveConfig(['--data', dataDir, '--port', '0', '--name', name], { TANDEM_ADMIN_TOKEN: token }),
+  resolveConfig(['--data', dataDir, '--port', '0', '--name', name], {
+    ...process.env,
+    TANDEM_ADMIN_TOKEN: token,
+  }),
 );
 const { tracker, db } = host.services;
 

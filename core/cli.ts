@@ -59,7 +59,7 @@ async function resetToken(args: string[]): Promise<number> {
   const config = resolveConfig(args);
   const { openDatabase } = await import('../storage/database.ts');
   const { resetAdminToken } = await import('./http/admin-auth.ts');
-  const database = await openDatabase(config.dataDir);
+  const database = await openDatabase(config.storage.dataDir);
   try {
     process.stdout.write(`New admin token (shown once): ${await resetAdminToken(database.db)}\n`);
   } finally {

@@ -1,63 +1,170 @@
-// Host configuration from CLI flags and the environment (flags win), as the contract lists them.
+// Host configuration: CLI flags and TANDEM_* variables (flags win), parsed once into sections; a bad value stops the start.
 import path from 'node:path';
+import { z } from 'zod';
 import { TandemError } from './errors.ts';
 import { parseTrustedProxies } from './http/ip-address.ts';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Everything a host is told at start, by section; the composition root (core/host.ts) hands
+ * each part its own section. docs/operations.md lists every variable.
+ * @example const config = resolveConfig(['--port', '0'], { TANDEM_SYNC_TICK_MS: '200' }); config.sync.tickMs // 200
+ */
 export interface HostConfig {
-  dataDir: string;
-  port: number;
-  host: string;
-  name: string | undefined;
-  publicUrl: string | undefined;
-  adminToken: string | undefined;
-  /** Peers whose X-Forwarded-For is believed (TANDEM_TRUSTED_PROXIES, as CIDR ranges); none when absent. */
-  trustedProxies?: readonly string[];
+  server: {
+    port: number;
+    host: string;
+    name: string | undefined;
+    publicUrl: string | undefined;
+    adminToken: string | undefined;
+    /** Peers whose X-Forwarded-For is believed (TANDEM_TRUSTED_PROXIES, as CIDR ranges); none when absent. */
+    trustedProxies: readonly string[];
+  };
+  storage: {
+    dataDir: string;
+    /** Directory for the per-statement SQL time report written at exit (TANDEM_SQL_PROFILE). */
+    sqlProfileDir: string | undefined;
+  };
+  link: { heartbeatMs: number; backoffMaxMs: number; handshakesPerSecond: number };
+  /** Rule limits; absent ones take the sandbox's defaults (64 MB, 200 ms CPU, 2000 ms wall). */
+  sandbox: {
+    memoryLimitMb: number | undefined;
+    timeoutMs: number | undefined;
+    wallTimeoutMs: number | undefined;
+    /** Directory for CPU profiles of the rule runner (TANDEM_RUNNER_CPU_PROF). */
+    cpuProfileDir: string | undefined;
+  };
+  sync: { tickMs: number };
+  metrics: { token: string | undefined };
+  log: { level: LogLevel };
 }
 
 type Env = Record<string, string | undefined>;
 
-const FLAGS: Record<string, keyof HostConfig> = {
-  '--data': 'dataDir',
-  '--port': 'port',
-  '--host': 'host',
-  '--name': 'name',
-  '--public-url': 'publicUrl',
-};
+/** A variable: its schema and, for the error message, what it accepts. */
+interface Variable<T> {
+  schema: z.ZodType<T>;
+  accepts: string;
+}
+const positive = (unit: string): Variable<number> => ({
+  schema: z.coerce.number().positive().max(Number.MAX_SAFE_INTEGER),
+  accepts: `a positive number (${unit})`,
+});
+const text: Variable<string> = { schema: z.string(), accepts: 'any text' };
+const directory: Variable<string> = { schema: z.string().min(1), accepts: 'a directory path' };
+
+/** Every TANDEM_* variable the host reads (the tracker's own are read by the tracker). */
+export const VARIABLES = {
+  TANDEM_DATA: directory,
+  TANDEM_PORT: {
+    schema: z.coerce.number().int().min(0).max(65535),
+    accepts: 'an integer 0-65535',
+  },
+  TANDEM_HOST: { schema: z.string().min(1), accepts: 'an address or host name' },
+  TANDEM_NAME: text,
+  TANDEM_PUBLIC_URL: { schema: z.string(), accepts: 'an http or https URL' },
+  TANDEM_ADMIN_TOKEN: text,
+  TANDEM_TRUSTED_PROXIES: { schema: z.string(), accepts: 'IP addresses or CIDR ranges, comma-separated' },
+  TANDEM_SQL_PROFILE: directory,
+  TANDEM_LINK_HEARTBEAT_MS: positive('milliseconds'),
+  TANDEM_LINK_BACKOFF_MAX_MS: positive('milliseconds'),
+  TANDEM_LINK_HANDSHAKES_PER_SECOND: positive('handshakes per second'),
+  TANDEM_RULE_MEMORY_MB: positive('megabytes'),
+  TANDEM_RULE_TIMEOUT_MS: positive('milliseconds'),
+  TANDEM_RULE_WALL_MS: positive('milliseconds'),
+  TANDEM_RUNNER_CPU_PROF: directory,
+  TANDEM_SYNC_TICK_MS: positive('milliseconds'),
+  TANDEM_METRICS_TOKEN: text,
+  TANDEM_LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepts: LOG_LEVELS.join(', ') },
+} satisfies Record<string, Variable<unknown>>;
+
+type Name = keyof typeof VARIABLES;
+type ValueOf<N extends Name> = (typeof VARIABLES)[N] extends Variable<infer T> ? T : never;
+
+/** Reads one variable (or the flag standing in for it); unset or empty is `undefined`, a bad value an error naming it. */
+function read<N extends Name>(env: Env, name: N, flag?: { name: string; value: string | undefined }) {
+  const raw = flag?.value ?? env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const { schema, accepts } = VARIABLES[name] as Variable<ValueOf<N>>;
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const what = flag?.value !== undefined ? flag.name : name;
+  const code = name === 'TANDEM_PORT' ? 'INVALID_PORT' : 'INVALID_CONFIG';
+  throw new TandemError(code, 400, `${what} must be ${accepts}, got "${raw}"`, { variable: what, accepts });
+}
+
+const FLAGS = {
+  '--data': 'TANDEM_DATA',
+  '--port': 'TANDEM_PORT',
+  '--host': 'TANDEM_HOST',
+  '--name': 'TANDEM_NAME',
+  '--public-url': 'TANDEM_PUBLIC_URL',
+} as const satisfies Record<string, Name>;
+type Flag = keyof typeof FLAGS;
 
 /** Parses `--flag value` / `--flag=value` pairs; unknown flags are an error, not ignored. */
-export function parseFlags(argv: readonly string[]): Partial<Record<keyof HostConfig, string>> {
-  const out: Partial<Record<keyof HostConfig, string>> = {};
+export function parseFlags(argv: readonly string[]): Partial<Record<Flag, string>> {
+  const out: Partial<Record<Flag, string>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const key = FLAGS[flag];
-    if (!key) throw new TandemError('UNKNOWN_FLAG', 400, `Unknown option ${flag}`);
+    if (!(flag in FLAGS)) throw new TandemError('UNKNOWN_FLAG', 400, `Unknown option ${flag}`);
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new TandemError('MISSING_VALUE', 400, `Option ${flag} needs a value`);
-    out[key] = value;
+    out[flag as Flag] = value;
   }
   return out;
 }
 
 export function resolveConfig(argv: readonly string[], env: Env = process.env): HostConfig {
   const flags = parseFlags(argv);
-  const portText = flags.port ?? env.TANDEM_PORT ?? '4100';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TandemError('INVALID_PORT', 400, `Port must be an integer 0-65535, got "${portText}"`);
-  }
-  const publicUrl = flags.publicUrl ?? env.TANDEM_PUBLIC_URL;
-  if (publicUrl !== undefined && publicUrl !== '') assertHttpUrl(publicUrl, 'public URL');
+  const fromFlag = (flag: Flag) => ({ name: flag, value: flags[flag] });
+  const publicUrl = read(env, 'TANDEM_PUBLIC_URL', fromFlag('--public-url'));
+  if (publicUrl) assertHttpUrl(publicUrl, 'public URL');
   return {
-    dataDir: path.resolve(flags.dataDir ?? env.TANDEM_DATA ?? './data'),
-    port,
-    host: flags.host ?? env.TANDEM_HOST ?? '127.0.0.1',
-    name: flags.name ?? env.TANDEM_NAME,
-    publicUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : undefined,
-    adminToken: env.TANDEM_ADMIN_TOKEN || undefined,
-    trustedProxies: parseTrustedProxies(env.TANDEM_TRUSTED_PROXIES),
+    server: {
+      port: read(env, 'TANDEM_PORT', fromFlag('--port')) ?? 4100,
+      host: read(env, 'TANDEM_HOST', fromFlag('--host')) ?? '127.0.0.1',
+      name: read(env, 'TANDEM_NAME', fromFlag('--name')),
+      publicUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : undefined,
+      adminToken: read(env, 'TANDEM_ADMIN_TOKEN'),
+      trustedProxies: parseTrustedProxies(read(env, 'TANDEM_TRUSTED_PROXIES')),
+    },
+    storage: {
+      dataDir: path.resolve(read(env, 'TANDEM_DATA', fromFlag('--data')) ?? './data'),
+      sqlProfileDir: read(env, 'TANDEM_SQL_PROFILE'),
+    },
+    link: {
+      heartbeatMs: read(env, 'TANDEM_LINK_HEARTBEAT_MS') ?? 15_000,
+      backoffMaxMs: read(env, 'TANDEM_LINK_BACKOFF_MAX_MS') ?? 30_000,
+      handshakesPerSecond: read(env, 'TANDEM_LINK_HANDSHAKES_PER_SECOND') ?? 10,
+    },
+    sandbox: {
+      memoryLimitMb: read(env, 'TANDEM_RULE_MEMORY_MB'),
+      timeoutMs: read(env, 'TANDEM_RULE_TIMEOUT_MS'),
+      wallTimeoutMs: read(env, 'TANDEM_RULE_WALL_MS'),
+      cpuProfileDir: read(env, 'TANDEM_RUNNER_CPU_PROF'),
+    },
+    sync: { tickMs: read(env, 'TANDEM_SYNC_TICK_MS') ?? 1000 },
+    metrics: { token: read(env, 'TANDEM_METRICS_TOKEN') },
+    log: { level: read(env, 'TANDEM_LOG_LEVEL') ?? 'info' },
   };
+}
+
+/** A configuration for tests and embeddings: the defaults, with the sections given merged in. */
+export function configWith(
+  overrides: {
+    [S in keyof HostConfig]?: Partial<HostConfig[S]>;
+  },
+): HostConfig {
+  const base = resolveConfig([], {});
+  const out = { ...base } as Record<keyof HostConfig, unknown>;
+  for (const key of Object.keys(overrides) as (keyof HostConfig)[])
+    out[key] = { ...base[key], ...overrides[key] };
+  return out as HostConfig;
 }
 
 export function assertHttpUrl(value: string, what: string): URL {

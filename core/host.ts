@@ -31,17 +31,20 @@ export type ModuleFactory = (
 
 /** Opens the database and builds the core services (no server, no subsystems): also what unit tests use. */
 export async function createHostServices(config: HostConfig) {
-  const log = createLogger('tandem');
-  const database = await openDatabase(config.dataDir, { log });
+  const log = createLogger('tandem', config.log.level);
+  const database = await openDatabase(config.storage.dataDir, {
+    log,
+    sqlProfileDir: config.storage.sqlProfileDir,
+  });
   const { db } = database;
   try {
-    const identity = await loadOrCreateIdentity(config.dataDir);
+    const identity = await loadOrCreateIdentity(config.storage.dataDir);
     const settings = await loadNodeSettings(
       db,
-      { name: config.name, publicUrl: config.publicUrl },
+      { name: config.server.name, publicUrl: config.server.publicUrl },
       `Tandem ${identity.fingerprint.slice(0, 9)}`,
     );
-    const { auth, generated } = await initAdminAuth(db, config.adminToken);
+    const { auth, generated } = await initAdminAuth(db, config.server.adminToken);
     const services: HostServices = {
       config,
       db,
@@ -61,7 +64,7 @@ export async function createHostServices(config: HostConfig) {
 
 /** The usual reasons a host cannot listen, as errors the CLI prints with their code. */
 function listenError(err: Error & { code?: string }, config: HostConfig): Error {
-  const where = `${config.host}:${config.port}`;
+  const where = `${config.server.host}:${config.server.port}`;
   if (err.code === 'EADDRINUSE')
     return new TandemError('PORT_IN_USE', 500, `Port ${where} is already in use: choose another with --port`);
   if (err.code === 'EACCES')
@@ -74,7 +77,7 @@ function listenError(err: Error & { code?: string }, config: HostConfig): Error 
     return new TandemError(
       'ADDRESS_NOT_AVAILABLE',
       500,
-      `No network interface has the address ${config.host}`,
+      `No network interface has the address ${config.server.host}`,
     );
   return err;
 }
@@ -117,7 +120,7 @@ export async function startHost(
       [...built.values()].flatMap((m) => m.routes ?? []),
     );
     server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () =>
         resolve(s as Server),
       );
       (s as Server).once('error', (err) => reject(listenError(err, config)));

@@ -25,7 +25,8 @@ const REDACT = [
 
 export function createLogger(
   name: string,
-  level = process.env.TANDEM_LOG_LEVEL ?? 'info',
+  /** The host passes `config.log.level` (TANDEM_LOG_LEVEL). */
+  level = 'info',
   stream: DestinationStream = destination({ fd: 2, sync: false }),
 ): Logger {
   // stderr, so stdout stays for what the CLI tells a person (the listening line, a new token).

@@ -12,6 +12,7 @@ import {
 } from './checkpointer.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database, Db } from './schema.ts';
+import { startSqlProfile } from './sql-profile.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export interface OpenedDatabase {
@@ -28,6 +29,8 @@ export interface OpenDatabaseOptions {
   log?: StorageLog;
   /** Tuning of the checkpoint worker; tests make it quick. */
   checkpoints?: Omit<CheckpointerOptions, 'log'>;
+  /** Writes the time spent per SQL statement to this directory at exit (storage.sqlProfileDir). */
+  sqlProfileDir?: string | undefined;
 }
 
 export async function openDatabase(
@@ -35,6 +38,7 @@ export async function openDatabase(
   options: OpenDatabaseOptions = {},
 ): Promise<OpenedDatabase> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (options.sqlProfileDir) startSqlProfile(options.sqlProfileDir);
   const file = path.join(dataDir, 'tandem.db');
   const sqlite = new SQLite(file);
   // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable, and

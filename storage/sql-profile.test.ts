@@ -1,4 +1,4 @@
-// The opt-in SQL profile, in a child process (it reads TANDEM_SQL_PROFILE when loaded).
+// The opt-in SQL profile (TANDEM_SQL_PROFILE through the host's config), in a child process: it reports at exit.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const DATABASE = pathToFileURL(path.resolve(import.meta.dirname, 'database.ts')).href;
+const CONFIG = pathToFileURL(path.resolve(import.meta.dirname, '../core/config.ts')).href;
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
@@ -17,7 +18,9 @@ afterEach(() => {
 function runWith(env: Record<string, string>, dir: string) {
   const script = `
     const { openDatabase } = await import(${JSON.stringify(DATABASE)});
-    const d = await openDatabase(${JSON.stringify(path.join(dir, 'data'))});
+    const { resolveConfig } = await import(${JSON.stringify(CONFIG)});
+    const { sqlProfileDir } = resolveConfig([], process.env).storage;
+    const d = await openDatabase(${JSON.stringify(path.join(dir, 'data'))}, { sqlProfileDir });
     for (let i = 0; i < 3; i++) await d.db.transaction().execute((tx) => tx.selectFrom('settings').selectAll().execute());
     await d.close();`;
   return spawnSync(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], {

@@ -1,12 +1,13 @@
 // Development aid: time spent in each SQL statement, written to a file when the process exits.
-// Off unless TANDEM_SQL_PROFILE names a directory (the bench's BENCH_PROFILE sets it).
+// Off unless the host is given a directory (storage.sqlProfileDir, TANDEM_SQL_PROFILE; the bench's BENCH_PROFILE sets it).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteStatement } from 'kysely';
 
-const DIR = process.env.TANDEM_SQL_PROFILE;
 const TOP = 60;
 const totals = new Map<string, { calls: number; ns: bigint }>();
+
+let reportDir: string | undefined;
 
 function report(): void {
   const rows = [...totals]
@@ -17,14 +18,19 @@ function report(): void {
       const each = (Number(t.ns) / 1e3 / t.calls).toFixed(1).padStart(8);
       return `${ms} ms ${String(t.calls).padStart(7)} x ${each} µs  ${sql}`;
     });
-  fs.writeFileSync(path.join(DIR!, `sql-${process.pid}.txt`), `${rows.join('\n')}\n`);
+  fs.writeFileSync(path.join(reportDir!, `sql-${process.pid}.txt`), `${rows.join('\n')}\n`);
 }
 
-if (DIR) process.on('exit', report);
+/** Starts profiling into `dir` (one report per process, written at exit); the first directory given wins. */
+export function startSqlProfile(dir: string): void {
+  if (reportDir) return;
+  reportDir = dir;
+  process.on('exit', report);
+}
 
 /** The statement itself, or (when profiling) one whose runs add their time to the statement's total. */
 export function profiled(sql: string, statement: SqliteStatement): SqliteStatement {
-  if (!DIR) return statement;
+  if (!reportDir) return statement;
   const key = sql.replace(/\s+/g, ' ').slice(0, 160);
   const timed =
     <A extends unknown[], R>(fn: (...args: A) => R) =>

@@ -8,11 +8,6 @@ import { LINK_PATH } from '../http/routes/public.ts';
 import { createLinkNetwork } from '../link/link-network.ts';
 import { createConnectionService } from './connection-service.ts';
 
-function envPositive(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 /**
  * Builds the link network and the connection service and exposes both on the host services.
  * @example export const hostModules = [createConnectionsModule, createSyncModule];
@@ -25,9 +20,7 @@ export function createConnectionsModule(services: HostServices): HostModule {
       directory,
       log: services.log,
       linkPath: LINK_PATH,
-      heartbeatMs: envPositive('TANDEM_LINK_HEARTBEAT_MS', 15_000),
-      backoffMaxMs: envPositive('TANDEM_LINK_BACKOFF_MAX_MS', 30_000),
-      handshakesPerSecond: envPositive('TANDEM_LINK_HANDSHAKES_PER_SECOND', 10),
+      ...services.config.link,
     }),
   );
   services.link = network;

@@ -20,7 +20,7 @@ export type ApiRoutes = Array<[path: string, routes: Hono<AppEnv>]>;
 export function createApp(host: HostServices, extraApi: ApiRoutes = []) {
   const app = new Hono<AppEnv>();
   const credentialLimit = createCredentialLimit({
-    trustedProxies: host.config.trustedProxies ?? [],
+    trustedProxies: host.config.server.trustedProxies,
     log: host.log,
   });
   app.use('*', async (c, next) => {

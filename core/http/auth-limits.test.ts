@@ -260,7 +260,7 @@ describe('behind a trusted proxy', () => {
   let served: Awaited<ReturnType<typeof serveApp>>;
   const lines: string[] = [];
   beforeAll(async () => {
-    host = await inProcessHost({ config: { trustedProxies: parseTrustedProxies('127.0.0.1') } });
+    host = await inProcessHost({ config: { server: { trustedProxies: parseTrustedProxies('127.0.0.1') } } });
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     served = await serveApp({ ...host.services, log });
   });
@@ -321,7 +321,7 @@ describe('a chosen admin token', () => {
   });
 
   it('is refused before the host serves with it', async () => {
-    await expect(inProcessHost({ config: { adminToken: 'letmein' } })).rejects.toMatchObject({
+    await expect(inProcessHost({ config: { server: { adminToken: 'letmein' } } })).rejects.toMatchObject({
       code: 'ADMIN_TOKEN_TOO_SHORT',
     });
   });

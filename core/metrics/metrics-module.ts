@@ -66,7 +66,7 @@ export function createMetricsModule(services: HostServices): HostModule {
   let off: (() => void) | undefined;
   return {
     name: 'metrics',
-    routes: [['/metrics', metricsRoutes(metrics, process.env.TANDEM_METRICS_TOKEN || undefined)]],
+    routes: [['/metrics', metricsRoutes(metrics, services.config.metrics.token)]],
     async start() {
       off = metrics.onCollect(async () => metrics.apply(await readSnapshot(services.db, services.link)));
       if (services.sandbox) timeRuleRuns(services.sandbox, metrics);

@@ -10,7 +10,6 @@ import { syncRoutes } from './routes.ts';
  * @example export const hostModules = [createSandboxModule, createConnectionsModule, createRulesModule, createSyncModule];
  */
 export function createSyncModule(services: HostServices): HostModule {
-  const tick = Number(process.env.TANDEM_SYNC_TICK_MS);
   const engine = createSyncEngine({
     db: services.db,
     tracker: services.tracker,
@@ -21,7 +20,7 @@ export function createSyncModule(services: HostServices): HostModule {
     sandbox: () => services.sandbox,
     hostApi: trackerUserLookup(services.tracker),
     ...(services.connections ? { onConnectionChange: (l) => services.connections!.onChange(l) } : {}),
-    tickMs: tick > 0 ? tick : 1000,
+    tickMs: services.config.sync.tickMs,
   });
   return {
     name: 'sync',

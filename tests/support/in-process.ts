@@ -1,7 +1,7 @@
 // Core services on a real SQLite file in a temp dir, without a server: for API tests through supertest.
 import fs from 'node:fs';
 import { createAdaptorServer } from '@hono/node-server';
-import type { HostConfig } from '../../core/config.ts';
+import { configWith, type HostConfig } from '../../core/config.ts';
 import { createHostServices } from '../../core/host.ts';
 import type { HostServices } from '../../core/host-services.ts';
 import { type ApiRoutes, createApp } from '../../core/http/app.ts';
@@ -21,19 +21,17 @@ export interface InProcessHost {
 }
 
 export async function inProcessHost(
-  opts: { extraApi?: ApiRoutes; config?: Partial<HostConfig> } = {},
+  opts: { extraApi?: ApiRoutes; config?: { [S in keyof HostConfig]?: Partial<HostConfig[S]> } } = {},
 ): Promise<InProcessHost> {
   const dataDir = tempDir();
   const token = 'test-admin-token-3f9c2e71b8d4a605';
-  const { services, database } = await createHostServices({
-    dataDir,
-    port: 0,
-    host: '127.0.0.1',
-    name: 'Test Host',
-    publicUrl: undefined,
-    adminToken: token,
-    ...opts.config,
-  });
+  const { services, database } = await createHostServices(
+    configWith({
+      ...opts.config,
+      server: { port: 0, name: 'Test Host', adminToken: token, ...opts.config?.server },
+      storage: { dataDir },
+    }),
+  );
   const app = createApp(services, opts.extraApi);
   const server = createAdaptorServer({ fetch: app.fetch });
   return {

@@ -1,0 +1,63 @@
+// The host configuration: flags over variables, sections with their defaults, a bad value named with what it accepts.
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from './config.ts';
+
+describe('resolveConfig', () => {
+  it('gives every section its defaults', () => {
+    const c = resolveConfig([], {});
+    expect(c.server).toMatchObject({ port: 4100, host: '127.0.0.1', trustedProxies: [] });
+    expect(c.link).toEqual({ heartbeatMs: 15_000, backoffMaxMs: 30_000, handshakesPerSecond: 10 });
+    expect(c.sync.tickMs).toBe(1000);
+    expect(c.log.level).toBe('info');
+    expect(c.sandbox).toEqual({
+      memoryLimitMb: undefined,
+      timeoutMs: undefined,
+      wallTimeoutMs: undefined,
+      cpuProfileDir: undefined,
+    });
+  });
+
+  it('reads the variables, and a flag wins over its variable', () => {
+    const c = resolveConfig(['--port', '0'], {
+      TANDEM_PORT: '5000',
+      TANDEM_SYNC_TICK_MS: '200',
+      TANDEM_LINK_HEARTBEAT_MS: '1000',
+      TANDEM_RULE_MEMORY_MB: '16',
+      TANDEM_METRICS_TOKEN: 'scrape',
+      TANDEM_LOG_LEVEL: 'warn',
+    });
+    expect(c.server.port).toBe(0);
+    expect(c.sync.tickMs).toBe(200);
+    expect(c.link.heartbeatMs).toBe(1000);
+    expect(c.sandbox.memoryLimitMb).toBe(16);
+    expect(c.metrics.token).toBe('scrape');
+    expect(c.log.level).toBe('warn');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(resolveConfig([], { TANDEM_SYNC_TICK_MS: '' }).sync.tickMs).toBe(1000);
+  });
+
+  it.each([
+    ['TANDEM_SYNC_TICK_MS', 'soon', 'a positive number (milliseconds)'],
+    ['TANDEM_LINK_BACKOFF_MAX_MS', '-5', 'a positive number (milliseconds)'],
+    ['TANDEM_RULE_TIMEOUT_MS', '0', 'a positive number (milliseconds)'],
+    ['TANDEM_LOG_LEVEL', 'loud', 'fatal, error, warn, info, debug, trace, silent'],
+  ])('refuses %s=%s, naming the variable and what it accepts', (name, value, accepts) => {
+    expect(() => resolveConfig([], { [name]: value })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONFIG',
+        message: `${name} must be ${accepts}, got "${value}"`,
+      }),
+    );
+  });
+
+  it('names the flag when the flag is wrong', () => {
+    expect(() => resolveConfig(['--port', 'x'], {})).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_PORT',
+        message: '--port must be an integer 0-65535, got "x"',
+      }),
+    );
+  });
+});
