@@ -4,23 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { resolveConfig } from '../core/config.ts';
-import { type ModuleFactory, type RunningHost, startHost } from '../core/host.ts';
-import type { HostModule } from '../core/host-module.ts';
-import { hostModules } from '../core/modules.ts';
+import { type RunningHost, startHost } from '../core/host.ts';
+import { createBuiltinTracker } from '../core/trackers/builtin/builtin-tracker.ts';
 
 const [baseDir, countText] = process.argv.slice(2);
 if (!baseDir || !countText) throw new Error('usage: tandem-fleet.ts DIR COUNT');
 
-/** Every module but the console; the rule runner starts lazily (on first use) instead of at start. */
-const modules: ModuleFactory[] = hostModules.map((factory) => async (services, built) => {
-  const m: HostModule = await factory(services, built);
-  if (m.name === 'ui') return { name: 'ui' };
-  if (m.name === 'sandbox') {
-    const { start: _lazy, ...rest } = m;
-    return rest;
-  }
-  return m;
-});
+/** No console; the rule runner starts lazily (on first use) instead of at start. */
+const parts = { tracker: createBuiltinTracker, warmSandbox: false } as const;
 
 const hosts: RunningHost[] = [];
 const out: Array<{ url: string; token: string }> = [];
@@ -30,8 +21,8 @@ for (let i = 0; i < Number(countText); i++) {
     ['--data', path.join(baseDir, `fleet-${i}`), '--port', '0', '--name', `Fleet ${i}`],
     { ...process.env, TANDEM_ADMIN_TOKEN: token },
   );
-  const host = await startHost(config, modules);
-  await host.services.settings.update({ publicUrl: host.url });
+  const host = await startHost(config, { ...parts, tracker: ({ db }) => parts.tracker(db) });
+  await host.parts.settings.update({ publicUrl: host.url });
   hosts.push(host);
   out.push({ url: host.url, token });
 }

@@ -1,9 +1,10 @@
-// One real Tandem host for the benchmark: `startHost` with every module, plus bench controls over IPC.
+// One real Tandem host for the benchmark: `startHost` with every part but the console, plus bench controls over IPC.
 // The controls write through the host's own tracker (as an admin's change would) and watch what the
 // sync engine applies, so timings need no polling of the HTTP API.
 import { randomBytes } from 'node:crypto';
 import { resolveConfig } from '../core/config.ts';
 import { startHost } from '../core/host.ts';
+import { createBuiltinTracker } from '../core/trackers/builtin/builtin-tracker.ts';
 import type { Change } from '../core/trackers/tracker.ts';
 import { makeRecord } from './payload.ts';
 
@@ -15,8 +16,9 @@ const host = await startHost(
     ...process.env,
     TANDEM_ADMIN_TOKEN: token,
   }),
+  { tracker: ({ db }) => createBuiltinTracker(db) },
 );
-const { tracker, db } = host.services;
+const { tracker, db } = host.parts;
 
 /** Entities written by the sync engine (origin = a connection) since the last reset: id -> first time. */
 let applied = new Map<string, number>();

@@ -1,8 +1,12 @@
 // `tandem start | demo | reset-token`: the command line of the contract.
+
+import { consoleRoutes } from '../ui/serve.ts';
 import { resolveConfig } from './config.ts';
 import { TandemError } from './errors.ts';
 import { startHost } from './host.ts';
+import { createLogger } from './log.ts';
 import { waitForSignal } from './signals.ts';
+import { createBuiltinTracker } from './trackers/builtin/builtin-tracker.ts';
 
 const USAGE = `Usage:
   tandem start [--data DIR] [--port N] [--host ADDR] [--name NAME] [--public-url URL]
@@ -42,7 +46,13 @@ export async function main(argv: string[]): Promise<number> {
 
 async function start(args: string[]): Promise<number> {
   const config = resolveConfig(args);
-  const host = await startHost(config);
+  const log = createLogger('tandem', config.log.level);
+  // The CLI chooses the parts: the built-in tracker and the console.
+  const host = await startHost(config, {
+    tracker: ({ db }) => createBuiltinTracker(db),
+    console: await consoleRoutes(log),
+    log,
+  });
   if (host.generatedToken) {
     process.stdout.write(
       `Admin token (shown once, store it safely): ${host.generatedToken}\n` +

@@ -1,6 +1,6 @@
-// A subsystem of the host (pairing, link, rules, sync...): its routes and its start/stop hooks.
+// Legacy: the module shape of the old service bag, still imported by core/sandbox/sandbox-module.ts only.
+// The host is composed in core/host.ts now; delete this file with sandbox-module.ts.
 import type { Server } from 'node:http';
-import type { ApiRoutes } from './http/app.ts';
 
 /**
  * What a subsystem contributes to a running host. Modules start in order once the server
@@ -11,7 +11,7 @@ import type { ApiRoutes } from './http/app.ts';
 export interface HostModule {
   name: string;
   /** Admin routes mounted under their path after authentication. */
-  routes?: ApiRoutes;
+  routes?: Array<[path: string, routes: unknown]>;
   /** Hook into the HTTP server before it listens (e.g. WebSocket upgrades). */
   attach?(server: Server): void;
   start?(): Promise<void>;

@@ -1,4 +1,5 @@
-// What a running host is made of; route handlers and subsystems reach each other through this.
+// Legacy: the old service bag, still imported by core/sandbox/sandbox-module.ts only. Nothing builds
+// it any more (core/host.ts composes the host); delete this file with sandbox-module.ts.
 import type { Db } from '../storage/schema.ts';
 import type { HostConfig } from './config.ts';
 import type { ConnectionService } from './connections/connection-service.ts';

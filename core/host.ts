@@ -1,65 +1,69 @@
-// Builds and runs one host: database, identity, tracker, HTTP server and every subsystem.
+// The composition root: builds one host in order (config -> storage -> identity/auth -> sandbox -> link ->
+// connections -> rules -> engine -> http), each part given what it needs; `start` listens, `close` undoes it all.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { openDatabase } from '../storage/database.ts';
+import type { Db } from '../storage/schema.ts';
 import type { HostConfig } from './config.ts';
+import { createConnectionService } from './connections/connection-service.ts';
 import { TandemError } from './errors.ts';
-import type { HostModule } from './host-module.ts';
-import type { HostServices } from './host-services.ts';
 import { initAdminAuth } from './http/admin-auth.ts';
-import { createApp } from './http/app.ts';
+import { type AppParts, createApp } from './http/app.ts';
+import type { AppEnv } from './http/app-env.ts';
+import { LINK_PATH } from './http/routes/public.ts';
 import { loadOrCreateIdentity } from './identity/node-identity.ts';
 import { loadNodeSettings } from './identity/node-settings.ts';
-import { createLogger } from './log.ts';
-import { hostModules } from './modules.ts';
-import { createBuiltinTracker } from './trackers/builtin/builtin-tracker.ts';
+import { createLinkNetwork, type LinkNetwork } from './link/link-network.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { readSnapshot } from './metrics/snapshot.ts';
+import { timedSandbox } from './metrics/timed-sandbox.ts';
+import { createRuleService } from './rules/rule-service.ts';
+import { trackerUserLookup } from './rules/user-lookup.ts';
+import { attachVisualRulesLink } from './rules/visual-link.ts';
+import { createSandbox, type ManagedSandbox } from './sandbox/create-sandbox.ts';
+import { createSyncEngine } from './sync/engine.ts';
+import type { Tracker } from './trackers/tracker.ts';
 
-export interface RunningHost {
-  services: HostServices;
-  url: string;
+/**
+ * What the caller chooses (the CLI, a test, the bench); everything else follows from the config.
+ * @example const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
+ */
+export interface HostParts {
+  /** The system of record, built on the host's database. */
+  tracker(ctx: { db: Db; log: Logger }): Tracker;
+  /** The admin console served at `/` (ui/serve.ts); none by default. */
+  console?: Hono<AppEnv>;
+  /** Starts the rule runner process with the host (default); `false` starts it on first use. */
+  warmSandbox?: boolean;
+  /** The logger; by default one at `config.log.level` on stderr. */
+  log?: Logger;
+}
+
+/** The parts a host was built from, for tests and the bench to look into; nothing reads them at run time. */
+export type BuiltParts = Readonly<
+  Omit<AppParts, 'console' | 'sandbox'> & { config: HostConfig; sandbox: ManagedSandbox; link: LinkNetwork }
+>;
+
+export interface Host {
+  /** The HTTP app, usable with `app.request()` before (or without) `start`. */
+  app: ReturnType<typeof createApp>;
+  parts: BuiltParts;
   /** The admin token when this start generated it (first start without TANDEM_ADMIN_TOKEN). */
-  generatedToken?: string;
+  generatedToken?: string | undefined;
+  /** Listens on `config.server`, then brings up the link, the sync engine and the rule runner. */
+  start(): Promise<{ url: string }>;
+  /** Stops what started, in reverse order, then closes the database; safe to call twice or after a failed start. */
   close(): Promise<void>;
 }
 
-/** Subsystems in start order; each gets the core services and the modules built before it. */
-export type ModuleFactory = (
-  services: HostServices,
-  built: ReadonlyMap<string, HostModule>,
-) => HostModule | Promise<HostModule>;
-
-/** Opens the database and builds the core services (no server, no subsystems): also what unit tests use. */
-export async function createHostServices(config: HostConfig) {
-  const log = createLogger('tandem', config.log.level);
-  const database = await openDatabase(config.storage.dataDir, {
-    log,
-    sqlProfileDir: config.storage.sqlProfileDir,
-  });
-  const { db } = database;
-  try {
-    const identity = await loadOrCreateIdentity(config.storage.dataDir);
-    const settings = await loadNodeSettings(
-      db,
-      { name: config.server.name, publicUrl: config.server.publicUrl },
-      `Tandem ${identity.fingerprint.slice(0, 9)}`,
-    );
-    const { auth, generated } = await initAdminAuth(db, config.server.adminToken);
-    const services: HostServices = {
-      config,
-      db,
-      identity,
-      settings,
-      auth,
-      tracker: createBuiltinTracker(db),
-      log,
-      listenUrl: '',
-    };
-    return { services, database, generatedToken: generated };
-  } catch (err) {
-    await database.close();
-    throw err;
-  }
+export interface RunningHost {
+  parts: BuiltParts;
+  url: string;
+  generatedToken?: string;
+  close(): Promise<void>;
 }
 
 /** The usual reasons a host cannot listen, as errors the CLI prints with their code. */
@@ -82,69 +86,165 @@ function listenError(err: Error & { code?: string }, config: HostConfig): Error 
   return err;
 }
 
-/** Stops modules in reverse start order; a failing stop is logged and the rest still stop. */
-async function stopModules(list: readonly HostModule[], log: HostServices['log']): Promise<void> {
-  for (const m of [...list].reverse()) {
+/** Runs every step even when one fails; failures are logged. */
+async function runAll(steps: Array<[name: string, step: () => unknown]>, log: Logger): Promise<void> {
+  for (const [name, step] of steps) {
     try {
-      await m.stop?.();
+      await step();
     } catch (err) {
-      log.error({ err, module: m.name }, 'module stop failed');
+      log.error({ err, part: name }, 'stopping a part failed');
     }
   }
 }
 
-export async function startHost(
-  config: HostConfig,
-  modules: readonly ModuleFactory[] = hostModules,
-): Promise<RunningHost> {
-  const { services, database, generatedToken: generated } = await createHostServices(config);
-  const { log, identity } = services;
-  const built = new Map<string, HostModule>();
-  let server: Server | undefined;
-  const shutDown = async () => {
-    await stopModules([...built.values()], log);
-    if (server?.listening) {
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server?.close(() => resolve()));
-    }
-    await database.close();
-  };
-  // A start that fails half-way (a port in use, a module that cannot start) releases what it took.
+export async function createHost(config: HostConfig, choice: HostParts): Promise<Host> {
+  const log = choice.log ?? createLogger('tandem', config.log.level);
+  const database = await openDatabase(config.storage.dataDir, {
+    log,
+    sqlProfileDir: config.storage.sqlProfileDir,
+  });
+  const { db } = database;
+  let parts: BuiltParts;
+  let generatedToken: string | undefined;
   try {
-    for (const factory of modules) {
-      const m = await factory(services, built);
-      built.set(m.name, m);
-    }
-    const app = createApp(
-      services,
-      [...built.values()].flatMap((m) => m.routes ?? []),
+    const identity = await loadOrCreateIdentity(config.storage.dataDir);
+    const settings = await loadNodeSettings(
+      db,
+      { name: config.server.name, publicUrl: config.server.publicUrl },
+      `Tandem ${identity.fingerprint.slice(0, 9)}`,
     );
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () =>
-        resolve(s as Server),
-      );
-      (s as Server).once('error', (err) => reject(listenError(err, config)));
+    const admin = await initAdminAuth(db, config.server.adminToken);
+    generatedToken = admin.generated;
+    const tracker = choice.tracker({ db, log });
+    const metrics = createMetrics();
+    const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
+    const sandbox = timedSandbox(
+      createSandbox({
+        log,
+        ...(memoryLimitMb !== undefined ? { memoryLimitMb } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(wallTimeoutMs !== undefined ? { wallTimeoutMs } : {}),
+      }),
+      metrics,
+    );
+    const { service: connections, network: link } = createConnectionService(
+      { db, identity, settings, log },
+      (directory) =>
+        createLinkNetwork({
+          identity,
+          local: () => ({ url: settings.publicUrl(), name: settings.name() }),
+          directory,
+          log,
+          linkPath: LINK_PATH,
+          ...config.link,
+        }),
+    );
+    const rules = createRuleService({ db, sandbox, log });
+    const engine = createSyncEngine({
+      db,
+      tracker,
+      log,
+      nodeId: identity.nodeId,
+      link: () => link,
+      rules: () => rules,
+      sandbox: () => sandbox,
+      hostApi: trackerUserLookup(tracker),
+      onConnectionChange: (listener) => connections.onChange(listener),
+      tickMs: config.sync.tickMs,
     });
-    for (const m of built.values()) m.attach?.(server);
-    const addr = server.address() as AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    services.listenUrl = `http://${host}:${addr.port}`;
-    for (const m of built.values()) await m.start?.();
+    parts = {
+      config,
+      log,
+      trustedProxies: config.server.trustedProxies,
+      metricsToken: config.metrics.token,
+      db,
+      identity,
+      settings,
+      auth: admin.auth,
+      tracker,
+      sandbox,
+      link,
+      connections,
+      rules,
+      engine,
+      metrics,
+    };
   } catch (err) {
-    await shutDown().catch((e: unknown) => log.error({ err: e }, 'cleanup after a failed start failed'));
+    await database.close();
     throw err;
   }
-  log.info({ url: services.listenUrl, nodeId: identity.nodeId }, 'host started');
+  const { link, connections, rules, engine, sandbox, metrics } = parts;
+  // Registered now, before the link comes up, so no link-up or frame is missed.
+  const detachVisualRules = attachVisualRulesLink({ link, rules, nodeId: parts.identity.nodeId, log });
+  const app = createApp({ ...parts, console: choice.console });
 
+  let server: Server | undefined;
+  let stopCollecting: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= (async () => {
-      await shutDown();
-      log.info('host stopped');
-    })();
+    closing ??= runAll(
+      [
+        ['metrics', () => stopCollecting?.()],
+        ['sync', () => engine.stop()],
+        ['rules', () => detachVisualRules()],
+        ['link', () => link.close()],
+        ['sandbox', () => sandbox.close()],
+        [
+          'server',
+          () =>
+            server?.listening &&
+            new Promise<void>((resolve) => {
+              server?.closeAllConnections?.();
+              server?.close(() => resolve());
+            }),
+        ],
+        ['database', () => database.close()],
+      ],
+      log,
+    );
     return closing;
   };
-  return generated
-    ? { services, url: services.listenUrl, generatedToken: generated, close }
-    : { services, url: services.listenUrl, close };
+
+  async function start(): Promise<{ url: string }> {
+    // A start that fails half-way (a port in use, a part that cannot start) releases what it took.
+    try {
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () =>
+          resolve(s as Server),
+        );
+        (s as Server).once('error', (err) => reject(listenError(err, config)));
+      });
+      link.attach(server);
+      const addr = server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      const url = `http://${host}:${addr.port}`;
+      if (choice.warmSandbox !== false) {
+        // Without holding the start: the first rule run waits for readiness anyway.
+        sandbox.start().catch((err: unknown) => log.error({ err }, 'rule runner did not start'));
+      }
+      stopCollecting = metrics.onCollect(async () => metrics.apply(await readSnapshot(db, link)));
+      await connections.start();
+      await engine.start();
+      log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
+      return { url };
+    } catch (err) {
+      await close().catch((e: unknown) => log.error({ err: e }, 'cleanup after a failed start failed'));
+      throw err;
+    }
+  }
+
+  return { app, parts, generatedToken, start, close };
+}
+
+/** Builds and starts a host: what `tandem start` and the bench run. */
+export async function startHost(config: HostConfig, choice: HostParts): Promise<RunningHost> {
+  const host = await createHost(config, choice);
+  const { url } = await host.start();
+  const close = async () => {
+    await host.close();
+    host.parts.log.info('host stopped');
+  };
+  return host.generatedToken
+    ? { parts: host.parts, url, generatedToken: host.generatedToken, close }
+    : { parts: host.parts, url, close };
 }

@@ -2,11 +2,9 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../core/config.ts';
-import { createHostServices } from '../core/host.ts';
-import type { HostModule } from '../core/host-module.ts';
-import { createApp } from '../core/http/app.ts';
+import { createHost, type Host } from '../core/host.ts';
 import { openApiDocument } from '../core/http/openapi.ts';
-import { hostModules } from '../core/modules.ts';
+import { createBuiltinTracker } from '../core/trackers/builtin/builtin-tracker.ts';
 import { tempDir } from './support/host-process.ts';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -14,27 +12,16 @@ const TOKEN = 'openapi-test-token-5b1f0c9e7d2a4863';
 /** Routes outside /api that the document describes (the console's own pages are not API). */
 const PUBLIC = new Set(['/.well-known/tandem', '/healthz', '/metrics']);
 
-let app: ReturnType<typeof createApp>;
+let app: Host['app'];
 let close: () => Promise<void>;
 const dir = tempDir('tandem-openapi-');
 
 beforeAll(async () => {
-  // The same composition as startHost: core services, every module of core/modules.ts, the app.
+  // The composition root of `tandem start`, not started: every route, no port.
   const config = resolveConfig(['--data', dir, '--port', '0'], { TANDEM_ADMIN_TOKEN: TOKEN });
-  const { services, database } = await createHostServices(config);
-  const built = new Map<string, HostModule>();
-  for (const factory of hostModules) {
-    const m = await factory(services, built);
-    built.set(m.name, m);
-  }
-  app = createApp(
-    services,
-    [...built.values()].flatMap((m) => m.routes ?? []),
-  );
-  close = async () => {
-    for (const m of [...built.values()].reverse()) await m.stop?.().catch(() => undefined);
-    await database.close();
-  };
+  const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
+  app = host.app;
+  close = host.close;
 });
 
 afterAll(async () => {

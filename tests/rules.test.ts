@@ -1,30 +1,23 @@
 // The rules routes through the real app on a real SQLite file, with the real sandbox.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ruleRoutes } from '../core/rules/rule-routes.ts';
-import { createRuleService, type RuleService } from '../core/rules/rule-service.ts';
-import { createSandbox, type ManagedSandbox } from '../core/sandbox/create-sandbox.ts';
+import type { RuleService } from '../core/rules/rule-service.ts';
 import { type InProcessHost, inProcessHost, insertConnection } from './support/in-process.ts';
 
 let host: InProcessHost;
-let sandbox: ManagedSandbox;
 let rules: RuleService;
 let auth: { authorization: string };
 const api = () => request(host.server);
 
 beforeAll(async () => {
-  host = await inProcessHost({ extraApi: [['/api/connections', ruleRoutes]] });
-  sandbox = createSandbox();
-  host.services.sandbox = sandbox;
-  rules = createRuleService({ db: host.services.db, sandbox: () => sandbox });
-  host.services.rules = rules;
+  host = await inProcessHost();
+  rules = host.services.rules;
   auth = { authorization: `Bearer ${host.token}` };
   await insertConnection(host.services.db, 's1', 'script');
   await insertConnection(host.services.db, 'b1', 'basic');
   await insertConnection(host.services.db, 'v1', 'visual');
 });
 afterAll(async () => {
-  await sandbox.close();
   await host.close();
 });
 

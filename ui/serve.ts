@@ -1,8 +1,8 @@
-// The host module serving the admin console from ui/dist at `/` (built on start when missing).
+// The admin console's routes, served from ui/dist at `/` (built on start when missing); the CLI hands them to the host.
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import type { ModuleFactory } from '../core/host.ts';
 import type { AppEnv } from '../core/http/app-env.ts';
+import type { Logger } from '../core/log.ts';
 import { buildUi, isBuilt, UI_DIST } from './build.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -67,16 +67,19 @@ export function createUiRoutes(distDir = UI_DIST): Hono<AppEnv> {
   });
 }
 
-/** Serves the console; builds ui/dist first when it is missing (a fresh checkout without `npm ci`). */
-export const createUiModule: ModuleFactory = async (services) => {
+/**
+ * The console's routes; builds ui/dist first when it is missing (a fresh checkout without `npm ci`).
+ * @example await startHost(config, { tracker, console: await consoleRoutes(log), log });
+ */
+export async function consoleRoutes(log: Logger): Promise<Hono<AppEnv>> {
   if (!(await isBuilt())) {
-    services.log.info('ui/dist is missing; building the admin console');
+    log.info('ui/dist is missing; building the admin console');
     try {
       await buildUi();
     } catch (err) {
       // The API keeps working without the console; say why the pages are missing.
-      services.log.error({ err }, 'building the admin console failed; run `npm run build:ui`');
+      log.error({ err }, 'building the admin console failed; run `npm run build:ui`');
     }
   }
-  return { name: 'ui', routes: [['/', createUiRoutes()]] };
-};
+  return createUiRoutes();
+}

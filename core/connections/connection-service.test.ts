@@ -27,16 +27,14 @@ beforeEach(async () => {
   database = await openDatabase(dir);
   const identity = await loadOrCreateIdentity(dir);
   settings = await loadNodeSettings(database.db, {}, 'Test host');
-  const built = createConnectionService(
-    { db: database.db, identity, settings, log, listenUrl: '' },
-    (directory) =>
-      createLinkNetwork({
-        identity,
-        local: () => ({ url: settings.publicUrl(), name: settings.name() }),
-        directory,
-        log,
-        linkPath: '/link',
-      }),
+  const built = createConnectionService({ db: database.db, identity, settings, log }, (directory) =>
+    createLinkNetwork({
+      identity,
+      local: () => ({ url: settings.publicUrl(), name: settings.name() }),
+      directory,
+      log,
+      linkPath: '/link',
+    }),
   );
   service = built.service;
   close = () => built.network.close();

@@ -5,14 +5,16 @@ import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import type { ConnectionRow, Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
-import type { HostServices } from '../host-services.ts';
-import { PROTOCOL_VERSION } from '../version.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
+import type { NodeIdentity } from '../identity/node-identity.ts';
+import type { NodeSettings } from '../identity/node-settings.ts';
 import { signInvitation, verifyInvitation } from '../invitations/invitation-code.ts';
 import { isRefusalCode, refusal, refusalError } from '../invitations/refusals.ts';
 import type { LinkFrame } from '../link/link-hub.ts';
 import type { Decision, DialTarget, LinkDirectory, LinkNetwork, PeerInfo } from '../link/link-network.ts';
+import type { Logger } from '../log.ts';
 import { decodeCursor, encodeCursor } from '../trackers/builtin/cursor.ts';
+import { PROTOCOL_VERSION } from '../version.ts';
 import {
   type Connection,
   type ConnectionMode,
@@ -51,7 +53,7 @@ export interface ConnectionEvent {
 /**
  * Pairing and lifecycle of connections. Other subsystems read connections and react to changes.
  * @example
- * services.connections!.onChange((e) => { if (e.type === 'state' && e.state === 'active') resume(e.id); });
+ * connections.onChange((e) => { if (e.type === 'state' && e.state === 'active') resume(e.id); });
  */
 export interface ConnectionService {
   get(id: string): Promise<Connection | undefined>;
@@ -99,7 +101,7 @@ const PAIRING_STATES: ReadonlySet<ConnectionState> = new Set([
 ]);
 
 export function createConnectionService(
-  services: Pick<HostServices, 'db' | 'identity' | 'settings' | 'log' | 'listenUrl'>,
+  services: { db: Db; identity: NodeIdentity; settings: NodeSettings; log: Logger },
   network: (directory: LinkDirectory) => LinkNetwork,
 ): { service: ConnectionService; network: LinkNetwork } {
   const { db, identity, settings, log } = services;

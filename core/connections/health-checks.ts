@@ -1,9 +1,9 @@
 // Health checks of one connection, each with a fix hint: what "Validated" and "Validation failed" rest on.
 import type { ConnectionRow, Db } from '../../storage/schema.ts';
-import { PROTOCOL_VERSION } from '../version.ts';
 import { nodeIdOf } from '../identity/node-identity.ts';
 import { writeSetting } from '../identity/node-settings.ts';
 import { MAX_CLOCK_SKEW_MS } from '../link/handshake.ts';
+import { PROTOCOL_VERSION } from '../version.ts';
 import { probePeer, type WellKnown } from './probe.ts';
 
 export interface HealthCheck {

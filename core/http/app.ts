@@ -1,30 +1,93 @@
-// The host's HTTP app: public routes, the admin API under /api, and problem+json errors.
+// The host's HTTP app: every route module mounted in one place, public routes, the admin API under /api, problem+json errors.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { Db } from '../../storage/schema.ts';
+import type { ConnectionService } from '../connections/connection-service.ts';
 import { TandemError } from '../errors.ts';
-import type { HostServices } from '../host-services.ts';
+import type { NodeIdentity } from '../identity/node-identity.ts';
+import type { NodeSettings } from '../identity/node-settings.ts';
+import type { Logger } from '../log.ts';
+import type { HostMetrics } from '../metrics/metrics.ts';
+import { metricsRoutes } from '../metrics/metrics-routes.ts';
+import { ruleRoutes } from '../rules/rule-routes.ts';
+import type { RuleService } from '../rules/rule-service.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { SyncEngine } from '../sync/engine.ts';
+import {
+  connectionSyncRoutes,
+  entitySyncRoutes,
+  errorRoutes,
+  runRoutes,
+  triggerRoutes,
+} from '../sync/routes.ts';
+import type { Tracker } from '../trackers/tracker.ts';
+import type { AdminAuth } from './admin-auth.ts';
 import type { AppEnv } from './app-env.ts';
 import { requireAdmin } from './auth-middleware.ts';
 import { createCredentialLimit } from './credential-limit.ts';
+import { openApiRoutes } from './openapi.ts';
 import { onError, problemResponse } from './problem.ts';
+import { connectionRoutes } from './routes/connections.ts';
 import { entityRoutes } from './routes/entities.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { nodeRoutes } from './routes/node.ts';
+import { probeRoutes } from './routes/probe.ts';
 import { publicRoutes } from './routes/public.ts';
 import { sessionRoutes } from './routes/session.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Route modules other subsystems contribute under /api (connections, rules, sync...), mounted after auth. */
-export type ApiRoutes = Array<[path: string, routes: Hono<AppEnv>]>;
+/**
+ * What the routes are built on: the parts core/host.ts composed, each route module taking its own.
+ * @example const app = createApp({ ...parts, console: createUiRoutes() }); await app.request('/healthz');
+ */
+export interface AppParts {
+  log: Logger;
+  /** Peers whose X-Forwarded-For is believed (config.server.trustedProxies). */
+  trustedProxies: readonly string[];
+  db: Db;
+  identity: NodeIdentity;
+  settings: NodeSettings;
+  auth: AdminAuth;
+  tracker: Tracker;
+  sandbox: Sandbox;
+  connections: ConnectionService;
+  rules: RuleService;
+  engine: SyncEngine;
+  metrics: HostMetrics;
+  /** TANDEM_METRICS_TOKEN: opens /metrics and nothing else. */
+  metricsToken: string | undefined;
+  /** The admin console at `/`, when the CLI serves it (ui/serve.ts). */
+  console?: Hono<AppEnv> | undefined;
+}
 
-export function createApp(host: HostServices, extraApi: ApiRoutes = []) {
+/** The admin API under /api: sign-in first, then everything behind the admin guard. */
+export function adminApi(p: AppParts) {
+  return new Hono<AppEnv>()
+    .route('/session', sessionRoutes(p))
+    .use('*', requireAdmin(p.auth))
+    .route('/node', nodeRoutes(p))
+    .route('/openapi.json', openApiRoutes)
+    .route('/probe', probeRoutes(p))
+    .route('/entities', entityRoutes(p))
+    .route('/entities', entitySyncRoutes(p))
+    .route('/connections', connectionRoutes(p))
+    .route('/connections', ruleRoutes(p))
+    .route('/connections', connectionSyncRoutes(p))
+    .route('/invitations', invitationRoutes(p))
+    .route('/triggers', triggerRoutes(p))
+    .route('/errors', errorRoutes(p))
+    .route('/runs', runRoutes(p));
+}
+
+/** The admin API's routes and their types, for the console's typed client (`hc<AdminApi>`). */
+export type AdminApi = ReturnType<typeof adminApi>;
+
+export function createApp(p: AppParts) {
+  const credentialLimit = createCredentialLimit({ trustedProxies: p.trustedProxies, log: p.log });
   const app = new Hono<AppEnv>();
-  const credentialLimit = createCredentialLimit({
-    trustedProxies: host.config.server.trustedProxies,
-    log: host.log,
-  });
   app.use('*', async (c, next) => {
-    c.set('host', host);
+    c.set('log', p.log);
     c.set('credentialLimit', credentialLimit);
     await next();
   });
@@ -40,12 +103,10 @@ export function createApp(host: HostServices, extraApi: ApiRoutes = []) {
   app.onError(onError);
   app.notFound((c) => problemResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}`));
 
-  app.route('/', publicRoutes);
-  app.route('/api/session', sessionRoutes);
-  app.use('/api/*', requireAdmin);
-  app.route('/api/node', nodeRoutes);
-  app.route('/api/entities', entityRoutes);
-  for (const [path, routes] of extraApi) app.route(path, routes);
+  app.route('/', publicRoutes(p));
+  app.route('/metrics', metricsRoutes({ metrics: p.metrics, auth: p.auth, token: p.metricsToken }));
+  app.route('/api', adminApi(p));
+  if (p.console) app.route('/', p.console);
   return app;
 }
 

@@ -7,9 +7,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllHosts } from '../../tests/support/host-process.ts';
 import { type InProcessHost, inProcessHost } from '../../tests/support/in-process.ts';
-import type { HostServices } from '../host-services.ts';
 import { adminTokenWeakness, assertStrongAdminToken } from './admin-auth.ts';
-import { createApp } from './app.ts';
+import { type AppParts, createApp } from './app.ts';
 import { clientAddress } from './client-address.ts';
 import { CREDENTIAL_BURST } from './credential-limit.ts';
 import { addressKey, createIpMatcher, parseIp, parseTrustedProxies } from './ip-address.ts';
@@ -55,7 +54,7 @@ function send(
 }
 
 /** Serves the host's app on a real port, listening on `::` where the machine has IPv6 (IPv4 peers then arrive as ::ffff:a.b.c.d). */
-async function serveApp(services: HostServices): Promise<{ url: string; close(): Promise<void> }> {
+async function serveApp(services: AppParts): Promise<{ url: string; close(): Promise<void> }> {
   const server = createAdaptorServer({ fetch: createApp(services).fetch }) as http.Server;
   const listen = (host: string) =>
     new Promise<void>((resolve, reject) => {

@@ -1,6 +1,5 @@
 // The admin API as an OpenAPI 3.1 document, served at GET /api/openapi.json; tests/openapi.test.ts keeps it true.
 import { Hono } from 'hono';
-import type { HostModule } from '../host-module.ts';
 import { TANDEM_VERSION } from '../version.ts';
 import type { AppEnv } from './app-env.ts';
 
@@ -834,8 +833,3 @@ export const openApiDocument = {
 } as const;
 
 export const openApiRoutes = new Hono<AppEnv>().get('/', (c) => c.json(openApiDocument));
-
-/** Serves the document under /api (behind admin auth, like the API it describes). */
-export function openApiModule(): HostModule {
-  return { name: 'openapi', routes: [['/api/openapi.json', openApiRoutes]] };
-}

@@ -65,6 +65,6 @@ export function onError(err: Error, c: Context<AppEnv>) {
     const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'http_error';
     return problemResponse(c, status, code, err.message || TITLES[status] || 'Error');
   }
-  c.var.host?.log.error({ err, path: c.req.path }, 'unhandled error');
+  c.var.log?.error({ err, path: c.req.path }, 'unhandled error');
   return problemResponse(c, 500, 'internal_error', 'Something went wrong on the host; see its log');
 }

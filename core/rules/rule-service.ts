@@ -47,8 +47,8 @@ export interface PublishedEvent {
 }
 
 /**
- * The rules subsystem as other subsystems see it (`services.rules`).
- * @example const program = await services.rules.program(connectionId); // for sandbox.run
+ * The rules subsystem as other subsystems see it (built in core/host.ts, handed to the engine and routes).
+ * @example const program = await rules.program(connectionId); // for sandbox.run
  */
 export interface RuleService {
   get(connectionId: string): Promise<RuleSetView>;
@@ -71,7 +71,8 @@ export interface RuleService {
 
 export interface RuleServiceDeps {
   db: Db;
-  sandbox: () => Sandbox | undefined;
+  /** Checks that rules compile before they are stored; without one, runs report compile errors instead. */
+  sandbox?: Sandbox | undefined;
   log?: Logger;
 }
 
@@ -120,8 +121,8 @@ export function createRuleService(deps: RuleServiceDeps): RuleService {
   }
 
   async function checkCompiles(program: Pick<RuleProgram, 'outgoing' | 'incoming'>): Promise<void> {
-    const sandbox = deps.sandbox();
-    if (!sandbox) return; // the sandbox module is not loaded: runs will report compile errors instead
+    const { sandbox } = deps;
+    if (!sandbox) return;
     const problems = await sandbox.check(program);
     if (problems.length) {
       throw new TandemError(

@@ -95,7 +95,7 @@ async function side(nodeId: string, peerNodeId: string, mode = 'visual'): Promis
       } as never)
       .execute();
   }
-  return { host, rules: createRuleService({ db: host.services.db, sandbox: () => undefined }), nodeId };
+  return { host, rules: createRuleService({ db: host.services.db }), nodeId };
 }
 
 beforeAll(async () => {

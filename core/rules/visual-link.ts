@@ -31,7 +31,7 @@ export interface VisualLinkDeps {
  * - on link-up both sides send their current version, so one that missed a publish catches up;
  * - two different publishes of the same version: the side with the greater node id publishes its
  *   mapping again as the next version, which the other adopts.
- * @example attachVisualRulesLink({ link: services.link, rules, nodeId: services.identity.nodeId, log });
+ * @example attachVisualRulesLink({ link, rules, nodeId: identity.nodeId, log });
  */
 export function attachVisualRulesLink(deps: VisualLinkDeps): () => void {
   const { link, rules, log } = deps;

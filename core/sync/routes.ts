@@ -1,11 +1,11 @@
 // The admin API of sync: triggers, manual sync, queue, errors, runs and an entity's twins (API.md "Sync").
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { Db } from '../../storage/schema.ts';
 import { notFound, TandemError } from '../errors.ts';
-import type { ApiRoutes } from '../http/app.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { readJson, readQuery } from '../http/body.ts';
-import { ENTITY_TYPES } from '../trackers/tracker.ts';
+import { ENTITY_TYPES, type Tracker } from '../trackers/tracker.ts';
 import { syncConnection } from './connections-view.ts';
 import type { SyncEngine } from './engine.ts';
 import { parseJson } from './json.ts';
@@ -51,24 +51,24 @@ const triggerPatch = z.object({
   active: z.boolean().optional(),
 });
 
-async function mustConnection(c: { var: AppEnv['Variables'] }, id: string) {
-  const conn = await syncConnection(c.var.host.db, id);
+async function mustConnection(db: Db, id: string) {
+  const conn = await syncConnection(db, id);
   if (!conn) throw notFound('Connection', id);
   return conn;
 }
 
-/** Every route module of sync, ready for the module's `routes`. */
-export function syncRoutes(engine: SyncEngine): ApiRoutes {
-  const connectionSync = new Hono<AppEnv>()
+/** A connection's triggers, manual sync and queue, under /api/connections. */
+export const connectionSyncRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
+  new Hono<AppEnv>()
     .get('/:id/triggers', async (c) => {
-      const conn = await mustConnection(c, c.req.param('id'));
-      const rows = await listTriggers(c.var.host.db, conn.id);
+      const conn = await mustConnection(db, c.req.param('id'));
+      const rows = await listTriggers(db, conn.id);
       return c.json({ items: rows.map(triggerJson) });
     })
     .post('/:id/triggers', async (c) => {
-      const conn = await mustConnection(c, c.req.param('id'));
+      const conn = await mustConnection(db, c.req.param('id'));
       const body = await readJson(c, triggerBody);
-      const row = await createTrigger(c.var.host.db, conn.id, body);
+      const row = await createTrigger(db, conn.id, body);
       engine.wake();
       return c.json(triggerJson(row), 201);
     })
@@ -84,9 +84,8 @@ export function syncRoutes(engine: SyncEngine): ApiRoutes {
     })
     .get('/:id/queue', async (c) => {
       const q = readQuery(c, z.object({ direction: z.enum(['out', 'in']).default('out'), ...page }));
-      const conn = await mustConnection(c, c.req.param('id'));
+      const conn = await mustConnection(db, c.req.param('id'));
       const offset = offsetOf(q.cursor);
-      const { db } = c.var.host;
       if (q.direction === 'out') {
         const rows = await db
           .selectFrom('sync_outbox')
@@ -126,24 +125,26 @@ export function syncRoutes(engine: SyncEngine): ApiRoutes {
       return c.json(paged(items, rows.length > q.limit, offset));
     });
 
-  const triggers = new Hono<AppEnv>()
+/** A trigger's edits and bulk sync, under /api/triggers. */
+export const triggerRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
+  new Hono<AppEnv>()
     .patch('/:id', async (c) => {
       const body = await readJson(c, triggerPatch);
-      const { db } = c.var.host;
       if (!(await getTrigger(db, c.req.param('id')))) throw notFound('Trigger', c.req.param('id'));
       await updateTrigger(db, c.req.param('id'), body);
       engine.wake();
       return c.json(triggerJson((await getTrigger(db, c.req.param('id')))!));
     })
     .delete('/:id', async (c) => {
-      const { db } = c.var.host;
       if (!(await getTrigger(db, c.req.param('id')))) throw notFound('Trigger', c.req.param('id'));
       await deleteTrigger(db, c.req.param('id'));
       return c.body(null, 204);
     })
     .post('/:id/bulk-sync', async (c) => c.json({ runId: await engine.bulkSync(c.req.param('id')) }, 202));
 
-  const errors = new Hono<AppEnv>()
+/** Sync errors (ours and the peer's), under /api/errors. */
+export const errorRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
+  new Hono<AppEnv>()
     .get('/', async (c) => {
       const q = readQuery(
         c,
@@ -154,37 +155,40 @@ export function syncRoutes(engine: SyncEngine): ApiRoutes {
         }),
       );
       const offset = offsetOf(q.cursor);
-      const { rows, more } = await listErrors(c.var.host.db, { ...q, offset });
+      const { rows, more } = await listErrors(db, { ...q, offset });
       return c.json(paged(rows.map(errorJson), more, offset));
     })
     .post('/:id/retry', async (c) => c.json(errorJson((await engine.retryError(c.req.param('id')))!)))
     .post('/:id/resolve', async (c) => c.json(errorJson((await engine.resolveError(c.req.param('id')))!)));
 
-  const runs = new Hono<AppEnv>()
+/** Sync runs and their reports, under /api/runs. */
+export const runRoutes = ({ db }: { db: Db }) =>
+  new Hono<AppEnv>()
     .get('/', async (c) => {
       const q = readQuery(c, z.object({ connectionId: z.string().max(200).optional(), ...page }));
       const offset = offsetOf(q.cursor);
-      const { rows, more } = await listRuns(c.var.host.db, q.connectionId, q.limit, offset);
+      const { rows, more } = await listRuns(db, q.connectionId, q.limit, offset);
       return c.json(paged(rows.map(runJson), more, offset));
     })
     .get('/:id', async (c) => {
-      const run = await getRun(c.var.host.db, c.req.param('id'));
+      const run = await getRun(db, c.req.param('id'));
       if (!run) throw notFound('Run', c.req.param('id'));
       return c.json(runJson(run));
     })
     .get('/:id/report.csv', async (c) => {
       const q = readQuery(c, z.object({ part: z.enum(['data', 'errors', 'all']).default('all') }));
-      const run = await getRun(c.var.host.db, c.req.param('id'));
+      const run = await getRun(db, c.req.param('id'));
       if (!run) throw notFound('Run', c.req.param('id'));
-      const csv = runReportCsv(run.id, await runItems(c.var.host.db, run.id), q.part as ReportPart);
+      const csv = runReportCsv(run.id, await runItems(db, run.id), q.part as ReportPart);
       return c.body(csv, 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="run-${run.id}-${q.part}.csv"`,
       });
     });
 
-  const entitySync = new Hono<AppEnv>().get('/:id/sync', async (c) => {
-    const { db, tracker } = c.var.host;
+/** An entity's twins, under /api/entities. */
+export const entitySyncRoutes = ({ db, tracker }: { db: Db; tracker: Tracker }) =>
+  new Hono<AppEnv>().get('/:id/sync', async (c) => {
     const id = c.req.param('id');
     const twins = await twinsOfEntity(db, id);
     if (twins.length === 0 && !(await tracker.get(id))) throw notFound('Entity', id);
@@ -201,12 +205,3 @@ export function syncRoutes(engine: SyncEngine): ApiRoutes {
       })),
     });
   });
-
-  return [
-    ['/api/connections', connectionSync],
-    ['/api/triggers', triggers],
-    ['/api/errors', errors],
-    ['/api/runs', runs],
-    ['/api/entities', entitySync],
-  ];
-}

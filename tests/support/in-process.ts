@@ -1,46 +1,46 @@
-// Core services on a real SQLite file in a temp dir, without a server: for API tests through supertest.
+// A whole host on a real SQLite file in a temp dir, built by the composition root but not started: for API tests.
 import fs from 'node:fs';
 import { createAdaptorServer } from '@hono/node-server';
 import { configWith, type HostConfig } from '../../core/config.ts';
-import { createHostServices } from '../../core/host.ts';
-import type { HostServices } from '../../core/host-services.ts';
-import { type ApiRoutes, createApp } from '../../core/http/app.ts';
+import { type BuiltParts, createHost, type Host } from '../../core/host.ts';
 import type { Sandbox } from '../../core/sandbox/sandbox.ts';
 import type { SyncContext } from '../../core/sync/context.ts';
 import { createHlc } from '../../core/sync/hlc.ts';
+import { createBuiltinTracker } from '../../core/trackers/builtin/builtin-tracker.ts';
 import type { Db } from '../../storage/schema.ts';
 import { tempDir } from './host-process.ts';
 
 export interface InProcessHost {
-  services: HostServices;
+  /** The parts the host was built from (database, tracker, rules, sandbox...). */
+  services: BuiltParts;
   token: string;
   /** A node http server for supertest (supertest binds it to an ephemeral port itself). */
   server: ReturnType<typeof createAdaptorServer>;
-  app: ReturnType<typeof createApp>;
+  app: Host['app'];
   close(): Promise<void>;
 }
 
 export async function inProcessHost(
-  opts: { extraApi?: ApiRoutes; config?: { [S in keyof HostConfig]?: Partial<HostConfig[S]> } } = {},
+  opts: { config?: { [S in keyof HostConfig]?: Partial<HostConfig[S]> } } = {},
 ): Promise<InProcessHost> {
   const dataDir = tempDir();
   const token = 'test-admin-token-3f9c2e71b8d4a605';
-  const { services, database } = await createHostServices(
+  const host = await createHost(
     configWith({
       ...opts.config,
       server: { port: 0, name: 'Test Host', adminToken: token, ...opts.config?.server },
       storage: { dataDir },
     }),
+    { tracker: ({ db }) => createBuiltinTracker(db) },
   );
-  const app = createApp(services, opts.extraApi);
-  const server = createAdaptorServer({ fetch: app.fetch });
+  const server = createAdaptorServer({ fetch: host.app.fetch });
   return {
-    services,
+    services: host.parts,
     token,
     server,
-    app,
+    app: host.app,
     async close() {
-      await database.close();
+      await host.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,4 @@
 // Admin routes of connections: initiate, list, read, activate/deactivate, delete, health and validate.
-import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/connection-service.ts';
@@ -28,32 +27,25 @@ const pageQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-export function connectionsOf(c: Context<AppEnv>): ConnectionService {
-  const svc = c.var.host.connections;
-  if (!svc) throw new TandemError('NOT_AVAILABLE', 503, 'Connections are not available on this host');
-  return svc;
-}
-
-async function found(c: Context<AppEnv>) {
-  const id = c.req.param('id')!;
-  const connection = await connectionsOf(c).get(id);
-  if (!connection) throw new TandemError('NOT_FOUND', 404, `Connection ${id} was not found`);
-  return connection;
-}
-
-export const connectionRoutes = new Hono<AppEnv>()
-  .post('/', async (c) => {
-    const body = await readJson(c, createBody);
-    const result = await connectionsOf(c).create({ ...body, destinationUrl: body.destinationUrl || null });
-    return c.json({ ...result, invitationFingerprint: codeFingerprint(result.invitationCode) }, 201);
-  })
-  .get('/', async (c) => c.json(await connectionsOf(c).page(readQuery(c, pageQuery))))
-  .get('/:id', async (c) => c.json(await found(c)))
-  .post('/:id/activate', async (c) => c.json(await connectionsOf(c).activate(c.req.param('id'))))
-  .post('/:id/deactivate', async (c) => c.json(await connectionsOf(c).deactivate(c.req.param('id'))))
-  .delete('/:id', async (c) => {
-    await connectionsOf(c).remove(c.req.param('id'));
-    return c.body(null, 204);
-  })
-  .get('/:id/health', async (c) => c.json(await connectionsOf(c).health(c.req.param('id'))))
-  .post('/:id/validate', async (c) => c.json(await connectionsOf(c).validate(c.req.param('id'))));
+export const connectionRoutes = ({ connections }: { connections: ConnectionService }) =>
+  new Hono<AppEnv>()
+    .post('/', async (c) => {
+      const body = await readJson(c, createBody);
+      const result = await connections.create({ ...body, destinationUrl: body.destinationUrl || null });
+      return c.json({ ...result, invitationFingerprint: codeFingerprint(result.invitationCode) }, 201);
+    })
+    .get('/', async (c) => c.json(await connections.page(readQuery(c, pageQuery))))
+    .get('/:id', async (c) => {
+      const id = c.req.param('id');
+      const connection = await connections.get(id);
+      if (!connection) throw new TandemError('NOT_FOUND', 404, `Connection ${id} was not found`);
+      return c.json(connection);
+    })
+    .post('/:id/activate', async (c) => c.json(await connections.activate(c.req.param('id'))))
+    .post('/:id/deactivate', async (c) => c.json(await connections.deactivate(c.req.param('id'))))
+    .delete('/:id', async (c) => {
+      await connections.remove(c.req.param('id'));
+      return c.body(null, 204);
+    })
+    .get('/:id/health', async (c) => c.json(await connections.health(c.req.param('id'))))
+    .post('/:id/validate', async (c) => c.json(await connections.validate(c.req.param('id'))));

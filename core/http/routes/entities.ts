@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { notFound } from '../../errors.ts';
 import { entityTypeSchema, parseFields, parseType } from '../../trackers/builtin/entity-input.ts';
+import type { Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readJson, readQuery } from '../body.ts';
 
@@ -24,43 +25,41 @@ const commentBody = z.object({
   internal: z.boolean().optional(),
 });
 
-export const entityRoutes = new Hono<AppEnv>()
-  .get('/', async (c) => {
-    const q = readQuery(c, listQuery);
-    return c.json(await c.var.host.tracker.list(q));
-  })
-  .post('/', async (c) => {
-    const body = await readJson(c, createBody);
-    const type = parseType(body.type);
-    const entity = await c.var.host.tracker.create(
-      { type, fields: parseFields(body.fields) },
-      { origin: 'local' },
-    );
-    return c.json(entity, 201);
-  })
-  .get('/:id', async (c) => {
-    const entity = await c.var.host.tracker.get(c.req.param('id'));
-    if (!entity) throw notFound('Entity', c.req.param('id'));
-    return c.json(entity);
-  })
-  .patch('/:id', async (c) => {
-    const body = await readJson(c, patchBody);
-    const entity = await c.var.host.tracker.update(c.req.param('id'), parseFields(body.fields), {
-      origin: 'local',
-      ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
+export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
+  new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const q = readQuery(c, listQuery);
+      return c.json(await tracker.list(q));
+    })
+    .post('/', async (c) => {
+      const body = await readJson(c, createBody);
+      const type = parseType(body.type);
+      const entity = await tracker.create({ type, fields: parseFields(body.fields) }, { origin: 'local' });
+      return c.json(entity, 201);
+    })
+    .get('/:id', async (c) => {
+      const entity = await tracker.get(c.req.param('id'));
+      if (!entity) throw notFound('Entity', c.req.param('id'));
+      return c.json(entity);
+    })
+    .patch('/:id', async (c) => {
+      const body = await readJson(c, patchBody);
+      const entity = await tracker.update(c.req.param('id'), parseFields(body.fields), {
+        origin: 'local',
+        ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
+      });
+      return c.json(entity);
+    })
+    .delete('/:id', async (c) => {
+      await tracker.delete(c.req.param('id'), { origin: 'local' });
+      return c.body(null, 204);
+    })
+    .post('/:id/comments', async (c) => {
+      const body = await readJson(c, commentBody);
+      const entity = await tracker.addComment(
+        c.req.param('id'),
+        { body: body.body, author: body.author ?? 'admin', internal: body.internal ?? false },
+        { origin: 'local' },
+      );
+      return c.json(entity, 201);
     });
-    return c.json(entity);
-  })
-  .delete('/:id', async (c) => {
-    await c.var.host.tracker.delete(c.req.param('id'), { origin: 'local' });
-    return c.body(null, 204);
-  })
-  .post('/:id/comments', async (c) => {
-    const body = await readJson(c, commentBody);
-    const entity = await c.var.host.tracker.addComment(
-      c.req.param('id'),
-      { body: body.body, author: body.author ?? 'admin', internal: body.internal ?? false },
-      { origin: 'local' },
-    );
-    return c.json(entity, 201);
-  });

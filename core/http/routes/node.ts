@@ -2,6 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { assertHttpUrl } from '../../config.ts';
+import type { NodeIdentity } from '../../identity/node-identity.ts';
+import type { NodeSettings } from '../../identity/node-settings.ts';
 import { TANDEM_VERSION } from '../../version.ts';
 import type { AppEnv } from '../app-env.ts';
 import { readJson } from '../body.ts';
@@ -13,24 +15,30 @@ const nodePatch = z
   })
   .strict();
 
-export const nodeRoutes = new Hono<AppEnv>()
-  .get('/', (c) => c.json(nodeView(c.var.host)))
-  .patch('/', async (c) => {
-    const body = await readJson(c, nodePatch);
-    const publicUrl =
-      body.publicUrl === undefined
-        ? undefined
-        : body.publicUrl === null || body.publicUrl === ''
-          ? null
-          : assertHttpUrl(body.publicUrl, 'public URL').toString().replace(/\/+$/, '');
-    await c.var.host.settings.update({
-      ...(body.name ? { name: body.name } : {}),
-      ...(publicUrl !== undefined ? { publicUrl } : {}),
-    });
-    return c.json(nodeView(c.var.host));
-  });
+interface NodeDeps {
+  identity: NodeIdentity;
+  settings: NodeSettings;
+}
 
-function nodeView(host: AppEnv['Variables']['host']) {
+export const nodeRoutes = (deps: NodeDeps) =>
+  new Hono<AppEnv>()
+    .get('/', (c) => c.json(nodeView(deps)))
+    .patch('/', async (c) => {
+      const body = await readJson(c, nodePatch);
+      const publicUrl =
+        body.publicUrl === undefined
+          ? undefined
+          : body.publicUrl === null || body.publicUrl === ''
+            ? null
+            : assertHttpUrl(body.publicUrl, 'public URL').toString().replace(/\/+$/, '');
+      await deps.settings.update({
+        ...(body.name ? { name: body.name } : {}),
+        ...(publicUrl !== undefined ? { publicUrl } : {}),
+      });
+      return c.json(nodeView(deps));
+    });
+
+function nodeView(host: NodeDeps) {
   return {
     nodeId: host.identity.nodeId,
     name: host.settings.name(),

@@ -2,36 +2,37 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
+import type { AdminAuth } from '../admin-auth.ts';
 import type { AppEnv } from '../app-env.ts';
 import { SESSION_COOKIE } from '../auth-middleware.ts';
 import { readJson } from '../body.ts';
 
 const signIn = z.object({ token: z.string().min(1).max(512) });
 
-export const sessionRoutes = new Hono<AppEnv>()
-  .get('/', async (c) => {
-    const id = getCookie(c, SESSION_COOKIE);
-    return c.json({ authenticated: !!id && (await c.var.host.auth.checkSession(id)) });
-  })
-  .post('/', async (c) => {
-    const { token } = await readJson(c, signIn);
-    // The token is checked first: only a wrong one counts against the caller's address (per
-    // TCP peer, or the client a trusted proxy names), so a right one always signs in.
-    if (!c.var.host.auth.checkToken(token))
-      throw c.var.credentialLimit.failed(c, 'The admin token is not valid');
-    const session = await c.var.host.auth.createSession();
-    setCookie(c, SESSION_COOKIE, session.id, {
-      httpOnly: true,
-      sameSite: 'Strict',
-      path: '/',
-      secure: new URL(c.req.url).protocol === 'https:',
-      expires: session.expiresAt,
+export const sessionRoutes = ({ auth }: { auth: AdminAuth }) =>
+  new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const id = getCookie(c, SESSION_COOKIE);
+      return c.json({ authenticated: !!id && (await auth.checkSession(id)) });
+    })
+    .post('/', async (c) => {
+      const { token } = await readJson(c, signIn);
+      // The token is checked first: only a wrong one counts against the caller's address (per
+      // TCP peer, or the client a trusted proxy names), so a right one always signs in.
+      if (!auth.checkToken(token)) throw c.var.credentialLimit.failed(c, 'The admin token is not valid');
+      const session = await auth.createSession();
+      setCookie(c, SESSION_COOKIE, session.id, {
+        httpOnly: true,
+        sameSite: 'Strict',
+        path: '/',
+        secure: new URL(c.req.url).protocol === 'https:',
+        expires: session.expiresAt,
+      });
+      return c.json({ authenticated: true }, 201);
+    })
+    .delete('/', async (c) => {
+      const id = getCookie(c, SESSION_COOKIE);
+      if (id) await auth.endSession(id);
+      deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      return c.body(null, 204);
     });
-    return c.json({ authenticated: true }, 201);
-  })
-  .delete('/', async (c) => {
-    const id = getCookie(c, SESSION_COOKIE);
-    if (id) await c.var.host.auth.endSession(id);
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
-    return c.body(null, 204);
-  });

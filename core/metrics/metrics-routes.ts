@@ -1,0 +1,42 @@
+// GET /metrics: the registry in Prometheus text, for the admin token, the metrics token or an admin session.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { TandemError } from '../errors.ts';
+import type { AdminAuth } from '../http/admin-auth.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { SESSION_COOKIE } from '../http/auth-middleware.ts';
+import type { HostMetrics } from './metrics.ts';
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+const REQUIRED = 'The admin token or the metrics token is required';
+
+interface MetricsRouteDeps {
+  metrics: HostMetrics;
+  auth: AdminAuth;
+  /** TANDEM_METRICS_TOKEN (config.metrics.token): opens /metrics and nothing else. */
+  token: string | undefined;
+}
+
+/**
+ * A wrong bearer token counts against the caller's address like any wrong admin credential.
+ * @example app.route('/metrics', metricsRoutes({ metrics, auth, token: config.metrics.token }))
+ */
+export const metricsRoutes = ({ metrics, auth, token }: MetricsRouteDeps) => {
+  const tokenHash = token ? sha256(token) : undefined;
+  return new Hono<AppEnv>().get('/', async (c) => {
+    const header = c.req.header('authorization');
+    if (header) {
+      const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+      const ok =
+        !!bearer && ((tokenHash && timingSafeEqual(sha256(bearer), tokenHash)) || auth.checkToken(bearer));
+      if (!ok) throw c.var.credentialLimit.failed(c, REQUIRED);
+    } else {
+      const session = getCookie(c, SESSION_COOKIE);
+      if (!session || !(await auth.checkSession(session)))
+        throw new TandemError('UNAUTHORIZED', 401, REQUIRED);
+    }
+    const { contentType, body } = await metrics.render();
+    return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-store' });
+  });
+};
