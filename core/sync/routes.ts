@@ -5,6 +5,7 @@ import type { Db } from '../../storage/schema.ts';
 import { notFound, TandemError } from '../errors.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { readJson, readQuery } from '../http/body.ts';
+import { operation } from '../http/contract.ts';
 import { ENTITY_TYPES, type Tracker } from '../trackers/tracker.ts';
 import { syncConnection } from './connections-view.ts';
 import type { SyncEngine } from './engine.ts';
@@ -185,6 +186,29 @@ export const runRoutes = ({ db }: { db: Db }) =>
         'content-disposition': `attachment; filename="run-${run.id}-${q.part}.csv"`,
       });
     });
+
+export const twinSchema = z.strictObject({
+  connectionId: z.string(),
+  remoteId: z.string().nullable(),
+  remoteKey: z.string().nullable(),
+  lastSyncedAt: z.string().nullable(),
+  localReplica: z.unknown(),
+  remoteReplica: z.unknown(),
+  status: z.enum(['synced', 'pending', 'error_here', 'error_at_peer', 'unlinked']),
+  manual: z.boolean(),
+});
+
+export const entitySyncOperations = [
+  operation({
+    method: 'get',
+    path: '/:id/sync',
+    operationId: 'entityTwins',
+    tag: 'Entities',
+    summary: "An entity's twins on every connection",
+    responses: { 200: z.strictObject({ items: z.array(twinSchema) }) },
+    problems: [404],
+  }),
+];
 
 /** An entity's twins, under /api/entities. */
 export const entitySyncRoutes = ({ db, tracker }: { db: Db; tracker: Tracker }) =>

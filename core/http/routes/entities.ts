@@ -5,7 +5,7 @@ import { notFound } from '../../errors.ts';
 import { entityTypeSchema, parseFields, parseType } from '../../trackers/builtin/entity-input.ts';
 import type { Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
-import { readJson, readQuery } from '../body.ts';
+import { jsonBody, operation, queryOf } from '../contract.ts';
 
 export const listQuery = z.object({
   type: entityTypeSchema.optional(),
@@ -25,14 +25,109 @@ const commentBody = z.object({
   internal: z.boolean().optional(),
 });
 
+export const commentSchema = z.strictObject({
+  id: z.string(),
+  author: z.string(),
+  body: z.string(),
+  internal: z.boolean(),
+  createdAt: z.string(),
+});
+
+/** An entity as every tracker answers it: the standard fields, then any custom JSON fields. */
+export const entitySchema = z.strictObject({
+  id: z.string(),
+  key: z.string(),
+  type: entityTypeSchema,
+  fields: z
+    .object({
+      summary: z.string(),
+      description: z.string(),
+      status: z.string(),
+      priority: z.number().int(),
+      assignee: z.string().nullable(),
+    })
+    .partial()
+    .catchall(z.unknown()),
+  comments: z.array(commentSchema),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const entityListSchema = z.strictObject({
+  items: z.array(entitySchema),
+  nextCursor: z.string().optional(),
+});
+
+const T = 'Entities';
+export const entityOperations = [
+  operation({
+    method: 'get',
+    path: '/',
+    operationId: 'listEntities',
+    tag: T,
+    summary: 'List entities',
+    query: listQuery,
+    responses: { 200: entityListSchema },
+    problems: [422],
+  }),
+  operation({
+    method: 'post',
+    path: '/',
+    operationId: 'createEntity',
+    tag: T,
+    summary: 'Create an entity',
+    body: createBody,
+    responses: { 201: entitySchema },
+    problems: [422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id',
+    operationId: 'getEntity',
+    tag: T,
+    summary: 'One entity',
+    responses: { 200: entitySchema },
+    problems: [404],
+  }),
+  operation({
+    method: 'patch',
+    path: '/:id',
+    operationId: 'updateEntity',
+    tag: T,
+    summary: 'Change fields',
+    body: patchBody,
+    responses: { 200: entitySchema },
+    problems: [404, 409, 422],
+  }),
+  operation({
+    method: 'delete',
+    path: '/:id',
+    operationId: 'deleteEntity',
+    tag: T,
+    summary: 'Delete an entity',
+    responses: { 204: null },
+    problems: [404],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/comments',
+    operationId: 'addComment',
+    tag: T,
+    summary: 'Add a comment',
+    body: commentBody,
+    responses: { 201: entitySchema },
+    problems: [404, 422],
+  }),
+];
+
 export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
   new Hono<AppEnv>()
-    .get('/', async (c) => {
-      const q = readQuery(c, listQuery);
+    .get('/', queryOf(listQuery), async (c) => {
+      const q = c.req.valid('query');
       return c.json(await tracker.list(q));
     })
-    .post('/', async (c) => {
-      const body = await readJson(c, createBody);
+    .post('/', jsonBody(createBody), async (c) => {
+      const body = c.req.valid('json');
       const type = parseType(body.type);
       const entity = await tracker.create({ type, fields: parseFields(body.fields) }, { origin: 'local' });
       return c.json(entity, 201);
@@ -42,8 +137,8 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
       if (!entity) throw notFound('Entity', c.req.param('id'));
       return c.json(entity);
     })
-    .patch('/:id', async (c) => {
-      const body = await readJson(c, patchBody);
+    .patch('/:id', jsonBody(patchBody), async (c) => {
+      const body = c.req.valid('json');
       const entity = await tracker.update(c.req.param('id'), parseFields(body.fields), {
         origin: 'local',
         ...(body.version !== undefined ? { expectedVersion: body.version } : {}),
@@ -54,8 +149,8 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
       await tracker.delete(c.req.param('id'), { origin: 'local' });
       return c.body(null, 204);
     })
-    .post('/:id/comments', async (c) => {
-      const body = await readJson(c, commentBody);
+    .post('/:id/comments', jsonBody(commentBody), async (c) => {
+      const body = c.req.valid('json');
       const entity = await tracker.addComment(
         c.req.param('id'),
         { body: body.body, author: body.author ?? 'admin', internal: body.internal ?? false },

@@ -6,7 +6,7 @@ import type { NodeIdentity } from '../../identity/node-identity.ts';
 import type { NodeSettings } from '../../identity/node-settings.ts';
 import { TANDEM_VERSION } from '../../version.ts';
 import type { AppEnv } from '../app-env.ts';
-import { readJson } from '../body.ts';
+import { jsonBody, operation } from '../contract.ts';
 
 const nodePatch = z
   .object({
@@ -14,6 +14,35 @@ const nodePatch = z
     publicUrl: z.string().trim().max(2000).nullable().optional(),
   })
   .strict();
+
+export const nodeSchema = z.strictObject({
+  nodeId: z.string(),
+  name: z.string(),
+  publicUrl: z.string().nullable(),
+  fingerprint: z.string(),
+  version: z.string(),
+});
+
+export const nodeOperations = [
+  operation({
+    method: 'get',
+    path: '/',
+    operationId: 'getNode',
+    tag: 'Node',
+    summary: 'This node',
+    responses: { 200: nodeSchema },
+  }),
+  operation({
+    method: 'patch',
+    path: '/',
+    operationId: 'updateNode',
+    tag: 'Node',
+    summary: 'Change name or public URL',
+    body: nodePatch,
+    responses: { 200: nodeSchema },
+    problems: [422],
+  }),
+];
 
 interface NodeDeps {
   identity: NodeIdentity;
@@ -23,8 +52,8 @@ interface NodeDeps {
 export const nodeRoutes = (deps: NodeDeps) =>
   new Hono<AppEnv>()
     .get('/', (c) => c.json(nodeView(deps)))
-    .patch('/', async (c) => {
-      const body = await readJson(c, nodePatch);
+    .patch('/', jsonBody(nodePatch), async (c) => {
+      const body = c.req.valid('json');
       const publicUrl =
         body.publicUrl === undefined
           ? undefined

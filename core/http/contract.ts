@@ -1,0 +1,120 @@
+// The admin API's contract as data: each route module lists its operations with their zod schemas; the
+// validators below read requests through them (types flow to hono's `hc`), and the OpenAPI document is made from them.
+import type { MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from './app-env.ts';
+import { readJson, readQuery } from './body.ts';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * One route as published: its method and path inside its module, what it reads, what it answers.
+ * `responses` maps a status to the body's schema (`null`: no body, `'text/csv'`: a CSV download).
+ * @example
+ * export const nodeOperations = [operation({ method: 'get', path: '/', operationId: 'getNode',
+ *   tag: 'Node', summary: 'This node', responses: { 200: nodeView } })];
+ */
+export interface Operation {
+  method: Method;
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  responses: Record<number, z.ZodType | null | 'text/csv'>;
+  /** Problem statuses this route may answer besides 401 (e.g. 404, 409, 422). */
+  problems?: number[];
+  /** Public routes need no admin credentials. */
+  public?: boolean;
+}
+
+export const operation = <const O extends Operation>(o: O): O => o;
+
+/** Validates the JSON body (415 for non-JSON, bounded depth, problem+json `validation_failed`) into `c.req.valid('json')`. */
+export function jsonBody<S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<AppEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
+  return async (c, next) => {
+    c.req.addValidatedData('json', (await readJson(c, schema)) as object);
+    await next();
+  };
+}
+
+/** Validates the query string into `c.req.valid('query')`. */
+export function queryOf<S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<AppEnv, string, { in: { query: z.input<S> }; out: { query: z.output<S> } }> {
+  return async (c, next) => {
+    c.req.addValidatedData('query', readQuery(c, schema) as object);
+    await next();
+  };
+}
+
+type JsonSchema = Record<string, unknown>;
+const toSchema = (s: z.ZodType, io: 'input' | 'output'): JsonSchema => {
+  const { $schema: _, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+/** `/:id` -> `/{id}`, joined to its mount prefix, without a trailing slash. */
+export function templateOf(prefix: string, path: string): string {
+  const full = `${prefix}${path === '/' ? '' : path}` || '/';
+  return full.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** The OpenAPI path items of operations mounted at their prefixes. */
+export function pathItems(mounted: ReadonlyArray<[prefix: string, ops: readonly Operation[]]>) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [prefix, ops] of mounted) {
+    for (const o of ops) {
+      const p = templateOf(prefix, o.path);
+      const params = [...p.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      }));
+      const query = o.query ? toSchema(o.query, 'input') : undefined;
+      const queryParams = Object.entries((query?.properties ?? {}) as Record<string, JsonSchema>).map(
+        ([name, schema]) => ({
+          name,
+          in: 'query',
+          required: ((query?.required ?? []) as string[]).includes(name),
+          schema,
+        }),
+      );
+      const responses: Record<string, unknown> = {};
+      for (const [status, body] of Object.entries(o.responses)) {
+        responses[status] =
+          body === null
+            ? { description: 'No content' }
+            : body === 'text/csv'
+              ? { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }
+              : { description: 'OK', content: { 'application/json': { schema: toSchema(body, 'output') } } };
+      }
+      for (const s of [...(o.public ? [] : [401]), ...(o.problems ?? [])])
+        responses[String(s)] = { $ref: `#/components/responses/Problem${s}` };
+      paths[p] ??= {};
+      paths[p][o.method] = {
+        tags: [o.tag],
+        operationId: o.operationId,
+        summary: o.summary,
+        ...(o.description ? { description: o.description } : {}),
+        ...(params.length || queryParams.length ? { parameters: [...params, ...queryParams] } : {}),
+        ...(o.body
+          ? {
+              requestBody: {
+                required: true,
+                content: { 'application/json': { schema: toSchema(o.body, 'input') } },
+              },
+            }
+          : {}),
+        ...(o.public ? { security: [] } : {}),
+        responses,
+      };
+    }
+  }
+  return paths;
+}
