@@ -1,4 +1,13 @@
 // The admin API client: same-origin fetch with the session cookie, problem+json turned into ApiError.
+// Response types come from the route schemas (type-only imports: no server code in the bundle).
+import type { z } from 'zod';
+import type { commentSchema, entitySchema } from '../../core/http/routes/entities.ts';
+import type { nodeSchema } from '../../core/http/routes/node.ts';
+import type { wellKnownSchema } from '../../core/http/routes/public.ts';
+import type { twinSchema } from '../../core/sync/routes.ts';
+import { ENTITY_TYPES, type EntityType } from '../../core/trackers/tracker.ts';
+
+export { ENTITY_TYPES, type EntityType };
 
 /** A failed API call: HTTP status, the stable problem `code`, and the whole problem body. */
 export class ApiError extends Error {
@@ -71,27 +80,15 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 
 export const enc = encodeURIComponent;
 
+export type NodeInfo = z.output<typeof nodeSchema>;
+export type WellKnown = z.output<typeof wellKnownSchema>;
+export type Comment = z.output<typeof commentSchema>;
+export type Entity = z.output<typeof entitySchema>;
+export type Twin = z.output<typeof twinSchema>;
+
 export interface List<T> {
   items: T[];
   nextCursor?: string;
-}
-
-export interface NodeInfo {
-  nodeId: string;
-  name: string;
-  publicUrl: string | null;
-  fingerprint: string;
-  version: string;
-}
-
-export interface WellKnown {
-  nodeId: string;
-  name: string;
-  version: string;
-  protocol: number;
-  modes: string[];
-  publicKey?: unknown;
-  linkPath?: string;
 }
 
 export type Mode = 'basic' | 'visual' | 'script';
@@ -128,44 +125,6 @@ export interface Connection {
   onboarding?: { message: string; at: string } | null;
   lastError?: string | null;
   invitation?: { id: string; expiresAt: string; usedAt: string | null };
-}
-
-export const ENTITY_TYPES = ['incident', 'case', 'change', 'problem', 'ci', 'request', 'user'] as const;
-export type EntityType = (typeof ENTITY_TYPES)[number];
-
-export interface Comment {
-  id: string;
-  author: string;
-  body: string;
-  internal: boolean;
-  createdAt: string;
-}
-
-export interface Entity {
-  id: string;
-  key: string;
-  type: EntityType;
-  fields: Record<string, unknown> & {
-    summary?: string;
-    description?: string;
-    status?: string;
-    priority?: number;
-    assignee?: string | null;
-  };
-  comments: Comment[];
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Twin {
-  connectionId: string;
-  remoteId: string | null;
-  remoteKey: string | null;
-  lastSyncedAt: string | null;
-  localReplica?: unknown;
-  remoteReplica?: unknown;
-  status: string;
 }
 
 export type Scalar = string | number | boolean | null;
