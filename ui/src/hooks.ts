@@ -1,6 +1,6 @@
-// Data loading hooks: load once per key, reload on demand, poll while the page is open.
+// Data loading hooks: load once per key, reload on demand, poll while the page is open, page through a list.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api.ts';
+import { ApiError, type List } from './api.ts';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -85,4 +85,31 @@ export function useAction() {
     }
   }, []);
   return { busy, error, setError, run };
+}
+
+/** What `useAction()` returns, for a component that runs an action its parent holds. */
+export type ActionRunner = ReturnType<typeof useAction>;
+
+/**
+ * A list read page by page: the first page whenever `key` changes, each next one on `paging.onMore()`.
+ * `rows` is undefined until the first page is there; `paging` is what `DataTable` takes.
+ */
+export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promise<List<T>>, key: string) {
+  const first = useLoad(() => fetchPage(undefined), key);
+  const [extra, setExtra] = useState<{ key: string; items: T[]; next?: string | undefined }>({
+    key: '',
+    items: [],
+  });
+  const more = useAction();
+  const loaded = extra.key === key ? extra.items : [];
+  const next = extra.key === key && extra.items.length ? extra.next : first.data?.nextCursor;
+  const loadMore = async () => {
+    const r = await more.run(() => fetchPage(next));
+    if (r) setExtra({ key, items: [...loaded, ...r.items], next: r.nextCursor });
+  };
+  return {
+    rows: first.data ? [...first.data.items, ...loaded] : undefined,
+    error: first.error,
+    paging: { hasMore: !!next, busy: more.busy, error: more.error, onMore: () => void loadMore() },
+  };
 }

@@ -2,9 +2,9 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { UNAUTHORIZED_EVENT } from './api.ts';
-import { Shell } from './components/shell.tsx';
-import { SignIn } from './pages/sign-in.tsx';
 import { session } from './session.ts';
+import { Shell } from './shell/shell.tsx';
+import { SignIn } from './shell/sign-in.tsx';
 
 function App() {
   const [auth, setAuth] = useState<'unknown' | 'in' | 'out'>('unknown');

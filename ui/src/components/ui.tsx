@@ -1,6 +1,6 @@
-// Small shared pieces: page frame, status badges, problem banners, labelled fields, dates, JSON.
+// Small shared pieces: page frame, problem banners, load states, labelled fields, dates, JSON.
 import type { ComponentChildren } from 'preact';
-import type { ApiError, ConnectionState, LinkStatus } from '../api.ts';
+import type { ApiError } from '../api.ts';
 
 export function Page(props: {
   title: string;
@@ -24,62 +24,8 @@ export function Page(props: {
   );
 }
 
-const STATE_LABELS: Record<ConnectionState, string> = {
-  pending: 'Pending',
-  awaiting_validation: 'Awaiting validation',
-  validated: 'Validated',
-  validation_failed: 'Validation failed',
-  active: 'Active',
-  deactivated: 'Deactivated',
-  error: 'Error',
-};
-const STATE_TONES: Record<ConnectionState, string> = {
-  pending: 'wait',
-  awaiting_validation: 'wait',
-  validated: 'ok',
-  validation_failed: 'bad',
-  active: 'ok',
-  deactivated: 'off',
-  error: 'bad',
-};
-
-export function stateLabel(s: string): string {
-  return STATE_LABELS[s as ConnectionState] ?? s;
-}
-
-export function StateBadge({ state }: { state: string }) {
-  return (
-    <span class={`badge tone-${STATE_TONES[state as ConnectionState] ?? 'off'}`} data-state={state}>
-      {stateLabel(state)}
-    </span>
-  );
-}
-
-const LINK_LABELS: Record<string, string> = {
-  not_onboarded: 'Not onboarded',
-  up: 'Up',
-  slow: 'Slow',
-  down: 'Down',
-};
-const LINK_TONES: Record<string, string> = { not_onboarded: 'off', up: 'ok', slow: 'wait', down: 'bad' };
-
-export function LinkBadge({ status }: { status: LinkStatus | undefined }) {
-  if (!status)
-    return (
-      <span class="muted">
-        <span aria-hidden="true">—</span>
-        <span class="sr-only">No status</span>
-      </span>
-    );
-  return <span class={`badge tone-${LINK_TONES[status] ?? 'off'}`}>{LINK_LABELS[status] ?? status}</span>;
-}
-
-export function ModeBadge({ mode }: { mode: string }) {
-  return <span class="badge tone-mode">{mode.charAt(0).toUpperCase() + mode.slice(1)}</span>;
-}
-
 /** True when the API part is missing on this host (the route is not there yet). */
-export function isMissingRoute(e: ApiError | undefined): boolean {
+function isMissingRoute(e: ApiError | undefined): boolean {
   return !!e && e.status === 404 && e.code === 'not_found' && /^No route for/.test(e.message);
 }
 
@@ -114,6 +60,23 @@ export function Loading({ what = 'Loading' }: { what?: string }) {
     <p class="loading" role="status">
       {what}…
     </p>
+  );
+}
+
+/**
+ * What is loaded, once it is: the load's problem, `Loading…` until the first answer, then `children`.
+ * `<WhenLoaded data={node.data} error={node.error}>{(n) => <p>{n.name}</p>}</WhenLoaded>`
+ */
+export function WhenLoaded<T>(props: {
+  data: T | undefined;
+  error: ApiError | undefined;
+  children: (data: T) => ComponentChildren;
+}) {
+  return (
+    <>
+      <Problem error={props.error} />
+      {props.data === undefined ? props.error ? null : <Loading /> : props.children(props.data)}
+    </>
   );
 }
 

@@ -1,0 +1,73 @@
+// Health: the connection's checks with how to fix the failed ones, and a Validate button to run them again.
+import { type Connection, enc, get, type Health, post } from '../../api.ts';
+import { Empty, Problem, WhenLoaded } from '../../components/ui.tsx';
+import { useAction, useLoad } from '../../hooks.ts';
+import { StateBadge } from './badges.tsx';
+
+export function HealthTab({
+  connection,
+  onChanged,
+}: {
+  connection: Connection;
+  onChanged: () => Promise<void>;
+}) {
+  const health = useLoad(() => get<Health>(`/api/connections/${enc(connection.id)}/health`), connection.id);
+  const action = useAction();
+  const validate = async () => {
+    const r = await action.run(() => post<Health>(`/api/connections/${enc(connection.id)}/validate`));
+    if (r) {
+      health.setData(r);
+      await onChanged();
+    }
+  };
+  const failed = health.data?.checks.filter((c) => !c.ok).length ?? 0;
+  return (
+    <section aria-labelledby="health-title">
+      <div class="tab-head">
+        <h2 id="health-title">Health checks</h2>
+        <button type="button" class="primary" onClick={() => void validate()} disabled={action.busy}>
+          {action.busy ? 'Validating…' : 'Validate'}
+        </button>
+      </div>
+      <Problem error={action.error} title="Validation could not run" />
+      <WhenLoaded data={health.data} error={health.error}>
+        {(h) => (
+          <>
+            <p>
+              State <StateBadge state={h.state} />{' '}
+              {failed ? (
+                <span class="field-error">
+                  {failed} check{failed === 1 ? '' : 's'} failed
+                </span>
+              ) : (
+                <span class="saved">All checks passed</span>
+              )}
+            </p>
+            {h.checks.length === 0 ? (
+              <Empty>No checks have run yet.</Empty>
+            ) : (
+              <ul class="checks">
+                {h.checks.map((c) => (
+                  <li key={c.name} class={c.ok ? 'ok' : 'bad'}>
+                    <span class="check-mark" aria-hidden="true">
+                      {c.ok ? '✓' : '✗'}
+                    </span>
+                    <div>
+                      <strong>{c.name}</strong> <span class="sr-only">{c.ok ? 'passed' : 'failed'}</span>
+                      <div>{c.detail}</div>
+                      {!c.ok && c.fix ? (
+                        <div class="fix">
+                          <strong>How to fix:</strong> {c.fix}
+                        </div>
+                      ) : null}
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </WhenLoaded>
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+// Wizard step 2: the connection's short names, name, description and how long its invitation lasts; creates it.
+import type { Dispatch } from 'preact/hooks';
+import { type ApiError, post } from '../../../api.ts';
+import { Field, issueFor, Problem } from '../../../components/ui.tsx';
+import type { ActionRunner } from '../../../hooks.ts';
+import { MODE_TEXT } from './destination.ts';
+import type { Created, InitiateAction, InitiateState } from './reducer.ts';
+import { StepHeading } from './step-heading.tsx';
+
+export function InformationStep(props: {
+  state: InitiateState;
+  dispatch: Dispatch<InitiateAction>;
+  /** The creation of the connection and its invitation. */
+  create: ActionRunner;
+}) {
+  const { state, dispatch, create } = props;
+  const { url, noUrl, mode, name, description, expires } = state;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const r = await create.run(() =>
+      post<Created>('/api/connections', {
+        destinationUrl: noUrl ? null : url.trim(),
+        mode,
+        localName: state.localName.trim(),
+        remoteName: state.remoteName.trim(),
+        name: name.trim(),
+        ...(description.trim() ? { description: description.trim() } : {}),
+        ...(expires ? { expiresInHours: Number(expires) } : {}),
+      }),
+    );
+    if (r) dispatch({ type: 'created', created: r });
+  };
+
+  return (
+    <form onSubmit={submit} class="form">
+      <StepHeading>Connection information</StepHeading>
+      <div class="grid-2">
+        <ShortName
+          id="local-name"
+          field="localName"
+          label="Local instance short name"
+          hint="A short name for this instance"
+          value={state.localName}
+          error={create.error}
+          dispatch={dispatch}
+        />
+        <ShortName
+          id="remote-name"
+          field="remoteName"
+          label="Remote instance short name"
+          hint="A short name for the destination instance"
+          value={state.remoteName}
+          error={create.error}
+          dispatch={dispatch}
+        />
+      </div>
+      <Field label="Connection name" id="conn-name" required error={issueFor(create.error, 'name')}>
+        <input
+          id="conn-name"
+          required
+          maxLength={200}
+          value={name}
+          onInput={(e) => dispatch({ type: 'nameEdited', name: e.currentTarget.value })}
+        />
+      </Field>
+      <Field label="Description" id="conn-description" error={issueFor(create.error, 'description')}>
+        <textarea
+          id="conn-description"
+          rows={3}
+          maxLength={2000}
+          value={description}
+          onInput={(e) => dispatch({ type: 'edited', field: 'description', value: e.currentTarget.value })}
+        />
+      </Field>
+      <Field
+        label="Invitation expires after (hours)"
+        id="conn-expires"
+        error={issueFor(create.error, 'expiresInHours')}
+      >
+        <input
+          id="conn-expires"
+          type="number"
+          min={1}
+          max={720}
+          value={expires}
+          onInput={(e) => dispatch({ type: 'edited', field: 'expires', value: e.currentTarget.value })}
+        />
+      </Field>
+      <p class="hint">
+        Mode: <strong>{mode ? MODE_TEXT[mode].title : ''}</strong>
+        {noUrl ? ' · no destination URL' : ` · ${url}`}
+      </p>
+      <Problem error={create.error} title="The connection was not created" />
+      <div class="form-actions">
+        <button type="button" onClick={() => dispatch({ type: 'previous' })}>
+          Previous
+        </button>
+        <button type="submit" class="primary" disabled={create.busy}>
+          {create.busy ? 'Creating…' : 'Next'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ShortName(props: {
+  id: string;
+  field: 'localName' | 'remoteName';
+  label: string;
+  hint: string;
+  value: string;
+  error: ApiError | undefined;
+  dispatch: Dispatch<InitiateAction>;
+}) {
+  const { id, field, dispatch } = props;
+  return (
+    <Field label={props.label} id={id} required hint={props.hint} error={issueFor(props.error, field)}>
+      <input
+        id={id}
+        required
+        maxLength={100}
+        value={props.value}
+        onInput={(e) => dispatch({ type: 'edited', field, value: e.currentTarget.value })}
+      />
+    </Field>
+  );
+}

@@ -1,0 +1,40 @@
+// Entity fields as the console shows them: type names, and the options of the type and priority selects.
+import { ENTITY_TYPES } from '../../api.ts';
+
+const TYPE_LABELS: Record<string, string> = {
+  incident: 'Incident',
+  case: 'Case',
+  change: 'Change',
+  problem: 'Problem',
+  ci: 'Configuration item',
+  request: 'Request',
+  user: 'User',
+};
+
+export const typeLabel = (t: string) => TYPE_LABELS[t] ?? t;
+
+/** One `<option>` per entity type, labelled. */
+export function TypeOptions() {
+  return (
+    <>
+      {ENTITY_TYPES.map((t) => (
+        <option key={t} value={t}>
+          {typeLabel(t)}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** One `<option>` per priority, 1 (highest) to 5. */
+export function PriorityOptions() {
+  return (
+    <>
+      {[1, 2, 3, 4, 5].map((p) => (
+        <option key={p} value={String(p)}>
+          {p}
+        </option>
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,66 @@
+// The "New entity" form of the entities list: type, priority, summary, description, status.
+import { useState } from 'preact/hooks';
+import { type Entity, post } from '../../api.ts';
+import { Field, issueFor, Problem } from '../../components/ui.tsx';
+import { useAction } from '../../hooks.ts';
+import { navigate } from '../../router.ts';
+import { PriorityOptions, TypeOptions } from './entity-fields.tsx';
+
+export function NewEntity({ onCancel }: { onCancel: () => void }) {
+  const [type, setType] = useState<string>('incident');
+  const [summary, setSummary] = useState('');
+  const [description, setDescription] = useState('');
+  const [status, setStatus] = useState('new');
+  const [priority, setPriority] = useState('3');
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const created = await action.run(() =>
+      post<Entity>('/api/entities', {
+        type,
+        fields: { summary, description, status, priority: Number(priority) },
+      }),
+    );
+    if (created) navigate(`/entities/${created.id}`);
+  };
+  return (
+    <form class="card form" onSubmit={submit} aria-labelledby="new-entity-title">
+      <h2 id="new-entity-title">New entity</h2>
+      <div class="grid-2">
+        <Field label="Type" id="new-type" required error={issueFor(action.error, 'type')}>
+          <select id="new-type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
+            <TypeOptions />
+          </select>
+        </Field>
+        <Field label="Priority" id="new-priority" error={issueFor(action.error, 'priority')}>
+          <select id="new-priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)}>
+            <PriorityOptions />
+          </select>
+        </Field>
+      </div>
+      <Field label="Summary" id="new-summary" required error={issueFor(action.error, 'summary')}>
+        <input id="new-summary" required value={summary} onInput={(e) => setSummary(e.currentTarget.value)} />
+      </Field>
+      <Field label="Description" id="new-description" error={issueFor(action.error, 'description')}>
+        <textarea
+          id="new-description"
+          rows={4}
+          value={description}
+          onInput={(e) => setDescription(e.currentTarget.value)}
+        />
+      </Field>
+      <Field label="Status" id="new-status" error={issueFor(action.error, 'status')}>
+        <input id="new-status" value={status} onInput={(e) => setStatus(e.currentTarget.value)} />
+      </Field>
+      <Problem error={action.error} title="Not created" />
+      <div class="form-actions">
+        <button type="submit" class="primary" disabled={action.busy}>
+          {action.busy ? 'Creating…' : 'Create'}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

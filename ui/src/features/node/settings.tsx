@@ -1,0 +1,96 @@
+// General settings: the node's name and public URL (editable), its id and key fingerprint (read-only).
+import { useEffect, useState } from 'preact/hooks';
+import { get, type NodeInfo, patch } from '../../api.ts';
+import { Field, issueFor, Page, Problem, WhenLoaded } from '../../components/ui.tsx';
+import { useAction, useLoad } from '../../hooks.ts';
+
+export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
+  const node = useLoad(() => get<NodeInfo>('/api/node'), 'node');
+  const [name, setName] = useState('');
+  const [publicUrl, setPublicUrl] = useState('');
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  useEffect(() => {
+    if (!node.data) return;
+    setName(node.data.name);
+    setPublicUrl(node.data.publicUrl ?? '');
+  }, [node.data]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setSaved(false);
+    const r = await action.run(() =>
+      patch<NodeInfo>('/api/node', { name: name.trim(), publicUrl: publicUrl.trim() || null }),
+    );
+    if (r) {
+      node.setData(r);
+      setSaved(true);
+      await onSaved();
+    }
+  };
+
+  return (
+    <Page title="General settings" intro="How this node introduces itself to partners.">
+      <WhenLoaded data={node.data} error={node.error}>
+        {(n) => (
+          <>
+            <form class="card form" onSubmit={submit}>
+              <Field label="Node name" id="node-name" required error={issueFor(action.error, 'name')}>
+                <input
+                  id="node-name"
+                  required
+                  maxLength={100}
+                  value={name}
+                  onInput={(e) => {
+                    setName(e.currentTarget.value);
+                    setSaved(false);
+                  }}
+                />
+              </Field>
+              <Field
+                label="Public URL"
+                id="public-url"
+                hint="The address partners use to reach this host. Leave empty when this host is private; it then dials out."
+                error={issueFor(action.error, 'publicUrl')}
+              >
+                <input
+                  id="public-url"
+                  type="url"
+                  placeholder="https://tandem.example.com"
+                  value={publicUrl}
+                  onInput={(e) => {
+                    setPublicUrl(e.currentTarget.value);
+                    setSaved(false);
+                  }}
+                />
+              </Field>
+              <Problem error={action.error} title="Not saved" />
+              <div class="form-actions">
+                <button type="submit" class="primary" disabled={action.busy}>
+                  {action.busy ? 'Saving…' : 'Save'}
+                </button>
+                {saved ? (
+                  <span class="saved" role="status">
+                    Saved
+                  </span>
+                ) : null}
+              </div>
+            </form>
+            <dl class="card facts">
+              <dt>Node id</dt>
+              <dd>
+                <code>{n.nodeId}</code>
+              </dd>
+              <dt>Key fingerprint</dt>
+              <dd>
+                <code class="fingerprint">{n.fingerprint}</code>
+              </dd>
+              <dt>Version</dt>
+              <dd>{n.version}</dd>
+            </dl>
+          </>
+        )}
+      </WhenLoaded>
+    </Page>
+  );
+}

@@ -1,0 +1,72 @@
+// One row of the Visual mappings table: the two fields, the direction, value pairs, defaults, Remove.
+import type { Mapping } from '../../api.ts';
+import { ARROWS, type Row } from './mapping-rows.ts';
+import { ValuePairs } from './value-pairs.tsx';
+
+export function MappingRow(props: {
+  row: Row;
+  index: number;
+  localName: string;
+  remoteName: string;
+  onChange: (change: Partial<Row>) => void;
+  onRemove: () => void;
+}) {
+  const { row: r, index: i, localName, remoteName, onChange, onRemove } = props;
+  return (
+    <tr data-mapping={i}>
+      <td>
+        <input
+          aria-label={`${localName} field, row ${i + 1}`}
+          value={r.local}
+          onInput={(e) => onChange({ local: e.currentTarget.value })}
+        />
+      </td>
+      <td>
+        <select
+          aria-label={`Direction, row ${i + 1}`}
+          value={r.direction}
+          onChange={(e) => onChange({ direction: e.currentTarget.value as Mapping['direction'] })}
+        >
+          <option value="both">{ARROWS.both} Both ways</option>
+          <option value="out">
+            {ARROWS.out} To {remoteName}
+          </option>
+          <option value="in">
+            {ARROWS.in} From {remoteName}
+          </option>
+        </select>
+      </td>
+      <td>
+        <input
+          aria-label={`${remoteName} field, row ${i + 1}`}
+          value={r.remote}
+          onInput={(e) => onChange({ remote: e.currentTarget.value })}
+        />
+      </td>
+      <td>
+        <ValuePairs row={r} index={i} onChange={(values) => onChange({ values })} />
+      </td>
+      <td>
+        <input
+          aria-label={`Default here, row ${i + 1}`}
+          class="narrow"
+          value={r.default}
+          onInput={(e) => onChange({ default: e.currentTarget.value })}
+        />
+      </td>
+      <td>
+        <input
+          aria-label={`Default there, row ${i + 1}`}
+          class="narrow"
+          value={r.remoteDefault}
+          onInput={(e) => onChange({ remoteDefault: e.currentTarget.value })}
+        />
+      </td>
+      <td>
+        <button type="button" class="quiet" onClick={onRemove} aria-label={`Remove row ${i + 1}`}>
+          Remove
+        </button>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,120 @@
+// Test run: the current draft (or the published rules) run against one entity; nothing is written.
+import { useState } from 'preact/hooks';
+import { type Entity, enc, get, type List, post } from '../../api.ts';
+import { Field, Json, Problem } from '../../components/ui.tsx';
+import { useAction, useLoad } from '../../hooks.ts';
+import type { ScriptMarker } from './compile-markers.ts';
+
+/** Runs the current draft (or the published rules) against one entity; nothing is written. */
+export function TestRun({
+  connectionId,
+  onFailure,
+}: {
+  connectionId: string;
+  /** Called with where the rule failed (or null when it ran), to mark the line in the editor. */
+  onFailure?: (at: ScriptMarker | null) => void;
+}) {
+  const entities = useLoad(() => get<List<Entity>>('/api/entities?limit=100'), 'test-entities');
+  const [entityId, setEntityId] = useState('');
+  const [direction, setDirection] = useState('outgoing');
+  const [result, setResult] = useState<Record<string, unknown> | null>(null);
+  const action = useAction();
+  const run = async (e: Event) => {
+    e.preventDefault();
+    setResult(null);
+    const r = await action.run(() =>
+      post<Record<string, unknown>>(`/api/connections/${enc(connectionId)}/rules/test`, {
+        entityId,
+        direction,
+      }),
+    );
+    if (r) setResult(r);
+    const failure = r?.error as
+      | { script?: string; line?: number; column?: number; message?: string }
+      | undefined;
+    onFailure?.(
+      failure?.line
+        ? {
+            script: failure.script === 'incoming' ? 'incoming' : 'outgoing',
+            marker: {
+              line: failure.line,
+              column: failure.column,
+              message: failure.message ?? 'The rule failed',
+            },
+          }
+        : null,
+    );
+  };
+  const replica = result ? (result.replica ?? result.outgoing ?? null) : null;
+  const change = result ? (result.change ?? result.changes ?? result.result ?? result.entity ?? null) : null;
+  return (
+    <form class="card form test-run" onSubmit={run} aria-labelledby="test-run-title">
+      <h3 id="test-run-title">Test run</h3>
+      <p class="hint">
+        Runs the rules against a real entity and shows the replica and the change they would make. Nothing is
+        written.
+      </p>
+      <div class="grid-2">
+        <Field label="Entity" id="test-entity">
+          <select
+            id="test-entity"
+            value={entityId}
+            onChange={(e) => setEntityId(e.currentTarget.value)}
+            required
+          >
+            <option value="">Choose an entity</option>
+            {(entities.data?.items ?? []).map((en) => (
+              <option key={en.id} value={en.id}>
+                {en.key} · {String(en.fields.summary ?? '')}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Direction" id="test-direction">
+          <select id="test-direction" value={direction} onChange={(e) => setDirection(e.currentTarget.value)}>
+            <option value="outgoing">Outgoing: the replica this side would send</option>
+            <option value="incoming">Incoming: the change this side would make from it</option>
+          </select>
+        </Field>
+      </div>
+      <div class="form-actions">
+        <button type="submit" disabled={!entityId || action.busy}>
+          {action.busy ? 'Running…' : 'Run test'}
+        </button>
+      </div>
+      <Problem error={action.error} title="The test run failed" />
+      {result ? (
+        <div class="test-result grid-2" data-testid="test-result">
+          <div>
+            <h4>Replica</h4>
+            <Json value={replica} label="Replica" />
+          </div>
+          <div>
+            <h4>Resulting change</h4>
+            <Json value={change} label="Resulting change" />
+          </div>
+          {result.error ? <RunFailure error={result.error as Record<string, unknown>} /> : null}
+          {Array.isArray(result.warnings) && result.warnings.length ? (
+            <ul class="warnings">
+              {(result.warnings as string[]).map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function RunFailure({ error }: { error: Record<string, unknown> }) {
+  const where =
+    typeof error.line === 'number'
+      ? ` (${String(error.script ?? '')} script, line ${error.line}${typeof error.column === 'number' ? `, column ${error.column}` : ''})`
+      : '';
+  return (
+    <p class="problem test-failure" role="alert">
+      <strong>The rule failed{where}:</strong> {String(error.message ?? error.kind ?? 'unknown error')}
+    </p>
+  );
+}

@@ -1,0 +1,18 @@
+// Every sync error of this node across its connections, with Retry and Resolve.
+import { type Connection, get, type List } from '../../api.ts';
+import { Page } from '../../components/ui.tsx';
+import { useLoad } from '../../hooks.ts';
+import { ErrorsTab } from './errors-tab.tsx';
+
+export function Errors() {
+  const conns = useLoad(() => get<List<Connection>>('/api/connections'), 'connections');
+  const names = new Map((conns.data?.items ?? []).map((c) => [c.id, c.name]));
+  return (
+    <Page
+      title="Errors"
+      intro="What could not be synced, on every connection. Retry replays from the failed change; Resolve skips it."
+    >
+      <ErrorsTab names={names} />
+    </Page>
+  );
+}

@@ -1,0 +1,100 @@
+// Triggers: which entities a connection syncs (a query per type), active toggle, and bulk sync with progress.
+import { useState } from 'preact/hooks';
+import { api, type Connection, enc, get, type List, patch, post, type Trigger } from '../../api.ts';
+import { type Column, DataTable } from '../../components/data-table.tsx';
+import { Problem } from '../../components/ui.tsx';
+import { useAction, useLoad } from '../../hooks.ts';
+import { typeLabel } from '../entities/entity-fields.tsx';
+import { NewTrigger } from './new-trigger.tsx';
+import { RunProgress } from './run-progress.tsx';
+
+export function TriggersTab({ connection }: { connection: Connection }) {
+  const base = `/api/connections/${enc(connection.id)}/triggers`;
+  const triggers = useLoad(() => get<List<Trigger>>(base), connection.id);
+  const action = useAction();
+  const [runs, setRuns] = useState<Record<string, string>>({});
+
+  const toggle = async (t: Trigger) => {
+    const r = await action.run(() => patch<Trigger>(`/api/triggers/${enc(t.id)}`, { active: !t.active }));
+    if (r) await triggers.reload();
+  };
+  const remove = async (t: Trigger) => {
+    const r = await action.run(async () => {
+      await api('DELETE', `/api/triggers/${enc(t.id)}`);
+      return true;
+    });
+    if (r) await triggers.reload();
+  };
+  const bulk = async (t: Trigger) => {
+    const r = await action.run(() => post<{ runId: string }>(`/api/triggers/${enc(t.id)}/bulk-sync`));
+    if (r) setRuns((cur) => ({ ...cur, [t.id]: r.runId }));
+  };
+
+  const columns: Column<Trigger>[] = [
+    { head: 'Entity type', cell: (t) => typeLabel(t.entityType) },
+    {
+      head: 'Query',
+      class: 'wrap',
+      cell: (t) => (
+        <>
+          <code>{t.query}</code>
+          {runs[t.id] ? <RunProgress runId={runs[t.id]!} /> : null}
+        </>
+      ),
+    },
+    {
+      head: 'Active',
+      cell: (t) => (
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            aria-checked={t.active}
+            checked={t.active}
+            disabled={action.busy}
+            onChange={() => void toggle(t)}
+            aria-label={`Trigger on ${typeLabel(t.entityType)} active`}
+          />
+          <span>{t.active ? 'Active' : 'Inactive'}</span>
+        </label>
+      ),
+    },
+    {
+      head: 'Actions',
+      class: 'links',
+      cell: (t) => (
+        <>
+          <button type="button" onClick={() => void bulk(t)} disabled={action.busy}>
+            Bulk sync
+          </button>
+          <button type="button" class="quiet" onClick={() => void remove(t)} disabled={action.busy}>
+            Delete
+          </button>
+        </>
+      ),
+    },
+  ];
+
+  return (
+    <section aria-labelledby="triggers-title">
+      <div class="tab-head">
+        <h2 id="triggers-title">Triggers</h2>
+      </div>
+      <p class="hint">
+        An entity that matches an active trigger is synced automatically whenever it changes. Bulk sync sends
+        everything that matches now.
+      </p>
+      <Problem error={action.error} title="The action failed" />
+      <DataTable
+        caption="Triggers"
+        columns={columns}
+        rows={triggers.data?.items}
+        error={triggers.error}
+        rowKey={(t) => t.id}
+        rowAttrs={(t) => ({ 'data-trigger': t.id })}
+        empty="No triggers yet. Nothing syncs automatically until you add one."
+      />
+      <NewTrigger base={base} onCreated={triggers.reload} />
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+// The console's pages by route: each path's page from the features, and the main navigation.
+import type { NodeInfo } from '../api.ts';
+import { AcceptInvitation } from '../features/connections/accept.tsx';
+import { ConnectionPage } from '../features/connections/connection.tsx';
+import { Connections } from '../features/connections/connections.tsx';
+import { InitiateConnection } from '../features/connections/initiate/wizard.tsx';
+import { Entities } from '../features/entities/entities.tsx';
+import { EntityPage } from '../features/entities/entity.tsx';
+import { Settings } from '../features/node/settings.tsx';
+import { Errors } from '../features/sync/errors.tsx';
+import { href, type Route } from '../router.ts';
+import { GettingStarted } from './getting-started.tsx';
+
+/** The main navigation: each section's path and label (also the document title). */
+export const NAV = [
+  { path: '/getting-started', label: 'Getting started' },
+  { path: '/settings', label: 'General settings' },
+  { path: '/connections', label: 'Connections' },
+  { path: '/entities', label: 'Entities' },
+  { path: '/errors', label: 'Errors' },
+];
+
+/** The page for a route: `#/connections/abc/rules` -> the connection page on its Rules tab. */
+export function pageFor(route: Route, node: NodeInfo | undefined, reloadNode: () => Promise<void>) {
+  const [first, second, third] = route.segments;
+  switch (first) {
+    case undefined:
+    case 'getting-started':
+      return <GettingStarted node={node} />;
+    case 'settings':
+      return <Settings onSaved={reloadNode} />;
+    case 'connections':
+      if (!second) return <Connections />;
+      if (second === 'initiate') return <InitiateConnection />;
+      if (second === 'accept') return <AcceptInvitation node={node} />;
+      return <ConnectionPage id={second} tab={third ?? 'rules'} query={route.query} />;
+    case 'errors':
+      return <Errors />;
+    case 'entities':
+      if (!second) return <Entities query={route.query} />;
+      return <EntityPage id={second} />;
+    default:
+      return (
+        <section class="page">
+          <h1 id="page-title">Page not found</h1>
+          <p>
+            There is no page at <code>{route.path}</code>.{' '}
+            <a href={href('/getting-started')}>Go to Getting started</a>.
+          </p>
+        </section>
+      );
+  }
+}
