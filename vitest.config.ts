@@ -3,7 +3,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts', 'modes/**/*.test.ts', 'storage/**/*.test.ts', 'tests/**/*.test.ts', 'ui/**/*.test.ts'],
+    include: [
+      'core/**/*.test.ts',
+      'modes/**/*.test.ts',
+      'storage/**/*.test.ts',
+      'tests/**/*.test.ts',
+      'ui/**/*.test.ts',
+    ],
     exclude: ['tests/browser/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
