@@ -3,12 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { openConnections, rawUpgrade } from '../../tests/support/raw-upgrade.ts';
 import { identityFromPrivateJwk, type NodeIdentity } from '../identity/node-identity.ts';
 import { createLogger } from '../log.ts';
 import { newNonce, PROOF_TYP, signProof } from './handshake.ts';
 import type { LinkFrame } from './link-hub.ts';
 import { backoffDelay, createLinkNetwork, type LinkDirectory, type LinkNetwork } from './link-network.ts';
-import { dialLink, MAX_FRAME_BYTES } from './ws-transport.ts';
+import { MAX_FRAME_DEPTH } from './refusals.ts';
+import { CLOSE_TIMEOUT_MS, dialLink, MAX_FRAME_BYTES } from './ws-transport.ts';
 
 const log = createLogger('link-test', 'silent');
 
@@ -31,7 +34,9 @@ afterEach(async () => {
 });
 
 /** Alice listens (connection 'a1'), Bob dials (connection 'b1'); both pin each other on link 'L1'. */
-async function setup(opts: { heartbeatMs?: number; handshakesPerSecond?: number } = {}) {
+async function setup(
+  opts: { heartbeatMs?: number; handshakesPerSecond?: number; handshakeTimeoutMs?: number } = {},
+) {
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -55,6 +60,7 @@ async function setup(opts: { heartbeatMs?: number; handshakesPerSecond?: number 
     backoffMaxMs: 300,
     heartbeatMs: opts.heartbeatMs ?? 5000,
     ...(opts.handshakesPerSecond ? { handshakesPerSecond: opts.handshakesPerSecond } : {}),
+    ...(opts.handshakeTimeoutMs ? { handshakeTimeoutMs: opts.handshakeTimeoutMs } : {}),
   };
   const a = createLinkNetwork({
     ...common,
@@ -82,7 +88,7 @@ async function setup(opts: { heartbeatMs?: number; handshakesPerSecond?: number 
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
   });
-  return { a, b, url, target, failures };
+  return { a, b, url, target, failures, server };
 }
 
 function statusLog(net: LinkNetwork) {
@@ -266,6 +272,107 @@ describe('link network', () => {
     again.socket.send('{"no":"channel"}');
     await waitUntil(() => !!again.closed());
     expect(again.closed()?.code).toBe(1007);
+  });
+
+  it('refuses a frame nested past the bound, telling the peer, and keeps the link and its later frames', async () => {
+    const { a, target } = await setup();
+    const seen: unknown[] = [];
+    a.handle('sync.test', (_id, frame) => {
+      seen.push(frame.n);
+    });
+    const raw = await rawHandshake(target.url, (hello) =>
+      signProof(bob, {
+        aud: alice.nodeId,
+        lid: 'L1',
+        n: hello.nonce,
+        dn: newNonce(),
+        v: 1,
+        url: null,
+        name: 'B',
+      }),
+    );
+    expect(raw.reply).toMatchObject({ t: 'ok' });
+    const replies: Array<Record<string, unknown>> = [];
+    raw.socket.onMessage((t) => replies.push(JSON.parse(t) as Record<string, unknown>));
+    // Built as text: the sender's own JSON.stringify would overflow on it too.
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    raw.socket.send(`{"ch":"sync.test","n":1,"x":${nested(6000)}}`);
+    // The frame is level 0 and `x` level 1: containers down to level MAX_FRAME_DEPTH pass, one more does not.
+    raw.socket.send(`{"ch":"sync.test","n":2,"x":${nested(MAX_FRAME_DEPTH + 1)}}`);
+    raw.socket.send(`{"ch":"sync.test","n":3,"x":${nested(MAX_FRAME_DEPTH)}}`);
+    raw.socket.send(`{"ch":"link.refused","refused":"x","code":"y","message":"z","x":${nested(6000)}}`);
+    raw.socket.send('{"ch":"sync.test","n":4}');
+    await waitUntil(() => seen.includes(4));
+    expect(seen, JSON.stringify(replies)).toEqual([3, 4]);
+    expect(replies).toHaveLength(2); // a refusal is never answered with another one
+    expect(replies[0]).toMatchObject({
+      ch: 'link.refused',
+      refused: 'sync.test',
+      code: 'frame_too_deep',
+      path: expect.stringMatching(/^x(\.a)+\.?…$/),
+    });
+    expect(replies[1]).toMatchObject({ refused: 'sync.test', code: 'frame_too_deep' });
+    expect(String(replies[0]?.message)).toContain(`${MAX_FRAME_DEPTH} levels`);
+    expect(a.isUp('a1')).toBe(true);
+    expect(raw.closed()).toBeUndefined();
+  });
+
+  it('drops a socket that does not authenticate in time, even one that never answers the close', async () => {
+    const { url, server } = await setup({ handshakeTimeoutMs: 300 });
+    const { port } = new URL(url);
+    const started = Date.now();
+    // A raw TCP client: it upgrades, then reads nothing and answers nothing (no auth, no close frame).
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => rawUpgrade(Number(port), '/link')));
+    await Promise.all(sockets.map((s) => s.closed));
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(300);
+    expect(took).toBeLessThan(300 + CLOSE_TIMEOUT_MS + 1500); // ws alone would wait 30 s for the close
+    expect(sockets.every((s) => s.received().startsWith('HTTP/1.1 101'))).toBe(true);
+    expect(sockets.every((s) => s.received().includes('handshake_timeout'))).toBe(true);
+    expect(await openConnections(server)).toBe(0);
+  });
+
+  it('the dialer closes a socket whose listener refused it, whether or not the listener closes it', async () => {
+    const server = createServer();
+    const wss = new WebSocketServer({ server });
+    const serverClosed = new Promise<void>((resolve) =>
+      wss.on('connection', (ws) => {
+        ws.send(JSON.stringify({ t: 'hello', v: 1, nodeId: alice.nodeId, nonce: newNonce() }));
+        // It refuses the proof, and never closes the socket itself.
+        ws.on('message', () =>
+          ws.send(JSON.stringify({ t: 'refused', code: 'unknown_link', message: 'no such link' })),
+        );
+        ws.on('close', () => resolve());
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    const net = createLinkNetwork({
+      identity: bob,
+      local: () => ({ url: null, name: 'Bob' }),
+      directory: {
+        authorizeInbound: async () => ({ ok: false, code: 'x', message: 'x' }),
+        confirmOutbound: async () => true,
+        dialFailed: () => {},
+      },
+      log,
+      linkPath: '/link',
+    });
+    cleanups.push(() => net.close());
+    const { port } = server.address() as AddressInfo;
+    const outcome = await net.dialOnce({
+      connectionId: 'b1',
+      linkId: 'L1',
+      url: `http://127.0.0.1:${port}`,
+      peerNodeId: null,
+      pinnedJwk: null,
+    });
+    expect(outcome).toMatchObject({ ok: false, code: 'unknown_link' });
+    await serverClosed;
   });
 
   it('redials after the link drops, and closes cleanly on shutdown', async () => {

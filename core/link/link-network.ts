@@ -3,10 +3,11 @@ import type { Server } from 'node:http';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { TandemError } from '../errors.ts';
-import { PROTOCOL_VERSION } from '../version.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
+import { jsonDepthProblem } from '../json-bounds.ts';
 import type { Logger } from '../log.ts';
+import { PROTOCOL_VERSION } from '../version.ts';
 import {
   authMessage,
   helloMessage,
@@ -17,6 +18,13 @@ import {
   verifyProof,
 } from './handshake.ts';
 import type { FrameHandler, LinkFrame, LinkHub } from './link-hub.ts';
+import {
+  LINK_REFUSED_CHANNEL,
+  type LinkRefusedFrame,
+  linkRefusedFrame,
+  MAX_FRAME_DEPTH,
+  shortPath,
+} from './refusals.ts';
 import {
   dialLink,
   type LinkListener,
@@ -87,6 +95,10 @@ export interface LinkOptions {
   linkPath: string;
   heartbeatMs?: number;
   backoffMaxMs?: number;
+  /**
+   * How long a socket may take from its upgrade to being authenticated (and each step of a dial): one
+   * not live by then is refused and dropped, so unauthenticated sockets cannot pile up.
+   */
   handshakeTimeoutMs?: number;
   /**
    * Link handshakes allowed per second from one address (bursts of six times that). Behind a
@@ -201,10 +213,19 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     }
   }
 
+  /** Tells the peer a frame of its was dropped unread; a refusal itself is never answered. */
+  function refuseFrame(session: Session, ch: string, code: string, message: string, path: string) {
+    // Never the frame's contents in the log: its channel and why is enough to find it at the peer.
+    log.warn({ connectionId: session.connectionId, ch, code }, 'link frame refused');
+    if (ch === LINK_REFUSED_CHANNEL || !session.socket.open) return;
+    const refusal: LinkRefusedFrame = { ch: LINK_REFUSED_CHANNEL, refused: ch, code, message, path };
+    session.socket.send(JSON.stringify(refusal));
+  }
+
   async function deliver(session: Session, text: string) {
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(text); // iterative in V8: any depth parses; what walks it later may not
     } catch {
       session.socket.close(1007, 'invalid frame');
       return;
@@ -215,6 +236,21 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
       return;
     }
     const frame = parsed.data as LinkFrame;
+    const deep = jsonDepthProblem(raw, MAX_FRAME_DEPTH);
+    if (deep) {
+      const message = `The frame is nested more than ${MAX_FRAME_DEPTH} levels deep`;
+      refuseFrame(session, frame.ch, 'frame_too_deep', message, shortPath(deep.path));
+      return;
+    }
+    if (frame.ch === LINK_REFUSED_CHANNEL) {
+      const refusal = linkRefusedFrame.safeParse(raw);
+      log.warn(
+        refusal.success
+          ? { connectionId: session.connectionId, refused: refusal.data.refused, code: refusal.data.code }
+          : { connectionId: session.connectionId },
+        'the peer refused a link frame',
+      );
+    }
     const handler = handlers.get(frame.ch);
     if (!handler) {
       log.debug(
@@ -278,6 +314,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     });
   }
 
+  /** Sends the refusal and closes; a peer that does not answer the close is dropped (CLOSE_TIMEOUT_MS). */
   function refuse(socket: LinkSocket, code: string, message: string) {
     if (socket.open) {
       socket.send(JSON.stringify({ t: 'refused', code, message }));
@@ -285,13 +322,29 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     }
   }
 
+  /** A socket that is not live `handshakeMs` after its upgrade is refused, whatever step it is at. */
   async function acceptSocket(socket: LinkSocket, remote: string) {
+    const deadline = setTimeout(
+      () => refuse(socket, 'handshake_timeout', `The handshake did not finish within ${handshakeMs} ms`),
+      handshakeMs,
+    );
+    deadline.unref();
+    try {
+      await handshakeIn(socket, remote);
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  async function handshakeIn(socket: LinkSocket, remote: string) {
     const reader = socketReader(socket);
     const nonce = newNonce();
     socket.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, nodeId: identity.nodeId, nonce }));
     const first = await reader.next(handshakeMs);
+    if (first === null)
+      return refuse(socket, 'handshake_timeout', `No auth message within ${handshakeMs} ms`);
     // Nothing large is parsed before the peer is authenticated.
-    const auth = first && first.length <= MAX_HANDSHAKE_CHARS ? parseJson(authMessage, first) : undefined;
+    const auth = first.length <= MAX_HANDSHAKE_CHARS ? parseJson(authMessage, first) : undefined;
     if (!auth) return refuse(socket, 'bad_handshake', 'Expected an auth message');
     const check = await verifyProof(auth.proof, { me: identity.nodeId, nonce });
     if (!check.ok) {
@@ -328,6 +381,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     goLive(decision.connectionId, socket, reader);
   }
 
+  /** Dials and authenticates; a socket that does not go live is closed on every way out. */
   async function handshakeOut(target: DialTarget): Promise<DialOutcome> {
     let socket: LinkSocket;
     const url = `${target.url.replace(/^http/, 'ws').replace(/\/+$/, '')}${opts.linkPath}`;
@@ -340,11 +394,20 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
         message: `Could not reach ${target.url}: ${(err as Error).message}`,
       };
     }
+    let outcome: DialOutcome;
+    try {
+      outcome = await authenticateOut(socket, target);
+    } catch (err) {
+      socket.terminate();
+      throw err;
+    }
+    if (!outcome.ok && socket.open) socket.close(4403, outcome.code);
+    return outcome;
+  }
+
+  async function authenticateOut(socket: LinkSocket, target: DialTarget): Promise<DialOutcome> {
     const reader = socketReader(socket);
-    const fail = (code: string, message: string): DialOutcome => {
-      socket.close(4403, code);
-      return { ok: false, code, message };
-    };
+    const fail = (code: string, message: string): DialOutcome => ({ ok: false, code, message });
     const greeting = await reader.next(handshakeMs);
     const hello = parseJson(helloMessage, greeting);
     if (!hello) {

@@ -1,10 +1,19 @@
 // The one file that imports `ws`: listens for link upgrades on the host's server and dials peers.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type ClientOptions, type ServerOptions, WebSocket, WebSocketServer } from 'ws';
 
 /** Largest frame either side accepts; a bigger one closes the socket (1009). */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+/**
+ * How long a closing socket waits for the peer's close frame before it is dropped. ws waits 30 s by
+ * default, so a peer that never answered kept every refused or replaced socket that long.
+ */
+export const CLOSE_TIMEOUT_MS = 1000;
+
+/** `closeTimeout` is a ws option its type declarations do not list yet. */
+type WithCloseTimeout<T> = T & { closeTimeout: number };
 
 /**
  * A text-frame socket, whichever side opened it.
@@ -59,16 +68,48 @@ export interface LinkListener {
   close(): Promise<void>;
 }
 
-/** Handles WebSocket upgrades at `path` on the host's HTTP server; other paths are left alone. */
+/** Answers an upgrade request that will not become a link, and drops its socket once the answer is out. */
+function refuseUpgrade(socket: Duplex, status: 400 | 404) {
+  const text = status === 404 ? 'Not Found' : 'Bad Request';
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** The path of a request target (origin or absolute form), or null when it is not a URL. */
+function pathOf(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://link.invalid').pathname;
+  } catch {
+    return null; // e.g. `//` or `http://[`: `new URL` throws, and a throw here would end the process
+  }
+}
+
+/**
+ * Handles WebSocket upgrades on the host's HTTP server: those at `path` become link sockets, every
+ * other one is answered (404, or 400 when its target is no URL) and its socket destroyed.
+ * This listener owns every upgrade of the server: once a server has an `upgrade` listener, Node hands
+ * upgrade requests to those listeners alone (never to the request handler), so one left unanswered
+ * stays open until the client gives up, and a reset on it ends the process (its socket has no error
+ * listener). The host has no other WebSocket endpoint; another would be routed here, not added as a
+ * second listener.
+ */
 export function listenForLinks(
   server: Server,
   path: string,
   onSocket: (socket: LinkSocket, remoteAddress: string) => void,
 ): LinkListener {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  const options: WithCloseTimeout<ServerOptions> = {
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    closeTimeout: CLOSE_TIMEOUT_MS,
+  };
+  const wss = new WebSocketServer(options);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://link.invalid');
-    if (url.pathname !== path) return;
+    // Node took its own error listener off the socket when it emitted the upgrade.
+    socket.on('error', () => socket.destroy());
+    const target = pathOf(req.url);
+    if (target !== path) return refuseUpgrade(socket, target === null ? 400 : 404);
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
       onSocket(wrap(ws), req.socket.remoteAddress ?? 'unknown');
@@ -88,11 +129,13 @@ export function listenForLinks(
 /** Opens a socket to a peer's link endpoint; rejects on network failure or time-out. */
 export function dialLink(url: string, timeoutMs = 10_000): Promise<LinkSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, {
+    const options: WithCloseTimeout<ClientOptions> = {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: timeoutMs,
       perMessageDeflate: false,
-    });
+      closeTimeout: CLOSE_TIMEOUT_MS,
+    };
+    const ws = new WebSocket(url, options);
     const socket = wrap(ws);
     const fail = (err: Error) => {
       ws.removeAllListeners('open');

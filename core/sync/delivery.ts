@@ -1,11 +1,25 @@
 // Delivery over the link: ordered sends within a window, cumulative acks, resend after reconnect.
 import type { Db } from '../../storage/schema.ts';
 import type { LinkHub } from '../link/link-hub.ts';
+import { LINK_REFUSED_CHANNEL, type LinkRefusedFrame, linkRefusedFrame } from '../link/refusals.ts';
 import type { Logger } from '../log.ts';
-import { ACK_CHANNEL, ackFrame, EVENTS_CHANNEL, eventsFrame, type SyncEvent } from './events.ts';
-import { type CommitResult, commitInbox } from './inbox.ts';
+import {
+  ACK_CHANNEL,
+  ackFrame,
+  checkEvent,
+  EVENTS_CHANNEL,
+  type EventRefusal,
+  eventsEnvelope,
+  REFUSED_CHANNEL,
+  type RefusedFrame,
+  refusedFrame,
+  type SyncEvent,
+} from './events.ts';
+import { type CommitResult, commitInbox, commitRefused } from './inbox.ts';
 import { ackOutbox, readOutbox } from './outbox.ts';
+import { recordRefused, tooDeepForLink } from './refusals.ts';
 import { getStream } from './streams.ts';
+import { closeError, type NewSyncError, recordError, reopenError } from './sync-errors.ts';
 
 export interface DeliveryOptions {
   db: Db;
@@ -45,12 +59,27 @@ interface Flight {
   savedAck: number;
   ackSavedAt: number;
   ackTimer: NodeJS.Timeout | undefined;
+  /** The first event of the frame that last failed to go out (its error is recorded). */
+  unsendable: number;
 }
+
+/** A received event in its place in the stream: usable, or refused (`checkEvent`) with why. */
+type ReceivedItem =
+  | { seq: number; event: SyncEvent; refusal?: never }
+  | { seq: number; refusal: EventRefusal };
 
 /** Received events of a connection waiting for their commit. */
 interface Received {
-  events: Array<{ seq: number; event: SyncEvent }>;
+  items: ReceivedItem[];
   committing: boolean;
+}
+
+/** Where a frame's items stand once committed: the ack to send and the refusals to send before it. */
+interface Settled {
+  high: number;
+  accepted: number;
+  gap: boolean;
+  refused: RefusedFrame['refused'];
 }
 
 /**
@@ -75,6 +104,8 @@ export function createDelivery(opts: DeliveryOptions) {
   const receive = opts.receive ?? ((id, events) => commitInbox(db, id, events));
   const flights = new Map<string, Flight>();
   const receiving = new Map<string, Received>();
+  /** Per connection, the error recorded for received events that cannot be stored, while they cannot. */
+  const storeFailures = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
@@ -93,6 +124,7 @@ export function createDelivery(opts: DeliveryOptions) {
         savedAck: 0,
         ackSavedAt: 0,
         ackTimer: undefined,
+        unsendable: 0,
       };
       flights.set(id, f);
     }
@@ -165,7 +197,19 @@ export function createDelivery(opts: DeliveryOptions) {
           events: batch.map((r) => ({ seq: r.seq, event: r.event })),
         });
       } catch (err) {
+        // Sent again at every pump and failing the same way: the stream waits, so say so where it shows.
         log.error({ err, connectionId: id }, 'sync frame could not be sent');
+        const first = batch[0]!;
+        if (f.unsendable === first.seq) return; // recorded already
+        f.unsendable = first.seq;
+        await record({
+          level: 'entity',
+          connectionId: id,
+          direction: 'out',
+          entityId: first.event.entityId,
+          eventSeq: first.seq,
+          message: `Event ${first.seq} could not be sent: ${errorText(err)}. The connection's later events wait behind it`,
+        });
         return;
       }
       if (!ok) return;
@@ -227,17 +271,29 @@ export function createDelivery(opts: DeliveryOptions) {
 
   async function onEvents(id: string, raw: unknown) {
     if (closed) return;
-    const parsed = eventsFrame.safeParse(raw);
+    const parsed = eventsEnvelope.safeParse(raw);
     if (!parsed.success) {
-      log.warn({ connectionId: id }, 'malformed sync.events frame dropped');
+      // No sequence to place it by: nothing to acknowledge, so the sender is told and asked to resend.
+      log.warn({ connectionId: id }, 'malformed sync.events frame refused');
+      const refusal: LinkRefusedFrame = {
+        ch: LINK_REFUSED_CHANNEL,
+        refused: EVENTS_CHANNEL,
+        code: 'frame_invalid',
+        message: 'The sync.events frame does not carry a list of sequenced events',
+      };
+      link.send(id, refusal);
       const stream = await getStream(db, id);
       link.send(id, { ch: ACK_CHANNEL, upTo: stream?.in_high ?? 0, resend: true });
       return;
     }
+    const items = parsed.data.events.map(({ seq, event }): ReceivedItem => {
+      const checked = checkEvent(event);
+      return checked.ok ? { seq, event: checked.event } : { seq, refusal: checked.refusal };
+    });
     // Frames that arrive while one commits join the next transaction: one fsync for all of them.
-    const q = receiving.get(id) ?? { events: [], committing: false };
+    const q = receiving.get(id) ?? { items: [], committing: false };
     receiving.set(id, q);
-    q.events.push(...parsed.data.events);
+    q.items.push(...items);
     if (!q.committing) {
       q.committing = true;
       setImmediate(() => void commitReceived(id, q));
@@ -246,19 +302,110 @@ export function createDelivery(opts: DeliveryOptions) {
 
   async function commitReceived(id: string, q: Received) {
     try {
-      while (q.events.length && !closed) {
-        const events = q.events.splice(0);
-        const r = await receive(id, events);
+      while (q.items.length && !closed) {
+        const r = await settle(id, q.items.splice(0));
+        // Refusals first: the sender finds the refused events still in its outbox (the ack drops them).
+        if (r.refused.length) link.send(id, { ch: REFUSED_CHANNEL, refused: r.refused });
         link.send(id, { ch: ACK_CHANNEL, upTo: r.high, ...(r.gap ? { resend: true } : {}) });
         if (r.accepted) opts.onInbox(id);
+        await storeRecovered(id);
       }
     } catch (err) {
-      // Not acknowledged, so the sender sends these events again.
+      // Not acknowledged, so the sender sends these events again: a passing failure (a busy database)
+      // loses nothing. One that lasts would repeat unseen, so it is recorded until a commit works again.
       log.error({ err, connectionId: id }, 'sync events could not be stored');
-      q.events = [];
+      q.items = [];
+      await storeFailed(id, err);
     } finally {
       q.committing = false;
     }
+  }
+
+  /** Commits items in stream order: runs of usable events in one `receive`, each refused one on its own. */
+  async function settle(id: string, items: ReceivedItem[]): Promise<Settled> {
+    const out: Settled = { high: 0, accepted: 0, gap: false, refused: [] };
+    for (let i = 0; i < items.length && !out.gap; ) {
+      const item = items[i]!;
+      if (item.refusal) {
+        const r = await commitRefused(db, id, item.seq, item.refusal);
+        Object.assign(out, { high: r.high, gap: r.gap });
+        // A duplicate is told again: the refusal sent with its first ack may have been lost with it.
+        if (!r.gap) out.refused.push({ seq: item.seq, code: item.refusal.code, reason: item.refusal.reason });
+        i++;
+        continue;
+      }
+      let end = i + 1;
+      while (end < items.length && !items[end]!.refusal) end++;
+      const events = items.slice(i, end) as Array<{ seq: number; event: SyncEvent }>;
+      const r = await receive(id, events);
+      Object.assign(out, { high: r.high, gap: r.gap, accepted: out.accepted + r.accepted });
+      i = end;
+    }
+    return out;
+  }
+
+  async function storeFailed(id: string, err: unknown) {
+    const message = `Received events could not be stored: ${errorText(err)}. They stay unacknowledged, so the partner sends them again`;
+    const known = storeFailures.get(id);
+    if (known && (await reopenError(db, known, message).catch(() => false))) return;
+    const errorId = await record({ level: 'connection', connectionId: id, direction: 'in', message });
+    if (errorId) storeFailures.set(id, errorId);
+  }
+
+  async function storeRecovered(id: string) {
+    const known = storeFailures.get(id);
+    if (!known) return;
+    storeFailures.delete(id);
+    await closeError(db, known).catch((err: unknown) =>
+      log.error({ err, connectionId: id }, 'closing a sync error failed'),
+    );
+  }
+
+  /** Records an error; a failure to record it is logged (the database may be what failed). */
+  async function record(e: NewSyncError): Promise<string | undefined> {
+    try {
+      return await recordError(db, e);
+    } catch (err) {
+      log.error({ err, connectionId: e.connectionId }, 'a sync error could not be recorded');
+      return undefined;
+    }
+  }
+
+  /** `sync.refused`: the partner recorded these events as refused; this side records them too. */
+  async function onRefused(id: string, raw: unknown) {
+    if (closed) return;
+    const parsed = refusedFrame.safeParse(raw);
+    if (!parsed.success) {
+      log.warn({ connectionId: id }, 'malformed sync.refused frame dropped');
+      return;
+    }
+    for (const { seq, reason } of parsed.data.refused)
+      await recordRefused(db, id, seq, `The partner refused event ${seq}: ${reason}`);
+  }
+
+  /**
+   * `link.refused`: the partner's link dropped one of this side's frames unread. A `sync.events` frame
+   * refused whole is sent again and refused again, so the stream waits: the events in flight nested past
+   * the link's bound are named (entity-level); any other refusal is connection-level.
+   */
+  async function onLinkRefused(id: string, raw: unknown) {
+    if (closed) return;
+    const parsed = linkRefusedFrame.safeParse(raw);
+    if (!parsed.success) return;
+    const { refused, code, message, path } = parsed.data;
+    const what = `The partner refused a ${refused} frame (${code}): ${message}${path ? ` at ${path}` : ''}`;
+    if (refused === EVENTS_CHANNEL && code === 'frame_too_deep') {
+      const culprits = tooDeepForLink(await readOutbox(db, id, flight(id).acked, windowEvents));
+      for (const c of culprits)
+        await recordRefused(
+          db,
+          id,
+          c.seq,
+          `${what}. Event ${c.seq} is nested past the link's bound at ${c.path}: the connection's later events wait behind it`,
+        );
+      if (culprits.length) return;
+    }
+    await record({ level: 'connection', connectionId: id, direction: 'out', message: what });
   }
 
   return {
@@ -267,6 +414,8 @@ export function createDelivery(opts: DeliveryOptions) {
     start(): () => void {
       link.handle(EVENTS_CHANNEL, onEvents);
       link.handle(ACK_CHANNEL, onAck);
+      link.handle(REFUSED_CHANNEL, onRefused);
+      link.handle(LINK_REFUSED_CHANNEL, onLinkRefused);
       return link.onStatus((id, up) => {
         const f = flight(id);
         f.sentUpTo = undefined; // after a (re)connection, resend everything not acknowledged
@@ -277,6 +426,8 @@ export function createDelivery(opts: DeliveryOptions) {
     /** The receiving end, exposed for tests that replay raw frames. */
     onEvents,
     onAck,
+    onRefused,
+    onLinkRefused,
     /** Stops sending; acks not yet written are written before it resolves. */
     async close() {
       closed = true;
@@ -290,3 +441,5 @@ export function createDelivery(opts: DeliveryOptions) {
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, 500);

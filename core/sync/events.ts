@@ -1,5 +1,7 @@
 // The events a connection's outbox carries to the peer, and their validation when they arrive.
 import { z } from 'zod';
+import { jsonDepthProblem, MAX_JSON_DEPTH } from '../json-bounds.ts';
+import { shortPath } from '../link/refusals.ts';
 
 const MAX_ID = 200;
 const id = z.string().min(1).max(MAX_ID);
@@ -58,3 +60,72 @@ export const ackFrame = z.object({
 
 export const EVENTS_CHANNEL = 'sync.events';
 export const ACK_CHANNEL = 'sync.ack';
+export const REFUSED_CHANNEL = 'sync.refused';
+
+/**
+ * A `sync.events` frame as the receiver reads it: the sequence numbers place each event in the
+ * stream, and each event is checked on its own (`checkEvent`), so one unusable event is refused
+ * alone while the stream moves on.
+ */
+export const eventsEnvelope = z.object({
+  ch: z.literal(EVENTS_CHANNEL),
+  events: z
+    .array(z.object({ seq: z.number().int().positive(), event: z.unknown() }))
+    .min(1)
+    .max(MAX_EVENTS_PER_FRAME),
+});
+
+export type RefusalCode = 'event_invalid' | 'replica_too_deep';
+
+/** An event the receiver will not store: why, and the sender's entity id when the event names one. */
+export interface EventRefusal {
+  code: RefusalCode;
+  /** Said to the partner, e.g. `the replica is nested more than 64 levels deep at replica.a.b`. */
+  reason: string;
+  /** Recorded here, e.g. `The partner sent a replica nested more than 64 levels deep at replica.a.b`. */
+  message: string;
+  remoteId: string | null;
+}
+
+/** Checks one received event: its shape, and how deeply its replica nests (at most MAX_JSON_DEPTH). */
+export function checkEvent(
+  raw: unknown,
+): { ok: true; event: SyncEvent } | { ok: false; refusal: EventRefusal } {
+  const named = (raw as { entityId?: unknown } | null)?.entityId;
+  const remoteId = typeof named === 'string' && named.length > 0 && named.length <= MAX_ID ? named : null;
+  const parsed = syncEvent.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${shortPath(issue.path.join('.'))}: ` : '';
+    const what = `${where}${issue?.message ?? 'unknown shape'}`;
+    const reason = `the event is not valid (${what})`;
+    const message = `The partner sent an event that is not valid (${what})`;
+    return { ok: false, refusal: { code: 'event_invalid', reason, message, remoteId } };
+  }
+  if (parsed.data.kind === 'upsert') {
+    const deep = jsonDepthProblem(parsed.data.replica, MAX_JSON_DEPTH, 'replica');
+    if (deep) {
+      const where = `more than ${MAX_JSON_DEPTH} levels deep at ${shortPath(deep.path)}`;
+      const reason = `the replica is nested ${where}`;
+      const message = `The partner sent a replica nested ${where}`;
+      return { ok: false, refusal: { code: 'replica_too_deep', reason, message, remoteId } };
+    }
+  }
+  return { ok: true, event: parsed.data };
+}
+
+/** `sync.refused`: events the receiver recorded as refused (their sequence is acknowledged all the same). */
+export const refusedFrame = z.object({
+  ch: z.literal(REFUSED_CHANNEL),
+  refused: z
+    .array(
+      z.object({
+        seq: z.number().int().positive(),
+        code: z.string().max(64),
+        reason: z.string().max(1000),
+      }),
+    )
+    .min(1)
+    .max(MAX_EVENTS_PER_FRAME),
+});
+export type RefusedFrame = z.infer<typeof refusedFrame>;

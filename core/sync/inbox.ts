@@ -2,8 +2,10 @@
 import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import { prepared } from '../../storage/prepared.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
-import type { SyncEvent } from './events.ts';
+import type { EventRefusal, SyncEvent } from './events.ts';
 import { ensureStream, feedHead, updateStream } from './streams.ts';
+import { recordError } from './sync-errors.ts';
+import { twinByRemote } from './twins.ts';
 
 export interface CommitResult {
   /** Highest sequence now held (what the ack carries). */
@@ -114,6 +116,45 @@ export async function commitInbox(
       duplicates: split.duplicates,
       gap: split.gap,
     };
+  });
+}
+
+/**
+ * Settles a received event that will not be stored (`checkEvent` refused it) in its place in the stream:
+ * an error records it (entity-level for the entity it names, else connection-level) and the high-water
+ * mark moves past it, in one transaction, so the events after it apply. Nothing waits in the inbox: the
+ * event is not usable here, and the sender is told (`sync.refused`) so its side shows the error too.
+ * A sequence already held is a duplicate (its refusal was recorded when it first came).
+ */
+export async function commitRefused(
+  db: Db,
+  connectionId: string,
+  seq: number,
+  refusal: EventRefusal,
+): Promise<CommitResult> {
+  return db.transaction().execute(async (tx) => {
+    const stream = await ensureStream(tx, connectionId, await feedHead(tx));
+    const held = { high: stream.in_high, accepted: 0, duplicates: 0, gap: false };
+    if (seq <= stream.in_high) return { ...held, duplicates: 1 };
+    if (seq !== stream.in_high + 1) return { ...held, gap: true };
+    const message = `${refusal.message}: event ${seq} was refused, and the partner was told`;
+    const twin = refusal.remoteId ? await twinByRemote(tx, connectionId, refusal.remoteId) : undefined;
+    await recordError(
+      tx,
+      refusal.remoteId
+        ? {
+            level: 'entity',
+            connectionId,
+            direction: 'in',
+            entityId: twin?.local_id ?? null,
+            remoteId: refusal.remoteId,
+            eventSeq: seq,
+            message,
+          }
+        : { level: 'connection', connectionId, direction: 'in', eventSeq: seq, message },
+    );
+    await updateStream(tx, connectionId, { in_high: seq });
+    return { ...held, high: seq };
   });
 }
 

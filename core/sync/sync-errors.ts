@@ -63,6 +63,24 @@ export async function recordError(db: DbExecutor, e: NewSyncError): Promise<stri
   return id;
 }
 
+/**
+ * Refreshes error `id` with a new message, opening it again if it was resolved meanwhile (the same
+ * failure goes on); false when there is no such error.
+ */
+export async function reopenError(db: DbExecutor, id: string, message: string): Promise<boolean> {
+  const r = await db
+    .updateTable('sync_errors')
+    .set({
+      status: 'open',
+      resolved_at: null,
+      message: message.slice(0, 4000),
+      occurred_at: new Date().toISOString(),
+    })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export async function getError(db: DbExecutor, id: string): Promise<SyncErrorRow | undefined> {
   return db.selectFrom('sync_errors').selectAll().where('id', '=', id).executeTakeFirst();
 }
