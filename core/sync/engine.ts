@@ -45,6 +45,10 @@ const RUN_CHUNK = 500;
 const IDLE_CURSOR_SAVE_MS = 1000;
 const COALESCE_MS = 5;
 const HOLD_BASE_MS = 1000;
+/** How each kind of engine error begins: each is closed by its own recovery, not by another's. */
+const HELD_CAUSE = 'Syncing failed on this connection and is held:';
+const RULES_CAUSE = "The connection's rules cannot be used:";
+const STEP_CAUSE = 'The sync engine could not run a step:';
 const HOLD_MAX_MS = 5 * 60 * 1000;
 
 /**
@@ -99,13 +103,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     await recordError(db, {
       level: 'connection',
       connectionId: conn.id,
-      message: `Syncing failed on this connection and is held: ${reason}. It is tried again in ${Math.round(waitMs / 1000)} s, or now on retry.`,
+      message: `${HELD_CAUSE} ${reason}. It is tried again in ${Math.round(waitMs / 1000)} s, or now on retry.`,
     }).catch((e: unknown) => log.error({ err: e, connectionId: conn.id }, 'recording a sync error failed'));
   }
 
   async function released(id: string) {
     if (!held.delete(id)) return;
-    await closeConnectionErrors(db, id, 'connection');
+    await closeConnectionErrors(db, id, 'connection', HELD_CAUSE);
   }
 
   /** Runs one connection's part of a step; a throw holds that connection instead of ending the step. */
@@ -131,14 +135,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     }
     try {
       const program = await rules.program(conn.id);
-      // A held connection's error stays open until its step succeeds (`released`).
-      if (!held.has(conn.id)) await closeConnectionErrors(db, conn.id, 'connection');
+      await closeConnectionErrors(db, conn.id, 'connection', RULES_CAUSE);
       return program;
     } catch (err) {
       await recordError(db, {
         level: 'connection',
         connectionId: conn.id,
-        message: `The connection's rules cannot be used: ${err instanceof Error ? err.message : String(err)}`,
+        message: `${RULES_CAUSE} ${err instanceof Error ? err.message : String(err)}`,
       });
       return undefined;
     }
@@ -255,7 +258,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         if (await exclusive(step)) dirty = true;
         if (stepFailing) {
           stepFailing = false;
-          await closeConnectionErrors(db, null, 'node').catch(() => undefined);
+          await closeConnectionErrors(db, null, 'node', STEP_CAUSE).catch(() => undefined);
         }
       } catch (err) {
         stepFailing = true;
@@ -264,7 +267,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         await recordError(db, {
           level: 'node',
           connectionId: null,
-          message: `The sync engine could not run a step: ${err instanceof Error ? err.message : String(err)}`,
+          message: `${STEP_CAUSE} ${err instanceof Error ? err.message : String(err)}`,
         }).catch(() => undefined);
       }
     }

@@ -93,19 +93,28 @@ export async function closeError(db: DbExecutor, id: string): Promise<void> {
     .execute();
 }
 
-/** Closes the open connection- or node-level errors of a connection once it works again. */
+/**
+ * Closes the open connection- or node-level errors of a connection once it works again; with
+ * `cause`, only those whose message starts with it (each cause closes its own errors only).
+ */
 export async function closeConnectionErrors(
   db: DbExecutor,
   connectionId: string | null,
   level: 'connection' | 'node',
+  cause?: string,
 ) {
-  await db
+  let q = db
     .updateTable('sync_errors')
     .set({ status: 'resolved', resolved_at: new Date().toISOString() })
     .where('status', '=', 'open')
     .where('level', '=', level)
-    .where('connection_id', connectionId === null ? 'is' : '=', connectionId)
-    .execute();
+    .where('connection_id', connectionId === null ? 'is' : '=', connectionId);
+  if (cause !== undefined) {
+    // LIKE escapes differ between engines: causes are fixed texts without wildcards.
+    if (/[%_]/.test(cause)) throw new Error(`an error cause may not contain % or _: ${cause}`);
+    q = q.where('message', 'like', `${cause}%`);
+  }
+  await q.execute();
 }
 
 export interface ErrorQuery {
