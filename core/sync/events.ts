@@ -105,9 +105,12 @@ export function checkEvent(
   if (parsed.data.kind === 'upsert') {
     const deep = jsonDepthProblem(parsed.data.replica, MAX_JSON_DEPTH, 'replica');
     if (deep) {
-      const where = `more than ${MAX_JSON_DEPTH} levels deep at ${shortPath(deep.path)}`;
-      const reason = `the replica is nested ${where}`;
-      const message = `The partner sent a replica nested ${where}`;
+      // Too deep, or a key such as `__proto__` that a later assignment would turn into a prototype.
+      const what = deep.message.startsWith('is nested')
+        ? `nested more than ${MAX_JSON_DEPTH} levels deep at ${shortPath(deep.path)}`
+        : `holding a key that is not allowed at ${shortPath(deep.path)}`;
+      const reason = `the replica is ${what}`;
+      const message = `The partner sent a replica ${what}`;
       return { ok: false, refusal: { code: 'replica_too_deep', reason, message, remoteId } };
     }
   }
