@@ -13,8 +13,8 @@ import {
   twinOf,
   until,
   waitEntity,
-} from './modes-support.ts';
-import { type Conn, type Problem, publicHost } from './pairing-support.ts';
+} from './support/modes-support.ts';
+import { type Conn, type Problem, publicHost } from './support/pairing-support.ts';
 import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 
 let a: HostProcess;

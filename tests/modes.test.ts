@@ -11,8 +11,8 @@ import {
   patchEntity,
   twinOf,
   waitEntity,
-} from './modes-support.ts';
-import { type Conn, publicHost } from './pairing-support.ts';
+} from './support/modes-support.ts';
+import { type Conn, publicHost } from './support/pairing-support.ts';
 import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 
 let a: HostProcess;

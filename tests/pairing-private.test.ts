@@ -13,7 +13,7 @@ import {
   privateHost,
   publicHost,
   waitConn,
-} from './pairing-support.ts';
+} from './support/pairing-support.ts';
 import { type HostProcess, startHostProcess, stopAllHosts, tempDir } from './support/host-process.ts';
 
 afterAll(stopAllHosts);

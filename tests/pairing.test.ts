@@ -14,7 +14,7 @@ import {
   privateHost,
   publicHost,
   waitConn,
-} from './pairing-support.ts';
+} from './support/pairing-support.ts';
 import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 
 let a: HostProcess;

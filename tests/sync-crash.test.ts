@@ -1,6 +1,6 @@
 // Real host processes killed with SIGKILL in the middle of a stream of changes: each change still applies exactly once, in order.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { waitConn } from './pairing-support.ts';
+import { waitConn } from './support/pairing-support.ts';
 import { stopAllHosts, waitFor } from './support/host-process.ts';
 import {
   COUNTING_INCOMING,

@@ -1,6 +1,6 @@
 // Sync between real host processes: a link cut mid-batch, concurrent edits, a failing entity, a deactivated connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitConn } from './pairing-support.ts';
+import { waitConn } from './support/pairing-support.ts';
 import { stopAllHosts, waitFor } from './support/host-process.ts';
 import {
   bySummary,

@@ -1,6 +1,6 @@
 // Helpers for the multi-host sync tests: a paired A -> B, counting rules, rounds of changes, settled checks.
 import { expect } from 'vitest';
-import { accept, initiate, LINK_ENV, portOf, waitConn } from './pairing-support.ts';
+import { accept, initiate, LINK_ENV, portOf, waitConn } from './support/pairing-support.ts';
 import { createEntity, type Entity, openErrors, patchEntity, type SyncError } from './support/entities.ts';
 import { type HostProcess, startHostProcess, waitFor } from './support/host-process.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';

@@ -1,5 +1,5 @@
 // Helpers for the pairing tests: public/private hosts, pairing through the admin API, waiting on state.
-import { type HostProcess, type StartOptions, startHostProcess, waitFor } from './support/host-process.ts';
+import { type HostProcess, type StartOptions, startHostProcess, waitFor } from './host-process.ts';
 
 /** Fast link timings so reconnects happen within a test's patience. */
 export const LINK_ENV = { TANDEM_LINK_BACKOFF_MAX_MS: '800', TANDEM_LINK_HEARTBEAT_MS: '1000' };

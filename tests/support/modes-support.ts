@@ -1,7 +1,7 @@
 // Helpers for the per-mode tests on real hosts: pairing in a mode, entities, twins, triggers and errors.
 import { accept, type Conn, initiate, waitConn } from './pairing-support.ts';
-import { type Entity, getEntity } from './support/entities.ts';
-import { type HostProcess, waitFor } from './support/host-process.ts';
+import { type Entity, getEntity } from './entities.ts';
+import { type HostProcess, waitFor } from './host-process.ts';
 
 export {
   type Comment,
@@ -11,7 +11,7 @@ export {
   openErrors,
   patchEntity,
   type SyncError,
-} from './support/entities.ts';
+} from './entities.ts';
 
 export interface Rules {
   mode: string;
