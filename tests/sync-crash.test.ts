@@ -1,7 +1,7 @@
 // Real host processes killed with SIGKILL in the middle of a stream of changes: each change still applies exactly once, in order.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { waitConn } from './support/pairing-support.ts';
 import { stopAllHosts, waitFor } from './support/host-process.ts';
+import { waitConn } from './support/pairing-support.ts';
 import {
   COUNTING_INCOMING,
   COUNTING_OUTGOING,
@@ -14,7 +14,7 @@ import {
   untilApplied,
   untilQueued,
   writeRound,
-} from './sync-support.ts';
+} from './support/sync.ts';
 
 const ENTITIES = 20;
 const ROUNDS = 15;

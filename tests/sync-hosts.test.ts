@@ -1,7 +1,7 @@
 // Sync between real host processes: a link cut mid-batch, concurrent edits, a failing entity, a deactivated connection.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitConn } from './support/pairing-support.ts';
 import { stopAllHosts, waitFor } from './support/host-process.ts';
+import { waitConn } from './support/pairing-support.ts';
 import {
   bySummary,
   COUNTING_INCOMING,
@@ -25,7 +25,7 @@ import {
   untilQueued,
   upTo,
   writeRound,
-} from './sync-support.ts';
+} from './support/sync.ts';
 
 /**
  * Script mode, B dialling A through a TCP proxy; A sends the counter `n` of every incident and B records each

@@ -1,9 +1,9 @@
 // Helpers for the multi-host sync tests: a paired A -> B, counting rules, rounds of changes, settled checks.
 import { expect } from 'vitest';
-import { accept, initiate, LINK_ENV, portOf, waitConn } from './support/pairing-support.ts';
-import { createEntity, type Entity, openErrors, patchEntity, type SyncError } from './support/entities.ts';
-import { type HostProcess, startHostProcess, waitFor } from './support/host-process.ts';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
+import { createEntity, type Entity, openErrors, patchEntity, type SyncError } from './entities.ts';
+import { type HostProcess, startHostProcess, waitFor } from './host-process.ts';
+import { accept, initiate, LINK_ENV, portOf, waitConn } from './pairing-support.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export {
   createEntity,
@@ -12,7 +12,7 @@ export {
   openErrors,
   patchEntity,
   type SyncError,
-} from './support/entities.ts';
+} from './entities.ts';
 
 /** Fast link and engine timings so reconnects and idle ticks happen within a test's patience. */
 export const SYNC_ENV = { ...LINK_ENV, TANDEM_SYNC_TICK_MS: '200' };
