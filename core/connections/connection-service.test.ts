@@ -22,6 +22,30 @@ let settings: NodeSettings;
 let service: ConnectionService;
 let close: () => Promise<void>;
 
+/** A second service on its own data directory, database and key, with the clock given. */
+async function openService(at: string, clock: () => Date) {
+  fs.mkdirSync(at);
+  const db = await openDatabase(at);
+  const identity = await loadOrCreateIdentity(at);
+  const own = await loadNodeSettings(db.db, {}, 'Other host');
+  const built = createConnectionService({ db: db.db, identity, settings: own, log, clock }, (directory) =>
+    createLinkNetwork({
+      identity,
+      local: () => ({ url: null, name: 'Other host' }),
+      directory,
+      log,
+      linkPath: '/link',
+    }),
+  );
+  return {
+    service: built.service,
+    close: async () => {
+      await built.network.close();
+      await db.close();
+    },
+  };
+}
+
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-conn-'));
   database = await openDatabase(dir);
@@ -139,6 +163,28 @@ describe('connection service', () => {
     const revoked = await database.db.selectFrom('link_revocations').selectAll().execute();
     expect(revoked).toMatchObject([{ link_id: connection.id }]);
     await expect(service.remove(connection.id)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+  });
+
+  it('refuses an expired code by its own clock, and keeps nothing of it', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const { invitationCode } = await service.create({ ...input, expiresInHours: 1 });
+    let shift = 3601 * 1000;
+    const acceptor = await openService(path.join(dir, 'acceptor'), () => new Date(Date.now() + shift));
+    try {
+      await expect(acceptor.service.accept({ code: invitationCode })).rejects.toMatchObject({
+        code: 'INVITATION_EXPIRED',
+        status: 410,
+      });
+      expect(await acceptor.service.list()).toEqual([]);
+      // A minute before expiry the same code passes verification and fails only on the dial.
+      shift = 3540 * 1000;
+      await expect(acceptor.service.accept({ code: invitationCode })).rejects.toMatchObject({
+        code: 'PEER_UNREACHABLE',
+      });
+      expect(await acceptor.service.list()).toEqual([]);
+    } finally {
+      await acceptor.close();
+    }
   });
 
   it('pages the list newest first with an opaque cursor', async () => {

@@ -80,8 +80,6 @@ export interface ConnectionService {
   start(): Promise<void>;
 }
 
-const now = () => new Date().toISOString();
-
 /** The pairing frames this module sends and receives (channels `pair.*`, `link.revoke`). */
 const onboardFrame = z.object({
   ch: z.literal('pair.onboard'),
@@ -100,11 +98,22 @@ const PAIRING_STATES: ReadonlySet<ConnectionState> = new Set([
   'validation_failed',
 ]);
 
+export interface ConnectionServices {
+  db: Db;
+  identity: NodeIdentity;
+  settings: NodeSettings;
+  log: Logger;
+  /** The time invitations are issued, verified and expire by; tests pass a shifted one. */
+  clock?: (() => Date) | undefined;
+}
+
 export function createConnectionService(
-  services: { db: Db; identity: NodeIdentity; settings: NodeSettings; log: Logger },
+  services: ConnectionServices,
   network: (directory: LinkDirectory) => LinkNetwork,
 ): { service: ConnectionService; network: LinkNetwork } {
   const { db, identity, settings, log } = services;
+  const clock = services.clock ?? (() => new Date());
+  const now = () => clock().toISOString();
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const chains = new Map<string, Promise<unknown>>();
@@ -545,18 +554,22 @@ export function createConnectionService(
         });
       }
       const id = nanoid();
-      const { code, invitation } = await signInvitation(identity, {
-        linkId: id,
-        inviterName: settings.name(),
-        inviterUrl: own,
-        destinationNodeId: probe?.nodeId ?? null,
-        mode: input.mode,
-        localName: input.localName,
-        remoteName: input.remoteName,
-        name: input.name,
-        description: input.description ?? '',
-        ...(input.expiresInHours !== undefined ? { expiresInHours: input.expiresInHours } : {}),
-      });
+      const { code, invitation } = await signInvitation(
+        identity,
+        {
+          linkId: id,
+          inviterName: settings.name(),
+          inviterUrl: own,
+          destinationNodeId: probe?.nodeId ?? null,
+          mode: input.mode,
+          localName: input.localName,
+          remoteName: input.remoteName,
+          name: input.name,
+          description: input.description ?? '',
+          ...(input.expiresInHours !== undefined ? { expiresInHours: input.expiresInHours } : {}),
+        },
+        clock(),
+      );
       const at = now();
       const row: ConnectionRow = {
         id,
@@ -597,7 +610,7 @@ export function createConnectionService(
 
     async accept(input) {
       if (!acceptLimiter.take('accept')) throw refusalError(refusal('RATE_LIMITED'));
-      const verified = await verifyInvitation(input.code, identity.nodeId);
+      const verified = await verifyInvitation(input.code, identity.nodeId, clock());
       if (!verified.ok) throw refusalError(verified.refusal);
       const inv = verified.invitation;
       const revoked = await db
