@@ -78,7 +78,7 @@ const INCIDENT_STATES = {
   '8': 'Canceled',
 };
 
-/** The default tables of the contract, plus the journal. */
+/** The default tables of the contract, plus the journal and the choice lists (`sys_choice`). */
 export function defaultTables(): FakeTable[] {
   return [
     task('incident', 'INC', '1', INCIDENT_STATES),
@@ -131,6 +131,14 @@ export function defaultTables(): FakeTable[] {
       references: {},
       journals: [],
       displayField: 'name',
+    },
+    {
+      name: 'sys_choice',
+      fields: ['name', 'element', 'value', 'label', 'inactive', 'language', 'sequence'],
+      choices: {},
+      references: {},
+      journals: [],
+      displayField: 'label',
     },
     {
       name: 'sys_journal_field',

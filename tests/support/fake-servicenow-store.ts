@@ -34,6 +34,42 @@ export function createFakeStore(now: () => number) {
 
   const table = (name: string): TableState | undefined => tables.get(name);
 
+  // The dictionary's choices seed sys_choice; labels are read from there, so a test may add or retire one.
+  const choiceTable = table('sys_choice')!;
+  for (const t of tables.values()) {
+    for (const [element, labels] of Object.entries(t.def.choices)) {
+      Object.entries(labels).forEach(([value, label], i) => {
+        const id = randomBytes(16).toString('hex');
+        const stamp = snTime(now());
+        choiceTable.rows.set(id, {
+          sys_id: id,
+          name: t.def.name,
+          element,
+          value,
+          label,
+          inactive: 'false',
+          language: 'en',
+          sequence: String(i * 100),
+          sys_created_on: stamp,
+          sys_created_by: 'system',
+          sys_updated_on: stamp,
+          sys_updated_by: 'system',
+          sys_mod_count: '0',
+          sys_class_name: 'sys_choice',
+        });
+      });
+    }
+  }
+
+  /** Stored value -> label of a choice field, from sys_choice (English rows). */
+  function choicesOf(name: string, element: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const c of choiceTable.rows.values()) {
+      if (c.name === name && c.element === element && (c.language || 'en') === 'en') out[c.value!] = c.label!;
+    }
+    return out;
+  }
+
   function toText(v: unknown): string {
     if (v === null || v === undefined) return '';
     if (typeof v === 'object') return JSON.stringify(v);
@@ -41,7 +77,7 @@ export function createFakeStore(now: () => number) {
   }
 
   function fromDisplay(t: FakeTable, field: string, value: string): string {
-    const choices = t.choices[field];
+    const choices = t.choices[field] ? choicesOf(t.name, field) : undefined;
     if (choices) return Object.entries(choices).find(([, label]) => label === value)?.[0] ?? value;
     const target = t.references[field] ? table(t.references[field]!) : undefined;
     if (target) {
@@ -172,7 +208,7 @@ export function createFakeStore(now: () => number) {
     const value = read(name, row, field) ?? '';
     const refTable = def.references[field];
     let display = value;
-    if (def.choices[field]) display = def.choices[field]![value] ?? value;
+    if (def.choices[field]) display = choicesOf(name, field)[value] ?? value;
     else if (def.journals.includes(field)) display = journalText(name, row.sys_id!, field);
     else if (refTable) {
       const target = table(refTable)!;

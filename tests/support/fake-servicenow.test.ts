@@ -314,6 +314,43 @@ describe('fake ServiceNow: faults, batch and the request log', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  it('drops the socket after the work (dropAfter), and filters faults by method', async () => {
+    sn.inject({ kind: 'dropAfter', path: '/api/now/table/incident', method: 'POST' });
+    expect((await call('/api/now/table/incident')).status).toBe(200);
+    const post = () =>
+      fetch(`${sn.url}/api/now/table/incident`, {
+        method: 'POST',
+        headers: { authorization: ADMIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ short_description: 'half-done' }),
+      });
+    await expect(post()).rejects.toThrow();
+    expect(sn.records('incident', 'short_description=half-done')).toHaveLength(1);
+    expect((await post()).status).toBe(201);
+    expect(sn.records('incident', 'short_description=half-done')).toHaveLength(2);
+  });
+
+  it('keeps choice lists in sys_choice (name, element, value, label, inactive); labels follow them', async () => {
+    const res = await call(
+      '/api/now/table/sys_choice?sysparm_query=name=incident^element=state^ORDERBYsequence&sysparm_fields=value,label,inactive',
+    );
+    expect(res.body!.result.slice(0, 2)).toEqual([
+      { value: '1', label: 'New', inactive: 'false' },
+      { value: '2', label: 'In Progress', inactive: 'false' },
+    ]);
+    sn.seed('sys_choice', {
+      name: 'incident',
+      element: 'state',
+      value: '9',
+      label: 'Awaiting Vendor',
+      inactive: 'false',
+    });
+    const inc = sn.seed('incident', { state: '9' });
+    const read = await call(
+      `/api/now/table/incident/${inc.sys_id}?sysparm_display_value=true&sysparm_fields=state`,
+    );
+    expect(read.body!.result.state).toBe('Awaiting Vendor');
+  });
+
   it('runs Batch API items with base64 bodies, one HTTP call in the log', async () => {
     const inc = sn.seed('incident', { short_description: 'a' });
     sn.clearRequests();

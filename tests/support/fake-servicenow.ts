@@ -115,7 +115,7 @@ function rateLimited(f: Extract<FaultHit, { kind: 'rateLimit' }>, nowMs: number)
 }
 
 function faultAnswer(hit: FaultHit, nowMs: number): FakeResponse | 'drop' {
-  if (hit.kind === 'drop') return 'drop';
+  if (hit.kind === 'drop' || hit.kind === 'dropAfter') return 'drop';
   if (hit.kind === 'rateLimit') return rateLimited(hit, nowMs);
   if (hit.kind === 'raw') {
     return {
@@ -204,6 +204,10 @@ export async function startFakeServiceNow(opts: FakeServiceNowOptions = {}): Pro
 
   function handle(req: FakeRequest, hit: FaultHit | null): FakeResponse | 'drop' {
     const { path } = routeOf(req.method, req.url);
+    if (hit?.kind === 'dropAfter') {
+      handle(req, null);
+      return 'drop';
+    }
     if (hit) return faultAnswer(hit, now());
     if (path === '/oauth_token.do') {
       if (
@@ -228,7 +232,7 @@ export async function startFakeServiceNow(opts: FakeServiceNowOptions = {}): Pro
       const url = req.url ?? '/';
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const { latencyMs, hit } = faults.take(routeOf(method, url).path);
+      const { latencyMs, hit } = faults.take(routeOf(method, url).path, method);
       const answer = handle({ method, url, headers, body: Buffer.concat(chunks).toString('utf8') }, hit);
       const status = answer === 'drop' ? 0 : answer.status;
       log.push({ method, ...routeOf(method, url), status, at: now(), via: 'http' });

@@ -265,6 +265,18 @@ describe('ServiceNow client: failures it rides out', () => {
     expect(sn.calls('POST /api/now/table/incident')).toBe(2);
   });
 
+  it('does not repeat a journal update (appends) after a dropped answer; a plain update is retried', async () => {
+    const c = client();
+    const inc = sn.seed('incident', { short_description: 'x' });
+    sn.inject({ kind: 'dropAfter', method: 'PATCH' });
+    const err = await failure(c.update('incident', inc.sys_id!, { comments: 'once' }, { appends: true }));
+    expect(err).toMatchObject({ code: 'SERVICENOW_UNAVAILABLE', details: { maybeApplied: true } });
+    expect(sn.journal(inc.sys_id!).map((j) => j.value)).toEqual(['once']);
+    sn.inject({ kind: 'dropAfter', method: 'PATCH' });
+    expect(storedValue((await c.update('incident', inc.sys_id!, { state: '2' })).state)).toBe('2');
+    expect(sn.calls('PATCH /api/now/table/incident')).toBe(3);
+  });
+
   it('types malformed answers with a stable code instead of crashing', async () => {
     const c = client();
     for (const body of ['{"result": [', '{"result": 5}', '<html>oops</html>', '{"result": [{"a": [1]}]}']) {

@@ -38,6 +38,14 @@ export interface ReadOptions {
   excludeReferenceLink?: boolean;
 }
 
+export interface UpdateOptions extends ReadOptions {
+  /**
+   * The update appends to a journal (`comments`, `work_notes`): repeating it would add the entry twice, so it
+   * is not retried after a failure in flight (`maybeApplied` says so), like a create.
+   */
+  appends?: boolean;
+}
+
 export interface ListOptions extends ReadOptions {
   query?: EncodedQuery | string;
   pageSize?: number;
@@ -272,7 +280,7 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
       table: string,
       sysId: string,
       fields: Record<string, unknown>,
-      ro: ReadOptions = {},
+      ro: UpdateOptions = {},
     ): Promise<ServiceNowRecord> {
       const r = await call({
         method: 'PATCH',
@@ -282,7 +290,7 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
         table,
         sysId,
         operation: 'write',
-        idempotent: true,
+        idempotent: !ro.appends,
       });
       return checkShape(recordAnswerSchema, r.json, r.ctx).result;
     },
