@@ -101,14 +101,28 @@ function collectingLog() {
   return { log, entries };
 }
 
-/** A worker that takes over and then dies, as a crash in the real one would end its thread. */
-const DYING_WORKER = new URL(
-  `data:text/javascript,${encodeURIComponent(
-    "import { parentPort } from 'node:worker_threads';" +
-      "parentPort.postMessage({ type: 'ready' });" +
-      'setTimeout(() => process.exit(3), 500);',
-  )}`,
-);
+/**
+ * The worker's "readers keep the WAL from resetting" report. Whether a busy host shows it depends on
+ * where the worker's ticks fall between the host's transactions (each reads before it writes, so it is
+ * a reader too): on a loaded machine it may come during any long burst of commits. Only the test that
+ * holds a reader on purpose asserts it; the others assert there is nothing else.
+ */
+const isStarvationReport = (e: { level: string; msg: string }) =>
+  e.level === 'warn' && e.msg.startsWith('WAL checkpoint starved');
+
+/**
+ * A worker that takes over and then dies, as a crash in the real one would end its thread: it dies
+ * once `signal` exists, so the test decides when, not a timer racing a loaded machine.
+ */
+function dyingWorker(signal: string): URL {
+  return new URL(
+    `data:text/javascript,${encodeURIComponent(
+      "import fs from 'node:fs'; import { parentPort } from 'node:worker_threads';" +
+        "parentPort.postMessage({ type: 'ready' });" +
+        `setInterval(() => { if (fs.existsSync(${JSON.stringify(signal)})) process.exit(3); }, 10);`,
+    )}`,
+  );
+}
 const FAILING_WORKER = new URL(`data:text/javascript,${encodeURIComponent("throw new Error('no worker');")}`);
 
 describe('WAL checkpoint worker', () => {
@@ -142,7 +156,8 @@ describe('WAL checkpoint worker', () => {
     }
     expect(rewound).toBe(true);
     expect(last).toBeLessThanOrEqual(limit / 8 + 256 * 1024); // trimmed, then one round written
-    expect(entries).toEqual([]);
+    // No failed rewind and no error; a starvation report during the burst is a diagnostic, not a fault.
+    expect(entries.filter((e) => !isStarvationReport(e))).toEqual([]);
   });
 
   it('reports a reader that keeps the WAL from being checkpointed, and rewinds once it lets go', async () => {
@@ -161,20 +176,22 @@ describe('WAL checkpoint worker', () => {
       reader.prepare('SELECT count(*) FROM settings').get();
       await fill(db, 'b', 3000);
       expect(walBytes(wal)).toBeGreaterThan(limit);
-      await waitFor('a starvation report', () => entries.some((e) => e.level === 'warn'));
-      expect(entries[0]).toMatchObject({ level: 'warn', obj: { walBytes: expect.any(Number), file } });
+      await waitFor('a starvation report', () => entries.some(isStarvationReport));
+      expect(entries.find(isStarvationReport)).toMatchObject({ obj: { walBytes: expect.any(Number), file } });
       reader.exec('COMMIT');
     } finally {
       reader.close();
     }
     await waitFor('the db file to have every row', () => rowsInDbFileAlone(file, 'b') === 3000);
     // The host's next write after the rewind checkpoint starts the WAL over, trimmed to an eighth of the limit.
-    for (let i = 0; i < 50 && walBytes(wal) > limit / 8; i++) {
+    // Bounded by time, not by a count of rounds: a loaded machine may need more of them.
+    const deadline = Date.now() + 10_000;
+    for (let i = 0; walBytes(wal) > limit / 8 && Date.now() < deadline; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       await fill(db, `b-more-${i}`, 1);
     }
     expect(walBytes(wal)).toBeLessThanOrEqual(limit / 8);
-    expect(entries.filter((e) => e.level === 'error')).toEqual([]);
+    expect(entries.filter((e) => !isStarvationReport(e))).toEqual([]);
   });
 
   it('close() ends the worker before the host connection, and every row is there after reopening', async () => {
@@ -220,10 +237,11 @@ describe('WAL checkpoint worker', () => {
     const { log, entries } = collectingLog();
     const { db, checkpointer } = await openIn(dir, {
       log,
-      checkpoints: { ...FAST, workerUrl: DYING_WORKER },
+      checkpoints: { ...FAST, workerUrl: dyingWorker(path.join(dir, 'die-now')) },
     });
     expect(await checkpointer?.ready).toBe(true);
     expect(await autocheckpointOf(db)).toBe(0);
+    fs.writeFileSync(path.join(dir, 'die-now'), '');
     await waitFor('the worker to die', () => checkpointer?.state === 'inline');
     expect(await autocheckpointOf(db)).toBe(1000);
     expect(entries).toEqual([
