@@ -21,13 +21,20 @@ export interface HostConfig {
     adminToken: string | undefined;
     /** Peers whose X-Forwarded-For is believed (TANDEM_TRUSTED_PROXIES, as CIDR ranges); none when absent. */
     trustedProxies: readonly string[];
+    /** An HTTP socket with nothing sent or received this long is closed (link sockets have heartbeats instead). */
+    idleSocketMs: number;
   };
   storage: {
     dataDir: string;
     /** Directory for the per-statement SQL time report written at exit (TANDEM_SQL_PROFILE). */
     sqlProfileDir: string | undefined;
   };
-  link: { heartbeatMs: number; backoffMaxMs: number; handshakesPerSecond: number };
+  link: {
+    heartbeatMs: number;
+    backoffMaxMs: number;
+    handshakesPerSecond: number;
+    handshakeTimeoutMs: number;
+  };
   /** Rule limits; absent ones take the sandbox's defaults (64 MB, 200 ms CPU, 2000 ms wall). */
   sandbox: {
     memoryLimitMb: number | undefined;
@@ -71,6 +78,8 @@ export const VARIABLES = {
   TANDEM_LINK_HEARTBEAT_MS: positive('milliseconds'),
   TANDEM_LINK_BACKOFF_MAX_MS: positive('milliseconds'),
   TANDEM_LINK_HANDSHAKES_PER_SECOND: positive('handshakes per second'),
+  TANDEM_LINK_HANDSHAKE_TIMEOUT_MS: positive('milliseconds'),
+  TANDEM_HTTP_IDLE_TIMEOUT_MS: positive('milliseconds'),
   TANDEM_RULE_MEMORY_MB: positive('megabytes'),
   TANDEM_RULE_TIMEOUT_MS: positive('milliseconds'),
   TANDEM_RULE_WALL_MS: positive('milliseconds'),
@@ -132,6 +141,7 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
       publicUrl: publicUrl ? publicUrl.replace(/\/+$/, '') : undefined,
       adminToken: read(env, 'TANDEM_ADMIN_TOKEN'),
       trustedProxies: parseTrustedProxies(read(env, 'TANDEM_TRUSTED_PROXIES')),
+      idleSocketMs: read(env, 'TANDEM_HTTP_IDLE_TIMEOUT_MS') ?? 60_000,
     },
     storage: {
       dataDir: path.resolve(read(env, 'TANDEM_DATA', fromFlag('--data')) ?? './data'),
@@ -141,6 +151,7 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
       heartbeatMs: read(env, 'TANDEM_LINK_HEARTBEAT_MS') ?? 15_000,
       backoffMaxMs: read(env, 'TANDEM_LINK_BACKOFF_MAX_MS') ?? 30_000,
       handshakesPerSecond: read(env, 'TANDEM_LINK_HANDSHAKES_PER_SECOND') ?? 10,
+      handshakeTimeoutMs: read(env, 'TANDEM_LINK_HANDSHAKE_TIMEOUT_MS') ?? 10_000,
     },
     sandbox: {
       memoryLimitMb: read(env, 'TANDEM_RULE_MEMORY_MB'),

@@ -214,6 +214,10 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         );
         (s as Server).once('error', (err) => reject(listenError(err, config)));
       });
+      // A socket that never sends a request (or stops half-way) would otherwise stay open for good;
+      // upgraded link sockets leave this timer (ws clears it) and are watched by heartbeats.
+      server.setTimeout(config.server.idleSocketMs);
+      server.headersTimeout = Math.min(server.headersTimeout, config.server.idleSocketMs);
       link.attach(server);
       const addr = server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
