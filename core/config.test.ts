@@ -5,8 +5,18 @@ import { resolveConfig } from './config.ts';
 describe('resolveConfig', () => {
   it('gives every section its defaults', () => {
     const c = resolveConfig([], {});
-    expect(c.server).toMatchObject({ port: 4100, host: '127.0.0.1', trustedProxies: [] });
-    expect(c.link).toEqual({ heartbeatMs: 15_000, backoffMaxMs: 30_000, handshakesPerSecond: 10 });
+    expect(c.server).toMatchObject({
+      port: 4100,
+      host: '127.0.0.1',
+      trustedProxies: [],
+      idleSocketMs: 60_000,
+    });
+    expect(c.link).toEqual({
+      heartbeatMs: 15_000,
+      backoffMaxMs: 30_000,
+      handshakesPerSecond: 10,
+      handshakeTimeoutMs: 10_000,
+    });
     expect(c.sync.tickMs).toBe(1000);
     expect(c.log.level).toBe('info');
     expect(c.sandbox).toEqual({
