@@ -14,6 +14,7 @@ import type { LinkFrame } from '../link/link-hub.ts';
 import type { Decision, DialTarget, LinkDirectory, LinkNetwork, PeerInfo } from '../link/link-network.ts';
 import type { Logger } from '../log.ts';
 import { decodeCursor, encodeCursor } from '../trackers/builtin/cursor.ts';
+import { createSerialQueue } from '../util/serial-queue.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
 import {
   type Connection,
@@ -116,7 +117,6 @@ export function createConnectionService(
   const now = () => clock().toISOString();
   const events = new EventEmitter();
   events.setMaxListeners(0);
-  const chains = new Map<string, Promise<unknown>>();
   /** Per live link: the peer sent its onboarding settings / acknowledged ours. Reset when the link drops. */
   const peerOnboarded = new Set<string>();
   const peerAcked = new Set<string>();
@@ -124,16 +124,8 @@ export function createConnectionService(
   const acceptLimiter = createRateLimiter({ capacity: 30, refillPerSecond: 0.5 });
 
   /** Runs lifecycle steps of one connection one at a time. */
-  function serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = chains.get(id) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    chains.set(id, settled);
-    void settled.then(() => {
-      if (chains.get(id) === settled) chains.delete(id);
-    });
-    return next;
-  }
+  const steps = createSerialQueue();
+  const serial = <T>(id: string, fn: () => Promise<T>): Promise<T> => steps.run(id, fn);
 
   const rowById = (id: string) =>
     db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();

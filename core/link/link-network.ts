@@ -7,6 +7,7 @@ import { createRateLimiter } from '../http/rate-limit.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import { jsonDepthProblem } from '../json-bounds.ts';
 import type { Logger } from '../log.ts';
+import { createSerialQueue, type SerialQueue } from '../util/serial-queue.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
 import {
   authMessage,
@@ -116,7 +117,8 @@ const frameSchema = z.looseObject({ ch: z.string().min(1).max(100) });
 interface Session {
   connectionId: string;
   socket: LinkSocket;
-  chain: Promise<void>;
+  /** Its frames are handled one at a time, in the order they came. */
+  frames: SerialQueue;
   since: string;
   rttMs: number | null;
   pingAt: number;
@@ -272,7 +274,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     const session: Session = {
       connectionId,
       socket,
-      chain: Promise.resolve(),
+      frames: createSerialQueue(),
       since: new Date(now).toISOString(),
       rttMs: null,
       pingAt: 0,
@@ -310,7 +312,9 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     emitStatus(connectionId, true);
     reader.goLive((text) => {
       session.pongAt = Date.now();
-      session.chain = session.chain.then(() => deliver(session, text));
+      session.frames
+        .run(connectionId, () => deliver(session, text))
+        .catch((err: unknown) => log.error({ err, connectionId }, 'link frame delivery failed'));
     });
   }
 

@@ -1,6 +1,7 @@
 // The host side of the sandbox: batches calls to the supervised rule runner, watches deadlines, recovers crashes.
 import { TandemError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { createSerialQueue } from '../util/serial-queue.ts';
 import type { FromRunner, RunLimits } from './protocol.ts';
 import { parseRuleOutput } from './rule-output.ts';
 import { type RunnerExit, type RunnerProcess, spawnRunner } from './runner-process.ts';
@@ -103,7 +104,8 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
   const batches = new Map<number, Batch>();
   const checks = new Map<number, Pending<CompileProblem[]>>();
   const disposals = new Map<number, Pending<void>>();
-  const chains = new Map<string, Promise<unknown>>();
+  /** Runs of one connection go to the runner one batch at a time. */
+  const serial = createSerialQueue();
 
   function ensureRunner(): RunnerProcess {
     if (closed) throw new TandemError('SANDBOX_CLOSED', 503, 'The rule sandbox is shut down');
@@ -275,20 +277,6 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
     disposals.clear();
   }
 
-  function serialized<T>(connectionId: string, job: () => Promise<T>): Promise<T> {
-    const prev = chains.get(connectionId) ?? Promise.resolve();
-    const next = prev.then(job, job);
-    const tail = next.then(
-      () => {},
-      () => {},
-    );
-    chains.set(connectionId, tail);
-    void tail.then(() => {
-      if (chains.get(connectionId) === tail) chains.delete(connectionId);
-    });
-    return next;
-  }
-
   return {
     async start() {
       await ensureRunner().ready;
@@ -339,7 +327,7 @@ export function createSandbox(opts: SandboxOptions = {}): ManagedSandbox {
         );
       }
       if (calls.length === 0) return Promise.resolve([]);
-      return serialized(connectionId, () => {
+      return serial.run(connectionId, () => {
         const results: (RuleResult | undefined)[] = calls.map((c) =>
           validCall(c)
             ? undefined

@@ -1,6 +1,7 @@
 // The rule-runner child process: one isolate per connection, compiled programs cached, calls run one by one.
 // This is the only file that imports isolated-vm; it runs with `--no-node-snapshot` and talks over IPC.
 import ivm from 'isolated-vm';
+import { createSerialQueue } from '../util/serial-queue.ts';
 import { PRELUDE, USER_LINE_OFFSET, wrapUserScript } from './prelude.ts';
 import type { FromRunner, IndexedCall, RunLimits, RunOutcome, ToRunner } from './protocol.ts';
 import type { CompileProblem, RuleFailure, RuleProgram, RuleResult, ScriptName } from './sandbox.ts';
@@ -41,7 +42,7 @@ interface Slot {
 }
 
 const slots = new Map<string, Slot>();
-const queues = new Map<string, Promise<void>>();
+const queue = createSerialQueue();
 const pendingHost = new Map<
   number,
   (reply: { ok: boolean; value?: string | null; message?: string }) => void
@@ -508,13 +509,8 @@ async function runBatch(msg: Extract<ToRunner, { type: 'run' }>): Promise<void> 
 
 /** Calls of one connection run one after another; different connections run side by side. */
 function enqueue(key: string, job: () => Promise<void>): void {
-  const prev = queues.get(key) ?? Promise.resolve();
-  const next = prev.then(job).catch((err: unknown) => {
+  queue.run(key, job).catch((err: unknown) => {
     process.stderr.write(`rule runner job failed: ${String((err as Error)?.stack ?? err)}\n`);
-  });
-  queues.set(key, next);
-  void next.then(() => {
-    if (queues.get(key) === next) queues.delete(key);
   });
 }
 
