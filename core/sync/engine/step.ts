@@ -1,0 +1,55 @@
+// One engine step: the change feed for every connection, then each active connection's inbox and outbox.
+import { applyInbox } from '../apply.ts';
+import { syncConnections } from '../connections-view.ts';
+import type { SyncContext } from '../context.ts';
+import { streamsById } from '../streams.ts';
+import type { Feed } from './feed.ts';
+import type { Holds } from './holds.ts';
+import type { Programs } from './programs.ts';
+
+/**
+ * Builds the step the scheduler runs; it resolves true when more work waits (a full feed batch, an inbox
+ * that applied something). Held connections are skipped; deactivated ones follow the feed only (their
+ * inbound waits in the inbox, outbound in the outbox).
+ * @example const step = createStep({ ctx, feed, holds, programs, pump: (id) => delivery?.pump(id) });
+ */
+export function createStep(deps: {
+  ctx: SyncContext;
+  feed: Feed;
+  holds: Holds;
+  programs: Programs;
+  /** Sends what the connection's outbox holds (delivery, when there is a link). */
+  pump(connectionId: string): void;
+}): () => Promise<boolean> {
+  const { ctx, feed, holds, programs } = deps;
+  const { db } = ctx;
+  return async function step() {
+    const conns = (await syncConnections(db)).filter((c) => !holds.isHeld(c.id));
+    const programOf = programs.forStep();
+    let more = await feed.follow(conns, programOf);
+    // Two queries find the connections with work, so idle connections cost nothing per step.
+    const withInbox = new Set(
+      (
+        await db
+          .selectFrom('sync_inbox')
+          .select('connection_id')
+          .distinct()
+          .where('status', '=', 'pending')
+          .execute()
+      ).map((r) => r.connection_id),
+    );
+    const streams = await streamsById(db);
+    for (const conn of conns) {
+      if (conn.state !== 'active') continue;
+      if (withInbox.has(conn.id) && !holds.isHeld(conn.id)) {
+        await holds.contained(conn, async () => {
+          const program = await programOf(conn);
+          if (program && (await applyInbox(ctx, conn, program)) > 0) more = true;
+        });
+      }
+      const stream = streams.get(conn.id);
+      if (stream && stream.out_seq > stream.out_acked) deps.pump(conn.id);
+    }
+    return more;
+  };
+}
