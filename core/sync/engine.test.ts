@@ -163,6 +163,18 @@ async function arrived(
   }, 15_000) as Promise<Entity>;
 }
 
+/**
+ * Both engines have nothing left to do. Settling one side can hand the other a frame (an ack, a twin id), so
+ * both settle again until a pass sends no frame either way.
+ */
+async function settled() {
+  for (;;) {
+    const sent = link.a.sent.length + link.b.sent.length;
+    await Promise.all([A.engine.settled(), B.engine.settled()]);
+    if (link.a.sent.length + link.b.sent.length === sent) return;
+  }
+}
+
 async function all(s: Side) {
   return (await tracker(s).list({ limit: 200 })).items;
 }
@@ -208,7 +220,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     });
     expect(back!.comments[0]).toMatchObject({ body: 'on it', author: 'bo' });
     // quiet: nothing left to send, and the applied change did not come back as a new event
-    await new Promise((r) => setTimeout(r, 400));
+    await settled();
     const outboxA = await A.host.services.db.selectFrom('sync_outbox').selectAll().execute();
     const outboxB = await B.host.services.db.selectFrom('sync_outbox').selectAll().execute();
     expect(outboxA).toEqual([]);
@@ -314,7 +326,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
         ? true
         : undefined,
     );
-    await new Promise((r) => setTimeout(r, 30)); // the frame is in A's hands (in memory), its write held
+    await link.a.queue; // the frame is in A's hands (in memory), its write held
     await A.engine.stop();
     expect((await stream())?.out_acked).toBe(outSeq);
     expect(await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).toEqual([]);
@@ -322,7 +334,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     expect(acks).toBeGreaterThanOrEqual(5); // frames of 4 events: an ack per frame (or frames received together)
     // B's feed holds only changes it applied (nothing to send back): its cursor is written at the latest on stop.
     await waitFor(async () => ((await all(B)).length === 40 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 50));
+    await B.engine.settled(); // B's feed is read past what it applied (the cursor held in memory)
     await B.engine.stop();
     const bDb = B.host.services.db;
     const head = await bDb
@@ -355,7 +367,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     for (const f of [...frames].reverse()) await handler('cb', f);
     for (const f of frames) await handler('cb', f);
     await handler('cb', { ch: 'sync.events', events: [{ seq: 'x' }] }); // malformed: refused, no crash
-    await new Promise((r) => setTimeout(r, 300));
+    await settled();
     const updates = await B.host.services.db
       .selectFrom('change_log')
       .selectAll()
@@ -413,7 +425,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
         .executeTakeFirst(),
     );
     await tracker(A).update(good.id, { summary: 'after skip' }, { origin: 'local' });
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(); // 'after skip' is in B's inbox, behind the failed event
     expect((await arrived(B, good.id)).fields.summary).toBe('good 2');
     await B.engine.resolveError(err2!.id);
     await arrived(B, good.id, (s) => s === 'after skip');
@@ -431,7 +443,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     await waitFor(
       async () => (await B.host.services.db.selectFrom('sync_inbox').selectAll().execute()).length === 1,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await settled();
     expect(await all(B)).toEqual([]);
     await B.host.services.db.updateTable('connections').set({ state: 'active' }).execute();
     await arrived(B, e.id);
@@ -441,7 +453,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     await waitFor(
       async () => (await A.host.services.db.selectFrom('sync_outbox').selectAll().execute()).length === 1,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await settled();
     expect((await arrived(B, e.id)).fields.summary).toBe('while away');
     await A.host.services.db.updateTable('connections').set({ state: 'active' }).execute();
     await arrived(B, e.id, (s) => s === 'queued');
@@ -461,11 +473,11 @@ describe('sync engine (in-memory link, real sandbox)', () => {
       async () => (await B.host.services.db.selectFrom('sync_outbox').selectAll().execute()).length === 1,
     );
     link.set(true);
-    const settled = async () => {
+    const converged = async () => {
       const [a, b] = [await tracker(A).get(e.id), await tracker(B).get(there.id)];
       return a && b && JSON.stringify(a.fields) === JSON.stringify(b.fields) ? { a, b } : undefined;
     };
-    const { a } = (await waitFor(settled).catch(async (err) => {
+    const { a } = (await waitFor(converged).catch(async (err) => {
       const dump = async (s: Side, id: string) => ({
         e: (await tracker(s).get(id))?.fields,
         twin: await twinOf(s, id),
@@ -477,16 +489,16 @@ describe('sync engine (in-memory link, real sandbox)', () => {
     }))!;
     expect(a.fields).toMatchObject({ summary: 'from B', status: 'in_progress', priority: 1 });
     const versions = [(await tracker(A).get(e.id))!.version, (await tracker(B).get(there.id))!.version];
-    await new Promise((r) => setTimeout(r, 500));
+    await settled();
     expect([(await tracker(A).get(e.id))!.version, (await tracker(B).get(there.id))!.version]).toEqual(
       versions,
     );
-    expect(await settled()).toBeTruthy();
+    expect(await converged()).toBeTruthy();
   });
 
   it('Basic: rounds of simultaneous edits on a live link always converge (an apply never swallows an unsent edit)', async () => {
     const { e, there } = await basicTwins();
-    const settled = async () => {
+    const converged = async () => {
       const [a, b] = [await tracker(A).get(e.id), await tracker(B).get(there.id)];
       return a && b && JSON.stringify(a.fields) === JSON.stringify(b.fields) ? a : undefined;
     };
@@ -512,7 +524,7 @@ describe('sync engine (in-memory link, real sandbox)', () => {
           ),
         ]);
       }
-      const agreed = (await waitFor(settled, 10_000))!;
+      const agreed = (await waitFor(converged, 10_000))!;
       expect(agreed.fields).toMatchObject({ description: 'A 4', priority: 2 }); // each side's last write of its own field
     }
   });
