@@ -1,13 +1,18 @@
 // Keeps the OpenAPI document true: every route of a real host app is documented, every documented route exists,
-// and what the generated routes actually answer is what their published schemas say.
+// and what every route actually answers (problems included) is what its published schema says.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { resolveConfig } from '../core/config.ts';
 import { createHost, type Host } from '../core/host.ts';
-import { templateOf } from '../core/http/contract.ts';
+import { problemSchema, problemStatuses, templateOf } from '../core/http/contract.ts';
 import { GENERATED, openApiDocument } from '../core/http/openapi.ts';
 import { createBuiltinTracker } from '../core/trackers/builtin/builtin-tracker.ts';
-import { tempDir } from './support/host-process.ts';
+import { tempDir, waitFor } from './support/host-process.ts';
+
+/** An answer already checked against its schema, navigated freely by the steps after it. */
+// biome-ignore lint/suspicious/noExplicitAny: the schema check is the type check here
+type Checked = Record<string, any>;
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const TOKEN = 'openapi-test-token-5b1f0c9e7d2a4863';
@@ -15,20 +20,28 @@ const TOKEN = 'openapi-test-token-5b1f0c9e7d2a4863';
 const PUBLIC = new Set(['/.well-known/tandem', '/healthz', '/metrics']);
 
 let app: Host['app'];
-let close: () => Promise<void>;
-const dir = tempDir('tandem-openapi-');
+const hosts: Host[] = [];
+const dirs = [tempDir('tandem-openapi-a-'), tempDir('tandem-openapi-b-')];
+const urls: string[] = [];
 
 beforeAll(async () => {
-  // The composition root of `tandem start`, not started: every route, no port.
-  const config = resolveConfig(['--data', dir, '--port', '0'], { TANDEM_ADMIN_TOKEN: TOKEN });
-  const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
-  app = host.app;
-  close = host.close;
+  // The composition root of `tandem start`, started on port 0: every route, and a real link between two hosts.
+  for (const dir of dirs) {
+    const config = resolveConfig(['--data', dir, '--port', '0'], {
+      TANDEM_ADMIN_TOKEN: TOKEN,
+      TANDEM_LINK_BACKOFF_MAX_MS: '800',
+      TANDEM_LINK_HEARTBEAT_MS: '1000',
+    });
+    const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
+    hosts.push(host);
+    urls.push((await host.start()).url);
+  }
+  app = hosts[0]!.app;
 });
 
 afterAll(async () => {
-  await close?.();
-  fs.rmSync(dir, { recursive: true, force: true });
+  for (const h of hosts) await h.close();
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** `/api/connections/:id` -> `/api/connections/{id}`, without a trailing slash. */
@@ -102,54 +115,195 @@ describe('the OpenAPI document', () => {
 describe('the published response schemas', () => {
   const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const seen = new Set<string>();
+  const operations = GENERATED.flatMap(([prefix, ops]) =>
+    ops.map((o) => ({ ...o, at: templateOf(prefix, o.path) })),
+  );
 
-  /** Calls the app and checks the answer against the schema its operation publishes for that status. */
-  async function call(method: string, path: string, template: string, body?: unknown) {
-    const res = await app.request(path, {
+  /**
+   * Calls a host (the first unless told) and checks the answer against what its operation publishes for that
+   * status: its schema, or the problem schema for a problem status it declares.
+   */
+  async function call(method: string, path: string, template: string, body?: unknown, on = 0) {
+    const res = await hosts[on]!.app.request(path, {
       method,
       headers: auth,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    const op = GENERATED.flatMap(([prefix, ops]) =>
-      ops.map((o) => ({ ...o, at: templateOf(prefix, o.path) })),
-    ).find((o) => o.method === method.toLowerCase() && o.at === template);
+    const op = operations.find((o) => o.method === method.toLowerCase() && o.at === template);
     expect(op, `${method} ${template} is a generated operation`).toBeDefined();
-    const schema = (op!.responses as Record<number, unknown>)[res.status];
-    expect(schema, `${method} ${template} publishes status ${res.status}`).not.toBeUndefined();
     seen.add(`${method} ${template}`);
+    const where = `${method} ${template} -> ${res.status}`;
+    if (res.headers.get('content-type')?.startsWith('application/problem+json')) {
+      expect(problemStatuses(op!), `${where} is a declared problem`).toContain(res.status);
+      const parsed = problemSchema.safeParse(await res.json());
+      expect(parsed.success ? [] : parsed.error.issues, where).toEqual([]);
+      return { status: res.status, body: parsed.data as Record<string, unknown> };
+    }
+    const schema = (op!.responses as Record<number, z.ZodType | null | string>)[res.status];
+    expect(schema, `${method} ${template} publishes status ${res.status}`).not.toBeUndefined();
     if (schema === null) {
       expect(await res.text()).toBe('');
-      return undefined;
+      return { status: res.status, body: {} };
+    }
+    if (typeof schema === 'string') {
+      expect(res.headers.get('content-type'), where).toMatch(new RegExp(`^${schema}\\b`));
+      await res.text();
+      return { status: res.status, body: {} };
     }
     const json: unknown = await res.json();
-    const parsed = (schema as import('zod').ZodType).safeParse(json);
-    expect(parsed.success ? [] : parsed.error.issues, `${method} ${template} -> ${res.status}`).toEqual([]);
-    return json as Record<string, unknown>;
+    const parsed = schema!.safeParse(json);
+    expect(parsed.success ? [] : parsed.error.issues, where).toEqual([]);
+    return { status: res.status, body: json as Checked };
+  }
+  /** A call that must succeed (2xx), for the steps the next ones build on. */
+  async function ok(method: string, path: string, template: string, body?: unknown, on = 0) {
+    const r = await call(method, path, template, body, on);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+    return r.body as Checked;
   }
 
-  it('answer every generated route with its published shape', async () => {
-    await call('GET', '/.well-known/tandem', '/.well-known/tandem');
-    await call('GET', '/healthz', '/healthz');
-    await call('GET', '/api/session', '/api/session');
-    await call('POST', '/api/session', '/api/session', { token: TOKEN });
-    await call('DELETE', '/api/session', '/api/session');
-    await call('GET', '/api/node', '/api/node');
-    await call('PATCH', '/api/node', '/api/node', { name: 'Schema Host' });
-    const created = await call('POST', '/api/entities', '/api/entities', {
+  it('answer every route with its published shape', async () => {
+    await ok('GET', '/.well-known/tandem', '/.well-known/tandem');
+    await ok('GET', '/healthz', '/healthz');
+    await ok('GET', '/metrics', '/metrics');
+    await ok('GET', '/api/openapi.json', '/api/openapi.json');
+    await ok('GET', '/api/session', '/api/session');
+    await ok('POST', '/api/session', '/api/session', { token: TOKEN });
+    await ok('DELETE', '/api/session', '/api/session');
+    await call('POST', '/api/session', '/api/session', { token: 'not-the-token' });
+    await ok('GET', '/api/node', '/api/node');
+    for (const [i, url] of urls.entries())
+      await ok('PATCH', '/api/node', '/api/node', { name: `Schema Host ${i}`, publicUrl: url }, i);
+    await ok('GET', `/api/probe?url=${encodeURIComponent(urls[1]!)}`, '/api/probe');
+    await call('GET', '/api/probe', '/api/probe');
+
+    // Entities.
+    const created = await ok('POST', '/api/entities', '/api/entities', {
       type: 'incident',
       fields: { summary: 'Printer on fire', priority: 2, custom_field: { deep: [1, 2] } },
     });
-    const id = String(created?.id);
-    await call('GET', '/api/entities?type=incident', '/api/entities');
-    await call('GET', `/api/entities/${id}`, '/api/entities/{id}');
-    await call('PATCH', `/api/entities/${id}`, '/api/entities/{id}', { fields: { status: 'In Progress' } });
-    await call('POST', `/api/entities/${id}/comments`, '/api/entities/{id}/comments', { body: 'Looking' });
-    await call('GET', `/api/entities/${id}/sync`, '/api/entities/{id}/sync');
-    await call('DELETE', `/api/entities/${id}`, '/api/entities/{id}');
+    const id = String(created.id);
+    await ok('GET', '/api/entities?type=incident', '/api/entities');
+    await call('GET', '/api/entities?type=nonsense', '/api/entities');
+    await ok('GET', `/api/entities/${id}`, '/api/entities/{id}');
+    await call('GET', '/api/entities/missing', '/api/entities/{id}');
+    await ok('PATCH', `/api/entities/${id}`, '/api/entities/{id}', { fields: { status: 'In Progress' } });
+    await ok('POST', `/api/entities/${id}/comments`, '/api/entities/{id}/comments', { body: 'Looking' });
+    await ok('GET', `/api/entities/${id}/sync`, '/api/entities/{id}/sync');
 
-    const generated = GENERATED.flatMap(([prefix, ops]) =>
-      ops.map((o) => `${o.method.toUpperCase()} ${templateOf(prefix, o.path)}`),
+    // Pairing: A invites B, B inspects and accepts, the link comes up.
+    await call('POST', '/api/connections', '/api/connections', { mode: 'script' });
+    const { connection, invitationCode } = await ok('POST', '/api/connections', '/api/connections', {
+      destinationUrl: urls[1],
+      mode: 'script',
+      localName: 'alpha',
+      remoteName: 'beta',
+      name: 'Alpha to Beta',
+    });
+    const cid = String(connection.id);
+    await ok('POST', '/api/invitations/inspect', '/api/invitations/inspect', { code: invitationCode }, 1);
+    await call('POST', '/api/invitations/inspect', '/api/invitations/inspect', { code: 'nonsense' }, 1);
+    const accepted = await ok(
+      'POST',
+      '/api/invitations/accept',
+      '/api/invitations/accept',
+      { code: invitationCode },
+      1,
     );
-    expect(generated.filter((r) => !seen.has(r))).toEqual([]);
-  });
+    await waitFor(
+      async () => (await ok('GET', `/api/connections/${cid}`, '/api/connections/{id}')).state === 'active',
+      15_000,
+      100,
+    );
+    await ok('GET', '/api/connections', '/api/connections');
+    await call('GET', '/api/connections/missing', '/api/connections/{id}');
+    await ok('GET', `/api/connections/${cid}/health`, '/api/connections/{id}/health');
+    await ok('POST', `/api/connections/${cid}/validate`, '/api/connections/{id}/validate');
+
+    // Rules: a draft that fails on one field, a test run, then publish.
+    const rules = `/api/connections/${cid}/rules`;
+    await ok('GET', rules, '/api/connections/{id}/rules');
+    await call('PUT', rules, '/api/connections/{id}/rules', { outgoing: 'replica.a = (;', incoming: '' });
+    const failing = {
+      outgoing: 'if (entity.summary === "fail") throw new Error("nope");\nreplica.summary = entity.summary;',
+      incoming: '',
+    };
+    await ok('PUT', rules, '/api/connections/{id}/rules', failing);
+    await ok('POST', `${rules}/test`, '/api/connections/{id}/rules/test', { entityId: id });
+    await ok('PUT', rules, '/api/connections/{id}/rules', { ...failing, publish: true });
+
+    // Triggers and runs.
+    const triggers = `/api/connections/${cid}/triggers`;
+    await call('POST', triggers, '/api/connections/{id}/triggers', { entityType: 'ticket', query: '' });
+    const trigger = await ok('POST', triggers, '/api/connections/{id}/triggers', {
+      entityType: 'incident',
+      query: 'priority <= 2',
+      active: false,
+    });
+    await ok('GET', triggers, '/api/connections/{id}/triggers');
+    await ok('PATCH', `/api/triggers/${trigger.id}`, '/api/triggers/{id}', { query: 'priority <= 3' });
+    const bulk = await ok('POST', `/api/triggers/${trigger.id}/bulk-sync`, '/api/triggers/{id}/bulk-sync');
+    await ok('DELETE', `/api/triggers/${trigger.id}`, '/api/triggers/{id}');
+    await call('DELETE', `/api/triggers/${trigger.id}`, '/api/triggers/{id}');
+
+    const failed = await ok('POST', '/api/entities', '/api/entities', {
+      type: 'case',
+      fields: { summary: 'fail' },
+    });
+    const manual = await ok('POST', `/api/connections/${cid}/sync`, '/api/connections/{id}/sync', {
+      entityIds: [id, failed.id],
+    });
+    await call('POST', `/api/connections/${cid}/sync`, '/api/connections/{id}/sync', { entityIds: [] });
+    for (const run of [bulk.runId, manual.runId])
+      await waitFor(
+        async () => (await ok('GET', `/api/runs/${run}`, '/api/runs/{id}')).finishedAt,
+        15_000,
+        100,
+      );
+    await call('GET', '/api/runs/missing', '/api/runs/{id}');
+    await ok('GET', `/api/runs?connectionId=${cid}&limit=1`, '/api/runs');
+    await call('GET', '/api/runs?cursor=%%%', '/api/runs');
+    await ok('GET', `/api/runs/${manual.runId}/report.csv?part=all`, '/api/runs/{id}/report.csv');
+    // Paused, a change of a synced entity waits in the outbox.
+    await ok('POST', `/api/connections/${cid}/deactivate`, '/api/connections/{id}/deactivate');
+    await ok('PATCH', `/api/entities/${id}`, '/api/entities/{id}', { fields: { summary: 'Queued' } });
+    await waitFor(
+      async () =>
+        (await ok('GET', `/api/connections/${cid}/queue?direction=out`, '/api/connections/{id}/queue')).items
+          .length,
+      15_000,
+      100,
+    );
+    await ok('POST', `/api/connections/${cid}/activate`, '/api/connections/{id}/activate');
+    const bid = String(accepted.connection.id);
+    await ok(
+      'GET',
+      `/api/connections/${bid}/queue?direction=in`,
+      '/api/connections/{id}/queue',
+      undefined,
+      1,
+    );
+
+    // Errors: the failing entity's, retried (it fails again) and resolved.
+    const errors = await waitFor(
+      async () => {
+        const page = await ok('GET', `/api/errors?connectionId=${cid}&status=open`, '/api/errors');
+        return page.items.length > 0 ? page.items : null;
+      },
+      15_000,
+      100,
+    );
+    await call('POST', `/api/errors/${errors[0].id}/retry`, '/api/errors/{id}/retry');
+    await call('POST', `/api/errors/${errors[0].id}/resolve`, '/api/errors/{id}/resolve');
+    await call('POST', '/api/errors/missing/resolve', '/api/errors/{id}/resolve');
+    await ok('GET', '/api/errors?status=resolved', '/api/errors');
+
+    await ok('POST', `/api/connections/${cid}/unsync`, '/api/connections/{id}/unsync', { entityIds: [id] });
+    await ok('DELETE', `/api/connections/${cid}`, '/api/connections/{id}');
+    await ok('DELETE', `/api/entities/${id}`, '/api/entities/{id}');
+
+    expect(operations.map((o) => `${o.method.toUpperCase()} ${o.at}`).filter((r) => !seen.has(r))).toEqual(
+      [],
+    );
+  }, 60_000);
 });

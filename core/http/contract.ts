@@ -23,12 +23,64 @@ export interface Operation {
   description?: string;
   body?: z.ZodType;
   query?: z.ZodType;
-  responses: Record<number, z.ZodType | null | 'text/csv'>;
-  /** Problem statuses this route may answer besides 401 (e.g. 404, 409, 422). */
+  responses: Record<number, z.ZodType | null | TextBody>;
+  /** Problem statuses this route may answer besides 401 (e.g. 404, 409, 422): bodies of `problemSchema`. */
   problems?: number[];
   /** Public routes need no admin credentials. */
   public?: boolean;
+  /** Credentials other than the document's default (bearer or session), e.g. the metrics token. */
+  security?: Record<string, string[]>[];
 }
+
+/** A text download, named by its media type (`'text/csv'`). */
+export type TextBody = `text/${string}`;
+
+/** Every error answer (application/problem+json); `errors` lists the fields of a 422 `validation_failed`. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().describe('Stable machine code, e.g. `invitation_expired`'),
+    errors: z
+      .array(
+        z.union([
+          z.strictObject({ path: z.string(), message: z.string() }),
+          z.strictObject({
+            script: z.enum(['outgoing', 'incoming']),
+            message: z.string(),
+            line: z.number().int(),
+            column: z.number().int(),
+          }),
+        ]),
+      )
+      .optional()
+      .describe('422: the fields that are not valid, or where a script does not compile'),
+  })
+  .catchall(z.unknown());
+
+/** The problem statuses the document describes, with what each usually means. */
+export const PROBLEMS: Record<number, string> = {
+  400: 'Bad request (e.g. invalid_json, invalid_cursor)',
+  401: 'unauthorized: no valid admin token or session',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'Conflict (e.g. mode_not_editable, invitation_used)',
+  410: 'Gone (e.g. invitation_expired)',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type: the body must be JSON',
+  422: 'validation_failed, with `errors: [{path, message}]`',
+  429: 'rate_limited',
+  502: 'The other host could not be reached',
+  503: 'A part of the host is not running (e.g. the rule sandbox)',
+};
+
+/** The problem statuses an operation may answer: 401 unless public, then its own. */
+export const problemStatuses = (o: Operation): number[] => [
+  ...(o.public ? [] : [401]),
+  ...(o.problems ?? []),
+];
 
 export const operation = <const O extends Operation>(o: O): O => o;
 
@@ -57,6 +109,22 @@ const toSchema = (s: z.ZodType, io: 'input' | 'output'): JsonSchema => {
   const { $schema: _, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
 };
+
+/** The shared components: the problem schema and one response per problem status. */
+export function components() {
+  return {
+    schemas: { Problem: toSchema(problemSchema, 'output') },
+    responses: Object.fromEntries(
+      Object.entries(PROBLEMS).map(([s, description]) => [
+        `Problem${s}`,
+        {
+          description,
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
+      ]),
+    ),
+  };
+}
 
 /** `/:id` -> `/{id}`, joined to its mount prefix, without a trailing slash. */
 export function templateOf(prefix: string, path: string): string {
@@ -90,11 +158,11 @@ export function pathItems(mounted: ReadonlyArray<[prefix: string, ops: readonly 
         responses[status] =
           body === null
             ? { description: 'No content' }
-            : body === 'text/csv'
-              ? { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }
+            : typeof body === 'string'
+              ? { description: body, content: { [body]: { schema: { type: 'string' } } } }
               : { description: 'OK', content: { 'application/json': { schema: toSchema(body, 'output') } } };
       }
-      for (const s of [...(o.public ? [] : [401]), ...(o.problems ?? [])])
+      for (const s of problemStatuses(o))
         responses[String(s)] = { $ref: `#/components/responses/Problem${s}` };
       paths[p] ??= {};
       paths[p][o.method] = {
@@ -111,7 +179,7 @@ export function pathItems(mounted: ReadonlyArray<[prefix: string, ops: readonly 
               },
             }
           : {}),
-        ...(o.public ? { security: [] } : {}),
+        ...(o.security ? { security: o.security } : o.public ? { security: [] } : {}),
         responses,
       };
     }

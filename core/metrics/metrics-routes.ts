@@ -6,10 +6,25 @@ import { TandemError } from '../errors.ts';
 import type { AdminAuth } from '../http/admin-auth.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { SESSION_COOKIE } from '../http/auth-middleware.ts';
+import { operation } from '../http/contract.ts';
 import type { HostMetrics } from './metrics.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const REQUIRED = 'The admin token or the metrics token is required';
+
+export const metricsOperations = [
+  operation({
+    method: 'get',
+    path: '/',
+    operationId: 'getMetrics',
+    tag: 'Public',
+    summary: 'Prometheus metrics',
+    description: 'Needs the admin token, an admin session or the metrics token (`TANDEM_METRICS_TOKEN`).',
+    security: [{ bearer: [] }, { session: [] }, { metricsToken: [] }],
+    responses: { 200: 'text/plain' },
+    problems: [429],
+  }),
+];
 
 interface MetricsRouteDeps {
   metrics: HostMetrics;

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../storage/schema.ts';
 import { notFound, TandemError } from '../errors.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { readJson, readQuery } from '../http/body.ts';
-import { operation } from '../http/contract.ts';
+import { jsonBody, operation, queryOf } from '../http/contract.ts';
 import { ENTITY_TYPES, type Tracker } from '../trackers/tracker.ts';
 import { syncConnection } from './connections-view.ts';
 import type { SyncEngine } from './engine.ts';
@@ -43,7 +42,7 @@ function paged<T>(items: T[], more: boolean, offset: number) {
 const entityIds = z.object({ entityIds: z.array(z.string().min(1).max(200)).min(1).max(1000) });
 const triggerBody = z.object({
   entityType: z.enum(ENTITY_TYPES),
-  query: z.string().max(2000),
+  query: z.string().max(2000).describe('A filter such as `type = "incident" AND priority <= 2`'),
   active: z.boolean().default(true),
 });
 const triggerPatch = z.object({
@@ -51,6 +50,229 @@ const triggerPatch = z.object({
   query: z.string().max(2000).optional(),
   active: z.boolean().optional(),
 });
+const queueQuery = z.object({ direction: z.enum(['out', 'in']).default('out'), ...page });
+const errorsQuery = z.object({
+  connectionId: z.string().max(200).optional(),
+  status: z.enum(['open', 'resolved']).optional(),
+  ...page,
+});
+const runsQuery = z.object({ connectionId: z.string().max(200).optional(), ...page });
+const reportQuery = z.object({ part: z.enum(['data', 'errors', 'all']).default('all') });
+
+const listOf = <S extends z.ZodType>(item: S) =>
+  z.strictObject({ items: z.array(item), nextCursor: z.string().optional() });
+
+export const triggerSchema = z.strictObject({
+  id: z.string(),
+  connectionId: z.string(),
+  entityType: z.enum(ENTITY_TYPES),
+  query: z.string(),
+  active: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const runRef = z.strictObject({ runId: z.string() });
+
+export const queueItemSchema = z.discriminatedUnion('direction', [
+  z.strictObject({
+    direction: z.literal('out'),
+    seq: z.number().int(),
+    kind: z.string(),
+    entityId: z.string(),
+    bytes: z.number().int(),
+    queuedAt: z.string(),
+  }),
+  z.strictObject({
+    direction: z.literal('in'),
+    seq: z.number().int(),
+    kind: z.string(),
+    remoteId: z.string(),
+    status: z.enum(['pending', 'failed']),
+    errorId: z.string().optional(),
+    queuedAt: z.string(),
+  }),
+]);
+
+export const syncErrorSchema = z.strictObject({
+  id: z.string(),
+  level: z.enum(['entity', 'connection', 'node']),
+  connectionId: z.string().nullable(),
+  entityId: z.string().optional(),
+  remoteId: z.string().optional(),
+  direction: z.enum(['out', 'in']).nullable(),
+  message: z.string(),
+  script: z.string().optional(),
+  scriptLine: z.number().int().optional(),
+  eventSeq: z.number().int().optional(),
+  occurredAt: z.string(),
+  status: z.enum(['open', 'resolved']),
+  resolvedAt: z.string().optional(),
+});
+
+export const runSchema = z.strictObject({
+  id: z.string(),
+  connectionId: z.string(),
+  kind: z.enum(['bulk', 'manual']),
+  triggerId: z.string().optional(),
+  status: z.enum(['running', 'finished', 'cancelled', 'failed']),
+  processed: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  skipped: z.number().int(),
+  errors: z.number().int(),
+  warnings: z.number().int(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+const S = 'Sync';
+export const connectionSyncOperations = [
+  operation({
+    method: 'get',
+    path: '/:id/triggers',
+    operationId: 'listTriggers',
+    tag: S,
+    summary: 'Triggers of a connection',
+    responses: { 200: z.strictObject({ items: z.array(triggerSchema) }) },
+    problems: [404],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/triggers',
+    operationId: 'createTrigger',
+    tag: S,
+    summary: 'Add a trigger',
+    body: triggerBody,
+    responses: { 201: triggerSchema },
+    problems: [404, 415, 422],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/sync',
+    operationId: 'syncEntities',
+    tag: S,
+    summary: 'Sync entities by hand',
+    body: entityIds,
+    responses: { 202: runRef },
+    problems: [404, 409, 415, 422],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/unsync',
+    operationId: 'unsyncEntities',
+    tag: S,
+    summary: 'Unlink twins; entities stay',
+    body: entityIds,
+    responses: {
+      200: z.strictObject({ unsynced: z.number().int().describe('How many twins were unlinked') }),
+    },
+    problems: [404, 415, 422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id/queue',
+    operationId: 'getQueue',
+    tag: S,
+    summary: 'Events waiting in the outbox or inbox',
+    query: queueQuery,
+    responses: { 200: listOf(queueItemSchema) },
+    problems: [400, 404, 422],
+  }),
+];
+
+export const triggerOperations = [
+  operation({
+    method: 'patch',
+    path: '/:id',
+    operationId: 'updateTrigger',
+    tag: S,
+    summary: 'Change a trigger',
+    body: triggerPatch,
+    responses: { 200: triggerSchema },
+    problems: [404, 415, 422],
+  }),
+  operation({
+    method: 'delete',
+    path: '/:id',
+    operationId: 'deleteTrigger',
+    tag: S,
+    summary: 'Delete a trigger',
+    responses: { 204: null },
+    problems: [404],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/bulk-sync',
+    operationId: 'bulkSync',
+    tag: S,
+    summary: 'Sync everything the trigger matches now, active or not',
+    responses: { 202: runRef },
+    problems: [404, 409],
+  }),
+];
+
+export const errorOperations = [
+  operation({
+    method: 'get',
+    path: '/',
+    operationId: 'listErrors',
+    tag: 'Errors',
+    summary: 'Recorded errors',
+    query: errorsQuery,
+    responses: { 200: listOf(syncErrorSchema) },
+    problems: [400, 422],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/retry',
+    operationId: 'retryError',
+    tag: 'Errors',
+    summary: 'Replay from the failed event',
+    responses: { 200: syncErrorSchema },
+    problems: [404, 409],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/resolve',
+    operationId: 'resolveError',
+    tag: 'Errors',
+    summary: 'Skip the failed event',
+    responses: { 200: syncErrorSchema },
+    problems: [404, 409],
+  }),
+];
+
+export const runOperations = [
+  operation({
+    method: 'get',
+    path: '/',
+    operationId: 'listRuns',
+    tag: 'Runs',
+    summary: 'Sync runs',
+    query: runsQuery,
+    responses: { 200: listOf(runSchema) },
+    problems: [400, 422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id',
+    operationId: 'getRun',
+    tag: 'Runs',
+    summary: 'One run',
+    responses: { 200: runSchema },
+    problems: [404],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id/report.csv',
+    operationId: 'getRunReport',
+    tag: 'Runs',
+    summary: 'The run report as CSV',
+    query: reportQuery,
+    responses: { 200: 'text/csv' },
+    problems: [404, 422],
+  }),
+];
 
 async function mustConnection(db: Db, id: string) {
   const conn = await syncConnection(db, id);
@@ -66,25 +288,25 @@ export const connectionSyncRoutes = ({ engine, db }: { engine: SyncEngine; db: D
       const rows = await listTriggers(db, conn.id);
       return c.json({ items: rows.map(triggerJson) });
     })
-    .post('/:id/triggers', async (c) => {
+    .post('/:id/triggers', jsonBody(triggerBody), async (c) => {
       const conn = await mustConnection(db, c.req.param('id'));
-      const body = await readJson(c, triggerBody);
+      const body = c.req.valid('json');
       const row = await createTrigger(db, conn.id, body);
       engine.wake();
       return c.json(triggerJson(row), 201);
     })
-    .post('/:id/sync', async (c) => {
-      const body = await readJson(c, entityIds);
+    .post('/:id/sync', jsonBody(entityIds), async (c) => {
+      const body = c.req.valid('json');
       const runId = await engine.syncEntities(c.req.param('id'), body.entityIds);
       return c.json({ runId }, 202);
     })
-    .post('/:id/unsync', async (c) => {
-      const body = await readJson(c, entityIds);
+    .post('/:id/unsync', jsonBody(entityIds), async (c) => {
+      const body = c.req.valid('json');
       const unsynced = await engine.unsync(c.req.param('id'), body.entityIds);
       return c.json({ unsynced });
     })
-    .get('/:id/queue', async (c) => {
-      const q = readQuery(c, z.object({ direction: z.enum(['out', 'in']).default('out'), ...page }));
+    .get('/:id/queue', queryOf(queueQuery), async (c) => {
+      const q = c.req.valid('query');
       const conn = await mustConnection(db, c.req.param('id'));
       const offset = offsetOf(q.cursor);
       if (q.direction === 'out') {
@@ -129,8 +351,8 @@ export const connectionSyncRoutes = ({ engine, db }: { engine: SyncEngine; db: D
 /** A trigger's edits and bulk sync, under /api/triggers. */
 export const triggerRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
   new Hono<AppEnv>()
-    .patch('/:id', async (c) => {
-      const body = await readJson(c, triggerPatch);
+    .patch('/:id', jsonBody(triggerPatch), async (c) => {
+      const body = c.req.valid('json');
       if (!(await getTrigger(db, c.req.param('id')))) throw notFound('Trigger', c.req.param('id'));
       await updateTrigger(db, c.req.param('id'), body);
       engine.wake();
@@ -146,15 +368,8 @@ export const triggerRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
 /** Sync errors (ours and the peer's), under /api/errors. */
 export const errorRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
   new Hono<AppEnv>()
-    .get('/', async (c) => {
-      const q = readQuery(
-        c,
-        z.object({
-          connectionId: z.string().max(200).optional(),
-          status: z.enum(['open', 'resolved']).optional(),
-          ...page,
-        }),
-      );
+    .get('/', queryOf(errorsQuery), async (c) => {
+      const q = c.req.valid('query');
       const offset = offsetOf(q.cursor);
       const { rows, more } = await listErrors(db, { ...q, offset });
       return c.json(paged(rows.map(errorJson), more, offset));
@@ -165,8 +380,8 @@ export const errorRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
 /** Sync runs and their reports, under /api/runs. */
 export const runRoutes = ({ db }: { db: Db }) =>
   new Hono<AppEnv>()
-    .get('/', async (c) => {
-      const q = readQuery(c, z.object({ connectionId: z.string().max(200).optional(), ...page }));
+    .get('/', queryOf(runsQuery), async (c) => {
+      const q = c.req.valid('query');
       const offset = offsetOf(q.cursor);
       const { rows, more } = await listRuns(db, q.connectionId, q.limit, offset);
       return c.json(paged(rows.map(runJson), more, offset));
@@ -176,8 +391,8 @@ export const runRoutes = ({ db }: { db: Db }) =>
       if (!run) throw notFound('Run', c.req.param('id'));
       return c.json(runJson(run));
     })
-    .get('/:id/report.csv', async (c) => {
-      const q = readQuery(c, z.object({ part: z.enum(['data', 'errors', 'all']).default('all') }));
+    .get('/:id/report.csv', queryOf(reportQuery), async (c) => {
+      const q = c.req.valid('query');
       const run = await getRun(db, c.req.param('id'));
       if (!run) throw notFound('Run', c.req.param('id'));
       const csv = runReportCsv(run.id, await runItems(db, run.id), q.part as ReportPart);

@@ -5,36 +5,188 @@ import type { ConnectionService } from '../../connections/connection-service.ts'
 import { TandemError } from '../../errors.ts';
 import { codeFingerprint, MAX_EXPIRES_HOURS } from '../../invitations/invitation-code.ts';
 import type { AppEnv } from '../app-env.ts';
-import { readJson, readQuery } from '../body.ts';
+import { jsonBody, operation, queryOf } from '../contract.ts';
 import { MODES } from './public.ts';
 
 const shortName = z.string().trim().min(1).max(100);
 
-const createBody = z
-  .object({
-    destinationUrl: z.string().trim().max(2000).nullable().optional(),
-    mode: z.enum(MODES),
-    localName: shortName,
-    remoteName: shortName,
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(2000).optional(),
-    expiresInHours: z.number().positive().max(MAX_EXPIRES_HOURS).optional(),
-  })
-  .strict();
+const createBody = z.strictObject({
+  destinationUrl: z
+    .string()
+    .trim()
+    .max(2000)
+    .nullable()
+    .describe('The other host, or null: "I don\'t have a URL"'),
+  mode: z.enum(MODES),
+  localName: shortName,
+  remoteName: shortName,
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  expiresInHours: z.number().positive().max(MAX_EXPIRES_HOURS).optional(),
+});
 
 const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),
   cursor: z.string().max(500).optional(),
 });
 
+export const CONNECTION_STATES = [
+  'pending',
+  'awaiting_validation',
+  'validated',
+  'validation_failed',
+  'active',
+  'deactivated',
+  'error',
+] as const;
+const linkStatus = z.enum(['not_onboarded', 'up', 'slow', 'down']).nullable();
+const nullableString = z.string().nullable();
+
+/** The `connection` of API.md, as every connection route answers it. */
+export const connectionSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  mode: z.enum(MODES),
+  state: z.enum(CONNECTION_STATES),
+  outbound: linkStatus,
+  inbound: linkStatus,
+  localName: z.string(),
+  remoteName: z.string(),
+  role: z.enum(['inviter', 'acceptor']),
+  peer: z.strictObject({
+    nodeId: nullableString,
+    url: nullableString,
+    name: nullableString,
+    fingerprint: nullableString,
+  }),
+  link: z.strictObject({
+    up: z.boolean(),
+    since: nullableString,
+    rttMs: z.number().nullable(),
+    dials: z.boolean(),
+  }),
+  onboarding: z
+    .strictObject({ message: z.string(), at: z.string() })
+    .nullable()
+    .describe(
+      '"Provider onboarding started", "Syncing settings to complete onboarding", "Onboarding complete"',
+    ),
+  lastError: nullableString,
+  invitation: z.strictObject({ id: z.string(), expiresAt: z.string(), usedAt: nullableString }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  counts: z.strictObject({
+    queuedOut: z.number().int(),
+    queuedIn: z.number().int(),
+    errors: z.number().int(),
+    twins: z.number().int(),
+  }),
+});
+
+export const healthSchema = z.strictObject({
+  state: z.enum(CONNECTION_STATES),
+  checks: z.array(
+    z.strictObject({ name: z.string(), ok: z.boolean(), detail: z.string(), fix: z.string().optional() }),
+  ),
+});
+
+const createdSchema = z.strictObject({
+  connection: connectionSchema,
+  invitationCode: z.string().describe('A bearer secret until used'),
+  invitationFingerprint: z.string().describe('A short, non-secret fingerprint of the code'),
+});
+const connectionList = z.strictObject({
+  items: z.array(connectionSchema),
+  nextCursor: z.string().optional(),
+});
+
+const T = 'Connections';
+export const connectionOperations = [
+  operation({
+    method: 'post',
+    path: '/',
+    operationId: 'initiateConnection',
+    tag: T,
+    summary: 'Initiate a connection and get its invitation code',
+    body: createBody,
+    responses: { 201: createdSchema },
+    problems: [409, 415, 422, 502],
+  }),
+  operation({
+    method: 'get',
+    path: '/',
+    operationId: 'listConnections',
+    tag: T,
+    summary: 'All connections, newest first',
+    query: pageQuery,
+    responses: { 200: connectionList },
+    problems: [400, 422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id',
+    operationId: 'getConnection',
+    tag: T,
+    summary: 'One connection',
+    responses: { 200: connectionSchema },
+    problems: [404],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/activate',
+    operationId: 'activateConnection',
+    tag: T,
+    summary: 'Resume; queued changes are applied',
+    responses: { 200: connectionSchema },
+    problems: [404, 409],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/deactivate',
+    operationId: 'deactivateConnection',
+    tag: T,
+    summary: 'Pause; changes keep queueing',
+    responses: { 200: connectionSchema },
+    problems: [404, 409],
+  }),
+  operation({
+    method: 'delete',
+    path: '/:id',
+    operationId: 'deleteConnection',
+    tag: T,
+    summary: 'Delete; twins are unlinked, entity data stays on both sides',
+    responses: { 204: null },
+    problems: [404],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id/health',
+    operationId: 'getHealth',
+    tag: T,
+    summary: 'Health checks',
+    responses: { 200: healthSchema },
+    problems: [404],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/validate',
+    operationId: 'validateConnection',
+    tag: T,
+    summary: 'Run the health checks again',
+    responses: { 200: healthSchema },
+    problems: [404, 409],
+  }),
+];
+
 export const connectionRoutes = ({ connections }: { connections: ConnectionService }) =>
   new Hono<AppEnv>()
-    .post('/', async (c) => {
-      const body = await readJson(c, createBody);
+    .post('/', jsonBody(createBody), async (c) => {
+      const body = c.req.valid('json');
       const result = await connections.create({ ...body, destinationUrl: body.destinationUrl || null });
       return c.json({ ...result, invitationFingerprint: codeFingerprint(result.invitationCode) }, 201);
     })
-    .get('/', async (c) => c.json(await connections.page(readQuery(c, pageQuery))))
+    .get('/', queryOf(pageQuery), async (c) => c.json(await connections.page(c.req.valid('query'))))
     .get('/:id', async (c) => {
       const id = c.req.param('id');
       const connection = await connections.get(id);
