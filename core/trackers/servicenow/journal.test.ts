@@ -76,6 +76,7 @@ describe('ServiceNow journal', () => {
     });
     expect(replay).toEqual({ outcome: 'replayed' });
     expect(sn.journal(inc.sys_id!)).toHaveLength(1);
+    sn.advance(1000); // entries of one second come in sys_id order, as on an instance
     sn.update('incident', inc.sys_id!, { comments: 'a reply from a person [tandem:c1:42] quoted' }, 'ann');
     const read = (await journal.read([inc.sys_id!])).get(inc.sys_id!)!;
     expect(read.map((c) => [c.body, c.internal, c.tandemKey, c.author])).toEqual([
