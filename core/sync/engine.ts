@@ -53,7 +53,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     db,
     tracker,
     log,
-    hlc: createHlc(deps.nodeId),
+    hlc: createHlc(deps.nodeId, () => clock.now()),
     nodeId: deps.nodeId,
     sandbox: deps.sandbox,
     rules: deps.rules,
