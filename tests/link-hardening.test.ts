@@ -55,7 +55,7 @@ describe('sockets that never authenticate', () => {
       directory: {
         authorizeInbound: async () => ({ ok: false, code: 'unknown_link', message: 'no' }),
         confirmOutbound: async () => false,
-        dialFailed: () => {},
+        dialFailed: async () => 'redial' as const,
       },
       log,
       linkPath: '/link',

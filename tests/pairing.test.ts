@@ -35,7 +35,7 @@ async function dialAs(from: HostProcess, to: HostProcess, linkId: string) {
     directory: {
       authorizeInbound: async () => ({ ok: false, code: 'unknown_link', message: '' }),
       confirmOutbound: async () => true,
-      dialFailed: () => {},
+      dialFailed: async () => 'redial' as const,
     },
     log: createLogger('test', 'silent'),
     linkPath: '/link',

@@ -11,7 +11,14 @@ import type { NodeSettings } from '../identity/node-settings.ts';
 import { signInvitation, verifyInvitation } from '../invitations/invitation-code.ts';
 import { isRefusalCode, refusal, refusalError } from '../invitations/refusals.ts';
 import type { LinkFrame } from '../link/link-hub.ts';
-import type { Decision, DialTarget, LinkDirectory, LinkNetwork, PeerInfo } from '../link/link-network.ts';
+import type {
+  Decision,
+  DialFailedDecision,
+  DialTarget,
+  LinkDirectory,
+  LinkNetwork,
+  PeerInfo,
+} from '../link/link-network.ts';
 import type { Logger } from '../log.ts';
 import { decodeCursor, encodeCursor } from '../trackers/builtin/cursor.ts';
 import { createSerialQueue } from '../util/serial-queue.ts';
@@ -270,23 +277,22 @@ export function createConnectionService(
       return true;
     },
 
-    dialFailed(connectionId, code, message) {
-      void serial(connectionId, async () => {
+    /** Records why the dial failed; a removed connection or an expired invitation stops the dialing. */
+    dialFailed: (connectionId, code, message) =>
+      serial(connectionId, async (): Promise<DialFailedDecision> => {
         const row = await rowById(connectionId);
-        if (!row) return;
+        if (!row) return 'stop';
         if (code === 'revoked') {
-          net.stopDialing(connectionId);
           await setState(row, 'error', { last_error: 'The peer removed this connection' });
-          return;
+          return 'stop';
         }
         if (row.role === 'inviter' && row.invitation_used_at === null && row.invitation_expires_at < now()) {
-          net.stopDialing(connectionId);
           await update(row.id, { last_error: 'The invitation expired before it was accepted' });
-          return;
+          return 'stop';
         }
         if (row.last_error !== message) await update(row.id, { last_error: message });
-      }).catch((err: unknown) => log.error({ err, connectionId }, 'recording a failed dial failed'));
-    },
+        return 'redial';
+      }),
   };
 
   async function consumeInvitation(row: ConnectionRow, peer: PeerInfo): Promise<Decision> {

@@ -47,12 +47,15 @@ async function setup(
         ? { ok: true, connectionId: 'a1' }
         : { ok: false, code: 'wrong_key', message: 'not pinned' },
     confirmOutbound: async () => true,
-    dialFailed: () => {},
+    dialFailed: async () => 'redial' as const,
   };
   const bobDir: LinkDirectory = {
     authorizeInbound: async () => ({ ok: false, code: 'unknown_link', message: 'no' }),
     confirmOutbound: async () => true,
-    dialFailed: (_id, code) => failures.push(code),
+    dialFailed: async (_id, code) => {
+      failures.push(code);
+      return 'redial';
+    },
   };
   const common = {
     log,
@@ -357,7 +360,7 @@ describe('link network', () => {
       directory: {
         authorizeInbound: async () => ({ ok: false, code: 'x', message: 'x' }),
         confirmOutbound: async () => true,
-        dialFailed: () => {},
+        dialFailed: async () => 'redial' as const,
       },
       log,
       linkPath: '/link',
