@@ -1,10 +1,20 @@
-// The admin API client: same-origin fetch with the session cookie, problem+json turned into ApiError.
-// Response types come from the route schemas (type-only imports: no server code in the bundle).
+// The admin API client: `client` is hono's hc typed by the routes themselves (core/http/app.ts `AdminApi`); the
+// path helpers below share its fetch (session cookie, problem+json turned into ApiError). Every type here is
+// inferred from the routes or their zod schemas through type-only imports: no server code in the bundle.
+import { type ClientResponse, hc, type InferResponseType } from 'hono/client';
+import type { StatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import type { AdminApi } from '../../core/http/app.ts';
 import type { commentSchema, entitySchema } from '../../core/http/routes/entities.ts';
-import type { nodeSchema } from '../../core/http/routes/node.ts';
 import type { wellKnownSchema } from '../../core/http/routes/public.ts';
-import type { twinSchema } from '../../core/sync/routes.ts';
+import type {
+  mappingSchema,
+  ruleSetSchema,
+  rulesViewSchema,
+  testRunResultSchema,
+  visualScopeSchema,
+} from '../../core/rules/rule-routes.ts';
+import type { runSchema, syncErrorSchema, triggerSchema, twinSchema } from '../../core/sync/routes.ts';
 import { ENTITY_TYPES, type EntityType } from '../../core/trackers/tracker.ts';
 
 export { ENTITY_TYPES, type EntityType };
@@ -33,34 +43,55 @@ export class ApiError extends Error {
 /** Fired when the API answers 401 so the shell can show the sign-in page. */
 export const UNAUTHORIZED_EVENT = 'tandem:unauthorized';
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** The fetch under every call: same-origin with the cookie; a network failure or a problem answer throws ApiError. */
+async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    res = await fetch(input, { ...init, credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'network_error', 'The host cannot be reached. Is it running?', {});
   }
-  const text = await res.text();
+  if (res.ok) return res;
   let parsed: unknown;
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    parsed = JSON.parse(await res.text());
   } catch {
     parsed = undefined;
   }
-  if (!res.ok) {
-    const p = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
-    if (res.status === 401 && !path.startsWith('/api/session')) {
-      window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
-    }
-    const message = String(p.detail ?? p.title ?? `${res.status} ${res.statusText}`);
-    throw new ApiError(res.status, String(p.code ?? `http_${res.status}`), message, p);
+  const p = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
+  const path = new URL(res.url || String(input), window.location.href).pathname;
+  if (res.status === 401 && !path.startsWith('/api/session')) {
+    window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
   }
-  return parsed as T;
+  const message = String(p.detail ?? p.title ?? `${res.status} ${res.statusText}`);
+  throw new ApiError(res.status, String(p.code ?? `http_${res.status}`), message, p);
+}
+
+/**
+ * The admin API, typed by its routes: paths, params, bodies and answers are checked by tsc.
+ * @example const node = await json(client.node.$get());
+ */
+export const client = hc<AdminApi>('/api', { fetch: apiFetch });
+
+/** The JSON of a successful typed call (`undefined` for 204). */
+export async function json<T>(call: Promise<ClientResponse<T>>): Promise<T> {
+  const res = await call;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await apiFetch(path, {
+    method,
+    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    return undefined as T;
+  }
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);
@@ -80,130 +111,37 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 
 export const enc = encodeURIComponent;
 
-export type NodeInfo = z.output<typeof nodeSchema>;
+type Client = typeof client;
+/** What a typed call answers with a status, e.g. `Answer<Client['node']['$get']>`. */
+type Answer<F extends (...args: never[]) => unknown, S extends StatusCode = 200> = InferResponseType<F, S>;
+
+export type NodeInfo = Answer<Client['node']['$get']>;
 export type WellKnown = z.output<typeof wellKnownSchema>;
+export type Probe = Answer<Client['probe']['$get']>;
 export type Comment = z.output<typeof commentSchema>;
 export type Entity = z.output<typeof entitySchema>;
 export type Twin = z.output<typeof twinSchema>;
 
-export interface List<T> {
-  items: T[];
-  nextCursor?: string;
-}
+/** Every list of the API (`{items, nextCursor?}`). */
+export type List<T> = { items: T[]; nextCursor?: string | undefined };
 
-export type Mode = 'basic' | 'visual' | 'script';
-export type ConnectionState =
-  | 'pending'
-  | 'awaiting_validation'
-  | 'validated'
-  | 'validation_failed'
-  | 'active'
-  | 'deactivated'
-  | 'error';
-export type LinkStatus = null | 'not_onboarded' | 'up' | 'slow' | 'down';
+export type Connection = Answer<Client['connections'][':id']['$get']>;
+export type Created = Answer<Client['connections']['$post'], 201>;
+export type Mode = Connection['mode'];
+export type ConnectionState = Connection['state'];
+export type LinkStatus = Connection['outbound'];
+export type Health = Answer<Client['connections'][':id']['health']['$get']>;
+export type HealthCheck = Health['checks'][number];
 
-export interface Connection {
-  id: string;
-  name: string;
-  description: string | null;
-  mode: Mode;
-  state: ConnectionState;
-  outbound: LinkStatus;
-  inbound: LinkStatus;
-  localName: string;
-  remoteName: string;
-  peer: {
-    nodeId: string | null;
-    url: string | null;
-    name: string | null;
-    fingerprint?: string | null;
-  } | null;
-  createdAt: string;
-  counts?: { queuedOut: number; queuedIn: number; errors: number; twins: number };
-  role?: 'inviter' | 'acceptor';
-  link?: { up: boolean; since: string | null; rttMs: number | null; dials: boolean };
-  onboarding?: { message: string; at: string } | null;
-  lastError?: string | null;
-  invitation?: { id: string; expiresAt: string; usedAt: string | null };
-}
+export type Mapping = z.output<typeof mappingSchema>;
+export type Scalar = Exclude<Mapping['default'], undefined>;
+export type VisualScope = z.output<typeof visualScopeSchema>;
+export type RuleSet = z.output<typeof ruleSetSchema>;
+export type ScriptRules = Required<Pick<RuleSet, 'outgoing' | 'incoming'>>;
+export type VisualRules = Required<Pick<RuleSet, 'mappings' | 'scope'>>;
+export type RulesView = z.output<typeof rulesViewSchema>;
+export type TestRunResult = z.output<typeof testRunResultSchema>;
 
-export type Scalar = string | number | boolean | null;
-
-/** A field mapping of Visual mode: `default` applies here, `remoteDefault` on the other side. */
-export interface Mapping {
-  local: string;
-  remote: string;
-  direction: 'both' | 'out' | 'in';
-  values?: { local: Scalar; remote: Scalar }[] | Record<string, Scalar>;
-  default?: Scalar;
-  remoteDefault?: Scalar;
-}
-
-export interface VisualScope {
-  local: { types: EntityType[] };
-  remote: { types: EntityType[] };
-}
-
-export interface ScriptRules {
-  outgoing: string;
-  incoming: string;
-}
-export interface VisualRules {
-  mappings: Mapping[];
-  scope: unknown;
-}
-export type RuleSet = Partial<ScriptRules & VisualRules> & Record<string, unknown>;
-
-export interface RulesView {
-  mode: Mode;
-  version: number;
-  draft?: RuleSet | null;
-  published: RuleSet | null;
-}
-
-export interface Trigger {
-  id: string;
-  connectionId?: string;
-  entityType: EntityType;
-  query: string;
-  active: boolean;
-  createdAt?: string;
-}
-
-export interface HealthCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
-export interface Health {
-  state: ConnectionState;
-  checks: HealthCheck[];
-}
-
-export interface SyncError {
-  id: string;
-  level: 'entity' | 'connection' | 'node';
-  connectionId: string | null;
-  entityId?: string | null;
-  message: string;
-  script?: string | null;
-  scriptLine?: number | null;
-  occurredAt: string;
-  status: 'open' | 'resolved';
-}
-
-export interface Run {
-  id: string;
-  kind: string;
-  status: string;
-  processed: number;
-  total?: number | null;
-  created: number;
-  updated: number;
-  skipped: number;
-  errors: number;
-  warnings: number;
-  startedAt: string;
-  finishedAt: string | null;
-}
+export type Trigger = z.output<typeof triggerSchema>;
+export type SyncError = z.output<typeof syncErrorSchema>;
+export type Run = z.output<typeof runSchema>;

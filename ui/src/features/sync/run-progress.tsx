@@ -41,7 +41,7 @@ export function RunProgress({ runId }: { runId: string }) {
   if (failed) return <p class="field-error">{failed}</p>;
   if (!run) return <p class="loading">Starting bulk sync…</p>;
   const finished = !!run.finishedAt || DONE.has(run.status);
-  const total = typeof run.total === 'number' && run.total > 0 ? run.total : null;
+  const total = 'total' in run && typeof run.total === 'number' && run.total > 0 ? run.total : null;
   return (
     <div class="run-progress" data-run={run.id} data-status={run.status}>
       <label for={`run-${run.id}`}>
