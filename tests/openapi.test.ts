@@ -183,6 +183,12 @@ describe('the published response schemas', () => {
       fields: { summary: 'Printer on fire', priority: 2, custom_field: { deep: [1, 2] } },
     });
     const id = String(created.id);
+    const refused = await call('POST', '/api/entities', '/api/entities', { type: 'ticket', fields: {} });
+    expect(refused.body).toMatchObject({
+      status: 422,
+      code: 'validation_failed',
+      errors: [{ path: 'type' }],
+    });
     await ok('GET', '/api/entities?type=incident', '/api/entities');
     await call('GET', '/api/entities?type=nonsense', '/api/entities');
     await ok('GET', `/api/entities/${id}`, '/api/entities/{id}');

@@ -2,8 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { notFound } from '../../errors.ts';
-import { entityTypeSchema, parseFields, parseType } from '../../trackers/builtin/entity-input.ts';
-import type { Tracker } from '../../trackers/tracker.ts';
+import { entityTypeSchema, parseFields } from '../../trackers/builtin/entity-input.ts';
+import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
 
@@ -14,7 +14,10 @@ export const listQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-const createBody = z.object({ type: z.unknown(), fields: z.record(z.string(), z.unknown()) });
+const createBody = z.object({
+  type: z.enum(ENTITY_TYPES, { message: `must be one of ${ENTITY_TYPES.join(', ')}` }),
+  fields: z.record(z.string(), z.unknown()),
+});
 const patchBody = z.object({
   fields: z.record(z.string(), z.unknown()),
   version: z.number().int().positive().optional(),
@@ -128,8 +131,10 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
     })
     .post('/', jsonBody(createBody), async (c) => {
       const body = c.req.valid('json');
-      const type = parseType(body.type);
-      const entity = await tracker.create({ type, fields: parseFields(body.fields) }, { origin: 'local' });
+      const entity = await tracker.create(
+        { type: body.type, fields: parseFields(body.fields) },
+        { origin: 'local' },
+      );
       return c.json(entity, 201);
     })
     .get('/:id', async (c) => {
