@@ -33,6 +33,7 @@ import {
 } from './connection-view.ts';
 import { connectionCounts } from './counts.ts';
 import { type HealthCheck, runHealthChecks } from './health-checks.ts';
+import { isPairing, nextState } from './lifecycle.ts';
 import { baseUrl, probePeer } from './probe.ts';
 
 export interface CreateConnectionInput {
@@ -100,11 +101,6 @@ const stateFrame = z.object({
   state: z.enum(['active', 'deactivated']),
   at: z.iso.datetime(),
 });
-const PAIRING_STATES: ReadonlySet<ConnectionState> = new Set([
-  'awaiting_validation',
-  'validated',
-  'validation_failed',
-]);
 
 export interface ConnectionServices {
   db: Db;
@@ -241,7 +237,7 @@ export function createConnectionService(
       if (!pinned || pinned.x !== peer.jwk.x || row.peer_node_id !== peer.nodeId) {
         return { ok: false, code: 'wrong_key', message: 'This key is not the one pinned for the connection' };
       }
-      const state = row.state === 'pending' ? 'awaiting_validation' : row.state;
+      const state = nextState(row.state, 'linked') ?? row.state;
       await update(row.id, { ...peerColumns(peer, row), state });
       if (state !== row.state) emit('state', row.id, state);
       return { ok: true, connectionId: row.id };
@@ -271,7 +267,7 @@ export function createConnectionService(
         emit('state', row.id, 'awaiting_validation');
         return true;
       }
-      const state = row.state === 'pending' ? 'awaiting_validation' : row.state;
+      const state = nextState(row.state, 'linked') ?? row.state;
       await update(row.id, { ...peerColumns(peer, row), peer_url: row.peer_url, state });
       if (state !== row.state) emit('state', row.id, state);
       return true;
@@ -283,7 +279,9 @@ export function createConnectionService(
         const row = await rowById(connectionId);
         if (!row) return 'stop';
         if (code === 'revoked') {
-          await setState(row, 'error', { last_error: 'The peer removed this connection' });
+          await setState(row, nextState(row.state, 'revoked') ?? row.state, {
+            last_error: 'The peer removed this connection',
+          });
           return 'stop';
         }
         if (row.role === 'inviter' && row.invitation_used_at === null && row.invitation_expires_at < now()) {
@@ -353,15 +351,16 @@ export function createConnectionService(
 
   async function validateRow(row: ConnectionRow): Promise<{ row: ConnectionRow; checks: HealthCheck[] }> {
     const results = await checks(row);
-    if (!PAIRING_STATES.has(row.state)) return { row, checks: results };
+    if (!isPairing(row.state)) return { row, checks: results };
     const failed = results.filter((c) => !c.ok);
     if (failed.length > 0) {
-      const next = await setState(row, 'validation_failed', {
+      const next = await setState(row, nextState(row.state, 'checks_failed') ?? row.state, {
         last_error: failed.map((c) => c.detail).join('; '),
       });
       return { row: next, checks: results };
     }
-    let next = row.state === 'validated' ? row : await setState(row, 'validated', { last_error: null });
+    const passed = nextState(row.state, 'checks_passed') ?? row.state;
+    let next = row.state === passed ? row : await setState(row, passed, { last_error: null });
     await onboarding(next, ONBOARDING.started);
     if (net.isUp(row.id)) {
       sendFrame(row.id, { ch: 'pair.onboard', mode: row.mode, protocol: PROTOCOL_VERSION, name: row.name });
@@ -371,8 +370,9 @@ export function createConnectionService(
   }
 
   async function maybeComplete(row: ConnectionRow): Promise<ConnectionRow> {
-    if (row.state !== 'validated' || !peerOnboarded.has(row.id) || !peerAcked.has(row.id)) return row;
-    const next = await setState(row, 'active');
+    const to = nextState(row.state, 'onboarded');
+    if (!to || !peerOnboarded.has(row.id) || !peerAcked.has(row.id)) return row;
+    const next = await setState(row, to);
     await onboarding(next, ONBOARDING.complete);
     sendFrame(row.id, { ch: 'pair.state', state: 'active', at: next.state_changed_at });
     return next;
@@ -382,7 +382,7 @@ export function createConnectionService(
     const row = await rowById(id);
     if (!row) return;
     emit('status', id, row.state);
-    if (PAIRING_STATES.has(row.state)) {
+    if (isPairing(row.state)) {
       await validateRow(row);
     } else if (row.state === 'active' || row.state === 'deactivated') {
       sendFrame(id, { ch: 'pair.state', state: row.state, at: row.state_changed_at });
@@ -424,14 +424,14 @@ export function createConnectionService(
       if (!row || !parsed.success) return;
       const frame = parsed.data;
       if (frame.mode !== row.mode) {
-        await setState(row, 'validation_failed', {
+        await setState(row, nextState(row.state, 'mode_mismatch') ?? row.state, {
           last_error: `The peer has this connection in ${String(frame.mode)} mode, this host in ${row.mode}`,
         });
         return;
       }
       peerOnboarded.add(id);
       sendFrame(id, { ch: 'pair.onboarded' });
-      if (PAIRING_STATES.has(row.state)) {
+      if (isPairing(row.state)) {
         await onboarding(row, ONBOARDING.syncing);
         await maybeComplete(row);
       }
@@ -459,9 +459,8 @@ export function createConnectionService(
         await maybeComplete(row);
         return;
       }
-      if ((row.state === 'active' || row.state === 'deactivated') && at > row.state_changed_at) {
-        await setState(row, state, { state_changed_at: at });
-      }
+      const to = nextState(row.state, state === 'active' ? 'peer_activated' : 'peer_deactivated');
+      if (to && at > row.state_changed_at) await setState(row, to, { state_changed_at: at });
     }),
   );
 
@@ -480,7 +479,9 @@ export function createConnectionService(
         })
         .onConflict((oc) => oc.doNothing())
         .execute();
-      await setState(row, 'error', { last_error: 'The peer removed this connection' });
+      await setState(row, nextState(row.state, 'revoked') ?? row.state, {
+        last_error: 'The peer removed this connection',
+      });
       net.disconnect(id, 4403, 'revoked');
     }),
   );
@@ -682,14 +683,15 @@ export function createConnectionService(
       serial(id, async () => {
         const row = await mustRow(id);
         if (row.state === 'active') return view(row);
-        if (row.state !== 'deactivated' && row.state !== 'validated') {
+        const to = nextState(row.state, 'activate');
+        if (!to) {
           throw new TandemError(
             'INVALID_STATE',
             409,
             `A connection in state ${row.state} cannot be activated`,
           );
         }
-        const next = await setState(row, 'active');
+        const next = await setState(row, to);
         if (row.state === 'validated') await onboarding(next, ONBOARDING.complete);
         sendFrame(id, { ch: 'pair.state', state: 'active', at: next.state_changed_at });
         return view(next);
@@ -699,14 +701,15 @@ export function createConnectionService(
       serial(id, async () => {
         const row = await mustRow(id);
         if (row.state === 'deactivated') return view(row);
-        if (row.state !== 'active') {
+        const to = nextState(row.state, 'deactivate');
+        if (!to) {
           throw new TandemError(
             'INVALID_STATE',
             409,
             `A connection in state ${row.state} cannot be deactivated`,
           );
         }
-        const next = await setState(row, 'deactivated');
+        const next = await setState(row, to);
         sendFrame(id, { ch: 'pair.state', state: 'deactivated', at: next.state_changed_at });
         return view(next);
       }),
