@@ -20,9 +20,9 @@ import type {
   PeerInfo,
 } from '../link/link-network.ts';
 import type { Logger } from '../log.ts';
-import { decodeCursor, encodeCursor } from '../trackers/builtin/cursor.ts';
 import { createSerialQueue } from '../util/serial-queue.ts';
 import { PROTOCOL_VERSION } from '../version.ts';
+import { createConnectionStore } from './connection-store.ts';
 import {
   type Connection,
   type ConnectionMode,
@@ -130,16 +130,10 @@ export function createConnectionService(
   const steps = createSerialQueue();
   const serial = <T>(id: string, fn: () => Promise<T>): Promise<T> => steps.run(id, fn);
 
-  const rowById = (id: string) =>
-    db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirst();
-  const rowByLink = (linkId: string) =>
-    db.selectFrom('connections').selectAll().where('link_id', '=', linkId).executeTakeFirst();
-
-  async function mustRow(id: string): Promise<ConnectionRow> {
-    const row = await rowById(id);
-    if (!row) throw new TandemError('NOT_FOUND', 404, `Connection ${id} was not found`);
-    return row;
-  }
+  const store = createConnectionStore(db, now);
+  const rowById = store.byId;
+  const rowByLink = store.byLink;
+  const mustRow = store.mustGet;
 
   function emit(type: ConnectionEvent['type'], id: string, state: ConnectionState | null) {
     const event: ConnectionEvent = { type, id, state, linkUp: net.isUp(id) };
@@ -156,13 +150,7 @@ export function createConnectionService(
     return toConnection(row, net.stats(row.id), await connectionCounts(db, row.id));
   }
 
-  async function update(id: string, patch: Partial<ConnectionRow>): Promise<void> {
-    await db
-      .updateTable('connections')
-      .set({ ...patch, updated_at: now() })
-      .where('id', '=', id)
-      .execute();
-  }
+  const update = store.update;
 
   async function setState(
     row: ConnectionRow,
@@ -217,12 +205,8 @@ export function createConnectionService(
 
   const directory: LinkDirectory = {
     async authorizeInbound(linkId, peer): Promise<Decision> {
-      const revoked = await db
-        .selectFrom('link_revocations')
-        .select('link_id')
-        .where('link_id', '=', linkId)
-        .executeTakeFirst();
-      if (revoked) return { ok: false, code: 'revoked', message: 'This connection was removed' };
+      if (await store.isRevoked(linkId))
+        return { ok: false, code: 'revoked', message: 'This connection was removed' };
       const row = await rowByLink(linkId);
       if (!row) {
         return peer.invitationId
@@ -248,22 +232,17 @@ export function createConnectionService(
       if (!row) return false;
       if (row.role === 'inviter' && row.invitation_used_at === null) {
         // A private inviter dials the acceptor it bound the code to: the code is consumed now.
-        const r = await db
-          .updateTable('connections')
-          .set({
-            ...peerColumns(peer, row),
-            peer_url: row.peer_url,
-            peer_node_id: peer.nodeId,
-            peer_public_jwk: JSON.stringify(peer.jwk),
-            invitation_used_at: now(),
-            state: 'awaiting_validation',
-            state_changed_at: now(),
-            updated_at: now(),
-          })
-          .where('id', '=', row.id)
-          .where('invitation_used_at', 'is', null)
-          .executeTakeFirst();
-        if (r.numUpdatedRows !== 1n) return false;
+        const consumed = await store.consume(row.id, {
+          ...peerColumns(peer, row),
+          peer_url: row.peer_url,
+          peer_node_id: peer.nodeId,
+          peer_public_jwk: JSON.stringify(peer.jwk),
+          invitation_used_at: now(),
+          state: 'awaiting_validation',
+          state_changed_at: now(),
+          updated_at: now(),
+        });
+        if (!consumed) return false;
         emit('state', row.id, 'awaiting_validation');
         return true;
       }
@@ -304,21 +283,16 @@ export function createConnectionService(
       return { ok: false, code: 'invitation_wrong_node', message: refusal('INVITATION_WRONG_NODE').message };
     }
     const at = now();
-    const r = await db
-      .updateTable('connections')
-      .set({
-        ...peerColumns(peer, row),
-        peer_node_id: peer.nodeId,
-        peer_public_jwk: JSON.stringify(peer.jwk),
-        invitation_used_at: at,
-        state: 'awaiting_validation',
-        state_changed_at: at,
-        updated_at: at,
-      })
-      .where('id', '=', row.id)
-      .where('invitation_used_at', 'is', null)
-      .executeTakeFirst();
-    if (r.numUpdatedRows !== 1n) {
+    const consumed = await store.consume(row.id, {
+      ...peerColumns(peer, row),
+      peer_node_id: peer.nodeId,
+      peer_public_jwk: JSON.stringify(peer.jwk),
+      invitation_used_at: at,
+      state: 'awaiting_validation',
+      state_changed_at: at,
+      updated_at: at,
+    });
+    if (!consumed) {
       return { ok: false, code: 'invitation_used', message: refusal('INVITATION_USED').message };
     }
     log.info({ connectionId: row.id, peer: peer.nodeId }, 'invitation accepted by peer');
@@ -469,16 +443,7 @@ export function createConnectionService(
       const row = await rowById(id);
       if (!row) return;
       net.stopDialing(id);
-      await db
-        .insertInto('link_revocations')
-        .values({
-          link_id: row.link_id,
-          invitation_id: row.invitation_id,
-          peer_node_id: row.peer_node_id,
-          revoked_at: now(),
-        })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+      await store.revoke(row, false);
       await setState(row, nextState(row.state, 'revoked') ?? row.state, {
         last_error: 'The peer removed this connection',
       });
@@ -495,36 +460,14 @@ export function createConnectionService(
     },
 
     async list() {
-      const rows = await db
-        .selectFrom('connections')
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .execute();
+      const rows = await store.all();
       return Promise.all(rows.map(view));
     },
 
     async page({ limit, cursor }) {
-      let q = db.selectFrom('connections').selectAll();
-      if (cursor) {
-        const pos = decodeCursor(cursor);
-        q = q.where((eb) =>
-          eb.or([
-            eb('created_at', '<', pos.t),
-            eb.and([eb('created_at', '=', pos.t), eb('id', '<', pos.id)]),
-          ]),
-        );
-      }
-      const rows = await q
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const items = await Promise.all(rows.slice(0, limit).map(view));
-      const last = rows[limit - 1];
-      return rows.length > limit && last
-        ? { items, nextCursor: encodeCursor({ t: last.created_at, id: last.id }) }
-        : { items };
+      const { rows, nextCursor } = await store.page(limit, cursor);
+      const items = await Promise.all(rows.map(view));
+      return nextCursor ? { items, nextCursor } : { items };
     },
 
     onChange(listener) {
@@ -600,7 +543,7 @@ export function createConnectionService(
         created_at: at,
         updated_at: at,
       };
-      await db.insertInto('connections').values(row).execute();
+      await store.insert(row);
       log.info({ connectionId: id, mode: input.mode, bound: !!probe }, 'connection initiated');
       emit('created', id, 'pending');
       if (row.dials) net.keepDialing(targetOf(row));
@@ -612,11 +555,7 @@ export function createConnectionService(
       const verified = await verifyInvitation(input.code, identity.nodeId, clock());
       if (!verified.ok) throw refusalError(verified.refusal);
       const inv = verified.invitation;
-      const revoked = await db
-        .selectFrom('link_revocations')
-        .select('link_id')
-        .where((eb) => eb.or([eb('link_id', '=', inv.linkId), eb('invitation_id', '=', inv.id)]))
-        .executeTakeFirst();
+      const revoked = await store.isRevoked(inv.linkId, inv.id);
       if (revoked) throw refusalError(refusal('INVITATION_USED'));
       if (input.publicUrl) await settings.update({ publicUrl: baseUrl(input.publicUrl, 'public URL') });
       if (!inv.inviterUrl && !inv.destinationNodeId) throw refusalError(refusal('NO_REACHABLE_SIDE'));
@@ -652,7 +591,7 @@ export function createConnectionService(
       };
       // The unique invitation and link ids make this the atomic consumption on this host.
       try {
-        await db.insertInto('connections').values(row).execute();
+        await store.insert(row);
       } catch (err) {
         if (/UNIQUE|unique/.test(String((err as Error).message)))
           throw refusalError(refusal('INVITATION_USED'));
@@ -666,7 +605,7 @@ export function createConnectionService(
       const outcome = await net.dialOnce(targetOf(row, inv.id));
       if (!outcome.ok) {
         // Nothing changed: the local row goes, the code stays usable if the inviter never saw it.
-        await db.deleteFrom('connections').where('id', '=', row.id).execute();
+        await store.forget(row.id);
         const upper = outcome.code.toUpperCase();
         if (outcome.code === 'wrong_key') throw refusalError(refusal('INVITER_KEY_MISMATCH'));
         if (isRefusalCode(upper)) throw refusalError(refusal(upper, outcome.message));
@@ -718,19 +657,7 @@ export function createConnectionService(
       serial(id, async () => {
         const row = await mustRow(id);
         net.stopDialing(id);
-        await db.transaction().execute(async (tx) => {
-          await tx
-            .insertInto('link_revocations')
-            .values({
-              link_id: row.link_id,
-              invitation_id: row.invitation_id,
-              peer_node_id: row.peer_node_id,
-              revoked_at: now(),
-            })
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-          await tx.deleteFrom('connections').where('id', '=', id).execute();
-        });
+        await store.revoke(row, true);
         sendFrame(id, { ch: 'link.revoke' });
         net.disconnect(id, 4403, 'revoked');
         log.info({ connectionId: id }, 'connection deleted');
@@ -754,7 +681,7 @@ export function createConnectionService(
     },
 
     async start() {
-      const rows = await db.selectFrom('connections').selectAll().where('dials', '=', 1).execute();
+      const rows = await store.dialed();
       for (const row of rows) {
         if (row.state === 'error' || !row.peer_url) continue;
         if (row.role === 'inviter' && row.invitation_used_at === null && row.invitation_expires_at < now())
