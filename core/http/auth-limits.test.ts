@@ -292,6 +292,24 @@ describe('behind a trusted proxy', () => {
     ).toBe(429);
   });
 
+  it('marks the session cookie Secure when the trusted proxy says the client used HTTPS, and only then', async () => {
+    const signIn = (from: string, proto?: string) =>
+      send(served.url, from, {
+        method: 'POST',
+        path: '/api/session',
+        body: { token: host.token },
+        headers: proto ? { 'x-forwarded-proto': proto } : {},
+      });
+    const cookie = (r: Reply) => String(r.headers['set-cookie'] ?? '');
+    const viaTls = await signIn('127.0.0.1', 'https');
+    expect(viaTls.status).toBe(201);
+    expect(cookie(viaTls)).toMatch(/;\s*Secure/i);
+    expect(cookie(await signIn('127.0.0.1', 'http'))).not.toMatch(/;\s*Secure/i);
+    expect(cookie(await signIn('127.0.0.1'))).not.toMatch(/;\s*Secure/i);
+    // A client that is not the proxy cannot claim HTTPS for itself.
+    expect(cookie(await signIn('127.0.0.9', 'https'))).not.toMatch(/;\s*Secure/i);
+  });
+
   it('logs the throttled address, never a token', () => {
     const all = lines.join('');
     expect(all).toContain('"address":"203.0.113.7"');

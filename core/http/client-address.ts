@@ -29,6 +29,19 @@ export function clientAddress(c: Context, trusted: (ip: IpAddress) => boolean): 
   return client;
 }
 
+/**
+ * Whether the client reached us over HTTPS: the request's own scheme, or, from a trusted proxy that
+ * ended TLS, its `X-Forwarded-Proto` (the first entry: the scheme the client used at the edge).
+ */
+export function requestIsHttps(c: Context, trusted: (ip: IpAddress) => boolean): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  const remote = (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+  const peer = remote === undefined ? undefined : parseIp(remote);
+  if (!peer || !trusted(peer)) return false;
+  const proto = (c.req.header('x-forwarded-proto') ?? '').split(',')[0]?.trim().toLowerCase();
+  return proto === 'https';
+}
+
 /** One X-Forwarded-For entry: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:443`. */
 function parseHop(hop: string): IpAddress | undefined {
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import type { AdminAuth } from '../admin-auth.ts';
 import type { AppEnv } from '../app-env.ts';
 import { SESSION_COOKIE } from '../auth-middleware.ts';
+import { requestIsHttps } from '../client-address.ts';
 import { jsonBody, operation } from '../contract.ts';
+import { createIpMatcher } from '../ip-address.ts';
 
 const signIn = z.object({ token: z.string().min(1).max(512) });
 const sessionState = z.strictObject({ authenticated: z.boolean() });
@@ -42,8 +44,15 @@ export const sessionOperations = [
   }),
 ];
 
-export const sessionRoutes = ({ auth }: { auth: AdminAuth }) =>
-  new Hono<AppEnv>()
+export const sessionRoutes = ({
+  auth,
+  trustedProxies,
+}: {
+  auth: AdminAuth;
+  trustedProxies: readonly string[];
+}) => {
+  const trusted = createIpMatcher(trustedProxies);
+  return new Hono<AppEnv>()
     .get('/', async (c) => {
       const id = getCookie(c, SESSION_COOKIE);
       return c.json({ authenticated: !!id && (await auth.checkSession(id)) });
@@ -58,7 +67,8 @@ export const sessionRoutes = ({ auth }: { auth: AdminAuth }) =>
         httpOnly: true,
         sameSite: 'Strict',
         path: '/',
-        secure: new URL(c.req.url).protocol === 'https:',
+        // Behind a TLS-ending proxy the request itself is plain HTTP: believe the proxy's word only.
+        secure: requestIsHttps(c, trusted),
         expires: session.expiresAt,
       });
       return c.json({ authenticated: true }, 201);
@@ -69,3 +79,4 @@ export const sessionRoutes = ({ auth }: { auth: AdminAuth }) =>
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
       return c.body(null, 204);
     });
+};
