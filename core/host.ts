@@ -137,6 +137,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
           log,
           linkPath: LINK_PATH,
           ...config.link,
+          trustedProxies: config.server.trustedProxies,
         }),
     );
     const rules = createRuleService({ db, sandbox, log });

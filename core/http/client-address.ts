@@ -15,9 +15,18 @@ interface NodeBindings {
  */
 export function clientAddress(c: Context, trusted: (ip: IpAddress) => boolean): IpAddress | undefined {
   const remote = (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+  return forwardedClient(remote, c.req.header('x-forwarded-for'), trusted);
+}
+
+/** The same rule from a socket's peer address and its request's X-Forwarded-For (a link upgrade, say). */
+export function forwardedClient(
+  remote: string | undefined,
+  forwardedFor: string | undefined,
+  trusted: (ip: IpAddress) => boolean,
+): IpAddress | undefined {
   const peer = remote === undefined ? undefined : parseIp(remote);
   if (!peer || !trusted(peer)) return peer;
-  const hops = (c.req.header('x-forwarded-for') ?? '').split(',').reverse();
+  const hops = (forwardedFor ?? '').split(',').reverse();
   let client = peer;
   for (const hop of hops) {
     const ip = parseHop(hop.trim());

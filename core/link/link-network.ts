@@ -1,6 +1,8 @@
 // The LinkHub implementation: authenticated sockets per connection, dialing, heartbeats, reconnects.
 import type { Server } from 'node:http';
 import { TandemError } from '../errors.ts';
+import { forwardedClient } from '../http/client-address.ts';
+import { addressKey, createIpMatcher } from '../http/ip-address.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { Logger } from '../log.ts';
@@ -54,10 +56,12 @@ export interface LinkOptions {
    */
   handshakeTimeoutMs?: number;
   /**
-   * Link handshakes allowed per second from one address (bursts of six times that). Behind a
-   * reverse proxy every peer comes from the proxy's address, so such a host needs a higher figure.
+   * Link handshakes allowed per second from one address (bursts of six times that); the address is
+   * the peer's, or behind a trusted proxy the one it names in X-Forwarded-For.
    */
   handshakesPerSecond?: number;
+  /** Proxies whose X-Forwarded-For is believed (TANDEM_TRUSTED_PROXIES, as `parseTrustedProxies` gives them). */
+  trustedProxies?: readonly string[];
 }
 
 export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
@@ -72,6 +76,7 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
   // Each handshake costs a signature check: a flood from one address is cut off before it.
   const perSecond = opts.handshakesPerSecond ?? 10;
   const handshakes = createRateLimiter({ capacity: perSecond * 6, refillPerSecond: perSecond });
+  const trusted = createIpMatcher(opts.trustedProxies ?? []);
 
   function emitStatus(id: string, up: boolean) {
     for (const l of statusListeners) {
@@ -153,9 +158,11 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
       return () => statusListeners.delete(l);
     },
     attach(server) {
-      listener = listenForLinks(server, opts.linkPath, (socket, remote) => {
+      listener = listenForLinks(server, opts.linkPath, (socket, remote, forwardedFor) => {
         if (closed) return socket.close(1001, 'host shutting down');
-        if (!handshakes.take(remote)) return refuse(socket, 'rate_limited', 'Too many link handshakes');
+        const client = forwardedClient(remote, forwardedFor, trusted);
+        if (!handshakes.take(client ? addressKey(client) : remote))
+          return refuse(socket, 'rate_limited', 'Too many link handshakes');
         shake.accept(socket, remote).catch((err: unknown) => {
           log.error({ err }, 'link handshake failed');
           socket.terminate();

@@ -96,7 +96,7 @@ function pathOf(target: string | undefined): string | null {
 export function listenForLinks(
   server: Server,
   path: string,
-  onSocket: (socket: LinkSocket, remoteAddress: string) => void,
+  onSocket: (socket: LinkSocket, remoteAddress: string, forwardedFor: string | undefined) => void,
 ): LinkListener {
   const options: WithCloseTimeout<ServerOptions> = {
     noServer: true,
@@ -112,7 +112,12 @@ export function listenForLinks(
     if (target !== path) return refuseUpgrade(socket, target === null ? 400 : 404);
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
-      onSocket(wrap(ws), req.socket.remoteAddress ?? 'unknown');
+      const forwarded = req.headers['x-forwarded-for'];
+      onSocket(
+        wrap(ws),
+        req.socket.remoteAddress ?? 'unknown',
+        Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      );
     });
   };
   server.on('upgrade', onUpgrade);

@@ -14,7 +14,11 @@ export interface RawUpgrade {
  * it never sends anything more, so it neither authenticates nor answers a close frame.
  * @example const s = await rawUpgrade(port, '/other'); await s.closed; s.received() // 'HTTP/1.1 404 ...'
  */
-export async function rawUpgrade(port: number, target: string): Promise<RawUpgrade> {
+export async function rawUpgrade(
+  port: number,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<RawUpgrade> {
   const socket = connect(port, '127.0.0.1');
   let received = '';
   socket.on('data', (d: Buffer) => {
@@ -25,7 +29,11 @@ export async function rawUpgrade(port: number, target: string): Promise<RawUpgra
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   socket.write(
     `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+      Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('') +
+      '\r\n',
   );
   return { socket, closed, received: () => received };
 }
