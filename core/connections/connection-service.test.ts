@@ -1,5 +1,7 @@
 // The connection service on a real database: initiate, validation with fix hints, state rules, events.
 import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { type OpenedDatabase, openDatabase } from '../../storage/database.ts';
 import { loadOrCreateIdentity } from '../identity/node-identity.ts';
 import { loadNodeSettings, type NodeSettings } from '../identity/node-settings.ts';
 import { verifyInvitation } from '../invitations/invitation-code.ts';
-import { createLinkNetwork } from '../link/link-network.ts';
+import { createLinkNetwork, type LinkNetwork } from '../link/link-network.ts';
 import { createLogger } from '../log.ts';
 import {
   type ConnectionEvent,
@@ -20,7 +22,10 @@ let dir: string;
 let database: OpenedDatabase;
 let settings: NodeSettings;
 let service: ConnectionService;
+let network: LinkNetwork;
 let close: () => Promise<void>;
+/** How far this test's service clock runs ahead of the real one. */
+let shift = 0;
 
 /** A second service on its own data directory, database and key, with the clock given. */
 async function openService(at: string, clock: () => Date) {
@@ -51,7 +56,9 @@ beforeEach(async () => {
   database = await openDatabase(dir);
   const identity = await loadOrCreateIdentity(dir);
   settings = await loadNodeSettings(database.db, {}, 'Test host');
-  const built = createConnectionService({ db: database.db, identity, settings, log }, (directory) =>
+  shift = 0;
+  const clock = () => new Date(Date.now() + shift);
+  const built = createConnectionService({ db: database.db, identity, settings, log, clock }, (directory) =>
     createLinkNetwork({
       identity,
       local: () => ({ url: settings.publicUrl(), name: settings.name() }),
@@ -61,6 +68,7 @@ beforeEach(async () => {
     }),
   );
   service = built.service;
+  network = built.network;
   close = () => built.network.close();
 });
 
@@ -184,6 +192,39 @@ describe('connection service', () => {
       expect(await acceptor.service.list()).toEqual([]);
     } finally {
       await acceptor.close();
+    }
+  });
+
+  it("refuses an expired code when the peer dials in, by the inviter's own clock", async () => {
+    // This host listens for links at its public URL, as a public inviter does.
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    network.attach(server);
+    await settings.update({ publicUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+    const acceptor = await openService(path.join(dir, 'acceptor'), () => new Date());
+    try {
+      const { connection, invitationCode } = await service.create({ ...input, expiresInHours: 1 });
+      // The code is still good by the acceptor's clock, so it dials; by the inviter's it has expired.
+      shift = 3601 * 1000;
+      await expect(acceptor.service.accept({ code: invitationCode })).rejects.toMatchObject({
+        code: 'INVITATION_EXPIRED',
+        status: 410,
+      });
+      expect(await acceptor.service.list()).toEqual([]);
+      expect(await service.get(connection.id)).toMatchObject({
+        state: 'pending',
+        peer: { nodeId: null },
+        invitation: { usedAt: null },
+      });
+      // A minute before expiry by the inviter's clock, the same code links them.
+      shift = 3540 * 1000;
+      const accepted = await acceptor.service.accept({ code: invitationCode });
+      expect(accepted.state).toBe('awaiting_validation');
+      expect(await service.get(connection.id)).toMatchObject({ invitation: { usedAt: expect.any(String) } });
+    } finally {
+      await acceptor.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
     }
   });
 
