@@ -1,7 +1,8 @@
 // The connection lifecycle as one table: which event moves a connection from which state to which.
 import type { ConnectionState } from './connection-view.ts';
 
-export const CONNECTION_STATES: readonly ConnectionState[] = [
+/** Every state, in the order users meet them; the one list the API schema and the metrics use. */
+export const CONNECTION_STATES = [
   'pending',
   'awaiting_validation',
   'validated',
@@ -9,7 +10,7 @@ export const CONNECTION_STATES: readonly ConnectionState[] = [
   'active',
   'deactivated',
   'error',
-];
+] as const satisfies readonly ConnectionState[];
 
 /** What can happen to a connection. */
 export type LifecycleEvent =

@@ -1,5 +1,6 @@
 // The host's metrics registry, rendered in Prometheus text format: the one file that imports prom-client.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { CONNECTION_STATES } from '../connections/lifecycle.ts';
 
 export type ScriptName = 'outgoing' | 'incoming';
 
@@ -41,15 +42,6 @@ export interface HostMetrics extends Metrics {
   apply(snapshot: MetricsSnapshot): void;
 }
 
-export const CONNECTION_STATES = [
-  'pending',
-  'awaiting_validation',
-  'validated',
-  'validation_failed',
-  'active',
-  'deactivated',
-  'error',
-] as const;
 const LEVELS = ['entity', 'connection', 'node'] as const;
 
 export function createMetrics(opts: { processMetrics?: boolean } = {}): HostMetrics {

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/connection-service.ts';
+import { CONNECTION_STATES } from '../../connections/lifecycle.ts';
 import { TandemError } from '../../errors.ts';
 import { codeFingerprint, MAX_EXPIRES_HOURS } from '../../invitations/invitation-code.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -30,15 +31,6 @@ const pageQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-export const CONNECTION_STATES = [
-  'pending',
-  'awaiting_validation',
-  'validated',
-  'validation_failed',
-  'active',
-  'deactivated',
-  'error',
-] as const;
 const linkStatus = z.enum(['not_onboarded', 'up', 'slow', 'down']).nullable();
 const nullableString = z.string().nullable();
 
