@@ -1,14 +1,10 @@
 // Upgrade requests that will not become links, and link sockets that never authenticate: answered or dropped in time.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { identityFromPrivateJwk } from '../core/identity/node-identity.ts';
-import { createLinkNetwork, type LinkNetwork } from '../core/link/link-network.ts';
 import { CLOSE_TIMEOUT_MS } from '../core/link/ws-transport.ts';
-import { createLogger } from '../core/log.ts';
 import { type HostProcess, startHostProcess, stopAllHosts } from './support/host-process.ts';
+import { type LinkListenerHost, refusingLinkListener } from './support/link-listener.ts';
 import { openConnections, rawUpgrade } from './support/raw-upgrade.ts';
 
 const portOf = (url: string) => Number(new URL(url).port);
@@ -41,40 +37,16 @@ describe('a running host', () => {
 });
 
 describe('sockets that never authenticate', () => {
-  const log = createLogger('hardening-test', 'silent');
   let server: Server;
-  let network: LinkNetwork;
+  let listener: LinkListenerHost;
   const HANDSHAKE_MS = 500;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const identity = await identityFromPrivateJwk(await exportJWK(pair.privateKey));
-    network = createLinkNetwork({
-      identity,
-      local: () => ({ url: null, name: 'Listener' }),
-      directory: {
-        authorizeInbound: async () => ({ ok: false, code: 'unknown_link', message: 'no' }),
-        confirmOutbound: async () => false,
-        dialFailed: async () => 'redial' as const,
-      },
-      log,
-      linkPath: '/link',
-      handshakeTimeoutMs: HANDSHAKE_MS,
-      handshakesPerSecond: 1000, // every socket here takes the time-out path, none the rate limit
-    });
-    // The host's own kind of server (core/host.ts): hono's node adapter, port 0.
-    server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: () => new Response('ok'), port: 0, hostname: '127.0.0.1' }, () =>
-        resolve(s as Server),
-      );
-    });
-    network.attach(server);
+    // Every socket here takes the time-out path, none the rate limit.
+    listener = await refusingLinkListener({ handshakeTimeoutMs: HANDSHAKE_MS, handshakesPerSecond: 1000 });
+    server = listener.server;
   });
-  afterAll(async () => {
-    await network.close();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
+  afterAll(() => listener.close());
   afterEach(async () => {
     expect(await openConnections(server)).toBe(0);
   });

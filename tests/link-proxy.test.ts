@@ -1,52 +1,25 @@
 // Link handshakes are limited per client: behind a trusted proxy, per address the proxy names.
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTrustedProxies } from '../core/http/ip-address.ts';
-import { identityFromPrivateJwk } from '../core/identity/node-identity.ts';
-import { createLinkNetwork, type LinkNetwork } from '../core/link/link-network.ts';
-import { createLogger } from '../core/log.ts';
+import { type LinkListenerHost, refusingLinkListener } from './support/link-listener.ts';
 import { rawUpgrade } from './support/raw-upgrade.ts';
 
 const PER_SECOND = 1; // a burst of six handshakes per client
-let server: Server;
-let network: LinkNetwork;
+let listener: LinkListenerHost;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const identity = await identityFromPrivateJwk(await exportJWK(pair.privateKey));
-  network = createLinkNetwork({
-    identity,
-    local: () => ({ url: null, name: 'Behind a proxy' }),
-    directory: {
-      authorizeInbound: async () => ({ ok: false, code: 'unknown_link', message: 'no' }),
-      confirmOutbound: async () => false,
-      dialFailed: async () => 'stop',
-    },
-    log: createLogger('link-proxy-test', 'silent'),
-    linkPath: '/link',
+  listener = await refusingLinkListener({
     handshakeTimeoutMs: 200,
     handshakesPerSecond: PER_SECOND,
     trustedProxies: parseTrustedProxies('127.0.0.1'),
   });
-  server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: () => new Response('ok'), port: 0, hostname: '127.0.0.1' }, () =>
-      resolve(s as Server),
-    );
-  });
-  network.attach(server);
 });
-afterAll(async () => {
-  await network.close();
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => listener.close());
 
 /** Opens `n` upgrades at once as `client` (through the proxy); how many were refused as rate limited. */
 async function refusedOf(client: string, n: number): Promise<number> {
-  const { port } = server.address() as AddressInfo;
+  const { port } = listener.server.address() as AddressInfo;
   const sockets = await Promise.all(
     Array.from({ length: n }, () => rawUpgrade(port, '/link', { 'X-Forwarded-For': client })),
   );
