@@ -1,6 +1,7 @@
 // The polling change feed against the fake's clock: same-second changes, repeated updates, overlap, resumption, own writes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeServiceNow, startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
+import type { FakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
+import { FAKE_T0, fakeInstanceWithClient } from '../../../tests/support/fake-servicenow-client.ts';
 import {
   type ChangeFeed,
   createChangeFeed,
@@ -9,24 +10,16 @@ import {
   isOwnWrite,
   startCursor,
 } from './change-feed.ts';
-import { createServiceNowClient, type ServiceNowClient } from './client.ts';
+import type { ServiceNowClient } from './client.ts';
 import { storedValue } from './schemas.ts';
 
-const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
+const T0 = FAKE_T0;
 let sn: FakeServiceNow;
 let client: ServiceNowClient;
 let feed: ChangeFeed;
 
 beforeEach(async () => {
-  sn = await startFakeServiceNow();
-  sn.setNow(T0);
-  sn.addUser({ userName: 'tandem', password: 'pw', roles: ['itil'] });
-  client = createServiceNowClient({
-    instanceUrl: sn.url,
-    credentials: { kind: 'basic', user: 'tandem', password: 'pw' },
-    now: () => sn.now(),
-    sleep: async (ms) => sn.advance(ms),
-  });
+  ({ sn, client } = await fakeInstanceWithClient());
   feed = createChangeFeed({
     client,
     overlapMs: 5000,

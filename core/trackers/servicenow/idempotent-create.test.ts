@@ -1,7 +1,8 @@
 // Idempotent creates against the fake: a replay finds the record, a create whose answer is lost leaves exactly one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeServiceNow, startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
-import { createServiceNowClient, type ServiceNowClient } from './client.ts';
+import type { FakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
+import { fakeInstanceWithClient } from '../../../tests/support/fake-servicenow-client.ts';
+import type { ServiceNowClient } from './client.ts';
 import { createIdempotently, findByCorrelation } from './idempotent-create.ts';
 import { storedValue } from './schemas.ts';
 
@@ -9,15 +10,7 @@ let sn: FakeServiceNow;
 let client: ServiceNowClient;
 
 beforeEach(async () => {
-  sn = await startFakeServiceNow();
-  sn.setNow(Date.UTC(2026, 2, 1, 12, 0, 0));
-  sn.addUser({ userName: 'tandem', password: 'pw', roles: ['itil'] });
-  client = createServiceNowClient({
-    instanceUrl: sn.url,
-    credentials: { kind: 'basic', user: 'tandem', password: 'pw' },
-    now: () => sn.now(),
-    sleep: async (ms) => sn.advance(ms),
-  });
+  ({ sn, client } = await fakeInstanceWithClient());
 });
 afterEach(async () => sn.close());
 

@@ -1,25 +1,18 @@
 // Entity mapping against the fake: reads with display values and few fields, writes by label and by user email/name.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeServiceNow, startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
-import { createServiceNowClient, type ServiceNowClient } from './client.ts';
+import type { FakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
+import { FAKE_T0, fakeInstanceWithClient } from '../../../tests/support/fake-servicenow-client.ts';
+import type { ServiceNowClient } from './client.ts';
 import { parseServiceNowConfig } from './config.ts';
 import { ServiceNowError } from './errors.ts';
 import { createEntityMapper } from './mapping.ts';
 
-const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
+const _T0 = FAKE_T0;
 let sn: FakeServiceNow;
 let client: ServiceNowClient;
 
 beforeEach(async () => {
-  sn = await startFakeServiceNow();
-  sn.setNow(T0);
-  sn.addUser({ userName: 'tandem', password: 'pw', roles: ['itil'] });
-  client = createServiceNowClient({
-    instanceUrl: sn.url,
-    credentials: { kind: 'basic', user: 'tandem', password: 'pw' },
-    now: () => sn.now(),
-    sleep: async (ms) => sn.advance(ms),
-  });
+  ({ sn, client } = await fakeInstanceWithClient());
 });
 afterEach(async () => sn.close());
 
