@@ -1,20 +1,17 @@
-// The admin API client: `client` is hono's hc typed by the routes themselves (core/http/app.ts `AdminApi`); the
-// path helpers below share its fetch (session cookie, problem+json turned into ApiError). Every type here is
-// inferred from the routes or their zod schemas through type-only imports: no server code in the bundle.
+// The admin API client: `client` is hono's hc typed by the routes themselves (core/http/app.ts `AdminApi`); its
+// fetch sends the session cookie and turns a network failure or a problem+json answer into ApiError. Every type
+// here is inferred from the routes or their zod schemas through type-only imports: no server code in the bundle.
 import { type ClientResponse, hc, type InferResponseType } from 'hono/client';
 import type { StatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { AdminApi } from '../../core/http/app.ts';
-import type { commentSchema, entitySchema } from '../../core/http/routes/entities.ts';
 import type { wellKnownSchema } from '../../core/http/routes/public.ts';
 import type {
   mappingSchema,
   ruleSetSchema,
   rulesViewSchema,
-  testRunResultSchema,
   visualScopeSchema,
 } from '../../core/rules/rule-routes.ts';
-import type { runSchema, syncErrorSchema, triggerSchema, twinSchema } from '../../core/sync/routes.ts';
 import { ENTITY_TYPES, type EntityType } from '../../core/trackers/tracker.ts';
 
 export { ENTITY_TYPES, type EntityType };
@@ -39,6 +36,9 @@ export class ApiError extends Error {
     return Array.isArray(e) ? (e as { path: string; message: string }[]) : [];
   }
 }
+
+/** Where the admin API is mounted (core/http/app.ts). */
+const API_BASE = '/api';
 
 /** Fired when the API answers 401 so the shell can show the sign-in page. */
 export const UNAUTHORIZED_EVENT = 'tandem:unauthorized';
@@ -71,56 +71,59 @@ async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<R
  * The admin API, typed by its routes: paths, params, bodies and answers are checked by tsc.
  * @example const node = await json(client.node.$get());
  */
-export const client = hc<AdminApi>('/api', { fetch: apiFetch });
+export const client = hc<AdminApi>(API_BASE, { fetch: apiFetch, headers: { accept: 'application/json' } });
 
-/** The JSON of a successful typed call (`undefined` for 204). */
-export async function json<T>(call: Promise<ClientResponse<T>>): Promise<T> {
+/** What a typed call answers when it succeeds: the body of each of its handler's answers. */
+type Body<R> = R extends ClientResponse<infer T, infer _S, infer _F> ? T : never;
+
+/**
+ * The JSON of a successful typed call (`undefined` for 204); a failed one has already thrown in `apiFetch`.
+ * @example const entity = await json(client.entities[':id'].$get({ param: { id: enc(id) } }));
+ */
+export async function json<R extends { text(): Promise<string> }>(call: Promise<R>): Promise<Body<R>> {
   const res = await call;
   const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  return (text ? JSON.parse(text) : undefined) as Body<R>;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await apiFetch(path, {
-    method,
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  try {
-    return (text ? JSON.parse(text) : undefined) as T;
-  } catch {
-    return undefined as T;
-  }
-}
+/**
+ * The JSON of a typed call as the schema its route publishes says, for a handler whose own type is looser (the
+ * rule service keeps rule sets as JSON values; `rulesViewSchema` gives their shape). tsc checks that `S` fits
+ * the handler's type, so it narrows it and cannot contradict it; tests/openapi.test.ts checks every answer
+ * against the published schema.
+ * @example const rules = await jsonAs<RulesView>()(client.connections[':id'].rules.$get({ param }));
+ */
+export const jsonAs =
+  <S>() =>
+  <R extends { text(): Promise<string> }>(
+    call: Promise<R>,
+    ..._narrows: [S] extends [Body<R>] ? [] : [`the published type does not fit the handler's answer`]
+  ): Promise<S> =>
+    json(call) as Promise<S>;
 
-export const get = <T>(path: string) => api<T>('GET', path);
-export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
-export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
-export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
-export const del = <T>(path: string) => api<T>('DELETE', path);
-
-/** Builds a query string from the defined values only. */
-export function qs(params: Record<string, string | number | undefined | null>): string {
-  const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params))
-    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
-  const s = u.toString();
-  return s ? `?${s}` : '';
-}
-
+/**
+ * A path parameter as it goes into the URL: hc puts `param` values in as they are, so ids read from the
+ * console's own URL (`#/entities/<id>`) are encoded here, as a path segment.
+ * @example client.entities[':id'].$get({ param: { id: enc(id) } })
+ */
 export const enc = encodeURIComponent;
+
+/**
+ * The URL of a typed path under /api, for what the browser loads itself (a download link): `$path()` checks
+ * the path, params and query like a call, and answers the path below the client's `/api`.
+ * @example apiUrl(client.runs[':id']['report.csv'].$path({ param: { id: enc(id) }, query: { part: 'data' } }))
+ */
+export const apiUrl = (path: string) => `${API_BASE}${path}`;
 
 type Client = typeof client;
 /** What a typed call answers with a status, e.g. `Answer<Client['node']['$get']>`. */
 type Answer<F extends (...args: never[]) => unknown, S extends StatusCode = 200> = InferResponseType<F, S>;
 
 export type NodeInfo = Answer<Client['node']['$get']>;
+/** This node's public document (`/.well-known/tandem`, outside /api). */
 export type WellKnown = z.output<typeof wellKnownSchema>;
 export type Probe = Answer<Client['probe']['$get']>;
-export type Comment = z.output<typeof commentSchema>;
-export type Entity = z.output<typeof entitySchema>;
-export type Twin = z.output<typeof twinSchema>;
+export type Entity = Answer<Client['entities'][':id']['$get']>;
 
 /** Every list of the API (`{items, nextCursor?}`). */
 export type List<T> = { items: T[]; nextCursor?: string | undefined };
@@ -131,7 +134,7 @@ export type Mode = Connection['mode'];
 export type ConnectionState = Connection['state'];
 export type LinkStatus = Connection['outbound'];
 export type Health = Answer<Client['connections'][':id']['health']['$get']>;
-export type HealthCheck = Health['checks'][number];
+export type InvitationSummary = Answer<Client['invitations']['inspect']['$post']>;
 
 export type Mapping = z.output<typeof mappingSchema>;
 export type Scalar = Exclude<Mapping['default'], undefined>;
@@ -139,9 +142,11 @@ export type VisualScope = z.output<typeof visualScopeSchema>;
 export type RuleSet = z.output<typeof ruleSetSchema>;
 export type ScriptRules = Required<Pick<RuleSet, 'outgoing' | 'incoming'>>;
 export type VisualRules = Required<Pick<RuleSet, 'mappings' | 'scope'>>;
+/** The rules of a connection as published (`rulesViewSchema`): read and saved through `jsonAs<RulesView>()`. */
 export type RulesView = z.output<typeof rulesViewSchema>;
-export type TestRunResult = z.output<typeof testRunResultSchema>;
+export type TestRunResult = Answer<Client['connections'][':id']['rules']['test']['$post']>;
 
-export type Trigger = z.output<typeof triggerSchema>;
-export type SyncError = z.output<typeof syncErrorSchema>;
-export type Run = z.output<typeof runSchema>;
+export type Trigger = Answer<Client['triggers'][':id']['$patch']>;
+export type SyncError = Answer<Client['errors'][':id']['retry']['$post']>;
+export type Run = Answer<Client['runs'][':id']['$get']>;
+export type QueueItem = Answer<Client['connections'][':id']['queue']['$get']>['items'][number];

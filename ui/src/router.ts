@@ -42,6 +42,15 @@ export function href(path: string): string {
   return `#${path}`;
 }
 
+/** A console path's query string from the values that are set: `qs({ type: 'incident', q: '' })` -> `?type=incident`. */
+export function qs(params: Record<string, string | number | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
 export function navigate(path: string): void {
   window.location.hash = path;
 }

@@ -1,15 +1,15 @@
 // The UI session: trades the admin token for an HttpOnly cookie (the token never stays in the page).
-import { api } from './api.ts';
+import { client, json } from './api.ts';
 
 export const session = {
   async check(): Promise<boolean> {
-    const r = await api<{ authenticated: boolean }>('GET', '/api/session');
+    const r = await json(client.session.$get());
     return r.authenticated;
   },
   async signIn(token: string): Promise<void> {
-    await api('POST', '/api/session', { token });
+    await client.session.$post({ json: { token } });
   },
   async signOut(): Promise<void> {
-    await api('DELETE', '/api/session');
+    await client.session.$delete();
   },
 };

@@ -1,6 +1,6 @@
 // The console frame: header with the node name and Sign out, the navigation, the page for the route, the footer.
 import { useEffect, useRef } from 'preact/hooks';
-import { get, type NodeInfo } from '../api.ts';
+import { client, json } from '../api.ts';
 import { useLoad } from '../hooks.ts';
 import { href, useRoute } from '../router.ts';
 import { session } from '../session.ts';
@@ -8,7 +8,7 @@ import { NAV, pageFor } from './routes.tsx';
 
 export function Shell({ onSignedOut }: { onSignedOut: () => void }) {
   const route = useRoute();
-  const node = useLoad(() => get<NodeInfo>('/api/node'), 'node');
+  const node = useLoad(() => json(client.node.$get()), 'node');
   const section = `/${route.segments[0] ?? 'getting-started'}`;
   const firstRender = useRef(true);
   useEffect(() => {

@@ -1,6 +1,6 @@
 // Accept invitation: paste the code, check what it says (no side effects), confirm.
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, type Connection, type NodeInfo, post } from '../../api.ts';
+import { ApiError, client, json, type NodeInfo } from '../../api.ts';
 import { Field, Page, Problem } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 import { href, navigate } from '../../router.ts';
@@ -30,11 +30,12 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
     let cancelled = false;
     const timer = setTimeout(() => {
       void inspect
-        .run(() => post<Record<string, unknown>>('/api/invitations/inspect', { code: c }))
+        .run(() => json(client.invitations.inspect.$post({ json: { code: c } })))
         .then(async (r) => {
           if (cancelled) return;
           if (r) setInfo(normalizeInspect(r));
-          const f = typeof r?.fingerprint === 'string' ? r.fingerprint : await codeFingerprint(c);
+          // A code the host cannot read still gets its fingerprint, made here.
+          const f = r ? r.fingerprint : await codeFingerprint(c);
           if (!cancelled) setFingerprint(f);
         });
     }, 250);
@@ -47,10 +48,11 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const r = await accept.run(() =>
-      post<{ connection: Connection }>('/api/invitations/accept', {
-        code: code.trim(),
-        ...(publicUrl.trim() ? { publicUrl: publicUrl.trim() } : {}),
-      }),
+      json(
+        client.invitations.accept.$post({
+          json: { code: code.trim(), ...(publicUrl.trim() ? { publicUrl: publicUrl.trim() } : {}) },
+        }),
+      ),
     );
     if (r) navigate(`/connections/${r.connection.id}`);
   };

@@ -1,5 +1,5 @@
 // One connection: its state and link status, lifecycle actions, and the Rules/Triggers/Health/Queue/Errors/History tabs.
-import { type Connection, enc, get } from '../../api.ts';
+import { type Connection, client, enc, json } from '../../api.ts';
 import { Page, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
@@ -22,7 +22,7 @@ const TABS = [
 ] as const;
 
 export function ConnectionPage({ id, tab, query }: { id: string; tab: string; query: URLSearchParams }) {
-  const conn = useLoad(() => get<Connection>(`/api/connections/${enc(id)}`), id, POLL_MS);
+  const conn = useLoad(() => json(client.connections[':id'].$get({ param: { id: enc(id) } })), id, POLL_MS);
   const current = TABS.find((t) => t.id === tab) ?? TABS[0];
   return (
     <Page

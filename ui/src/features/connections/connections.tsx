@@ -1,5 +1,5 @@
 // Connections list: state, link status and counts, refreshed every two seconds for live changes.
-import { type Connection, get, type List } from '../../api.ts';
+import { type Connection, client, json } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Page } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
@@ -53,7 +53,7 @@ const COLUMNS: Column<Connection>[] = [
 ];
 
 export function Connections() {
-  const list = useLoad(() => get<List<Connection>>('/api/connections'), 'connections', POLL_MS);
+  const list = useLoad(() => json(client.connections.$get({ query: {} })), 'connections', POLL_MS);
   return (
     <Page
       title="Connections"

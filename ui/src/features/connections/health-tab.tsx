@@ -1,5 +1,5 @@
 // Health: the connection's checks with how to fix the failed ones, and a Validate button to run them again.
-import { type Connection, enc, get, type Health, post } from '../../api.ts';
+import { type Connection, client, enc, json } from '../../api.ts';
 import { Empty, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { StateBadge } from './badges.tsx';
@@ -11,10 +11,11 @@ export function HealthTab({
   connection: Connection;
   onChanged: () => Promise<void>;
 }) {
-  const health = useLoad(() => get<Health>(`/api/connections/${enc(connection.id)}/health`), connection.id);
+  const param = { id: enc(connection.id) };
+  const health = useLoad(() => json(client.connections[':id'].health.$get({ param })), connection.id);
   const action = useAction();
   const validate = async () => {
-    const r = await action.run(() => post<Health>(`/api/connections/${enc(connection.id)}/validate`));
+    const r = await action.run(() => json(client.connections[':id'].validate.$post({ param })));
     if (r) {
       health.setData(r);
       await onChanged();

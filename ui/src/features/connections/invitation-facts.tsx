@@ -1,8 +1,9 @@
 // What an invitation says: read from the inspect answer, and shown as facts before it is accepted.
+import type { InvitationSummary } from '../../api.ts';
 import { When } from '../../components/ui.tsx';
 import { ModeBadge } from './badges.tsx';
 
-/** What an invitation says, read from the inspect answer whatever its exact wrapping. */
+/** What an invitation says, as the facts show it. */
 export interface InvitationView {
   inviterName: string | null;
   inviterUrl: string | null;
@@ -16,26 +17,19 @@ export interface InvitationView {
   refusal: string | null;
 }
 
-export function normalizeInspect(r: Record<string, unknown>): InvitationView {
-  const inv = (r.invitation ?? r) as Record<string, unknown>;
-  const refusal = (r.refusal ?? null) as { message?: string; detail?: string; code?: string } | string | null;
-  const s = (v: unknown) => (typeof v === 'string' ? v : null);
+/** The facts of `POST /api/invitations/inspect`'s answer; a code this host cannot accept now shows why. */
+export function normalizeInspect(r: InvitationSummary): InvitationView {
   return {
-    inviterName: s(inv.inviterName) ?? s((inv.inviter as Record<string, unknown> | undefined)?.name),
-    inviterUrl: s(inv.inviterUrl) ?? s((inv.inviter as Record<string, unknown> | undefined)?.url),
-    mode: s(inv.mode) ?? '',
-    localName: s(inv.localName) ?? '',
-    remoteName: s(inv.remoteName) ?? '',
-    name: s(inv.name) ?? '',
-    description: s(inv.description) ?? '',
-    expiresAt: s(inv.expiresAt),
-    inviterFingerprint: s(r.inviterFingerprint),
-    refusal:
-      r.ok === false || r.valid === false || refusal
-        ? typeof refusal === 'string'
-          ? refusal
-          : (refusal?.message ?? refusal?.detail ?? refusal?.code ?? 'This invitation cannot be accepted')
-        : null,
+    inviterName: r.inviterName,
+    inviterUrl: r.inviterUrl,
+    mode: r.mode,
+    localName: r.localName,
+    remoteName: r.remoteName,
+    name: r.name,
+    description: r.description,
+    expiresAt: r.expiresAt,
+    inviterFingerprint: r.inviterFingerprint,
+    refusal: !r.valid || r.refusal ? (r.refusal?.message ?? 'This invitation cannot be accepted') : null,
   };
 }
 

@@ -1,6 +1,6 @@
 // The summary card of one connection: its state, links, partner and counts, with Activate, Deactivate and Delete.
 import { useState } from 'preact/hooks';
-import { type Connection, del, enc, post } from '../../api.ts';
+import { type Connection, client, enc, json } from '../../api.ts';
 import { Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 import { navigate } from '../../router.ts';
@@ -16,12 +16,14 @@ export function Summary({
   const action = useAction();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const lifecycle = async (what: 'activate' | 'deactivate') => {
-    const r = await action.run(() => post(`/api/connections/${enc(c.id)}/${what}`));
+    const r = await action.run(() =>
+      json(client.connections[':id'][what].$post({ param: { id: enc(c.id) } })),
+    );
     if (r !== undefined) await onChanged();
   };
   const remove = async () => {
     const ok = await action.run(async () => {
-      await del(`/api/connections/${enc(c.id)}`);
+      await client.connections[':id'].$delete({ param: { id: enc(c.id) } });
       return true;
     });
     if (ok) navigate('/connections');

@@ -1,6 +1,6 @@
 // The comments of one entity, and the form that adds one (public or internal).
 import { useState } from 'preact/hooks';
-import { type Entity, enc, post } from '../../api.ts';
+import { client, type Entity, enc, json } from '../../api.ts';
 import { Empty, Field, issueFor, Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 
@@ -11,7 +11,9 @@ export function Comments({ entity, onAdded }: { entity: Entity; onAdded: (e: Ent
   const submit = async (ev: Event) => {
     ev.preventDefault();
     const r = await action.run(() =>
-      post<Entity>(`/api/entities/${enc(entity.id)}/comments`, { body, internal }),
+      json(
+        client.entities[':id'].comments.$post({ param: { id: enc(entity.id) }, json: { body, internal } }),
+      ),
     );
     if (r) {
       onAdded(r);

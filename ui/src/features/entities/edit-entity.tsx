@@ -1,6 +1,6 @@
 // The Details form of one entity: summary, description, status, priority; other fields shown as JSON.
 import { useEffect, useState } from 'preact/hooks';
-import { type Entity, enc, patch } from '../../api.ts';
+import { client, type Entity, enc, json } from '../../api.ts';
 import { Field, issueFor, Json, Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 import { PriorityOptions } from './entity-fields.tsx';
@@ -24,7 +24,12 @@ export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: E
     const fields: Record<string, unknown> = { summary, description, status };
     if (priority) fields.priority = Number(priority);
     const r = await action.run(() =>
-      patch<Entity>(`/api/entities/${enc(entity.id)}`, { fields, version: entity.version }),
+      json(
+        client.entities[':id'].$patch({
+          param: { id: enc(entity.id) },
+          json: { fields, version: entity.version },
+        }),
+      ),
     );
     if (r) {
       onSaved(r);

@@ -1,11 +1,11 @@
 // Entities of the built-in tracker: filter by type, search, page through, create a new one.
 import { useState } from 'preact/hooks';
-import { type Entity, get, type List, qs } from '../../api.ts';
+import { client, type Entity, json } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Page, When } from '../../components/ui.tsx';
 import { usePagedList } from '../../hooks.ts';
-import { href, navigate } from '../../router.ts';
-import { TypeOptions, typeLabel } from './entity-fields.tsx';
+import { href, navigate, qs } from '../../router.ts';
+import { entityTypeOf, TypeOptions, typeLabel } from './entity-fields.tsx';
 import { NewEntity } from './new-entity.tsx';
 
 const COLUMNS: Column<Entity>[] = [
@@ -23,7 +23,10 @@ export function Entities({ query }: { query: URLSearchParams }) {
   const [search, setSearch] = useState(q);
   const [creating, setCreating] = useState(false);
   const list = usePagedList(
-    (cursor) => get<List<Entity>>(`/api/entities${qs({ type, q, limit: 50, cursor })}`),
+    (cursor) =>
+      json(
+        client.entities.$get({ query: { type: entityTypeOf(type), q: q || undefined, limit: 50, cursor } }),
+      ),
     `${type}|${q}`,
   );
   const go = (t: string, s: string) => navigate(`/entities${qs({ type: t, q: s.trim() })}`);

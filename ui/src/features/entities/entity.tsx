@@ -1,5 +1,5 @@
 // One entity's page: its details form and comments, and beside them where it is synced.
-import { type Entity, enc, get } from '../../api.ts';
+import { client, enc, json } from '../../api.ts';
 import { Page, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
@@ -9,7 +9,7 @@ import { typeLabel } from './entity-fields.tsx';
 import { SyncStatus } from './sync-status.tsx';
 
 export function EntityPage({ id }: { id: string }) {
-  const entity = useLoad(() => get<Entity>(`/api/entities/${enc(id)}`), id);
+  const entity = useLoad(() => json(client.entities[':id'].$get({ param: { id: enc(id) } })), id);
   const e = entity.data;
   return (
     <Page

@@ -1,13 +1,13 @@
 // The "New entity" form of the entities list: type, priority, summary, description, status.
 import { useState } from 'preact/hooks';
-import { type Entity, post } from '../../api.ts';
+import { client, type EntityType, json } from '../../api.ts';
 import { Field, issueFor, Problem } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 import { navigate } from '../../router.ts';
-import { PriorityOptions, TypeOptions } from './entity-fields.tsx';
+import { entityTypeOf, PriorityOptions, TypeOptions } from './entity-fields.tsx';
 
 export function NewEntity({ onCancel }: { onCancel: () => void }) {
-  const [type, setType] = useState<string>('incident');
+  const [type, setType] = useState<EntityType>('incident');
   const [summary, setSummary] = useState('');
   const [description, setDescription] = useState('');
   const [status, setStatus] = useState('new');
@@ -16,10 +16,11 @@ export function NewEntity({ onCancel }: { onCancel: () => void }) {
   const submit = async (e: Event) => {
     e.preventDefault();
     const created = await action.run(() =>
-      post<Entity>('/api/entities', {
-        type,
-        fields: { summary, description, status, priority: Number(priority) },
-      }),
+      json(
+        client.entities.$post({
+          json: { type, fields: { summary, description, status, priority: Number(priority) } },
+        }),
+      ),
     );
     if (created) navigate(`/entities/${created.id}`);
   };
@@ -28,7 +29,11 @@ export function NewEntity({ onCancel }: { onCancel: () => void }) {
       <h2 id="new-entity-title">New entity</h2>
       <div class="grid-2">
         <Field label="Type" id="new-type" required error={issueFor(action.error, 'type')}>
-          <select id="new-type" value={type} onChange={(e) => setType(e.currentTarget.value)}>
+          <select
+            id="new-type"
+            value={type}
+            onChange={(e) => setType(entityTypeOf(e.currentTarget.value) ?? type)}
+          >
             <TypeOptions />
           </select>
         </Field>

@@ -1,24 +1,26 @@
 // Where one entity is synced (its twin on each connection, with the replicas), and Sync now with a connection.
 import { useState } from 'preact/hooks';
-import { type Connection, enc, get, type List, post, type Twin } from '../../api.ts';
+import { client, enc, json } from '../../api.ts';
 import { Empty, Field, Json, Loading, Problem, When } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
 
 export function SyncStatus({ entityId, version }: { entityId: string; version: number }) {
   const twins = useLoad(
-    () => get<List<Twin>>(`/api/entities/${enc(entityId)}/sync`),
+    () => json(client.entities[':id'].sync.$get({ param: { id: enc(entityId) } })),
     `${entityId}@${version}`,
     5000,
   );
-  const conns = useLoad(() => get<List<Connection>>('/api/connections'), 'connections');
+  const conns = useLoad(() => json(client.connections.$get({ query: {} })), 'connections');
   const [target, setTarget] = useState('');
   const [queued, setQueued] = useState('');
   const action = useAction();
   const names = new Map((conns.data?.items ?? []).map((c) => [c.id, c.name]));
   const syncNow = async () => {
     const r = await action.run(() =>
-      post<{ runId: string }>(`/api/connections/${enc(target)}/sync`, { entityIds: [entityId] }),
+      json(
+        client.connections[':id'].sync.$post({ param: { id: enc(target) }, json: { entityIds: [entityId] } }),
+      ),
     );
     if (r) {
       setQueued(`Queued for ${names.get(target) ?? 'the connection'}`);

@@ -1,11 +1,11 @@
 // General settings: the node's name and public URL (editable), its id and key fingerprint (read-only).
 import { useEffect, useState } from 'preact/hooks';
-import { get, type NodeInfo, patch } from '../../api.ts';
+import { client, json } from '../../api.ts';
 import { Field, issueFor, Page, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 
 export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
-  const node = useLoad(() => get<NodeInfo>('/api/node'), 'node');
+  const node = useLoad(() => json(client.node.$get()), 'node');
   const [name, setName] = useState('');
   const [publicUrl, setPublicUrl] = useState('');
   const [saved, setSaved] = useState(false);
@@ -20,7 +20,7 @@ export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
     e.preventDefault();
     setSaved(false);
     const r = await action.run(() =>
-      patch<NodeInfo>('/api/node', { name: name.trim(), publicUrl: publicUrl.trim() || null }),
+      json(client.node.$patch({ json: { name: name.trim(), publicUrl: publicUrl.trim() || null } })),
     );
     if (r) {
       node.setData(r);

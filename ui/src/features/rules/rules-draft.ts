@@ -1,6 +1,6 @@
 // A rules editor's draft: the rules it starts from, and saving them as a draft or published.
 import { useState } from 'preact/hooks';
-import { enc, put, type RuleSet, type RulesView } from '../../api.ts';
+import { client, enc, jsonAs, type RuleSet, type RulesView } from '../../api.ts';
 import { useAction } from '../../hooks.ts';
 
 /** What an editor shows: the unpublished draft when there is one, else the published rules. */
@@ -18,7 +18,12 @@ export function useRulesSave(connectionId: string, onSaved: (r: RulesView) => vo
   const save = async (rules: RuleSet, publish: boolean) => {
     setSavedAs('');
     const r = await action.run(() =>
-      put<RulesView>(`/api/connections/${enc(connectionId)}/rules`, { ...rules, publish }),
+      jsonAs<RulesView>()(
+        client.connections[':id'].rules.$put({
+          param: { id: enc(connectionId) },
+          json: { ...rules, publish },
+        }),
+      ),
     );
     if (r) {
       onSaved(r);

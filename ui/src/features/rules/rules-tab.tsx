@@ -1,12 +1,15 @@
 // Rules: the connection's rule set by mode (Script editor, Visual mappings, Basic read-only), draft and publish.
-import { type Connection, enc, get, type RulesView } from '../../api.ts';
+import { type Connection, client, enc, jsonAs, type RulesView } from '../../api.ts';
 import { Json, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { ScriptRulesEditor } from './script-rules.tsx';
 import { VisualRulesEditor } from './visual-rules.tsx';
 
 export function RulesTab({ connection }: { connection: Connection }) {
-  const rules = useLoad(() => get<RulesView>(`/api/connections/${enc(connection.id)}/rules`), connection.id);
+  const rules = useLoad(
+    () => jsonAs<RulesView>()(client.connections[':id'].rules.$get({ param: { id: enc(connection.id) } })),
+    connection.id,
+  );
   const r = rules.data;
   return (
     <section aria-labelledby="rules-title">

@@ -1,6 +1,6 @@
 // Test run: the current draft (or the published rules) run against one entity; nothing is written.
 import { useState } from 'preact/hooks';
-import { type Entity, enc, get, type List, post } from '../../api.ts';
+import { client, enc, json, type TestRunResult } from '../../api.ts';
 import { Field, Json, Problem } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import type { ScriptMarker } from './compile-markers.ts';
@@ -14,39 +14,36 @@ export function TestRun({
   /** Called with where the rule failed (or null when it ran), to mark the line in the editor. */
   onFailure?: (at: ScriptMarker | null) => void;
 }) {
-  const entities = useLoad(() => get<List<Entity>>('/api/entities?limit=100'), 'test-entities');
+  const entities = useLoad(() => json(client.entities.$get({ query: { limit: 100 } })), 'test-entities');
   const [entityId, setEntityId] = useState('');
-  const [direction, setDirection] = useState('outgoing');
-  const [result, setResult] = useState<Record<string, unknown> | null>(null);
+  const [direction, setDirection] = useState<'outgoing' | 'incoming'>('outgoing');
+  const [result, setResult] = useState<TestRunResult | null>(null);
   const action = useAction();
   const run = async (e: Event) => {
     e.preventDefault();
     setResult(null);
     const r = await action.run(() =>
-      post<Record<string, unknown>>(`/api/connections/${enc(connectionId)}/rules/test`, {
-        entityId,
-        direction,
-      }),
+      json(
+        client.connections[':id'].rules.test.$post({
+          param: { id: enc(connectionId) },
+          json: { entityId, direction },
+        }),
+      ),
     );
     if (r) setResult(r);
-    const failure = r?.error as
-      | { script?: string; line?: number; column?: number; message?: string }
-      | undefined;
+    const failure = r?.error;
     onFailure?.(
       failure?.line
         ? {
-            script: failure.script === 'incoming' ? 'incoming' : 'outgoing',
-            marker: {
-              line: failure.line,
-              column: failure.column,
-              message: failure.message ?? 'The rule failed',
-            },
+            script: failure.script,
+            marker: { line: failure.line, column: failure.column, message: failure.message },
           }
         : null,
     );
   };
-  const replica = result ? (result.replica ?? result.outgoing ?? null) : null;
-  const change = result ? (result.change ?? result.changes ?? result.result ?? result.entity ?? null) : null;
+  // Outgoing: the replica that would be sent and no change; incoming: the replica applied and its change.
+  const replica = result?.replica ?? null;
+  const change = result ? (result.change ?? result.entity ?? null) : null;
   return (
     <form class="card form test-run" onSubmit={run} aria-labelledby="test-run-title">
       <h3 id="test-run-title">Test run</h3>
@@ -71,7 +68,11 @@ export function TestRun({
           </select>
         </Field>
         <Field label="Direction" id="test-direction">
-          <select id="test-direction" value={direction} onChange={(e) => setDirection(e.currentTarget.value)}>
+          <select
+            id="test-direction"
+            value={direction}
+            onChange={(e) => setDirection(e.currentTarget.value === 'incoming' ? 'incoming' : 'outgoing')}
+          >
             <option value="outgoing">Outgoing: the replica this side would send</option>
             <option value="incoming">Incoming: the change this side would make from it</option>
           </select>
@@ -93,10 +94,10 @@ export function TestRun({
             <h4>Resulting change</h4>
             <Json value={change} label="Resulting change" />
           </div>
-          {result.error ? <RunFailure error={result.error as Record<string, unknown>} /> : null}
-          {Array.isArray(result.warnings) && result.warnings.length ? (
+          {result.error ? <RunFailure error={result.error} /> : null}
+          {result.warnings.length ? (
             <ul class="warnings">
-              {(result.warnings as string[]).map((w) => (
+              {result.warnings.map((w) => (
                 <li key={w}>{w}</li>
               ))}
             </ul>
@@ -107,14 +108,14 @@ export function TestRun({
   );
 }
 
-function RunFailure({ error }: { error: Record<string, unknown> }) {
+function RunFailure({ error }: { error: NonNullable<TestRunResult['error']> }) {
   const where =
-    typeof error.line === 'number'
-      ? ` (${String(error.script ?? '')} script, line ${error.line}${typeof error.column === 'number' ? `, column ${error.column}` : ''})`
+    error.line !== undefined
+      ? ` (${error.script} script, line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ''})`
       : '';
   return (
     <p class="problem test-failure" role="alert">
-      <strong>The rule failed{where}:</strong> {String(error.message ?? error.kind ?? 'unknown error')}
+      <strong>The rule failed{where}:</strong> {error.message || error.kind}
     </p>
   );
 }

@@ -1,5 +1,5 @@
 // Sync errors (of one connection, or of the whole node): what failed, where in the script, Retry or Resolve.
-import { type Connection, enc, get, type List, post, qs, type SyncError } from '../../api.ts';
+import { type Connection, client, enc, json, type SyncError } from '../../api.ts';
 import { Empty, Problem, When, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { href, navigate, useRoute } from '../../router.ts';
@@ -20,14 +20,14 @@ export function ErrorsTab(props: {
   const status = route.query.get('status') === 'resolved' ? 'resolved' : 'open';
   const here = connection ? `/connections/${connection.id}/errors` : '/errors';
   const errors = useLoad(
-    () => get<List<SyncError>>(`/api/errors${qs({ connectionId: connection?.id, status })}`),
+    () => json(client.errors.$get({ query: { connectionId: connection?.id, status } })),
     `${connection?.id ?? '*'}:${status}`,
     3000,
   );
   const action = useAction();
   const act = async (e: SyncError, what: 'retry' | 'resolve') => {
     const r = await action.run(async () => {
-      await post(`/api/errors/${enc(e.id)}/${what}`);
+      await client.errors[':id'][what].$post({ param: { id: enc(e.id) } });
       return true;
     });
     if (r) {

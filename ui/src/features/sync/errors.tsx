@@ -1,11 +1,11 @@
 // Every sync error of this node across its connections, with Retry and Resolve.
-import { type Connection, get, type List } from '../../api.ts';
+import { client, json } from '../../api.ts';
 import { Page } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { ErrorsTab } from './errors-tab.tsx';
 
 export function Errors() {
-  const conns = useLoad(() => get<List<Connection>>('/api/connections'), 'connections');
+  const conns = useLoad(() => json(client.connections.$get({ query: {} })), 'connections');
   const names = new Map((conns.data?.items ?? []).map((c) => [c.id, c.name]));
   return (
     <Page

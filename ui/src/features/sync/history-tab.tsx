@@ -1,10 +1,17 @@
 // History: the connection's sync runs with their counts and CSV reports.
-import { type Connection, enc, get, type List, qs, type Run } from '../../api.ts';
+import { apiUrl, type Connection, client, enc, json, type Run } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { When } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 
 const countColumn = (head: string, of: (r: Run) => number): Column<Run> => ({ head, class: 'num', cell: of });
+
+/**
+ * A run's CSV report: a link the browser downloads itself with the session cookie, so a URL rather than a call;
+ * its path and query are still the typed client's (`$path`).
+ */
+const reportUrl = (run: Run, part: 'data' | 'errors' | 'all') =>
+  apiUrl(client.runs[':id']['report.csv'].$path({ param: { id: enc(run.id) }, query: { part } }));
 
 const COLUMNS: Column<Run>[] = [
   { head: 'Started', cell: (r) => <When at={r.startedAt} /> },
@@ -21,13 +28,13 @@ const COLUMNS: Column<Run>[] = [
     class: 'links',
     cell: (r) => (
       <>
-        <a href={`/api/runs/${enc(r.id)}/report.csv?part=data`} download>
+        <a href={reportUrl(r, 'data')} download>
           Data
         </a>
-        <a href={`/api/runs/${enc(r.id)}/report.csv?part=errors`} download>
+        <a href={reportUrl(r, 'errors')} download>
           Errors
         </a>
-        <a href={`/api/runs/${enc(r.id)}/report.csv?part=all`} download>
+        <a href={reportUrl(r, 'all')} download>
           All
         </a>
       </>
@@ -37,7 +44,7 @@ const COLUMNS: Column<Run>[] = [
 
 export function HistoryTab({ connection }: { connection: Connection }) {
   const runs = useLoad(
-    () => get<List<Run>>(`/api/runs${qs({ connectionId: connection.id })}`),
+    () => json(client.runs.$get({ query: { connectionId: connection.id } })),
     connection.id,
     3000,
   );

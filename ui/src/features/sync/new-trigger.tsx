@@ -1,13 +1,13 @@
 // The "Add a trigger" form: an entity type and a query, checked while typed and again by the host.
 import { useState } from 'preact/hooks';
-import { post, type Trigger } from '../../api.ts';
+import { client, type EntityType, enc, json } from '../../api.ts';
 import { Field, issueFor, Problem } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
-import { TypeOptions } from '../entities/entity-fields.tsx';
+import { entityTypeOf, TypeOptions } from '../entities/entity-fields.tsx';
 import { checkQuery } from './check-query.ts';
 
-export function NewTrigger({ base, onCreated }: { base: string; onCreated: () => Promise<void> }) {
-  const [entityType, setEntityType] = useState('incident');
+export function NewTrigger(props: { connectionId: string; onCreated: () => Promise<void> }) {
+  const [entityType, setEntityType] = useState<EntityType>('incident');
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(true);
   const [touched, setTouched] = useState(false);
@@ -20,11 +20,18 @@ export function NewTrigger({ base, onCreated }: { base: string; onCreated: () =>
     e.preventDefault();
     setTouched(true);
     if (checkQuery(query)) return;
-    const r = await action.run(() => post<Trigger>(base, { entityType, query: query.trim(), active }));
+    const r = await action.run(() =>
+      json(
+        client.connections[':id'].triggers.$post({
+          param: { id: enc(props.connectionId) },
+          json: { entityType, query: query.trim(), active },
+        }),
+      ),
+    );
     if (r) {
       setQuery('');
       setTouched(false);
-      await onCreated();
+      await props.onCreated();
     }
   };
   return (
@@ -32,7 +39,11 @@ export function NewTrigger({ base, onCreated }: { base: string; onCreated: () =>
       <h3 id="new-trigger-title">Add a trigger</h3>
       <div class="grid-2">
         <Field label="Entity type" id="trigger-type">
-          <select id="trigger-type" value={entityType} onChange={(e) => setEntityType(e.currentTarget.value)}>
+          <select
+            id="trigger-type"
+            value={entityType}
+            onChange={(e) => setEntityType(entityTypeOf(e.currentTarget.value) ?? entityType)}
+          >
             <TypeOptions />
           </select>
         </Field>

@@ -1,29 +1,21 @@
 // Sync queue: events waiting to go out to the partner, or received and waiting to be applied.
-import { type Connection, enc, get, type List } from '../../api.ts';
+import { type Connection, client, enc, json, type QueueItem } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Json, When } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
 
-type QueueItem = Record<string, unknown> & { id?: string | number; seq?: number; entityId?: string };
-
+// An outgoing event names the local entity; an incoming one the partner's record, and whether applying it failed.
 const COLUMNS: Column<QueueItem>[] = [
-  { head: 'Sequence', class: 'num', cell: (q) => String(q.seq ?? q.id ?? '') },
+  { head: 'Sequence', class: 'num', cell: (q) => String(q.seq) },
   {
     head: 'Entity',
     cell: (q) =>
-      q.entityId ? (
-        <a href={href(`/entities/${q.entityId}`)}>{String(q.entityKey ?? q.entityId)}</a>
-      ) : (
-        String(q.remoteId ?? '—')
-      ),
+      q.direction === 'out' ? <a href={href(`/entities/${q.entityId}`)}>{q.entityId}</a> : q.remoteId,
   },
-  { head: 'Kind', cell: (q) => String(q.kind ?? q.type ?? '') },
-  { head: 'Status', cell: (q) => String(q.status ?? 'queued') },
-  {
-    head: 'Queued',
-    cell: (q) => <When at={(q.createdAt ?? q.queuedAt ?? q.receivedAt) as string | undefined} />,
-  },
+  { head: 'Kind', cell: (q) => q.kind },
+  { head: 'Status', cell: (q) => (q.direction === 'out' ? 'queued' : q.status) },
+  { head: 'Queued', cell: (q) => <When at={q.queuedAt} /> },
   {
     head: 'Details',
     cell: (q) => (
@@ -38,7 +30,13 @@ const COLUMNS: Column<QueueItem>[] = [
 export function QueueTab({ connection, direction }: { connection: Connection; direction: string }) {
   const dir = direction === 'in' ? 'in' : 'out';
   const queue = useLoad(
-    () => get<List<QueueItem>>(`/api/connections/${enc(connection.id)}/queue?direction=${dir}`),
+    () =>
+      json(
+        client.connections[':id'].queue.$get({
+          param: { id: enc(connection.id) },
+          query: { direction: dir },
+        }),
+      ),
     `${connection.id}:${dir}`,
     2000,
   );
@@ -66,7 +64,7 @@ export function QueueTab({ connection, direction }: { connection: Connection; di
         columns={COLUMNS}
         rows={queue.data?.items}
         error={queue.error}
-        rowKey={(q, i) => String(q.id ?? q.seq ?? i)}
+        rowKey={(q) => String(q.seq)}
         empty={dir === 'out' ? 'Nothing waiting to be sent.' : 'Nothing waiting to be applied.'}
       />
     </section>

@@ -1,19 +1,14 @@
 // The progress of one sync run (a bulk sync): polled until it finishes, as a progress bar and its counts.
 import { useEffect, useState } from 'preact/hooks';
-import { enc, get, type Run } from '../../api.ts';
+import { client, enc, json, type Run } from '../../api.ts';
 
-const DONE = new Set([
-  'done',
-  'finished',
-  'completed',
-  'complete',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'error',
-]);
+/** A run is over once it is no longer `running` (finished, failed or cancelled); `finishedAt` is then set. */
+const isOver = (r: Run) => r.status !== 'running' || r.finishedAt !== null;
 
-/** Follows a run until it finishes: a progress bar and its counts. */
+/**
+ * Follows a run until it is over. A run does not know its total in advance (it counts what it has processed so
+ * far), so while it runs the bar is indeterminate beside the count; once it is over the bar is full.
+ */
 export function RunProgress({ runId }: { runId: string }) {
   const [run, setRun] = useState<Run | null>(null);
   const [failed, setFailed] = useState('');
@@ -22,10 +17,10 @@ export function RunProgress({ runId }: { runId: string }) {
     let timer: ReturnType<typeof setTimeout>;
     const tick = async () => {
       try {
-        const r = await get<Run>(`/api/runs/${enc(runId)}`);
+        const r = await json(client.runs[':id'].$get({ param: { id: enc(runId) } }));
         if (stopped) return;
         setRun(r);
-        if (r.finishedAt || DONE.has(r.status)) return;
+        if (isOver(r)) return;
       } catch (e) {
         if (!stopped) setFailed(String((e as Error).message));
         return;
@@ -40,21 +35,13 @@ export function RunProgress({ runId }: { runId: string }) {
   }, [runId]);
   if (failed) return <p class="field-error">{failed}</p>;
   if (!run) return <p class="loading">Starting bulk sync…</p>;
-  const finished = !!run.finishedAt || DONE.has(run.status);
-  const total = 'total' in run && typeof run.total === 'number' && run.total > 0 ? run.total : null;
+  const over = isOver(run);
   return (
     <div class="run-progress" data-run={run.id} data-status={run.status}>
       <label for={`run-${run.id}`}>
-        Bulk sync {finished ? run.status : 'running'}: {run.processed}
-        {total ? ` of ${total}` : ''} processed
+        Bulk sync {over ? run.status : 'running'}: {run.processed} processed
       </label>
-      {total ? (
-        <progress id={`run-${run.id}`} max={total} value={run.processed} />
-      ) : finished ? (
-        <progress id={`run-${run.id}`} max={1} value={1} />
-      ) : (
-        <progress id={`run-${run.id}`} />
-      )}
+      {over ? <progress id={`run-${run.id}`} max={1} value={1} /> : <progress id={`run-${run.id}`} />}
       <span class="muted small">
         {run.created} created · {run.updated} updated · {run.skipped} skipped · {run.errors} errors ·{' '}
         {run.warnings} warnings

@@ -1,6 +1,6 @@
 // Triggers: which entities a connection syncs (a query per type), active toggle, and bulk sync with progress.
 import { useState } from 'preact/hooks';
-import { api, type Connection, enc, get, type List, patch, post, type Trigger } from '../../api.ts';
+import { type Connection, client, enc, json, type Trigger } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Problem } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
@@ -9,24 +9,30 @@ import { NewTrigger } from './new-trigger.tsx';
 import { RunProgress } from './run-progress.tsx';
 
 export function TriggersTab({ connection }: { connection: Connection }) {
-  const base = `/api/connections/${enc(connection.id)}/triggers`;
-  const triggers = useLoad(() => get<List<Trigger>>(base), connection.id);
+  const triggers = useLoad(
+    () => json(client.connections[':id'].triggers.$get({ param: { id: enc(connection.id) } })),
+    connection.id,
+  );
   const action = useAction();
   const [runs, setRuns] = useState<Record<string, string>>({});
 
   const toggle = async (t: Trigger) => {
-    const r = await action.run(() => patch<Trigger>(`/api/triggers/${enc(t.id)}`, { active: !t.active }));
+    const r = await action.run(() =>
+      json(client.triggers[':id'].$patch({ param: { id: enc(t.id) }, json: { active: !t.active } })),
+    );
     if (r) await triggers.reload();
   };
   const remove = async (t: Trigger) => {
     const r = await action.run(async () => {
-      await api('DELETE', `/api/triggers/${enc(t.id)}`);
+      await client.triggers[':id'].$delete({ param: { id: enc(t.id) } });
       return true;
     });
     if (r) await triggers.reload();
   };
   const bulk = async (t: Trigger) => {
-    const r = await action.run(() => post<{ runId: string }>(`/api/triggers/${enc(t.id)}/bulk-sync`));
+    const r = await action.run(() =>
+      json(client.triggers[':id']['bulk-sync'].$post({ param: { id: enc(t.id) } })),
+    );
     if (r) setRuns((cur) => ({ ...cur, [t.id]: r.runId }));
   };
 
@@ -94,7 +100,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
         rowAttrs={(t) => ({ 'data-trigger': t.id })}
         empty="No triggers yet. Nothing syncs automatically until you add one."
       />
-      <NewTrigger base={base} onCreated={triggers.reload} />
+      <NewTrigger connectionId={connection.id} onCreated={triggers.reload} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 // Wizard step 1: the destination's URL (or none), probed, then the configuration type both sides offer.
 import type { Dispatch } from 'preact/hooks';
-import { enc, get, type WellKnown } from '../../../api.ts';
+import { client, json, type WellKnown } from '../../../api.ts';
 import { Field, issueFor, Problem } from '../../../components/ui.tsx';
 import type { ActionRunner } from '../../../hooks.ts';
 import { ALL_MODES, type Destination, MODE_TEXT, normalizeProbe } from './destination.ts';
@@ -20,7 +20,8 @@ export function DestinationStep(props: {
     dispatch({ type: 'noUrlChosen', noUrl: checked });
     probe.setError(undefined);
     if (!checked) return;
-    // Without a destination, offer the modes this node supports.
+    // Without a destination, offer the modes this node supports. Its well-known document is a public route
+    // outside /api (core/http/routes/public.ts), so not one of the typed client's: a plain fetch, as before.
     const own = await probe.run(() =>
       fetch('/.well-known/tandem').then((r) => r.json() as Promise<WellKnown>),
     );
@@ -37,7 +38,7 @@ export function DestinationStep(props: {
       return;
     }
     if (noUrl) return;
-    const r = await probe.run(() => get<Record<string, unknown>>(`/api/probe?url=${enc(url.trim())}`));
+    const r = await probe.run(() => json(client.probe.$get({ query: { url: url.trim() } })));
     if (r) dispatch({ type: 'probed', dest: normalizeProbe(r) });
   };
 

@@ -1,5 +1,5 @@
-// What the wizard knows of the destination: the probe's answer read whatever its shape, the modes, short names.
-import type { Mode, WellKnown } from '../../../api.ts';
+// What the wizard knows of the destination: the probe's answer, the modes, short names.
+import type { Mode, Probe } from '../../../api.ts';
 
 export const MODE_TEXT: Record<Mode, { title: string; text: string }> = {
   basic: {
@@ -17,7 +17,7 @@ export const MODE_TEXT: Record<Mode, { title: string; text: string }> = {
 };
 export const ALL_MODES: Mode[] = ['basic', 'visual', 'script'];
 
-/** What the probe tells about the destination, whatever the exact shape of the answer. */
+/** What the probe tells about the destination (or, without a URL, only the modes of this node). */
 export interface Destination {
   name: string | null;
   nodeId: string | null;
@@ -26,15 +26,14 @@ export interface Destination {
   modes: Mode[];
 }
 
-export function normalizeProbe(r: Record<string, unknown>): Destination {
-  const doc = (r.wellKnown ?? r.node ?? r.destination ?? r.document ?? r.remote ?? r) as Partial<WellKnown>;
-  const modes = (r.commonModes ?? r.sharedModes ?? r.modes ?? doc.modes ?? []) as string[];
+/** `GET /api/probe`'s answer as the wizard uses it: the modes both hosts offer, in the console's order. */
+export function normalizeProbe(r: Probe): Destination {
   return {
-    name: doc.name ?? null,
-    nodeId: doc.nodeId ?? null,
-    fingerprint: typeof r.fingerprint === 'string' ? r.fingerprint : null,
-    self: r.self === true,
-    modes: ALL_MODES.filter((m) => modes.includes(m)),
+    name: r.name,
+    nodeId: r.nodeId,
+    fingerprint: r.fingerprint,
+    self: r.self,
+    modes: ALL_MODES.filter((m) => r.commonModes.includes(m)),
   };
 }
 

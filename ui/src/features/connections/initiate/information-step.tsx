@@ -1,10 +1,10 @@
 // Wizard step 2: the connection's short names, name, description and how long its invitation lasts; creates it.
 import type { Dispatch } from 'preact/hooks';
-import { type ApiError, post } from '../../../api.ts';
+import { type ApiError, client, json } from '../../../api.ts';
 import { Field, issueFor, Problem } from '../../../components/ui.tsx';
 import type { ActionRunner } from '../../../hooks.ts';
 import { MODE_TEXT } from './destination.ts';
-import type { Created, InitiateAction, InitiateState } from './reducer.ts';
+import type { InitiateAction, InitiateState } from './reducer.ts';
 import { StepHeading } from './step-heading.tsx';
 
 export function InformationStep(props: {
@@ -18,16 +18,22 @@ export function InformationStep(props: {
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    // The destination step goes on only with a mode chosen.
+    if (!mode) return;
     const r = await create.run(() =>
-      post<Created>('/api/connections', {
-        destinationUrl: noUrl ? null : url.trim(),
-        mode,
-        localName: state.localName.trim(),
-        remoteName: state.remoteName.trim(),
-        name: name.trim(),
-        ...(description.trim() ? { description: description.trim() } : {}),
-        ...(expires ? { expiresInHours: Number(expires) } : {}),
-      }),
+      json(
+        client.connections.$post({
+          json: {
+            destinationUrl: noUrl ? null : url.trim(),
+            mode,
+            localName: state.localName.trim(),
+            remoteName: state.remoteName.trim(),
+            name: name.trim(),
+            ...(description.trim() ? { description: description.trim() } : {}),
+            ...(expires ? { expiresInHours: Number(expires) } : {}),
+          },
+        }),
+      ),
     );
     if (r) dispatch({ type: 'created', created: r });
   };

@@ -1,20 +1,15 @@
 // Wizard step 3: the invitation code to copy for the other side, its fingerprint, and a link to the remote.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import type { Created } from '../../../api.ts';
 import { Field } from '../../../components/ui.tsx';
 import { navigate } from '../../../router.ts';
-import { codeFingerprint } from '../fingerprint.ts';
-import type { Created } from './reducer.ts';
 import { StepHeading } from './step-heading.tsx';
 
 export function InvitationStep(props: { created: Created; destinationUrl: string | null }) {
-  const { connection, invitationCode } = props.created;
+  // The host answers the code's fingerprint with the code itself.
+  const { connection, invitationCode, invitationFingerprint: fingerprint } = props.created;
   const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no');
-  const [fingerprint, setFingerprint] = useState('');
   const codeRef = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
-    if (props.created.invitationFingerprint) setFingerprint(props.created.invitationFingerprint);
-    else void codeFingerprint(invitationCode).then(setFingerprint);
-  }, [invitationCode]);
   const copy = async () => {
     try {
       if (!navigator.clipboard) throw new Error('no clipboard');

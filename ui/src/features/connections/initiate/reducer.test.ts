@@ -1,6 +1,6 @@
 // The Initiate connection wizard's reducer: probing, modes, default names and the way through the steps.
 import { describe, expect, it } from 'vitest';
-import type { Connection } from '../../../api.ts';
+import type { Created } from '../../../api.ts';
 import type { Destination } from './destination.ts';
 import { INITIAL_STATE, type InitiateAction, type InitiateState, initiateReducer } from './reducer.ts';
 
@@ -10,6 +10,32 @@ const globex: Destination = {
   fingerprint: 'AAAA-BBBB-CCCC-DDDD',
   self: false,
   modes: ['script'],
+};
+
+/** What `POST /api/connections` answers: the pending connection, its invitation code and the code's fingerprint. */
+const created: Created = {
+  connection: {
+    id: 'c1',
+    name: 'acme_to_globex-corp',
+    description: '',
+    mode: 'script',
+    state: 'pending',
+    outbound: null,
+    inbound: null,
+    localName: 'acme',
+    remoteName: 'globex-corp',
+    role: 'inviter',
+    peer: { nodeId: 'n-globex', url: 'https://globex.example', name: null, fingerprint: null },
+    link: { up: false, since: null, rttMs: null, dials: true },
+    onboarding: null,
+    lastError: null,
+    invitation: { id: 'i1', expiresAt: '2026-12-04T12:00:00.000Z', usedAt: null },
+    createdAt: '2026-12-01T12:00:00.000Z',
+    updatedAt: '2026-12-01T12:00:00.000Z',
+    counts: { queuedOut: 0, queuedIn: 0, errors: 0, twins: 0 },
+  },
+  invitationCode: 'a.b.c',
+  invitationFingerprint: 'AAAA-BBBB-CCCC-DDDD',
 };
 
 const run = (...actions: InitiateAction[]): InitiateState => actions.reduce(initiateReducer, INITIAL_STATE);
@@ -81,7 +107,6 @@ describe('initiateReducer', () => {
   });
 
   it('shows the invitation once the connection is created', () => {
-    const created = { connection: { id: 'c1' } as Connection, invitationCode: 'a.b.c' };
     const s = run({ type: 'probed', dest: globex }, { type: 'next' }, { type: 'created', created });
     expect(s).toMatchObject({ step: 'invitation', created });
   });

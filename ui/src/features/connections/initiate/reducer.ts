@@ -1,9 +1,8 @@
 // The Initiate connection wizard's state: every step's fields, and a pure reducer for what the admin does.
-import type { Connection, Mode } from '../../../api.ts';
+import type { Created, Mode } from '../../../api.ts';
 import { type Destination, slug } from './destination.ts';
 
 export type Step = 'destination' | 'information' | 'invitation';
-export type Created = { connection: Connection; invitationCode: string; invitationFingerprint?: string };
 
 export interface InitiateState {
   step: Step;

@@ -1,6 +1,6 @@
 // The "Initiate connection" wizard: destination -> configuration type -> connection information -> invitation code.
 import { useEffect, useReducer } from 'preact/hooks';
-import { get, type NodeInfo } from '../../../api.ts';
+import { client, json } from '../../../api.ts';
 import { Page } from '../../../components/ui.tsx';
 import { useAction } from '../../../hooks.ts';
 import { href } from '../../../router.ts';
@@ -16,7 +16,7 @@ export function InitiateConnection() {
   const create = useAction();
 
   useEffect(() => {
-    get<NodeInfo>('/api/node').then(
+    json(client.node.$get()).then(
       (n) => dispatch({ type: 'nodeNamed', name: n.name }),
       () => {},
     );
