@@ -1,5 +1,6 @@
 // The dialer acts on the directory's decisions: it redials after a failure until told to stop.
-import { describe, expect, it } from 'vitest';
+// Its timers are vitest's fake ones: a run ends when no dial is due, and "nothing more happens" is no timer left.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../log.ts';
 import { createDialer } from './link-dialer.ts';
 import type { DialFailedDecision, DialTarget } from './link-directory.ts';
@@ -13,13 +14,17 @@ const target: DialTarget = {
   pinnedJwk: null,
 };
 
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 function dialerWith(decide: (attempt: number) => DialFailedDecision, code = 'peer_unreachable') {
   let dials = 0;
   const asked: string[] = [];
-  let settle: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
   const dialer = createDialer({
     backoffMaxMs: 1,
     dial: async () => {
@@ -30,26 +35,26 @@ function dialerWith(decide: (attempt: number) => DialFailedDecision, code = 'pee
     directory: {
       dialFailed: async (id, failed) => {
         asked.push(`${id}:${failed}`);
-        const decision = decide(asked.length);
-        if (decision === 'stop') setImmediate(settle);
-        return decision;
+        return decide(asked.length);
       },
     },
     log,
   });
-  return { dialer, stopped, asked, dials: () => dials };
+  return { dialer, asked, dials: () => dials };
 }
 
 describe('link dialer', () => {
   it('redials while the directory says redial, and stops once it says stop', async () => {
     const d = dialerWith((n) => (n < 3 ? 'redial' : 'stop'));
     d.dialer.keep(target);
-    await d.stopped;
+    // Runs every dial that falls due, each after the decision on the one before, until none is.
+    await vi.runAllTimersAsync();
     expect(d.asked).toEqual(['c1:peer_unreachable', 'c1:peer_unreachable', 'c1:peer_unreachable']);
     expect(d.dials()).toBe(3);
-    // Stopped means forgotten: a link going down does not start it again.
+    // Stopped means forgotten: a link going down does not start it again (no dial is set to come).
     d.dialer.linkDown('c1');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.runAllTimersAsync();
     expect(d.dials()).toBe(3);
     d.dialer.close();
   });
@@ -57,8 +62,24 @@ describe('link dialer', () => {
   it('stops after a fatal code even when the directory would redial', async () => {
     const d = dialerWith(() => 'redial', 'revoked');
     d.dialer.keep(target);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await vi.runAllTimersAsync();
+    expect(d.asked).toEqual(['c1:revoked']);
     expect(d.dials()).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+    d.dialer.close();
+  });
+
+  it('keeps redialing while the directory says redial (a dial always due until stopped)', async () => {
+    const d = dialerWith(() => 'redial');
+    d.dialer.keep(target);
+    for (let n = 1; n <= 5; n++) {
+      await vi.advanceTimersToNextTimerAsync();
+      expect(d.dials()).toBe(n);
+    }
+    await vi.advanceTimersToNextTimerAsync();
+    expect(vi.getTimerCount()).toBe(1);
+    d.dialer.stop('c1');
+    expect(vi.getTimerCount()).toBe(0);
     d.dialer.close();
   });
 });

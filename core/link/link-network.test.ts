@@ -78,6 +78,8 @@ async function setup(
     directory: bobDir,
   });
   a.attach(server);
+  a.onStatus(changes.poke);
+  b.onStatus(changes.poke);
   const target = {
     connectionId: 'b1',
     linkId: 'L1',
@@ -96,15 +98,35 @@ async function setup(
 
 function statusLog(net: LinkNetwork) {
   const events: boolean[] = [];
-  net.onStatus((_id, up) => events.push(up));
+  net.onStatus((_id, up) => {
+    events.push(up);
+    changes.poke();
+  });
   return events;
 }
 
+/** Wakes the waits below: called on every status change, frame handled and raw socket message or close. */
+const changes = (() => {
+  const waiters = new Set<() => void>();
+  return {
+    poke() {
+      for (const wake of waiters) wake();
+      waiters.clear();
+    },
+    next: () => new Promise<void>((resolve) => waiters.add(resolve)),
+  };
+})();
+
+/** Resolves once `fn` holds, checked again at each change the tests watch (not on a timer); fails after `ms`. */
 const waitUntil = async (fn: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  try {
+    while (!fn()) await Promise.race([changes.next(), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 };
 
@@ -113,9 +135,13 @@ async function rawHandshake(url: string, makeProof: (hello: { nonce: string }) =
   const socket = await dialLink(`${url.replace('http', 'ws')}/link`);
   const messages: string[] = [];
   let closed: { code: number } | undefined;
-  socket.onMessage((t) => messages.push(t));
+  socket.onMessage((t) => {
+    messages.push(t);
+    changes.poke();
+  });
   socket.onClose((code) => {
     closed = { code };
+    changes.poke();
   });
   await waitUntil(() => messages.length > 0);
   const hello = JSON.parse(messages[0]!) as { nonce: string; nodeId: string };
@@ -139,9 +165,12 @@ describe('link network', () => {
       expect(id).toBe('a1');
       inFlight++;
       if (inFlight > 1) overlap = true;
-      await new Promise((r) => setTimeout(r, Math.random() * 5));
+      // Some handlers yield to the event loop (once or twice), others not at all: the frames behind one
+      // that yields would overtake it if the session did not await each handler.
+      for (let i = 0; i < (frame.n as number) % 3; i++) await new Promise((r) => setImmediate(r));
       seen.push(frame.n as number);
       inFlight--;
+      changes.poke();
     });
     expect(b.send('b1', { ch: 'sync.test', n: 0 })).toBe(false);
     const outcome = await b.dialOnce(target);
@@ -156,6 +185,7 @@ describe('link network', () => {
     const back: unknown[] = [];
     b.handle('sync.back', (id, frame) => {
       back.push([id, frame.n]);
+      changes.poke();
     });
     expect(a.send('a1', { ch: 'sync.back', n: 7 })).toBe(true);
     await waitUntil(() => back.length === 1);
@@ -282,6 +312,7 @@ describe('link network', () => {
     const seen: unknown[] = [];
     a.handle('sync.test', (_id, frame) => {
       seen.push(frame.n);
+      changes.poke();
     });
     const raw = await rawHandshake(target.url, (hello) =>
       signProof(bob, {
@@ -296,7 +327,10 @@ describe('link network', () => {
     );
     expect(raw.reply).toMatchObject({ t: 'ok' });
     const replies: Array<Record<string, unknown>> = [];
-    raw.socket.onMessage((t) => replies.push(JSON.parse(t) as Record<string, unknown>));
+    raw.socket.onMessage((t) => {
+      replies.push(JSON.parse(t) as Record<string, unknown>);
+      changes.poke();
+    });
     // Built as text: the sender's own JSON.stringify would overflow on it too.
     const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
     raw.socket.send(`{"ch":"sync.test","n":1,"x":${nested(6000)}}`);
@@ -306,16 +340,20 @@ describe('link network', () => {
     raw.socket.send(`{"ch":"link.refused","refused":"x","code":"y","message":"z","x":${nested(6000)}}`);
     raw.socket.send('{"ch":"sync.test","n":4}');
     await waitUntil(() => seen.includes(4));
-    expect(seen, JSON.stringify(replies)).toEqual([3, 4]);
-    expect(replies).toHaveLength(2); // a refusal is never answered with another one
-    expect(replies[0]).toMatchObject({
+    // Frames are read in order and refused as they are read: a frame A sends now follows every refusal.
+    expect(a.send('a1', { ch: 'sync.mark' })).toBe(true);
+    await waitUntil(() => replies.some((r) => r.ch === 'sync.mark'));
+    const refusals = replies.filter((r) => r.ch !== 'sync.mark');
+    expect(seen, JSON.stringify(refusals)).toEqual([3, 4]);
+    expect(refusals).toHaveLength(2); // a refusal is never answered with another one
+    expect(refusals[0]).toMatchObject({
       ch: 'link.refused',
       refused: 'sync.test',
       code: 'frame_too_deep',
       path: expect.stringMatching(/^x(\.a)+\.?…$/),
     });
-    expect(replies[1]).toMatchObject({ refused: 'sync.test', code: 'frame_too_deep' });
-    expect(String(replies[0]?.message)).toContain(`${MAX_FRAME_DEPTH} levels`);
+    expect(refusals[1]).toMatchObject({ refused: 'sync.test', code: 'frame_too_deep' });
+    expect(String(refusals[0]?.message)).toContain(`${MAX_FRAME_DEPTH} levels`);
     expect(a.isUp('a1')).toBe(true);
     expect(raw.closed()).toBeUndefined();
   });
