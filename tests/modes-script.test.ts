@@ -1,6 +1,7 @@
 // Script mode end to end on real hosts: default and custom rules, compile errors, and the sandbox's containment
 // of a throwing rule, an infinite loop and a memory bomb while the host and its other connection go on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 import {
   addComment,
   addTrigger,
@@ -16,7 +17,6 @@ import {
   waitEntity,
 } from './support/modes-support.ts';
 import { type Conn, type Problem, publicHost } from './support/pairing-support.ts';
-import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 
 /**
  * A's sandbox limits: a small heap so the memory bomb ends quickly, and CPU time to spare so that it is
@@ -163,44 +163,34 @@ describe('script mode between real hosts', () => {
     await publish(a, ab.a.id, { outgoing, incoming: '' });
     await publish(b, ab.b.id, { outgoing: DEFAULT_OUTGOING, incoming });
 
-    // The API keeps answering while the rules fail: /healthz is polled all along (0: no answer).
+    // The API keeps answering while the rules fail: /healthz is asked along with every look at the
+    // errors below, all the time the rules are failing (0: no answer).
     const health: number[] = [];
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        health.push(
-          await fetch(`${a.url}/healthz`).then(
-            (r) => r.status,
-            () => 0,
-          ),
-        );
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const healthz = async () => {
+      health.push(
+        await fetch(`${a.url}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      );
+    };
 
     const bad: Record<string, Entity> = {};
-    let errorsAtA: SyncError[];
-    let errorsAtB: SyncError[];
-    try {
-      for (const summary of ['throw it', 'loop forever', 'bomb away', 'reject it'])
-        bad[summary] = await createEntity(a, { summary, status: 'new', priority: 3 });
-      const after = await createEntity(a, { summary: 'fine after', status: 'new', priority: 3 });
-      errorsAtA = await until(async () => {
-        const open = await openErrors(a, ab.a.id);
-        return open.length >= 3 ? open : undefined;
-      }, 20_000);
-      errorsAtB = await until(async () => {
-        const open = await openErrors(b, ab.b.id);
-        return open.length >= 1 ? open : undefined;
-      });
-      // Every other entity flows on, on this connection and on A's other one.
-      await waitEntity(b, await twinOf(a, after.id, ab.a.id), (e) => e.fields.summary === 'fine after');
-      for (const summary of ['throw it', 'loop forever', 'bomb away', 'reject it', 'fine after'])
-        await arrived(c, summary);
-    } finally {
-      polling = false;
-      await poller;
-    }
+    for (const summary of ['throw it', 'loop forever', 'bomb away', 'reject it'])
+      bad[summary] = await createEntity(a, { summary, status: 'new', priority: 3 });
+    const after = await createEntity(a, { summary: 'fine after', status: 'new', priority: 3 });
+    const errorsAtA = await until(async () => {
+      const [open] = await Promise.all([openErrors(a, ab.a.id), healthz()]);
+      return open.length >= 3 ? open : undefined;
+    }, 20_000);
+    const errorsAtB = await until(async () => {
+      const [open] = await Promise.all([openErrors(b, ab.b.id), healthz()]);
+      return open.length >= 1 ? open : undefined;
+    });
+    // Every other entity flows on, on this connection and on A's other one.
+    await waitEntity(b, await twinOf(a, after.id, ab.a.id), (e) => e.fields.summary === 'fine after');
+    for (const summary of ['throw it', 'loop forever', 'bomb away', 'reject it', 'fine after'])
+      await arrived(c, summary);
 
     const errorFor = (errors: SyncError[], summary: string) =>
       errors.find((e) => e.entityId === bad[summary]!.id);
