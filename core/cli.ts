@@ -6,10 +6,16 @@ import { TandemError } from './errors.ts';
 import { startHost } from './host.ts';
 import { createLogger } from './log.ts';
 import { waitForSignal } from './signals.ts';
-import { createBuiltinTracker } from './trackers/builtin/builtin-tracker.ts';
+import { loadTracker } from './trackers/load.ts';
 
 const USAGE = `Usage:
   tandem start [--data DIR] [--port N] [--host ADDR] [--name NAME] [--public-url URL]
+               [--tracker builtin|servicenow|jira|MODULE] [--tracker-config FILE]
+      --tracker         the system of record (TANDEM_TRACKER): builtin (default), or a module
+                        path or package name exporting createTracker(options, context)
+      --tracker-config  a JSON file of the tracker's options (TANDEM_TRACKER_CONFIG);
+                        secrets come from environment variables only
+      Every flag has a TANDEM_* variable; see docs/operations.md and docs/trackers.md.
   tandem demo                 two paired hosts with sample data
   tandem reset-token [--data DIR]   replace the admin token and print the new one
 `;
@@ -45,11 +51,16 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function start(args: string[]): Promise<number> {
-  const config = resolveConfig(args);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = withUsage(() => resolveConfig(args));
   const log = createLogger('tandem', config.log.level);
-  // The CLI chooses the parts: the built-in tracker and the console.
+  // The CLI chooses the parts: the tracker (loaded before the database opens, so a wrong one stops early) and the console.
+  const tracker = await loadTracker(config.tracker);
   const host = await startHost(config, {
-    tracker: ({ db }) => createBuiltinTracker(db),
+    tracker: (ctx) => tracker.build({ ...ctx, env: process.env }),
     console: await consoleRoutes(log),
     log,
   });
@@ -63,6 +74,16 @@ async function start(args: string[]): Promise<number> {
   await waitForSignal();
   await host.close();
   return 0;
+}
+
+/** An unknown flag prints the usage first, so the last line is still the one ending in the code. */
+function withUsage<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof TandemError && err.code === 'UNKNOWN_FLAG') process.stderr.write(USAGE);
+    throw err;
+  }
 }
 
 async function resetToken(args: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 // The host configuration: flags over variables, sections with their defaults, a bad value named with what it accepts.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config.ts';
 
@@ -42,6 +43,20 @@ describe('resolveConfig', () => {
     expect(c.sandbox.memoryLimitMb).toBe(16);
     expect(c.metrics.token).toBe('scrape');
     expect(c.log.level).toBe('warn');
+  });
+
+  it('chooses the builtin tracker without options by default', () => {
+    expect(resolveConfig([], {}).tracker).toEqual({ name: 'builtin', configFile: undefined });
+  });
+
+  it('reads the tracker from TANDEM_TRACKER and TANDEM_TRACKER_CONFIG, and the flags win', () => {
+    const env = { TANDEM_TRACKER: 'servicenow', TANDEM_TRACKER_CONFIG: 'sn.json' };
+    expect(resolveConfig([], env).tracker).toEqual({
+      name: 'servicenow',
+      configFile: path.resolve('sn.json'),
+    });
+    const flags = resolveConfig(['--tracker', './my-tracker.ts', '--tracker-config=/etc/tandem/t.json'], env);
+    expect(flags.tracker).toEqual({ name: './my-tracker.ts', configFile: '/etc/tandem/t.json' });
   });
 
   it('treats an empty variable as unset', () => {

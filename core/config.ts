@@ -44,6 +44,13 @@ export interface HostConfig {
     cpuProfileDir: string | undefined;
   };
   sync: { tickMs: number };
+  /** The system of record (core/trackers/load.ts): a name, a file path or a package, and its JSON options file. */
+  tracker: {
+    /** `builtin` (default), `servicenow`, `jira`, a module path (as given) or a package name. */
+    name: string;
+    /** The `--tracker-config` JSON file, resolved against the working directory; none by default. */
+    configFile: string | undefined;
+  };
   metrics: { token: string | undefined };
   log: { level: LogLevel };
 }
@@ -85,6 +92,11 @@ export const VARIABLES = {
   TANDEM_RULE_WALL_MS: positive('milliseconds'),
   TANDEM_RUNNER_CPU_PROF: directory,
   TANDEM_SYNC_TICK_MS: positive('milliseconds'),
+  TANDEM_TRACKER: {
+    schema: z.string().trim().min(1),
+    accepts: 'builtin, servicenow, jira, a module path or a package name',
+  },
+  TANDEM_TRACKER_CONFIG: { schema: z.string().min(1), accepts: 'the path of a JSON file' },
   TANDEM_METRICS_TOKEN: text,
   TANDEM_LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepts: LOG_LEVELS.join(', ') },
 } satisfies Record<string, Variable<unknown>>;
@@ -110,6 +122,8 @@ const FLAGS = {
   '--host': 'TANDEM_HOST',
   '--name': 'TANDEM_NAME',
   '--public-url': 'TANDEM_PUBLIC_URL',
+  '--tracker': 'TANDEM_TRACKER',
+  '--tracker-config': 'TANDEM_TRACKER_CONFIG',
 } as const satisfies Record<string, Name>;
 type Flag = keyof typeof FLAGS;
 
@@ -133,6 +147,8 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
   const fromFlag = (flag: Flag) => ({ name: flag, value: flags[flag] });
   const publicUrl = read(env, 'TANDEM_PUBLIC_URL', fromFlag('--public-url'));
   if (publicUrl) assertHttpUrl(publicUrl, 'public URL');
+  const trackerConfig = read(env, 'TANDEM_TRACKER_CONFIG', fromFlag('--tracker-config'));
+  const configFile = trackerConfig === undefined ? undefined : path.resolve(trackerConfig);
   return {
     server: {
       port: read(env, 'TANDEM_PORT', fromFlag('--port')) ?? 4100,
@@ -160,6 +176,7 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
       cpuProfileDir: read(env, 'TANDEM_RUNNER_CPU_PROF'),
     },
     sync: { tickMs: read(env, 'TANDEM_SYNC_TICK_MS') ?? 1000 },
+    tracker: { name: read(env, 'TANDEM_TRACKER', fromFlag('--tracker')) ?? 'builtin', configFile },
     metrics: { token: read(env, 'TANDEM_METRICS_TOKEN') },
     log: { level: read(env, 'TANDEM_LOG_LEVEL') ?? 'info' },
   };

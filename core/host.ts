@@ -32,8 +32,8 @@ import type { Tracker } from './trackers/tracker.ts';
  * @example const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
  */
 export interface HostParts {
-  /** The system of record, built on the host's database. */
-  tracker(ctx: { db: Db; log: Logger }): Tracker;
+  /** The system of record, built on the host's database (`loadTracker(...).build` in core/trackers/load.ts). */
+  tracker(ctx: { db: Db; log: Logger; dataDir: string }): Tracker | Promise<Tracker>;
   /** The admin console served at `/` (ui/serve.ts); none by default. */
   console?: Hono<AppEnv>;
   /** Starts the rule runner process with the host (default); `false` starts it on first use. */
@@ -115,7 +115,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     );
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
-    const tracker = choice.tracker({ db, log });
+    const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir });
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(

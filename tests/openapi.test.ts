@@ -176,6 +176,14 @@ describe('the published response schemas', () => {
       await ok('PATCH', '/api/node', '/api/node', { name: `Schema Host ${i}`, publicUrl: url }, i);
     await ok('GET', `/api/probe?url=${encodeURIComponent(urls[1]!)}`, '/api/probe');
     await call('GET', '/api/probe', '/api/probe');
+    const tracker = await ok('GET', '/api/tracker', '/api/tracker');
+    expect(tracker).toMatchObject({
+      kind: 'builtin',
+      url: null,
+      status: 'ok',
+      calls: { total: 0, lastMinute: 0 },
+    });
+    expect(tracker.checks).toEqual([{ name: 'Local store readable', ok: true, detail: expect.any(String) }]);
 
     // Entities.
     const created = await ok('POST', '/api/entities', '/api/entities', {

@@ -34,6 +34,7 @@ import { nodeRoutes } from './routes/node.ts';
 import { probeRoutes } from './routes/probe.ts';
 import { publicRoutes } from './routes/public.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { trackerRoutes } from './routes/tracker.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -69,6 +70,7 @@ export function adminApi(p: AppParts) {
     .route('/node', nodeRoutes(p))
     .route('/openapi.json', openApiRoutes)
     .route('/probe', probeRoutes(p))
+    .route('/tracker', trackerRoutes(p))
     .route('/entities', entityRoutes(p))
     .route('/entities', entitySyncRoutes(p))
     .route('/connections', connectionRoutes(p))

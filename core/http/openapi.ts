@@ -21,6 +21,7 @@ import { nodeOperations } from './routes/node.ts';
 import { probeOperations } from './routes/probe.ts';
 import { publicOperations } from './routes/public.ts';
 import { sessionOperations } from './routes/session.ts';
+import { trackerOperations } from './routes/tracker.ts';
 
 const openApiOperations = [
   operation({
@@ -41,6 +42,7 @@ export const GENERATED: ReadonlyArray<[prefix: string, ops: readonly Operation[]
   ['/api/node', nodeOperations],
   ['/api/openapi.json', openApiOperations],
   ['/api/probe', probeOperations],
+  ['/api/tracker', trackerOperations],
   ['/api/entities', entityOperations],
   ['/api/entities', entitySyncOperations],
   ['/api/connections', connectionOperations],

@@ -1,0 +1,330 @@
+// Loads the tracker `tandem start --tracker` names: a built-in connector, a file path or a package exporting `createTracker`.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Db } from '../../storage/schema.ts';
+import { TandemError } from '../errors.ts';
+import { jsonDepthProblem } from '../json-bounds.ts';
+import type { Logger } from '../log.ts';
+import type { Tracker } from './tracker.ts';
+
+/** What a tracker may use from the host; it must not read `process.env` itself. */
+export interface TrackerContext {
+  /** The host's database (kysely), for a tracker that keeps local state (cursors, a cache). */
+  db: Db;
+  /** A child of the host's logger; never log a secret. */
+  log: Logger;
+  /** The host's data directory (`--data`), for files the tracker keeps. */
+  dataDir: string;
+  /** The host's environment: where secrets come from (`TANDEM_<NAME>_*`). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The `--tracker-config` JSON object (`{}` without a file). */
+export type TrackerOptions = Readonly<Record<string, unknown>>;
+
+/**
+ * What a tracker module exports. Throw `TandemError('TRACKER_CONFIG_INVALID', 400, 'tables.x must be ...', { option })`
+ * for a wrong option: its code and message reach the operator as they are.
+ * @example export const createTracker: CreateTracker = (options, { db }) => ({ id: 'mine', ... }) satisfies Tracker;
+ */
+export type CreateTracker = (options: TrackerOptions, context: TrackerContext) => Tracker | Promise<Tracker>;
+
+export interface TrackerModule {
+  createTracker: CreateTracker;
+}
+
+/** What `tandem start` was told (`config.tracker`). */
+export interface TrackerChoice {
+  /** `builtin`, `servicenow`, `jira`, a file path (absolute or relative to `cwd`) or a package name. */
+  name: string;
+  /** The `--tracker-config` file (absolute or relative to `cwd`). */
+  configFile: string | undefined;
+}
+
+/** A tracker module loaded and its options read: `build` makes the tracker once the host has a database. */
+export interface LoadedTracker {
+  /** The name it was chosen by (a path as given, not resolved). */
+  name: string;
+  build(context: TrackerContext): Promise<Tracker>;
+}
+
+const NAME_OPTION = '--tracker (TANDEM_TRACKER)';
+const CONFIG_OPTION = '--tracker-config (TANDEM_TRACKER_CONFIG)';
+
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type MemberKind = 'function' | 'string' | 'list';
+
+/**
+ * The members `createTracker` must return and what each must be; the mapped type keeps the table whole
+ * (a required member added to `Tracker` and missing here fails the type check, naming it).
+ */
+export const REQUIRED_MEMBERS: { readonly [K in RequiredKeys<Tracker>]-?: MemberKind } = {
+  id: 'string',
+  entityTypes: 'list',
+  get: 'function',
+  getMany: 'function',
+  list: 'function',
+  changes: 'function',
+  head: 'function',
+  write: 'function',
+  create: 'function',
+  update: 'function',
+  delete: 'function',
+  addComment: 'function',
+};
+
+/** The connectors of this repository, loaded the same way as a plugin; `null`: not available in this version. */
+const BUILTIN: Record<string, (() => Promise<TrackerModule>) | null> = {
+  builtin: async () => {
+    const { createBuiltinTracker } = await import('./builtin/builtin-tracker.ts');
+    return {
+      createTracker: (options, { db }) => {
+        const [key] = Object.keys(options);
+        if (key !== undefined)
+          throw trackerConfigInvalid(key, 'absent: the builtin tracker takes no options');
+        return createBuiltinTracker(db);
+      },
+    };
+  },
+  // The connectors' groundwork is in core/trackers/servicenow/; they become selectable with their Tracker adapter.
+  servicenow: null,
+  jira: null,
+};
+
+export const BUILTIN_TRACKERS = Object.keys(BUILTIN);
+
+function trackerConfigInvalid(option: string, accepts: string): TandemError {
+  return new TandemError('TRACKER_CONFIG_INVALID', 400, `${option} must be ${accepts}`, { option, accepts });
+}
+
+/** A file path rather than a package name: `./x`, `../x`, `/x`, `C:\x`, or a name ending in a script extension. */
+export function isPathName(name: string): boolean {
+  return (
+    name.startsWith('.') ||
+    path.isAbsolute(name) ||
+    /^[A-Za-z]:[\\/]/.test(name) ||
+    /\.(?:[cm]?[jt]s)$/.test(name)
+  );
+}
+
+async function importModule(name: string, cwd: string): Promise<unknown> {
+  const builtin = Object.hasOwn(BUILTIN, name) ? BUILTIN[name] : undefined;
+  if (builtin === null)
+    throw new TandemError(
+      'TRACKER_NOT_AVAILABLE',
+      400,
+      `${NAME_OPTION} "${name}": the ${name} connector is not available in this version; use builtin or a tracker module`,
+      { option: NAME_OPTION, tracker: name },
+    );
+  if (builtin) return builtin();
+  if (isPathName(name)) {
+    const file = path.resolve(cwd, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat?.isFile())
+      throw new TandemError('TRACKER_NOT_FOUND', 400, `${NAME_OPTION} "${name}": no file at ${file}`, {
+        option: NAME_OPTION,
+      });
+    return loadOrExplain(name, () => import(pathToFileURL(file).href));
+  }
+  if (!/^(?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(?:\/[\w./-]+)?$/i.test(name))
+    throw new TandemError(
+      'TRACKER_NOT_FOUND',
+      400,
+      `${NAME_OPTION} "${name}" is not ${BUILTIN_TRACKERS.join(', ')}, a file path or a package name`,
+      { option: NAME_OPTION },
+    );
+  return loadOrExplain(name, () => import(name), true);
+}
+
+/** Imports a module; a package that is not installed is `tracker_not_found`, a module that fails to load `tracker_invalid`. */
+async function loadOrExplain(
+  name: string,
+  load: () => Promise<unknown>,
+  isPackage = false,
+): Promise<unknown> {
+  try {
+    return await load();
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    const message = String(e.message ?? err);
+    if (isPackage && e.code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${name.split('/')[0]}`))
+      throw new TandemError(
+        'TRACKER_NOT_FOUND',
+        400,
+        `${NAME_OPTION} "${name}": no such package is installed (npm install it beside Tandem), and it is not one of ${BUILTIN_TRACKERS.join(', ')}`,
+        { option: NAME_OPTION },
+      );
+    throw new TandemError(
+      'TRACKER_INVALID',
+      400,
+      `${NAME_OPTION} "${name}" could not be loaded: ${message.split('\n')[0]}`,
+      { option: NAME_OPTION },
+    );
+  }
+}
+
+/** Line and column of a character offset, 1-based. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+/** Reads the config file. Errors name the file and the problem, never its contents (it may hold a secret by mistake). */
+export async function readTrackerOptions(
+  configFile: string | undefined,
+  cwd: string,
+): Promise<TrackerOptions> {
+  if (configFile === undefined) return {};
+  const file = path.resolve(cwd, configFile);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const why = (err as { code?: string }).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new TandemError('TRACKER_CONFIG_INVALID', 400, `${CONFIG_OPTION} ${file} cannot be read: ${why}`, {
+      option: CONFIG_OPTION,
+    });
+  }
+  if (text.trim() === '')
+    throw new TandemError(
+      'TRACKER_CONFIG_INVALID',
+      400,
+      `${CONFIG_OPTION} ${file} is empty (write {} for no options)`,
+      {
+        option: CONFIG_OPTION,
+      },
+    );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    // V8 quotes the text around the error; only the position is repeated.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    const where = at === undefined ? '' : ` (at ${lineColumn(text, Number(at))})`;
+    throw new TandemError(
+      'TRACKER_CONFIG_INVALID',
+      400,
+      `${CONFIG_OPTION} ${file} is not valid JSON${where}`,
+      {
+        option: CONFIG_OPTION,
+      },
+    );
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new TandemError('TRACKER_CONFIG_INVALID', 400, `${CONFIG_OPTION} ${file} must hold a JSON object`, {
+      option: CONFIG_OPTION,
+    });
+  const deep = jsonDepthProblem(json);
+  if (deep)
+    throw new TandemError(
+      'TRACKER_CONFIG_INVALID',
+      400,
+      `${CONFIG_OPTION} ${file}: ${deep.path} ${deep.message}`,
+      {
+        option: CONFIG_OPTION,
+      },
+    );
+  return json as TrackerOptions;
+}
+
+/** Fails with `tracker_invalid` naming the first member the object lacks. */
+export function checkTrackerShape(value: unknown, name: string): Tracker {
+  const what = `The tracker from ${NAME_OPTION} "${name}"`;
+  if (value === null || typeof value !== 'object')
+    throw new TandemError(
+      'TRACKER_INVALID',
+      400,
+      `${what}: createTracker returned ${value === null ? 'null' : typeof value}, not an object`,
+      {
+        option: NAME_OPTION,
+      },
+    );
+  const t = value as Record<string, unknown>;
+  for (const [member, kind] of Object.entries(REQUIRED_MEMBERS)) {
+    const v = t[member];
+    const ok =
+      kind === 'function'
+        ? typeof v === 'function'
+        : kind === 'string'
+          ? typeof v === 'string' && v !== ''
+          : Array.isArray(v);
+    if (!ok) {
+      const needed =
+        kind === 'function'
+          ? `${member}() method`
+          : kind === 'string'
+            ? `${member} (a non-empty string)`
+            : `${member} (a list)`;
+      throw new TandemError('TRACKER_INVALID', 400, `${what} has no ${needed}`, {
+        option: NAME_OPTION,
+        member,
+      });
+    }
+  }
+  return value as Tracker;
+}
+
+/** A TandemError from any copy of core/errors.ts (a package may bring its own). */
+function asTandemError(err: unknown): TandemError | undefined {
+  if (err instanceof TandemError) return err;
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; status?: unknown; extra?: unknown };
+  if (err instanceof Error && e.name === 'TandemError' && typeof e.code === 'string')
+    return new TandemError(
+      e.code,
+      400,
+      err.message,
+      (e.extra ?? undefined) as Record<string, unknown> | undefined,
+    );
+  return undefined;
+}
+
+/**
+ * Resolves and imports the tracker module, checks it exports `createTracker`, and reads its options; nothing
+ * is built yet, so a wrong name or file stops the start before the database opens.
+ * @example const loaded = await loadTracker(config.tracker); const tracker = await loaded.build({ db, log, dataDir, env });
+ */
+export async function loadTracker(choice: TrackerChoice, cwd = process.cwd()): Promise<LoadedTracker> {
+  const mod = (await importModule(choice.name, cwd)) as Partial<TrackerModule> | undefined;
+  const createTracker = mod?.createTracker;
+  if (typeof createTracker !== 'function')
+    throw new TandemError(
+      'TRACKER_INVALID',
+      400,
+      `${NAME_OPTION} "${choice.name}" does not export a createTracker(options, context) function`,
+      { option: NAME_OPTION },
+    );
+  const options = await readTrackerOptions(choice.configFile, cwd);
+  return {
+    name: choice.name,
+    async build(context) {
+      let made: unknown;
+      try {
+        made = await createTracker(options, { ...context, log: context.log.child({ tracker: choice.name }) });
+      } catch (err) {
+        const known = asTandemError(err);
+        // The plugin's code and message (naming its option), said to come from this tracker.
+        if (known)
+          throw new TandemError(
+            known.code,
+            known.status,
+            `Tracker "${choice.name}": ${known.message}`,
+            known.extra,
+          );
+        const message = err instanceof Error ? err.message : String(err);
+        throw new TandemError(
+          'TRACKER_CONFIG_INVALID',
+          400,
+          `The tracker ${choice.name} could not be configured: ${message.split('\n')[0]}`,
+          { option: CONFIG_OPTION },
+        );
+      }
+      const tracker = checkTrackerShape(made, choice.name);
+      context.log.info(
+        { tracker: choice.name, kind: tracker.id, configFile: choice.configFile ?? null },
+        'tracker loaded',
+      );
+      return tracker;
+    },
+  };
+}
