@@ -23,12 +23,15 @@ const { tracker, db } = host.parts;
 /** Entities written by the sync engine (origin = a connection) since the last reset: id -> first time. */
 let applied = new Map<string, number>();
 let waiting: { n: number; resolve: () => void } | undefined;
-tracker.onChange((ch: Change) => {
-  if (ch.origin === 'local' || applied.has(ch.entityId)) return;
+tracker.watch?.((ch?: Change) => {
+  if (!ch || ch.origin === 'local' || applied.has(ch.entityId)) return;
   applied.set(ch.entityId, Date.now());
   if (waiting && applied.size >= waiting.n) waiting.resolve();
 });
 let ids: string[] = [];
+/** The built-in tracker inside a transaction of ours (its joined view): many writes, one commit. */
+const joined = (tx: Parameters<NonNullable<typeof tracker.transactional>['withTx']>[0]) =>
+  tracker.transactional!.withTx(tx);
 
 type Msg = { id: number; cmd: string; [k: string]: unknown };
 const commands: Record<string, (m: Msg) => Promise<unknown>> = {
@@ -39,7 +42,7 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
       await db.transaction().execute(async (tx) => {
         for (let j = i; j < Math.min(n, i + 500); j++) {
           const { id: _id, type: _type, ...fields } = makeRecord(j);
-          const e = await tracker.create({ type: 'incident', fields }, { origin: 'local', tx });
+          const e = await joined(tx).create({ type: 'incident', fields }, { origin: 'local' });
           ids.push(e.id);
         }
       });
@@ -86,7 +89,7 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
     for (let i = 0; i < n; i += batch) {
       await db.transaction().execute(async (tx) => {
         for (let j = i; j < Math.min(n, i + batch); j++)
-          await tracker.update(ids[j]!, { status: `${tag}-${j}` }, { origin: 'local', tx });
+          await joined(tx).update(ids[j]!, { status: `${tag}-${j}` }, { origin: 'local' });
       });
       // Writes that arrive by HTTP are separate tasks; a loop of awaits on synchronous SQLite
       // never yields, and would keep the sync engine (timers, IPC, the link) off the host until

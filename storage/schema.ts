@@ -2,6 +2,7 @@
 import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { RuleTables } from './rule-tables.ts';
 import type { SyncTables } from './sync-tables.ts';
+import type { TrackerTables } from './tracker-tables.ts';
 
 export interface SettingTable {
   key: string;
@@ -101,7 +102,7 @@ export interface LinkRevocationTable {
 }
 
 /** Every table; later migrations extend this interface in their own files via declaration merging. */
-export interface Database extends SyncTables, RuleTables {
+export interface Database extends SyncTables, RuleTables, TrackerTables {
   settings: SettingTable;
   entities: EntityTable;
   comments: CommentTable;

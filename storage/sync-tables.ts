@@ -3,7 +3,8 @@
 /** Per-connection stream positions: change-feed cursor, outbox sequence and ack, inbox high-water mark. */
 export interface SyncStreamTable {
   connection_id: string;
-  feed_cursor: number;
+  /** Opaque to the engine (the tracker's); null until the connection first follows the feed. */
+  feed_cursor: string | null;
   out_seq: number;
   out_acked: number;
   in_high: number;

@@ -1,7 +1,8 @@
 // Incoming: applies inbox events per entity in order through the tracker, exactly once in effect.
 import { TandemError } from '../errors.ts';
 import type { FlatEntity, Replica, RuleCall, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
-import { ENTITY_TYPES, type Entity, type EntityType, type Origin } from '../trackers/tracker.ts';
+import type { Entity, EntityType, Origin, Tracker, WriteContext, WriteRequest } from '../trackers/tracker.ts';
+import { errorOfOutcome } from '../trackers/write-outcomes.ts';
 import { localClocks, resolveLww } from './conflicts.ts';
 import type { SyncConnection } from './connections-view.ts';
 import { connectionInfo } from './connections-view.ts';
@@ -10,7 +11,7 @@ import type { SyncEvent } from './events.ts';
 import { fieldPatch, fieldsOf, flatten } from './flat.ts';
 import { failInbox, type InboxEntry, nextInboxBatch, removeInboxMany } from './inbox.ts';
 import { own, parseJson } from './json.ts';
-import { loadEntities } from './load-entities.ts';
+import { loadEntities, trackerIn } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import { recordError } from './sync-errors.ts';
 import {
@@ -31,6 +32,8 @@ export const APPLY_BATCH = 200;
 
 /** What one apply transaction writes at its end, in one go: events for the peer and applied inbox rows. */
 interface BatchWrites {
+  /** The tracker as the transaction sees it (its joined view when it has one). */
+  target: Tracker;
   outbox: SyncEvent[];
   applied: number[];
   failed: Array<{ seq: number; errorId: string }>;
@@ -160,11 +163,13 @@ export async function writeBatch(
   batch: PreparedBatch,
 ): Promise<BatchOutcome> {
   // Inside the transaction nothing else writes: entities and twins read once here stay true.
+  const target = trackerIn(ctx.tracker, tx);
   const writes: BatchWrites = {
+    target,
     outbox: [],
     applied: [],
     failed: [],
-    current: await loadEntities(ctx.tracker, batch.localIds, tx),
+    current: await target.getMany(batch.localIds),
     twinWrites: twinWriter(conn.id),
     twins: await twinsByLocal(
       tx,
@@ -301,7 +306,7 @@ async function applyOne(
   let fieldClocks = perField ? parseJson<Record<string, string>>(p.twin?.field_clocks, {}) : {};
   if (!current) {
     const type = String(out.type ?? event.replica.type ?? '');
-    if (!ENTITY_TYPES.includes(type as EntityType)) {
+    if (!ctx.tracker.entityTypes.includes(type as EntityType)) {
       throw new TandemError(
         'INVALID_ENTITY_TYPE',
         422,
@@ -309,7 +314,11 @@ async function applyOne(
       );
     }
     const fields = fieldsOf(out);
-    entity = await ctx.tracker.create({ type: type as EntityType, fields }, { origin, tx });
+    entity = await written(
+      writes.target,
+      { op: 'create', type: type as EntityType, fields },
+      { origin, idempotencyKey: `${conn.id}:${entry.seq}`, correlationId: event.entityId },
+    );
     if (perField) for (const f of Object.keys(fields)) fieldClocks[f] = own(event.clocks, f) ?? event.clock;
     writes.outbox.push({ kind: 'twin', entityId: entity.id, key: entity.key, twinId: event.entityId });
   } else {
@@ -335,10 +344,17 @@ async function applyOne(
       fieldClocks = lww.fieldClocks;
     }
     entity = Object.keys(patch).length
-      ? await ctx.tracker.update(current.id, patch, { origin, tx, current })
+      ? await written(
+          writes.target,
+          { op: 'update', id: current.id, fields: patch },
+          { origin, idempotencyKey: `${conn.id}:${entry.seq}`, correlationId: event.entityId, current },
+        )
       : current;
   }
-  entity = await addNewComments(ctx, tx, conn.id, entity, out, origin);
+  entity = await addNewComments(writes.target, tx, conn.id, entity, out, {
+    origin,
+    idempotencyKey: `${conn.id}:${entry.seq}`,
+  });
   writes.current.set(entity.id, entity);
   if (p.twin && p.twin.local_id !== entity.id) writes.twinWrites.delete(p.twin.local_id);
   if (result.unlink) {
@@ -364,12 +380,12 @@ async function applyOne(
 
 /** Adds the rule result's comments this entity does not have yet, remembering which remote comment each mirrors. */
 async function addNewComments(
-  ctx: SyncContext,
+  target: Tracker,
   tx: Exec,
   connectionId: string,
   entity: Entity,
   out: FlatEntity,
-  origin: Origin,
+  context: WriteContext,
 ): Promise<Entity> {
   if (!Array.isArray(out.comments)) return entity;
   for (const c of out.comments as unknown[]) {
@@ -385,14 +401,18 @@ async function addNewComments(
       .executeTakeFirst();
     if (linked) continue;
     const before = new Set(entity.comments.map((x) => x.id));
-    entity = await ctx.tracker.addComment(
-      entity.id,
+    entity = await written(
+      target,
       {
-        body: body.slice(0, 20_000),
-        author: typeof author === 'string' && author ? author.slice(0, 200) : 'remote',
-        internal: internal === true,
+        op: 'comment',
+        id: entity.id,
+        comment: {
+          body: body.slice(0, 20_000),
+          author: typeof author === 'string' && author ? author.slice(0, 200) : 'remote',
+          internal: internal === true,
+        },
       },
-      { origin, tx },
+      { origin: context.origin, idempotencyKey: `${context.idempotencyKey}:comment:${id}` },
     );
     const added = entity.comments.find((x) => !before.has(x.id));
     if (added) {
@@ -408,4 +428,12 @@ async function addNewComments(
     }
   }
   return entity;
+}
+
+/** A write that must give the entity back: a refusal breaks the event (an entity-level error names it). */
+async function written(target: Tracker, request: WriteRequest, context: WriteContext): Promise<Entity> {
+  const r = await target.write(request, context);
+  if (r.outcome !== 'applied' && r.outcome !== 'replayed') throw errorOfOutcome(r);
+  if (!r.entity) throw new Error(`the tracker gave no entity after a ${request.op}`);
+  return r.entity;
 }

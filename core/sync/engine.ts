@@ -71,6 +71,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   const errors = createErrorActions({ ctx, programs, holds, scheduler });
   const settled = createSettled({
     db,
+    tracker,
     clock,
     scheduler,
     feed,
@@ -108,7 +109,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         });
         unsubscribe.push(delivery.start());
       } else log.warn('sync engine started without a link: nothing will be sent or received');
-      unsubscribe.push(tracker.onChange(() => scheduler.wakeSoon()));
+      // Without push the scheduler's tick polls the feed.
+      if (tracker.watch) unsubscribe.push(tracker.watch(() => scheduler.wakeSoon()));
       if (deps.onConnectionChange) {
         unsubscribe.push(
           deps.onConnectionChange((e) => {

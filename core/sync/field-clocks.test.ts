@@ -57,7 +57,7 @@ describe('per-field clocks', () => {
         { type: 'incident', fields: { summary: 'sent', status: 'new' } },
         { origin: 'local' },
       );
-      await ensureStream(host.services.db, mode, 0);
+      await ensureStream(host.services.db, mode, '0');
       await processOutgoing(ctx, [e.id], { program, connection: connectionInfo(conn), mode, force: true });
       const row = await host.services.db
         .selectFrom('sync_outbox')

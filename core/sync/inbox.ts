@@ -3,7 +3,7 @@ import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import { prepared } from '../../storage/prepared.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
 import type { EventRefusal, SyncEvent } from './events.ts';
-import { ensureStream, feedHead, updateStream } from './streams.ts';
+import { ensureStream, updateStream } from './streams.ts';
 import { recordError } from './sync-errors.ts';
 import { twinByRemote } from './twins.ts';
 
@@ -106,7 +106,7 @@ export async function commitInbox(
   events: Array<{ seq: number; event: SyncEvent }>,
 ): Promise<CommitResult> {
   return db.transaction().execute(async (tx) => {
-    const stream = await ensureStream(tx, connectionId, await feedHead(tx));
+    const stream = await ensureStream(tx, connectionId, null);
     const split = splitFrame(stream.in_high, events);
     await storeInbox(tx, connectionId, split.accepted);
     if (split.high !== stream.in_high) await updateStream(tx, connectionId, { in_high: split.high });
@@ -133,7 +133,7 @@ export async function commitRefused(
   refusal: EventRefusal,
 ): Promise<CommitResult> {
   return db.transaction().execute(async (tx) => {
-    const stream = await ensureStream(tx, connectionId, await feedHead(tx));
+    const stream = await ensureStream(tx, connectionId, null);
     const held = { high: stream.in_high, accepted: 0, duplicates: 0, gap: false };
     if (seq <= stream.in_high) return { ...held, duplicates: 1 };
     if (seq !== stream.in_high + 1) return { ...held, gap: true };

@@ -1,18 +1,17 @@
-// Reads a batch of entities in as few queries as the tracker allows.
+// Reads a batch of entities, inside the caller's transaction when the tracker can join it.
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { Entity, Tracker } from '../trackers/tracker.ts';
 
-/** The entities of `ids` that exist, by id: one batch read when the tracker has one, else one by one. */
-export async function loadEntities(
+/** The tracker as seen from `tx`: its joined view when it has one, else the tracker itself. */
+export function trackerIn(tracker: Tracker, tx: DbExecutor | undefined): Tracker {
+  return tx && tracker.transactional ? tracker.transactional.withTx(tx) : tracker;
+}
+
+/** The entities of `ids` that exist, by id (one batch read). */
+export function loadEntities(
   tracker: Tracker,
   ids: readonly string[],
   tx?: DbExecutor,
 ): Promise<Map<string, Entity>> {
-  if (tracker.getMany) return tracker.getMany(ids, tx);
-  const out = new Map<string, Entity>();
-  for (const id of ids) {
-    const e = await tracker.get(id, tx);
-    if (e) out.set(e.id, e);
-  }
-  return out;
+  return trackerIn(tracker, tx).getMany(ids);
 }

@@ -25,7 +25,7 @@ export interface OutgoingOptions {
   /** Mark the twins as synced by hand (they stay in scope whatever the triggers say). */
   manual?: boolean;
   /** Advance the connection's change-feed cursor to this sequence in the same transaction. */
-  cursorTo?: number;
+  cursorTo?: string;
   /** Record the run items of a manual or bulk run in the same transaction. */
   runId?: string;
 }

@@ -14,7 +14,7 @@ import {
   splitFrame,
   storeInbox,
 } from './inbox.ts';
-import { ensureStream, feedHead, getStream, updateStream } from './streams.ts';
+import { ensureStream, getStream, updateStream } from './streams.ts';
 
 /** The connection a frame arrived on, when it can apply now (active, rules usable). */
 export interface ReceiveTarget {
@@ -42,7 +42,7 @@ export async function receiveEvents(
 ): Promise<CommitResult> {
   const { db } = ctx;
   if (!target) return commitInbox(db, connectionId, events);
-  const stream = await ensureStream(db, connectionId, await feedHead(db));
+  const stream = await ensureStream(db, connectionId, null);
   const split = splitFrame(stream.in_high, events);
   if (split.accepted.length === 0) return commitResult(split);
   const held = await heldInInbox(

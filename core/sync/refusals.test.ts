@@ -206,7 +206,7 @@ describe('the receiving side', () => {
 describe('the sending side', () => {
   async function queued(events: SyncEvent[]) {
     const { db } = host.services;
-    await ensureStream(db, 'c1', 0);
+    await ensureStream(db, 'c1', '0');
     await db.transaction().execute((tx) => appendOutbox(tx, 'c1', events));
     await saveTwin(db, 'c1', 'e1', { remote_id: 'r-e1', status: 'synced' });
   }

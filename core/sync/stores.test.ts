@@ -28,8 +28,8 @@ const upsert = (entityId: string, summary: string): SyncEvent => ({
 describe('outbox', () => {
   it('numbers events per connection, resends from the ack, and forgets what was acknowledged', async () => {
     const { db } = host.services;
-    await ensureStream(db, 'c1', 0);
-    await ensureStream(db, 'c2', 0);
+    await ensureStream(db, 'c1', '0');
+    await ensureStream(db, 'c2', '0');
     await db.transaction().execute(async (tx) => {
       expect(await appendOutbox(tx, 'c1', [upsert('a', '1'), upsert('b', '1')])).toEqual([1, 2]);
       expect(await appendOutbox(tx, 'c2', [upsert('a', '1')])).toEqual([1]);
@@ -47,7 +47,7 @@ describe('outbox', () => {
 
   it('rolls back appended events with the transaction that decided them', async () => {
     const { db } = host.services;
-    await ensureStream(db, 'c1', 0);
+    await ensureStream(db, 'c1', '0');
     await expect(
       db.transaction().execute(async (tx) => {
         await appendOutbox(tx, 'c1', [upsert('a', '1')]);

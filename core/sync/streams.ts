@@ -13,8 +13,15 @@ export async function getStream(db: DbExecutor, connectionId: string): Promise<S
   return (await selectStream(db, connectionId))[0];
 }
 
-/** The stream of a connection, created on first use with its feed cursor at `head` (changes before it are not followed). */
-export async function ensureStream(db: DbExecutor, connectionId: string, head: number): Promise<Stream> {
+/**
+ * The stream of a connection, created on first use with its feed cursor at `head` (changes before it are
+ * not followed); `null` leaves it for the feed to set to the tracker's head when it first follows.
+ */
+export async function ensureStream(
+  db: DbExecutor,
+  connectionId: string,
+  head: string | null,
+): Promise<Stream> {
   const found = await getStream(db, connectionId);
   if (found) return found;
   const row: Stream = {
@@ -41,7 +48,7 @@ export async function streamsById(db: DbExecutor): Promise<Map<string, Stream>> 
 type StreamSet = Partial<Omit<Stream, 'connection_id'>>;
 /** One prepared update per set of columns written (each caller writes one or two). */
 const updateOf = perShape((keys: (keyof StreamSet)[]) =>
-  prepared((db, id: string, ...values: number[]) =>
+  prepared((db, id: string, ...values: Array<number | string | null>) =>
     db
       .updateTable('sync_streams')
       .set(Object.fromEntries(keys.map((k, i) => [k, values[i]])))
@@ -51,13 +58,5 @@ const updateOf = perShape((keys: (keyof StreamSet)[]) =>
 
 export async function updateStream(db: DbExecutor, connectionId: string, set: StreamSet): Promise<void> {
   const keys = columnsOf(set);
-  await updateOf(keys)(db, connectionId, ...keys.map((k) => set[k] as number));
-}
-
-export async function feedHead(db: DbExecutor): Promise<number> {
-  const row = await db
-    .selectFrom('change_log')
-    .select((eb) => eb.fn.max('seq').as('head'))
-    .executeTakeFirst();
-  return Number(row?.head ?? 0);
+  await updateOf(keys)(db, connectionId, ...keys.map((k) => set[k] as number | string | null));
 }

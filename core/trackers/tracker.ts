@@ -1,5 +1,6 @@
-// The `Tracker` extension point: a system of record the host reads, writes and follows.
+// The `Tracker` extension point: a system of record the host reads, writes and follows, owned or not.
 import type { DbExecutor } from '../../storage/schema.ts';
+import type { FieldIssue } from '../errors.ts';
 
 export const ENTITY_TYPES = ['incident', 'case', 'change', 'problem', 'ci', 'request', 'user'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
@@ -28,6 +29,7 @@ export interface Entity {
   type: EntityType;
   fields: EntityFields;
   comments: Comment[];
+  /** Changes on every write (ServiceNow's `sys_mod_count`); it need not grow by one. */
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -36,27 +38,28 @@ export interface Entity {
 /** `local` for an admin's or API change, else the id of the connection whose sync applied it. */
 export type Origin = 'local' | `connection:${string}`;
 
+/** The admin API's simple writes: a refusal throws a `TandemError` (404, 409, 422). */
 export interface WriteOptions {
   origin: Origin;
-  /** Run inside the caller's transaction (the sync engine's apply step); built-in trackers only. */
-  tx?: DbExecutor;
   /** Optimistic concurrency: refuse the write if the entity moved on. */
   expectedVersion?: number;
-  /**
-   * The entity as the caller read it inside `tx` (the apply step reads a batch at once): the tracker
-   * need not read it again. Used only with `tx`, where nothing else writes between the read and this.
-   */
-  current?: Entity;
 }
 
 export interface Change {
-  seq: number;
   entityId: string;
   entityType: EntityType;
   op: 'create' | 'update' | 'delete' | 'comment';
   version: number;
-  origin: Origin;
+  /** Who caused it, where the tracker knows (the built-in change log); else the engine's apply journal tells. */
+  origin?: Origin;
   at: string;
+}
+
+/** A page of the change feed: `cursor` resumes after the last change given (opaque to the engine). */
+export interface ChangePage {
+  changes: Change[];
+  cursor: string;
+  more: boolean;
 }
 
 export interface EntityQuery {
@@ -77,24 +80,90 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** A field a tracker offers for a type (what a rule editor lists). */
+export interface FieldInfo {
+  name: string;
+  type: 'string' | 'number' | 'boolean' | 'json';
+  standard: boolean;
+}
+
+/** One health check of the system behind the tracker (reachable, credentials, tables). */
+export interface TrackerCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/** The one write the sync engine makes. */
+export type WriteRequest =
+  | { op: 'create'; type: EntityType; fields: Partial<EntityFields> }
+  | { op: 'update'; id: string; fields: Partial<EntityFields>; expectedVersion?: number }
+  | { op: 'comment'; id: string; comment: NewComment; expectedVersion?: number }
+  | { op: 'delete'; id: string; expectedVersion?: number };
+
+export interface WriteContext {
+  origin: Origin;
+  /**
+   * Makes the write idempotent: a second write with the same key changes nothing and answers
+   * `replayed` (the engine gives `connectionId:eventSeq`). Inside a joined transaction the tracker
+   * need not record it: the transaction makes the write once.
+   */
+  idempotencyKey?: string;
+  /** The peer's record id: a create first looks for a record carrying it (and answers `replayed`). */
+  correlationId?: string;
+  /** The entity as the caller read it in the same joined transaction: the tracker need not read it again. */
+  current?: Entity;
+}
+
+export type WriteOutcome =
+  /** Written; `entity` is null after a delete. */
+  | { outcome: 'applied'; entity: Entity | null }
+  /** The key (or the create's correlation id) was seen before: nothing written again. */
+  | { outcome: 'replayed'; entity: Entity | null }
+  | { outcome: 'conflict'; version: number; message: string }
+  | { outcome: 'not_found'; message: string }
+  | { outcome: 'rejected'; message: string; issues: FieldIssue[] }
+  | { outcome: 'unavailable'; message: string; retryAfterMs: number };
+
 /**
- * A system of record. Every write bumps `version` and appends a change in the same transaction.
+ * A system of record. Required: batch reads, an opaque change feed and one idempotent write.
+ * Optional members are capabilities (push wake-ups, user lookup, health, joining our transaction).
  * @example
- * const e = await tracker.create({ type: 'incident', fields: { summary: 'Disk full' } }, { origin: 'local' });
- * const { items } = await tracker.changes(0, 100);
+ * const r = await tracker.write({ op: 'create', type: 'incident', fields: { summary: 'Disk full' } },
+ *   { origin: 'connection:c1', idempotencyKey: 'c1:42', correlationId: 'peer-id' });
+ * const { changes, cursor } = await tracker.changes(null, 100);
  */
 export interface Tracker {
   readonly id: string;
-  get(id: string, tx?: DbExecutor): Promise<Entity | undefined>;
+  /** The entity types this tracker offers. */
+  readonly entityTypes: readonly EntityType[];
+  /** The fields of a type, when the tracker can tell. */
+  fields?(type: EntityType): Promise<FieldInfo[]>;
+  get(id: string): Promise<Entity | undefined>;
   /** Several entities at once (missing ids are left out); the sync engine reads in batches. */
-  getMany?(ids: readonly string[], tx?: DbExecutor): Promise<Map<string, Entity>>;
+  getMany(ids: readonly string[]): Promise<Map<string, Entity>>;
   list(query: EntityQuery): Promise<Page<Entity>>;
+  /** Changes after `cursor` (`null`: from the start), oldest first, at most `limit`. */
+  changes(cursor: string | null, limit: number): Promise<ChangePage>;
+  /** A cursor at the end of the feed now (a new follower starts there). */
+  head(): Promise<string>;
+  /** The engine's write: a typed outcome, never a throw for an expected refusal. */
+  write(request: WriteRequest, context: WriteContext): Promise<WriteOutcome>;
+  /** The admin API's simple writes (see `simpleWrites` for trackers that only implement `write`). */
   create(input: { type: EntityType; fields: Partial<EntityFields> }, opts: WriteOptions): Promise<Entity>;
   update(id: string, fields: Partial<EntityFields>, opts: WriteOptions): Promise<Entity>;
   delete(id: string, opts: WriteOptions): Promise<void>;
   addComment(id: string, comment: NewComment, opts: WriteOptions): Promise<Entity>;
-  /** Changes with `seq > after`, oldest first. */
-  changes(after: number, limit: number): Promise<Change[]>;
-  /** Called after each committed write in this process, so followers need not poll. */
-  onChange(listener: (change: Change) => void): () => void;
+  /** Push: called when the feed has something new (with the change, where the tracker has it), so followers need not poll. */
+  watch?(listener: (change?: Change) => void): () => void;
+  /** User lookup (`helpers.users.byEmail`). */
+  users?: { byEmail(email: string): Promise<Entity | undefined> };
+  /** Health checks of the system behind it. */
+  health?(): Promise<TrackerCheck[]>;
+  /**
+   * Joins the caller's database transaction (a tracker on the host's own database): the view's reads
+   * and writes run in `tx` and roll back with it, so the engine needs no apply journal.
+   */
+  transactional?: { withTx(tx: DbExecutor): Tracker };
 }

@@ -4,12 +4,14 @@ import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_pairing.ts';
 import * as m0003 from './0003_rules.ts';
 import * as m0004 from './0004_sync.ts';
+import * as m0005 from './0005_tracker_writes.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_pairing': m0002,
   '0003_rules': m0003,
   '0004_sync': m0004,
+  '0005_tracker_writes': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import { connectionInfo, type SyncConnection } from '../connections-view.ts';
 import type { SyncContext } from '../context.ts';
 import { processOutgoing } from '../outgoing.ts';
-import { ensureStream, feedHead, type Stream, streamsById } from '../streams.ts';
+import { ensureStream, type Stream, streamsById, updateStream } from '../streams.ts';
 import type { Holds } from './holds.ts';
 
 const FEED_BATCH = 500;
@@ -23,8 +23,8 @@ export interface Feed {
     conns: SyncConnection[],
     programOf: (conn: SyncConnection) => Promise<RuleProgram | undefined>,
   ): Promise<boolean>;
-  /** Where the connection has read the feed up to: its stored cursor, or the later one not yet written. */
-  cursor(connectionId: string, stream: Stream): number;
+  /** Where the connection has read the feed up to: the later one not yet written, or its stored cursor. */
+  cursor(connectionId: string, stream: Stream): string | null;
   /** Writes the idle cursors if none were written in the last second (`force`: now). */
   saveIdleCursors(force?: boolean): Promise<void>;
   /** Drops what is held for a deleted connection. */
@@ -34,12 +34,14 @@ export interface Feed {
 export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds }): Feed {
   const { ctx, clock, holds } = deps;
   const { db, tracker } = ctx;
-  const idleCursors = new Map<string, number>();
+  // Set only after reading from a connection's cursor and deleted when its outgoing transaction writes
+  // one, so an idle cursor is never behind the stored one (cursors are opaque: they cannot be compared).
+  const idleCursors = new Map<string, string>();
   let idleCursorsSavedAt = clock.now();
 
   async function saveIdleCursors(force = false) {
     if (idleCursors.size === 0 || (!force && clock.now() - idleCursorsSavedAt < IDLE_CURSOR_SAVE_MS)) return;
-    const byCursor = new Map<number, string[]>();
+    const byCursor = new Map<string, string[]>();
     for (const [id, cursor] of idleCursors) byCursor.set(cursor, [...(byCursor.get(cursor) ?? []), id]);
     idleCursors.clear();
     idleCursorsSavedAt = clock.now();
@@ -50,56 +52,74 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
             .updateTable('sync_streams')
             .set({ feed_cursor: cursor })
             .where('connection_id', 'in', chunk)
-            .where('feed_cursor', '<', cursor)
             .execute(),
         );
     });
   }
 
-  const cursor = (id: string, stream: Stream) => Math.max(stream.feed_cursor, idleCursors.get(id) ?? 0);
+  const cursor = (id: string, stream: Stream) => idleCursors.get(id) ?? stream.feed_cursor;
+
+  /** The connections grouped by where they read the feed (usually one group): one read per group. */
+  async function groups(conns: SyncConnection[]): Promise<Map<string, SyncConnection[]>> {
+    const known = await streamsById(db);
+    let head: string | undefined;
+    const headNow = async () => {
+      head ??= await tracker.head();
+      return head;
+    };
+    const out = new Map<string, SyncConnection[]>();
+    for (const c of conns) {
+      let at = cursor(c.id, known.get(c.id) ?? (await ensureStream(db, c.id, await headNow())));
+      if (at === null) {
+        // Created before the feed ran (a frame came first): it starts here, at the tracker's head.
+        at = await headNow();
+        await updateStream(db, c.id, { feed_cursor: at });
+      }
+      out.set(at, [...(out.get(at) ?? []), c]);
+    }
+    return out;
+  }
 
   async function follow(
     conns: SyncConnection[],
     programOf: (conn: SyncConnection) => Promise<RuleProgram | undefined>,
   ) {
     if (conns.length === 0) return false;
-    const head = await feedHead(db);
-    const known = await streamsById(db);
-    const cursors: number[] = [];
-    for (const c of conns)
-      cursors.push(cursor(c.id, known.get(c.id) ?? (await ensureStream(db, c.id, head))));
-    const from = Math.min(...cursors);
-    const changes = await tracker.changes(from, FEED_BATCH);
-    if (changes.length === 0) return false;
-    const last = changes.at(-1)!.seq;
-    for (const [i, conn] of conns.entries()) {
-      const at = cursors[i]!;
-      if (at >= last) continue;
-      const ids = [
-        ...new Set(
-          changes
-            .filter((c) => c.seq > at && c.op !== 'delete' && c.origin !== `connection:${conn.id}`)
-            .map((c) => c.entityId),
-        ),
-      ];
-      if (ids.length === 0) {
-        idleCursors.set(conn.id, last);
+    let more = false;
+    for (const [at, members] of await groups(conns)) {
+      const page = await tracker.changes(at, FEED_BATCH);
+      more ||= page.more;
+      if (page.changes.length === 0) {
+        if (page.cursor !== at) for (const conn of members) idleCursors.set(conn.id, page.cursor);
         continue;
       }
-      await holds.contained(conn, async () => {
-        const program = await programOf(conn);
-        if (!program) return; // held until the rules work again (an open error says why)
-        idleCursors.delete(conn.id); // the outgoing transaction writes the cursor with its events
-        await processOutgoing(ctx, ids, {
-          program,
-          connection: connectionInfo(conn),
-          mode: conn.mode,
-          cursorTo: last,
+      for (const conn of members) {
+        const ids = [
+          ...new Set(
+            page.changes
+              .filter((c) => c.op !== 'delete' && c.origin !== `connection:${conn.id}`)
+              .map((c) => c.entityId),
+          ),
+        ];
+        if (ids.length === 0) {
+          idleCursors.set(conn.id, page.cursor);
+          continue;
+        }
+        await holds.contained(conn, async () => {
+          const program = await programOf(conn);
+          if (!program) return; // held until the rules work again (an open error says why)
+          idleCursors.delete(conn.id); // the outgoing transaction writes the cursor with its events
+          await processOutgoing(ctx, ids, {
+            program,
+            connection: connectionInfo(conn),
+            mode: conn.mode,
+            cursorTo: page.cursor,
+          });
         });
-      });
+      }
     }
     await saveIdleCursors();
-    return changes.length === FEED_BATCH;
+    return more;
   }
 
   return {

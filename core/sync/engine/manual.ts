@@ -6,7 +6,7 @@ import { flatten } from '../flat.ts';
 import { appendOutbox } from '../outbox.ts';
 import { processOutgoing } from '../outgoing.ts';
 import { addRunItems, finishRun, startRun } from '../runs.ts';
-import { ensureStream, feedHead } from '../streams.ts';
+import { ensureStream } from '../streams.ts';
 import { getTrigger, triggerMatches } from '../triggers.ts';
 import { deleteTwin, twinByLocal } from '../twins.ts';
 import type { Programs } from './programs.ts';
@@ -64,7 +64,7 @@ export function createManualSync(deps: {
       }
       for (let i = 0; i < ids.length && !scheduler.halted; i += RUN_CHUNK) {
         await exclusive(async () => {
-          await ensureStream(db, conn.id, await feedHead(db));
+          await ensureStream(db, conn.id, await tracker.head());
           await processOutgoing(ctx, ids.slice(i, i + RUN_CHUNK), {
             program,
             connection: connectionInfo(conn),
@@ -112,7 +112,7 @@ export function createManualSync(deps: {
       const conn = await mustConnection(connectionId);
       return exclusive(() =>
         db.transaction().execute(async (tx) => {
-          await ensureStream(tx, conn.id, await feedHead(tx));
+          await ensureStream(tx, conn.id, null);
           let n = 0;
           for (const id of new Set(ids)) {
             const twin = await twinByLocal(tx, conn.id, id);

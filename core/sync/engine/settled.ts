@@ -1,10 +1,11 @@
 // Waiting for the engine to have nothing left to do: what tests await instead of sleeping.
 import type { Db } from '../../../storage/schema.ts';
 import type { LinkHub } from '../../link/link-hub.ts';
+import type { Tracker } from '../../trackers/tracker.ts';
 import type { Clock } from '../clock.ts';
 import { syncConnections } from '../connections-view.ts';
 import { nextInboxBatch } from '../inbox.ts';
-import { feedHead, streamsById } from '../streams.ts';
+import { streamsById } from '../streams.ts';
 import type { Feed } from './feed.ts';
 import type { Holds } from './holds.ts';
 import type { Programs } from './programs.ts';
@@ -23,6 +24,7 @@ const LOOK_AGAIN_MS = 5;
  */
 export function createSettled(deps: {
   db: Db;
+  tracker: Tracker;
   clock: Clock;
   scheduler: Scheduler;
   feed: Feed;
@@ -37,13 +39,22 @@ export function createSettled(deps: {
   const idle = () => scheduler.quiet && !deps.deliveryBusy();
 
   async function caughtUp(): Promise<boolean> {
-    const head = await feedHead(db);
     const streams = await streamsById(db);
     const link = deps.link();
+    // Cursors are opaque: read to the head means the feed has nothing after them.
+    const drained = new Map<string, boolean>();
+    const readToHead = async (at: string) => {
+      const known = drained.get(at);
+      if (known !== undefined) return known;
+      const done = (await deps.tracker.changes(at, 1)).changes.length === 0;
+      drained.set(at, done);
+      return done;
+    };
     for (const conn of await syncConnections(db)) {
       if (conn.state !== 'active' || holds.isHeld(conn.id) || programs.unusable(conn.id)) continue;
       const stream = streams.get(conn.id);
-      if (!stream || feed.cursor(conn.id, stream) < head) return false;
+      const at = stream ? feed.cursor(conn.id, stream) : null;
+      if (!stream || at === null || !(await readToHead(at))) return false;
       if ((await nextInboxBatch(db, conn.id, 1)).length > 0) return false;
       if (link?.isUp(conn.id) && stream.out_acked < stream.out_seq) return false;
     }

@@ -1,22 +1,29 @@
 // The built-in tracker: work items on the host's own tables, with a change log written in the same transaction.
+// It can join the sync engine's transaction (`transactional`), the fast path no other tracker has.
 import { EventEmitter } from 'node:events';
 import { nanoid } from 'nanoid';
 import { columnsOf, perShape, prepared } from '../../../storage/prepared.ts';
 import type { CommentRow, Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
 import { notFound, TandemError } from '../../errors.ts';
-import type {
-  Change,
-  Comment,
-  Entity,
-  EntityFields,
-  EntityQuery,
-  EntityType,
-  NewComment,
-  Origin,
-  Page,
-  Tracker,
-  WriteOptions,
+import {
+  type Change,
+  type ChangePage,
+  type Comment,
+  ENTITY_TYPES,
+  type Entity,
+  type EntityFields,
+  type EntityQuery,
+  type EntityType,
+  type NewComment,
+  type Origin,
+  type Page,
+  type Tracker,
+  type WriteContext,
+  type WriteOutcome,
+  type WriteRequest,
 } from '../tracker.ts';
+import { scanForUser } from '../user-scan.ts';
+import { outcomeOfError, VersionConflict } from '../write-outcomes.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { customOf, parseFields, STANDARD_FIELDS } from './entity-input.ts';
 import { DEFAULT_STATUS, FIRST_KEY_NUMBER, formatKey } from './keys.ts';
@@ -119,36 +126,42 @@ function bumpEntity(
   return bump(tx, id, at, expectedVersion ?? 0, ...keys.map((k) => set[k]));
 }
 
+/** What a write is told inside the tracker: who, the version it expects, the entity already read. */
+interface Opts {
+  origin: Origin;
+  expectedVersion?: number | undefined;
+  /** The entity as the caller read it in the joined transaction (the apply step reads a batch at once). */
+  current?: Entity | undefined;
+}
+
 export function createBuiltinTracker(db: Db): Tracker {
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  const emit = (change: Change) => events.emit('change', change);
+  return view(db, db, false, emit, events);
+}
 
-  const inTx = <T>(opts: WriteOptions, fn: (tx: DbExecutor) => Promise<T>): Promise<T> =>
-    opts.tx ? fn(opts.tx) : db.transaction().execute(fn);
+/** The tracker on `exec`: the database, or (joined) a transaction of the caller's that every call runs in. */
+function view(
+  db: Db,
+  exec: DbExecutor,
+  joined: boolean,
+  emit: (change: Change) => void,
+  events: EventEmitter,
+): Tracker {
+  const inTx = <T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T> =>
+    joined ? fn(exec) : db.transaction().execute(fn);
 
   async function logChange(
     tx: DbExecutor,
     row: Pick<EntityRow, 'id' | 'type' | 'version'>,
     op: Op,
     origin: Origin,
-  ) {
+  ): Promise<Change> {
     const at = new Date().toISOString();
     const [inserted] = await insertChange(tx, row.id, row.type, op, row.version, origin, at);
     if (!inserted) throw new Error('the change log gave no sequence number');
-    const { seq } = inserted;
-    return {
-      seq,
-      entityId: row.id,
-      entityType: row.type as EntityType,
-      op,
-      version: row.version,
-      origin,
-      at,
-    };
-  }
-
-  function emit(change: Change) {
-    events.emit('change', change);
+    return { entityId: row.id, entityType: row.type as EntityType, op, version: row.version, origin, at };
   }
 
   async function nextKey(tx: DbExecutor, type: EntityType): Promise<string> {
@@ -189,13 +202,7 @@ export function createBuiltinTracker(db: Db): Tracker {
       const byEntity = new Map<string, Comment[]>();
       for (const c of comments) {
         const list = byEntity.get(c.entity_id) ?? [];
-        list.push({
-          id: c.id,
-          author: c.author,
-          body: c.body,
-          internal: c.internal === 1,
-          createdAt: c.created_at,
-        });
+        list.push(toComment(c));
         byEntity.set(c.entity_id, list);
       }
       for (const row of rows) out.set(row.id, toEntity(row, byEntity.get(row.id) ?? []));
@@ -210,12 +217,8 @@ export function createBuiltinTracker(db: Db): Tracker {
   }
 
   /** An update of standard fields only: one statement writes it and moves the version on. */
-  async function updateStandard(
-    id: string,
-    fields: Partial<EntityFields>,
-    opts: WriteOptions,
-  ): Promise<Entity> {
-    const { entity, change } = await inTx(opts, async (tx) => {
+  async function updateStandard(id: string, fields: Partial<EntityFields>, opts: Opts): Promise<Entity> {
+    const { entity, change } = await inTx(async (tx) => {
       const [row] = await bumpEntity(
         tx,
         id,
@@ -234,24 +237,223 @@ export function createBuiltinTracker(db: Db): Tracker {
     return entity;
   }
 
-  function checkVersion(e: Entity, opts: WriteOptions) {
-    if (opts.expectedVersion !== undefined && opts.expectedVersion !== e.version) {
-      throw new TandemError(
-        'VERSION_CONFLICT',
-        409,
-        `Entity ${e.id} is at version ${e.version}, not ${opts.expectedVersion}`,
+  async function create(input: { type: EntityType; fields: Partial<EntityFields> }, opts: Opts) {
+    const fields = parseFields(input.fields);
+    if (fields.summary === undefined) {
+      throw new TandemError('VALIDATION_FAILED', 422, 'The request is not valid', {
+        errors: [{ path: 'fields.summary', message: 'is required' }],
+      });
+    }
+    const now = new Date().toISOString();
+    const id = nanoid();
+    const { entity, change } = await inTx(async (tx) => {
+      const key = await nextKey(tx, input.type);
+      const row: EntityRow = {
+        id,
+        key,
+        type: input.type,
+        summary: fields.summary!,
+        description: fields.description ?? '',
+        status: fields.status ?? DEFAULT_STATUS[input.type],
+        priority: fields.priority ?? 3,
+        assignee: fields.assignee ?? null,
+        custom: JSON.stringify(customOf(fields)),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      };
+      await insertEntity(
+        tx,
+        id,
+        key,
+        row.type,
+        row.summary,
+        row.description,
+        row.status,
+        row.priority,
+        row.assignee,
+        row.custom,
+        now,
       );
+      const change = await logChange(tx, row, 'create', opts.origin);
+      return { entity: toEntity(row, []), change };
+    });
+    emit(change);
+    return entity;
+  }
+
+  async function update(id: string, patch: Partial<EntityFields>, opts: Opts) {
+    const fields = parseFields(patch);
+    const given = joined && opts.current?.id === id ? opts.current : undefined;
+    if (!given && Object.keys(customOf(fields)).length === 0) return updateStandard(id, fields, opts);
+    const { entity, change } = await inTx(async (tx) => {
+      const current = given ?? (await mustLoad(tx, id));
+      checkVersion(current, opts);
+      const custom = { ...customOf(current.fields), ...customOf(fields) };
+      for (const [k, v] of Object.entries(custom)) if (v === null) delete custom[k];
+      const set = {
+        ...pickStandard(fields),
+        custom: JSON.stringify(custom),
+        version: current.version + 1,
+        updated_at: new Date().toISOString(),
+      };
+      const [row] = await updateEntity(tx, id, set);
+      if (!row) throw notFound('Entity', id);
+      const change = await logChange(tx, row, 'update', opts.origin);
+      // An update leaves the comments alone: the row it returned and the ones loaded make the entity.
+      return { entity: toEntity(row, current.comments), change };
+    });
+    emit(change);
+    return entity;
+  }
+
+  async function remove(id: string, opts: Opts) {
+    const change = await inTx(async (tx) => {
+      const current = await mustLoad(tx, id);
+      checkVersion(current, opts);
+      await tx.deleteFrom('comments').where('entity_id', '=', id).execute();
+      await tx.deleteFrom('entities').where('id', '=', id).execute();
+      return logChange(tx, { id, type: current.type, version: current.version + 1 }, 'delete', opts.origin);
+    });
+    emit(change);
+  }
+
+  async function addComment(id: string, comment: NewComment, opts: Opts) {
+    const { entity, change } = await inTx(async (tx) => {
+      const current = await mustLoad(tx, id);
+      checkVersion(current, opts);
+      const now = new Date().toISOString();
+      await tx
+        .insertInto('comments')
+        .values({
+          id: nanoid(),
+          entity_id: id,
+          author: comment.author,
+          body: comment.body,
+          internal: comment.internal ? 1 : 0,
+          created_at: now,
+        })
+        .execute();
+      const version = current.version + 1;
+      await tx.updateTable('entities').set({ version, updated_at: now }).where('id', '=', id).execute();
+      const change = await logChange(tx, { id, type: current.type, version }, 'comment', opts.origin);
+      return { entity: await mustLoad(tx, id), change };
+    });
+    emit(change);
+    return entity;
+  }
+
+  /** The write itself, its refusals as outcomes. */
+  async function perform(request: WriteRequest, opts: Opts): Promise<WriteOutcome> {
+    try {
+      switch (request.op) {
+        case 'create':
+          return { outcome: 'applied', entity: await create(request, opts) };
+        case 'update':
+          return { outcome: 'applied', entity: await update(request.id, request.fields, opts) };
+        case 'comment':
+          return { outcome: 'applied', entity: await addComment(request.id, request.comment, opts) };
+        case 'delete':
+          await remove(request.id, opts);
+          return { outcome: 'applied', entity: null };
+      }
+    } catch (err) {
+      return outcomeOfError(err);
     }
   }
 
-  return {
-    id: 'builtin',
+  /** Outside a joined transaction: the key and correlation id recorded with the write, in one transaction. */
+  function idempotent(request: WriteRequest, context: WriteContext, opts: Opts): Promise<WriteOutcome> {
+    const { idempotencyKey: key } = context;
+    const correlationId = request.op === 'create' ? context.correlationId : undefined;
+    return db.transaction().execute(async (tx) => {
+      const inside = view(db, tx, true, emit, events);
+      const remember = (entityId: string | null) =>
+        key
+          ? tx
+              .insertInto('builtin_write_keys')
+              .values({ key, entity_id: entityId, created_at: new Date().toISOString() })
+              .execute()
+          : Promise.resolve();
+      if (key) {
+        const seen = await tx
+          .selectFrom('builtin_write_keys')
+          .select('entity_id')
+          .where('key', '=', key)
+          .executeTakeFirst();
+        if (seen)
+          return {
+            outcome: 'replayed',
+            entity: seen.entity_id ? ((await inside.get(seen.entity_id)) ?? null) : null,
+          };
+      }
+      if (correlationId) {
+        const found = await tx
+          .selectFrom('builtin_correlations')
+          .select('entity_id')
+          .where('correlation_id', '=', correlationId)
+          .executeTakeFirst();
+        const entity = found ? await inside.get(found.entity_id) : undefined;
+        if (entity) {
+          await remember(entity.id);
+          return { outcome: 'replayed', entity };
+        }
+      }
+      const r = await inside.write(request, { origin: opts.origin });
+      if (r.outcome !== 'applied') return r;
+      const entityId = r.entity?.id ?? (request.op === 'create' ? null : request.id);
+      await remember(entityId);
+      if (correlationId && r.entity)
+        await tx
+          .insertInto('builtin_correlations')
+          .values({ correlation_id: correlationId, entity_id: r.entity.id })
+          .onConflict((oc) => oc.column('correlation_id').doUpdateSet({ entity_id: r.entity!.id }))
+          .execute();
+      return r;
+    });
+  }
 
-    get: (id, tx) => load(tx ?? db, id),
-    getMany: (ids, tx) => loadMany(tx ?? db, ids),
+  async function readChanges(after: string | null, limit: number): Promise<ChangePage> {
+    const from = after === null ? 0 : seqOf(after);
+    const rows = await exec
+      .selectFrom('change_log')
+      .selectAll()
+      .where('seq', '>', from)
+      .orderBy('seq')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    return {
+      changes: page.map((r) => ({
+        entityId: r.entity_id,
+        entityType: r.entity_type as EntityType,
+        op: r.op as Op,
+        version: r.version,
+        origin: r.origin as Origin,
+        at: r.at,
+      })),
+      cursor: String(page.at(-1)?.seq ?? from),
+      more: rows.length > limit,
+    };
+  }
+
+  const tracker: Tracker = {
+    id: 'builtin',
+    entityTypes: ENTITY_TYPES,
+
+    async fields() {
+      return STANDARD_FIELDS.map((name) => ({
+        name,
+        type: name === 'priority' ? ('number' as const) : ('string' as const),
+        standard: true,
+      }));
+    },
+
+    get: (id) => load(exec, id),
+    getMany: (ids) => loadMany(exec, ids),
 
     async list(query: EntityQuery): Promise<Page<Entity>> {
-      let q = db.selectFrom('entities').selectAll();
+      let q = exec.selectFrom('entities').selectAll();
       if (query.type) q = q.where('type', '=', query.type);
       if (query.q) {
         const like = `%${query.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
@@ -277,163 +479,73 @@ export function createBuiltinTracker(db: Db): Tracker {
       const page = rows.slice(0, query.limit);
       const ids = page.map((r) => r.id);
       const comments = ids.length
-        ? await db
+        ? await exec
             .selectFrom('comments')
             .selectAll()
             .where('entity_id', 'in', ids)
             .orderBy('created_at')
             .execute()
         : [];
-      const items = page.map((r) =>
-        toEntity(
-          r,
-          comments
-            .filter((c) => c.entity_id === r.id)
-            .map((c) => ({
-              id: c.id,
-              author: c.author,
-              body: c.body,
-              internal: c.internal === 1,
-              createdAt: c.created_at,
-            })),
-        ),
-      );
+      const items = page.map((r) => toEntity(r, comments.filter((c) => c.entity_id === r.id).map(toComment)));
       const last = page.at(-1);
       return rows.length > query.limit && last
         ? { items, nextCursor: encodeCursor({ t: last.created_at, id: last.id }) }
         : { items };
     },
 
-    async create(input, opts) {
-      const fields = parseFields(input.fields);
-      if (fields.summary === undefined) {
-        throw new TandemError('VALIDATION_FAILED', 422, 'The request is not valid', {
-          errors: [{ path: 'fields.summary', message: 'is required' }],
-        });
-      }
-      const now = new Date().toISOString();
-      const id = nanoid();
-      const { entity, change } = await inTx(opts, async (tx) => {
-        const key = await nextKey(tx, input.type);
-        const row: EntityRow = {
-          id,
-          key,
-          type: input.type,
-          summary: fields.summary!,
-          description: fields.description ?? '',
-          status: fields.status ?? DEFAULT_STATUS[input.type],
-          priority: fields.priority ?? 3,
-          assignee: fields.assignee ?? null,
-          custom: JSON.stringify(customOf(fields)),
-          version: 1,
-          created_at: now,
-          updated_at: now,
-        };
-        await insertEntity(
-          tx,
-          id,
-          key,
-          row.type,
-          row.summary,
-          row.description,
-          row.status,
-          row.priority,
-          row.assignee,
-          row.custom,
-          now,
-        );
-        const change = await logChange(tx, row, 'create', opts.origin);
-        return { entity: toEntity(row, []), change };
-      });
-      emit(change);
-      return entity;
-    },
+    changes: readChanges,
 
-    async update(id, patch, opts) {
-      const fields = parseFields(patch);
-      const given = opts.tx && opts.current?.id === id ? opts.current : undefined;
-      if (!given && Object.keys(customOf(fields)).length === 0) return updateStandard(id, fields, opts);
-      const { entity, change } = await inTx(opts, async (tx) => {
-        const current = given ?? (await mustLoad(tx, id));
-        checkVersion(current, opts);
-        const custom = { ...customOf(current.fields), ...customOf(fields) };
-        for (const [k, v] of Object.entries(custom)) if (v === null) delete custom[k];
-        const set = {
-          ...pickStandard(fields),
-          custom: JSON.stringify(custom),
-          version: current.version + 1,
-          updated_at: new Date().toISOString(),
-        };
-        const [row] = await updateEntity(tx, id, set);
-        if (!row) throw notFound('Entity', id);
-        const change = await logChange(tx, row, 'update', opts.origin);
-        // An update leaves the comments alone: the row it returned and the ones loaded make the entity.
-        return { entity: toEntity(row, current.comments), change };
-      });
-      emit(change);
-      return entity;
-    },
-
-    async delete(id, opts) {
-      const change = await inTx(opts, async (tx) => {
-        const current = await mustLoad(tx, id);
-        checkVersion(current, opts);
-        await tx.deleteFrom('comments').where('entity_id', '=', id).execute();
-        await tx.deleteFrom('entities').where('id', '=', id).execute();
-        return logChange(tx, { id, type: current.type, version: current.version + 1 }, 'delete', opts.origin);
-      });
-      emit(change);
-    },
-
-    async addComment(id, comment: NewComment, opts) {
-      const { entity, change } = await inTx(opts, async (tx) => {
-        const current = await mustLoad(tx, id);
-        checkVersion(current, opts);
-        const now = new Date().toISOString();
-        await tx
-          .insertInto('comments')
-          .values({
-            id: nanoid(),
-            entity_id: id,
-            author: comment.author,
-            body: comment.body,
-            internal: comment.internal ? 1 : 0,
-            created_at: now,
-          })
-          .execute();
-        const version = current.version + 1;
-        await tx.updateTable('entities').set({ version, updated_at: now }).where('id', '=', id).execute();
-        const change = await logChange(tx, { id, type: current.type, version }, 'comment', opts.origin);
-        return { entity: await mustLoad(tx, id), change };
-      });
-      emit(change);
-      return entity;
-    },
-
-    async changes(after, limit) {
-      const rows = await db
+    async head() {
+      const row = await exec
         .selectFrom('change_log')
-        .selectAll()
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(limit)
-        .execute();
-      return rows.map((r) => ({
-        seq: r.seq,
-        entityId: r.entity_id,
-        entityType: r.entity_type as EntityType,
-        op: r.op as Op,
-        version: r.version,
-        origin: r.origin as Origin,
-        at: r.at,
-      }));
+        .select((eb) => eb.fn.max('seq').as('head'))
+        .executeTakeFirst();
+      return String(Number(row?.head ?? 0));
     },
 
-    onChange(listener) {
+    write(request, context) {
+      const opts: Opts = {
+        origin: context.origin,
+        expectedVersion: request.op === 'create' ? undefined : request.expectedVersion,
+        current: context.current,
+      };
+      // Joined, the caller's transaction makes the write once: nothing to record (the hot path).
+      const recorded =
+        !joined && (context.idempotencyKey || (request.op === 'create' && context.correlationId));
+      return recorded ? idempotent(request, context, opts) : perform(request, opts);
+    },
+
+    create: (input, opts) => create(input, opts),
+    update: (id, fields, opts) => update(id, fields, opts),
+    delete: (id, opts) => remove(id, opts),
+    addComment: (id, comment, opts) => addComment(id, comment, opts),
+
+    watch(listener) {
       events.on('change', listener);
       return () => events.off('change', listener);
     },
+
+    users: { byEmail: (email) => scanForUser((q) => tracker.list(q), email) },
+
+    transactional: { withTx: (tx) => view(db, tx, true, emit, events) },
   };
+  return tracker;
+}
+
+function seqOf(cursor: string): number {
+  const n = Number(cursor);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new TandemError('INVALID_CURSOR', 400, 'The cursor is not valid');
+  return n;
+}
+
+function checkVersion(e: Entity, opts: Opts) {
+  if (opts.expectedVersion !== undefined && opts.expectedVersion !== e.version) {
+    throw new VersionConflict(
+      `Entity ${e.id} is at version ${e.version}, not ${opts.expectedVersion}`,
+      e.version,
+    );
+  }
 }
 
 function pickStandard(fields: Partial<EntityFields>) {
