@@ -1,15 +1,9 @@
-// What a tracker may report about itself for `GET /api/tracker`: optional members, read through a type guard.
-import type { Tracker } from './tracker.ts';
+// What a tracker may report about itself for `GET /api/tracker` beside its `health()` checks: an optional `status()`.
+import type { Tracker, TrackerCheck } from './tracker.ts';
+
+export type { TrackerCheck };
 
 export type TrackerHealthStatus = 'ok' | 'degraded' | 'down';
-
-/** One check as `GET /api/tracker` lists it; a failed one says what to change when that is known. */
-export interface TrackerCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
 
 /** How the tracker is doing with the system it talks to; every member is optional. */
 export interface TrackerStatus {
@@ -26,23 +20,18 @@ export interface TrackerStatus {
 }
 
 /**
- * The optional reporting members a tracker may have beside `Tracker` (kept apart while the interface
- * is redesigned). A tracker without them reports `kind` = its id, no URL, no calls, and one read check.
+ * The optional reporting member a tracker may have beside `Tracker` (kept apart from the interface while
+ * it is redesigned; `health()` is the interface's own). Without it a tracker reports no URL, no calls and
+ * no poll; `kind` is always its `id`.
  * @example
- * const tracker = { ...store, status: () => ({ lastPollAt, calls }), health: async () => [{ name: 'File readable', ok: true, detail: path }] }
- *   satisfies Tracker & TrackerReport;
+ * return { ...members, status: () => ({ url, lastPollAt, calls: counter.counts() }) } satisfies Tracker & TrackerReport;
  */
 export interface TrackerReport {
   status?(): TrackerStatus;
-  health?(): Promise<readonly TrackerCheck[]>;
 }
 
-/** The tracker with its reporting members typed, those that are not functions left out. */
-export function trackerReport(tracker: Tracker): TrackerReport {
-  const t = tracker as Tracker & Record<string, unknown>;
-  const out: TrackerReport = {};
-  if (typeof t.status === 'function') out.status = () => (t.status as () => TrackerStatus).call(tracker);
-  if (typeof t.health === 'function')
-    out.health = () => (t.health as () => Promise<readonly TrackerCheck[]>).call(tracker);
-  return out;
+/** The tracker's `status()` when it has one (a function), else undefined. */
+export function statusOf(tracker: Tracker): (() => TrackerStatus) | undefined {
+  const status = (tracker as Tracker & Record<string, unknown>).status;
+  return typeof status === 'function' ? () => (status as () => TrackerStatus).call(tracker) : undefined;
 }

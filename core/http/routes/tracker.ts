@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Tracker } from '../../trackers/tracker.ts';
-import { type TrackerCheck, trackerReport } from '../../trackers/tracker-report.ts';
+import { statusOf, type TrackerCheck, type TrackerStatus } from '../../trackers/tracker-report.ts';
 import type { AppEnv } from '../app-env.ts';
 import { operation } from '../contract.ts';
 
@@ -63,10 +63,10 @@ const checkView = (c: TrackerCheck): TrackerCheck => ({
   ...(typeof c.fix === 'string' ? { fix: c.fix } : {}),
 });
 
-async function checksOf(tracker: Tracker, health: (() => Promise<readonly TrackerCheck[]>) | undefined) {
-  if (!health) return [await readCheck(tracker)];
+async function checksOf(tracker: Tracker): Promise<TrackerCheck[]> {
+  if (typeof tracker.health !== 'function') return [await readCheck(tracker)];
   try {
-    return (await health()).map(checkView);
+    return (await tracker.health()).map(checkView);
   } catch (err) {
     // health() is meant to answer values; one that throws is a failed check, not a 500.
     const detail = err instanceof Error ? err.message : String(err);
@@ -74,11 +74,19 @@ async function checksOf(tracker: Tracker, health: (() => Promise<readonly Tracke
   }
 }
 
+/** What `status()` says; one that throws says nothing (the checks still tell). */
+function currentStatus(tracker: Tracker): TrackerStatus {
+  try {
+    return statusOf(tracker)?.() ?? {};
+  } catch {
+    return {};
+  }
+}
+
 export const trackerRoutes = ({ tracker }: { tracker: Tracker }) =>
   new Hono<AppEnv>().get('/', async (c) => {
-    const report = trackerReport(tracker);
-    const checks = await checksOf(tracker, report.health);
-    const s = report.status?.() ?? {};
+    const checks = await checksOf(tracker);
+    const s = currentStatus(tracker);
     const passed = checks.filter((x) => x.ok).length;
     const derived = passed === checks.length ? 'ok' : passed === 0 ? 'down' : 'degraded';
     return c.json({
