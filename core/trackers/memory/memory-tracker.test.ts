@@ -1,0 +1,4 @@
+import { describeTrackerContract } from '../tracker.contract.ts';
+import { createMemoryTracker } from './memory-tracker.ts';
+
+describeTrackerContract('memory', async () => ({ tracker: createMemoryTracker(), close: async () => {} }));
