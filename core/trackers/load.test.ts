@@ -1,11 +1,13 @@
-// Loading trackers: built-in names, files and packages, their options file, and the stable code of each failure.
+// Loading trackers (load.ts, tracker-options.ts, tracker-shape.ts): built-in names, files and packages, the options
+// file, the returned shape, and the stable code of each failure.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../storage/schema.ts';
 import { createLogger } from '../log.ts';
-import { isPathName, loadTracker, readTrackerOptions } from './load.ts';
+import { isPathName, loadTracker } from './load.ts';
+import { readTrackerOptions } from './tracker-options.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-load-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -72,6 +74,15 @@ describe('loadTracker', () => {
         code('TRACKER_INVALID', new RegExp(`has no ${member}`)),
       );
     }
+    const odd = write(
+      'odd-type.mjs',
+      `const fn = async () => undefined;
+       export const createTracker = () => ({ id: 'odd', entityTypes: ['incident', 'ticket'], get: fn, getMany: fn,
+         list: fn, changes: fn, head: fn, write: fn, create: fn, update: fn, delete: fn, addComment: fn });`,
+    );
+    await expect(
+      (await loadTracker({ name: odd, configFile: undefined }, dir)).build(context),
+    ).rejects.toThrow(code('TRACKER_INVALID', /offers the entity type "ticket"/));
     const complete = await loadTracker({ name: moduleWithout('nothing'), configFile: undefined }, dir);
     expect((await complete.build(context)).id).toBe('stub');
   });

@@ -4,9 +4,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
-import { jsonDepthProblem } from '../json-bounds.ts';
 import type { Logger } from '../log.ts';
 import type { Tracker } from './tracker.ts';
+import { CONFIG_OPTION, readTrackerOptions, type TrackerOptions } from './tracker-options.ts';
+import { checkTrackerShape, NAME_OPTION } from './tracker-shape.ts';
+
+export type { TrackerOptions };
 
 /** What a tracker may use from the host; it must not read `process.env` itself. */
 export interface TrackerContext {
@@ -19,9 +22,6 @@ export interface TrackerContext {
   /** The host's environment: where secrets come from (`TANDEM_<NAME>_*`). */
   env: Readonly<Record<string, string | undefined>>;
 }
-
-/** The `--tracker-config` JSON object (`{}` without a file). */
-export type TrackerOptions = Readonly<Record<string, unknown>>;
 
 /**
  * What a tracker module exports. Throw `TandemError('TRACKER_CONFIG_INVALID', 400, 'tables.x must be ...', { option })`
@@ -48,31 +48,6 @@ export interface LoadedTracker {
   name: string;
   build(context: TrackerContext): Promise<Tracker>;
 }
-
-const NAME_OPTION = '--tracker (TANDEM_TRACKER)';
-const CONFIG_OPTION = '--tracker-config (TANDEM_TRACKER_CONFIG)';
-
-type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-type MemberKind = 'function' | 'string' | 'list';
-
-/**
- * The members `createTracker` must return and what each must be; the mapped type keeps the table whole
- * (a required member added to `Tracker` and missing here fails the type check, naming it).
- */
-export const REQUIRED_MEMBERS: { readonly [K in RequiredKeys<Tracker>]-?: MemberKind } = {
-  id: 'string',
-  entityTypes: 'list',
-  get: 'function',
-  getMany: 'function',
-  list: 'function',
-  changes: 'function',
-  head: 'function',
-  write: 'function',
-  create: 'function',
-  update: 'function',
-  delete: 'function',
-  addComment: 'function',
-};
 
 /** The connectors of this repository, loaded the same way as a plugin; `null`: not available in this version. */
 const BUILTIN: Record<string, (() => Promise<TrackerModule>) | null> = {
@@ -162,107 +137,6 @@ async function loadOrExplain(
       { option: NAME_OPTION },
     );
   }
-}
-
-/** Line and column of a character offset, 1-based. */
-function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
-}
-
-/** Reads the config file. Errors name the file and the problem, never its contents (it may hold a secret by mistake). */
-export async function readTrackerOptions(
-  configFile: string | undefined,
-  cwd: string,
-): Promise<TrackerOptions> {
-  if (configFile === undefined) return {};
-  const file = path.resolve(cwd, configFile);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const why = (err as { code?: string }).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new TandemError('TRACKER_CONFIG_INVALID', 400, `${CONFIG_OPTION} ${file} cannot be read: ${why}`, {
-      option: CONFIG_OPTION,
-    });
-  }
-  if (text.trim() === '')
-    throw new TandemError(
-      'TRACKER_CONFIG_INVALID',
-      400,
-      `${CONFIG_OPTION} ${file} is empty (write {} for no options)`,
-      {
-        option: CONFIG_OPTION,
-      },
-    );
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    // V8 quotes the text around the error; only the position is repeated.
-    const at = /position (\d+)/.exec((err as Error).message)?.[1];
-    const where = at === undefined ? '' : ` (at ${lineColumn(text, Number(at))})`;
-    throw new TandemError(
-      'TRACKER_CONFIG_INVALID',
-      400,
-      `${CONFIG_OPTION} ${file} is not valid JSON${where}`,
-      {
-        option: CONFIG_OPTION,
-      },
-    );
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new TandemError('TRACKER_CONFIG_INVALID', 400, `${CONFIG_OPTION} ${file} must hold a JSON object`, {
-      option: CONFIG_OPTION,
-    });
-  const deep = jsonDepthProblem(json);
-  if (deep)
-    throw new TandemError(
-      'TRACKER_CONFIG_INVALID',
-      400,
-      `${CONFIG_OPTION} ${file}: ${deep.path} ${deep.message}`,
-      {
-        option: CONFIG_OPTION,
-      },
-    );
-  return json as TrackerOptions;
-}
-
-/** Fails with `tracker_invalid` naming the first member the object lacks. */
-export function checkTrackerShape(value: unknown, name: string): Tracker {
-  const what = `The tracker from ${NAME_OPTION} "${name}"`;
-  if (value === null || typeof value !== 'object')
-    throw new TandemError(
-      'TRACKER_INVALID',
-      400,
-      `${what}: createTracker returned ${value === null ? 'null' : typeof value}, not an object`,
-      {
-        option: NAME_OPTION,
-      },
-    );
-  const t = value as Record<string, unknown>;
-  for (const [member, kind] of Object.entries(REQUIRED_MEMBERS)) {
-    const v = t[member];
-    const ok =
-      kind === 'function'
-        ? typeof v === 'function'
-        : kind === 'string'
-          ? typeof v === 'string' && v !== ''
-          : Array.isArray(v);
-    if (!ok) {
-      const needed =
-        kind === 'function'
-          ? `${member}() method`
-          : kind === 'string'
-            ? `${member} (a non-empty string)`
-            : `${member} (a list)`;
-      throw new TandemError('TRACKER_INVALID', 400, `${what} has no ${needed}`, {
-        option: NAME_OPTION,
-        member,
-      });
-    }
-  }
-  return value as Tracker;
 }
 
 /** A TandemError from any copy of core/errors.ts (a package may bring its own). */
