@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { notFound, TandemError } from '../../../core/errors.ts';
+import { type FieldIssue, notFound, TandemError, validationFailed } from '../../../core/errors.ts';
 import type { CreateTracker } from '../../../core/trackers/load.ts';
 import {
   type Change,
@@ -47,6 +47,27 @@ function fileOf(options: Readonly<Record<string, unknown>>, dataDir: string): st
   return path.resolve(dataDir, file);
 }
 
+/** What the standard fields must be (custom fields are any JSON); a create needs a summary. */
+const CHECKS: Record<string, [(v: unknown) => boolean, string]> = {
+  summary: [(v) => typeof v === 'string' && v.trim() !== '', 'must be a non-empty string'],
+  description: [(v) => typeof v === 'string', 'must be a string'],
+  status: [(v) => typeof v === 'string' && v !== '', 'must be a non-empty string'],
+  priority: [
+    (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 5,
+    'must be an integer 1-5',
+  ],
+  assignee: [(v) => v === null || typeof v === 'string', 'must be a string or null'],
+};
+
+function fieldIssues(request: WriteRequest): FieldIssue[] {
+  if (request.op !== 'create' && request.op !== 'update') return [];
+  const fields: Record<string, unknown> = { ...request.fields };
+  if (request.op === 'create') fields.summary ??= '';
+  return Object.entries(CHECKS).flatMap(([name, [ok, message]]) =>
+    name in fields && !ok(fields[name]) ? [{ path: `fields.${name}`, message }] : [],
+  );
+}
+
 export const createTracker: CreateTracker = (options, { dataDir, log }) => {
   const file = fileOf(options, dataDir);
   const read = (): Store =>
@@ -62,6 +83,8 @@ export const createTracker: CreateTracker = (options, { dataDir, log }) => {
 
   /** One write: read the file, change it, append the change, save; a key seen before changes nothing. */
   async function write(request: WriteRequest, opts: WriteContext): Promise<WriteOutcome> {
+    const issues = fieldIssues(request);
+    if (issues.length) return { outcome: 'rejected', message: 'The fields are not valid', issues };
     const store = read();
     // A create carrying the peer's record id looks for the record it made before.
     const corr =
@@ -127,6 +150,7 @@ export const createTracker: CreateTracker = (options, { dataDir, log }) => {
     const r = await write(request, { origin: opts.origin });
     if (r.outcome === 'applied' || r.outcome === 'replayed') return r.entity;
     if (r.outcome === 'not_found') throw notFound('Entity', 'id' in request ? request.id : 'new');
+    if (r.outcome === 'rejected') throw validationFailed(r.issues, r.message);
     throw new TandemError('VERSION_CONFLICT', 409, r.message);
   }
   const must = (e: Entity | null): Entity => {
