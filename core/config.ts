@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { TandemError } from './errors.ts';
-import { parseTrustedProxies } from './http/ip-address.ts';
+import { parseTrustedProxies } from './net/ip-address.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

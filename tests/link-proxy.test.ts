@@ -1,7 +1,7 @@
 // Link handshakes are limited per client: behind a trusted proxy, per address the proxy names.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTrustedProxies } from '../core/http/ip-address.ts';
+import { parseTrustedProxies } from '../core/net/ip-address.ts';
 import { type LinkListenerHost, refusingLinkListener } from './support/link-listener.ts';
 import { rawUpgrade } from './support/raw-upgrade.ts';
 

@@ -2,13 +2,13 @@
 import { nanoid } from 'nanoid';
 import type { ConnectionRow } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
-import { createRateLimiter } from '../http/rate-limit.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { NodeSettings } from '../identity/node-settings.ts';
 import { signInvitation, verifyInvitation } from '../invitations/invitation-code.ts';
 import { isRefusalCode, refusal, refusalError } from '../invitations/refusals.ts';
 import type { LinkNetwork } from '../link/link-network.ts';
 import type { Logger } from '../log.ts';
+import { createRateLimiter } from '../net/rate-limit.ts';
 import type { ConnectionEvents } from './connection-events.ts';
 import type { ConnectionStore } from './connection-store.ts';
 import type { Connection, ConnectionMode } from './connection-view.ts';

@@ -7,12 +7,12 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAllHosts } from '../../tests/support/host-process.ts';
 import { type InProcessHost, inProcessHost } from '../../tests/support/in-process.ts';
+import { addressKey, createIpMatcher, parseIp, parseTrustedProxies } from '../net/ip-address.ts';
+import { createRateLimiter } from '../net/rate-limit.ts';
 import { adminTokenWeakness, assertStrongAdminToken } from './admin-auth.ts';
 import { type AppParts, createApp } from './app.ts';
 import { clientAddress } from './client-address.ts';
 import { CREDENTIAL_BURST } from './credential-limit.ts';
-import { addressKey, createIpMatcher, parseIp, parseTrustedProxies } from './ip-address.ts';
-import { createRateLimiter } from './rate-limit.ts';
 
 interface Reply {
   status: number;

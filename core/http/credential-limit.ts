@@ -2,9 +2,9 @@
 import type { Context } from 'hono';
 import { TandemError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { addressKey, createIpMatcher } from '../net/ip-address.ts';
+import { createRateLimiter } from '../net/rate-limit.ts';
 import { clientAddress } from './client-address.ts';
-import { addressKey, createIpMatcher } from './ip-address.ts';
-import { createRateLimiter } from './rate-limit.ts';
 
 /** Failures one address may make at once, and how fast it earns more (one every five seconds). */
 export const CREDENTIAL_BURST = 10;

@@ -1,11 +1,11 @@
 // The LinkHub implementation: authenticated sockets per connection, dialing, heartbeats, reconnects.
 import type { Server } from 'node:http';
 import { TandemError } from '../errors.ts';
-import { forwardedClient } from '../http/client-address.ts';
-import { addressKey, createIpMatcher } from '../http/ip-address.ts';
-import { createRateLimiter } from '../http/rate-limit.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { Logger } from '../log.ts';
+import { forwardedClient } from '../net/forwarded.ts';
+import { addressKey, createIpMatcher } from '../net/ip-address.ts';
+import { createRateLimiter } from '../net/rate-limit.ts';
 import { createDialer } from './link-dialer.ts';
 import type { DialOutcome, DialTarget, LinkDirectory } from './link-directory.ts';
 import { createHandshakes, refuse } from './link-handshake.ts';

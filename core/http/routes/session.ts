@@ -2,12 +2,12 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
+import { createIpMatcher } from '../../net/ip-address.ts';
 import type { AdminAuth } from '../admin-auth.ts';
 import type { AppEnv } from '../app-env.ts';
 import { SESSION_COOKIE } from '../auth-middleware.ts';
 import { requestIsHttps } from '../client-address.ts';
 import { jsonBody, operation } from '../contract.ts';
-import { createIpMatcher } from '../ip-address.ts';
 
 const signIn = z.object({ token: z.string().min(1).max(512) });
 const sessionState = z.strictObject({ authenticated: z.boolean() });
