@@ -105,7 +105,29 @@ export interface SyncRunItemTable {
   message: string | null;
 }
 
+/** An inbox event being applied to a tracker that cannot join our transaction (migration 0006). */
+export interface SyncApplyJournalTable {
+  connection_id: string;
+  seq: number;
+  remote_id: string;
+  /** The incoming rule's result, decided once: a replay after a crash makes the same writes. */
+  result: string;
+  status: 'pending' | 'done';
+  created_at: string;
+  done_at: string | null;
+}
+
+/** Entity versions our own writes made on such a tracker: its feed reports them, they are not sent back. */
+export interface SyncApplyVersionTable {
+  entity_id: string;
+  version: number;
+  connection_id: string;
+  seq: number;
+}
+
 export interface SyncTables {
+  sync_apply_journal: SyncApplyJournalTable;
+  sync_apply_versions: SyncApplyVersionTable;
   sync_streams: SyncStreamTable;
   sync_outbox: SyncOutboxTable;
   sync_inbox: SyncInboxTable;

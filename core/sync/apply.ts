@@ -31,7 +31,7 @@ type Exec = SyncContext['db'];
 export const APPLY_BATCH = 200;
 
 /** What one apply transaction writes at its end, in one go: events for the peer and applied inbox rows. */
-interface BatchWrites {
+export interface BatchWrites {
   /** The tracker as the transaction sees it (its joined view when it has one). */
   target: Tracker;
   outbox: SyncEvent[];
@@ -43,6 +43,10 @@ interface BatchWrites {
   twins: Map<string, TwinRow>;
   /** Twin saves and deletes, written in order at the end. */
   twinWrites: TwinWriter;
+  /** Remote comments mirrored by the comments written, recorded at the end. */
+  commentLinks: Array<{ remote_comment_id: string; local_comment_id: string; entity_id: string }>;
+  /** The entity versions the tracker writes made (the apply journal's echo test). */
+  versions: Array<{ entityId: string; version: number }>;
 }
 
 export interface Prepared {
@@ -162,17 +166,34 @@ export async function writeBatch(
   conn: SyncConnection,
   batch: PreparedBatch,
 ): Promise<BatchOutcome> {
+  const { outcome, writes } = await runBatch(ctx, tx, trackerIn(ctx.tracker, tx), conn, batch);
+  await flushWrites(tx, conn.id, writes);
+  return outcome;
+}
+
+/**
+ * Runs a prepared batch's tracker writes on `target`, reading twins and links from `exec`; the local
+ * writes it decided are returned, not made (`flushWrites` makes them).
+ */
+export async function runBatch(
+  ctx: SyncContext,
+  exec: Exec,
+  target: Tracker,
+  conn: SyncConnection,
+  batch: PreparedBatch,
+): Promise<{ outcome: BatchOutcome; writes: BatchWrites }> {
   // Inside the transaction nothing else writes: entities and twins read once here stay true.
-  const target = trackerIn(ctx.tracker, tx);
   const writes: BatchWrites = {
     target,
     outbox: [],
     applied: [],
     failed: [],
+    commentLinks: [],
+    versions: [],
     current: await target.getMany(batch.localIds),
     twinWrites: twinWriter(conn.id),
     twins: await twinsByLocal(
-      tx,
+      exec,
       conn.id,
       batch.prepared.flatMap((p) =>
         p.entry.event.kind !== 'upsert' && p.entry.event.twinId ? [p.entry.event.twinId] : [],
@@ -183,14 +204,23 @@ export async function writeBatch(
   for (const p of batch.prepared) {
     try {
       const result = p.call === undefined ? undefined : batch.results[p.call];
-      if (!(await applyOne(ctx, tx, conn, p, result, writes))) again.push(p.entry);
+      if (!(await applyOne(ctx, exec, conn, p, result, writes))) again.push(p.entry);
     } catch (err) {
       throw new ApplyFailure(p.entry, err);
     }
   }
+  return { outcome: { applied: writes.applied, failed: writes.failed, again }, writes };
+}
+
+/** The local half of a batch's writes: twins, comment links and events for the peer. */
+export async function flushWrites(tx: Exec, connectionId: string, writes: BatchWrites): Promise<void> {
   await writes.twinWrites.flush(tx);
-  await appendOutbox(tx, conn.id, writes.outbox);
-  return { applied: writes.applied, failed: writes.failed, again };
+  for (const link of writes.commentLinks)
+    await tx
+      .insertInto('sync_comment_links')
+      .values({ connection_id: connectionId, ...link })
+      .execute();
+  await appendOutbox(tx, connectionId, writes.outbox);
 }
 
 /** After a batch rolled back: records the event that broke it, with its twin held in error. */
@@ -315,7 +345,7 @@ async function applyOne(
     }
     const fields = fieldsOf(out);
     entity = await written(
-      writes.target,
+      writes,
       { op: 'create', type: type as EntityType, fields },
       { origin, idempotencyKey: `${conn.id}:${entry.seq}`, correlationId: event.entityId },
     );
@@ -345,13 +375,13 @@ async function applyOne(
     }
     entity = Object.keys(patch).length
       ? await written(
-          writes.target,
+          writes,
           { op: 'update', id: current.id, fields: patch },
           { origin, idempotencyKey: `${conn.id}:${entry.seq}`, correlationId: event.entityId, current },
         )
       : current;
   }
-  entity = await addNewComments(writes.target, tx, conn.id, entity, out, {
+  entity = await addNewComments(writes, tx, conn.id, entity, out, {
     origin,
     idempotencyKey: `${conn.id}:${entry.seq}`,
   });
@@ -380,7 +410,7 @@ async function applyOne(
 
 /** Adds the rule result's comments this entity does not have yet, remembering which remote comment each mirrors. */
 async function addNewComments(
-  target: Tracker,
+  writes: BatchWrites,
   tx: Exec,
   connectionId: string,
   entity: Entity,
@@ -402,7 +432,7 @@ async function addNewComments(
     if (linked) continue;
     const before = new Set(entity.comments.map((x) => x.id));
     entity = await written(
-      target,
+      writes,
       {
         op: 'comment',
         id: entity.id,
@@ -415,25 +445,28 @@ async function addNewComments(
       { origin: context.origin, idempotencyKey: `${context.idempotencyKey}:comment:${id}` },
     );
     const added = entity.comments.find((x) => !before.has(x.id));
-    if (added) {
-      await tx
-        .insertInto('sync_comment_links')
-        .values({
-          connection_id: connectionId,
-          remote_comment_id: id,
-          local_comment_id: added.id,
-          entity_id: entity.id,
-        })
-        .execute();
-    }
+    if (added)
+      writes.commentLinks.push({ remote_comment_id: id, local_comment_id: added.id, entity_id: entity.id });
   }
   return entity;
 }
 
 /** A write that must give the entity back: a refusal breaks the event (an entity-level error names it). */
-async function written(target: Tracker, request: WriteRequest, context: WriteContext): Promise<Entity> {
-  const r = await target.write(request, context);
+async function written(writes: BatchWrites, request: WriteRequest, context: WriteContext): Promise<Entity> {
+  const r = await writes.target.write(request, context);
+  if (r.outcome === 'unavailable') throw new TrackerUnavailable(r.message, r.retryAfterMs);
   if (r.outcome !== 'applied' && r.outcome !== 'replayed') throw errorOfOutcome(r);
   if (!r.entity) throw new Error(`the tracker gave no entity after a ${request.op}`);
+  writes.versions.push({ entityId: r.entity.id, version: r.entity.version });
   return r.entity;
+}
+
+/** The tracker cannot take writes now: the event stays where it is and the connection waits (held). */
+export class TrackerUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`the tracker is unavailable (retry in ${retryAfterMs} ms): ${message}`);
+  }
 }

@@ -41,7 +41,8 @@ export async function receiveEvents(
   target: ReceiveTarget | undefined,
 ): Promise<CommitResult> {
   const { db } = ctx;
-  if (!target) return commitInbox(db, connectionId, events);
+  // A tracker that cannot join the transaction applies through the journal, from the inbox.
+  if (!target || !ctx.tracker.transactional) return commitInbox(db, connectionId, events);
   const stream = await ensureStream(db, connectionId, null);
   const split = splitFrame(stream.in_high, events);
   if (split.accepted.length === 0) return commitResult(split);

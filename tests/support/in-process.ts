@@ -7,6 +7,7 @@ import type { Sandbox } from '../../core/sandbox/sandbox.ts';
 import type { SyncContext } from '../../core/sync/context.ts';
 import { createHlc } from '../../core/sync/hlc.ts';
 import { createBuiltinTracker } from '../../core/trackers/builtin/builtin-tracker.ts';
+import { createMemoryTracker } from '../../core/trackers/memory/memory-tracker.ts';
 import type { Db } from '../../storage/schema.ts';
 import { tempDir } from './host-process.ts';
 
@@ -21,7 +22,11 @@ export interface InProcessHost {
 }
 
 export async function inProcessHost(
-  opts: { config?: { [S in keyof HostConfig]?: Partial<HostConfig[S]> } } = {},
+  opts: {
+    config?: { [S in keyof HostConfig]?: Partial<HostConfig[S]> };
+    /** `memory`: a tracker that cannot join a transaction (the engine applies through its journal). */
+    tracker?: 'builtin' | 'memory';
+  } = {},
 ): Promise<InProcessHost> {
   const dataDir = tempDir();
   const token = 'test-admin-token-3f9c2e71b8d4a605';
@@ -31,7 +36,7 @@ export async function inProcessHost(
       server: { port: 0, name: 'Test Host', adminToken: token, ...opts.config?.server },
       storage: { dataDir },
     }),
-    { tracker: ({ db }) => createBuiltinTracker(db) },
+    { tracker: ({ db }) => (opts.tracker === 'memory' ? createMemoryTracker() : createBuiltinTracker(db)) },
   );
   const server = createAdaptorServer({ fetch: host.app.fetch });
   return {

@@ -4,6 +4,7 @@ import type { RuleProgram } from '../../sandbox/sandbox.ts';
 import type { Clock } from '../clock.ts';
 import { connectionInfo, type SyncConnection } from '../connections-view.ts';
 import type { SyncContext } from '../context.ts';
+import { connectionsMidApply, originsOf } from '../journal.ts';
 import { processOutgoing } from '../outgoing.ts';
 import { ensureStream, type Stream, streamsById, updateStream } from '../streams.ts';
 import type { Holds } from './holds.ts';
@@ -84,11 +85,19 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
     conns: SyncConnection[],
     programOf: (conn: SyncConnection) => Promise<RuleProgram | undefined>,
   ) {
-    if (conns.length === 0) return false;
+    // On a tracker that cannot join our transaction, a connection with an event between its external
+    // write and its journal's done row waits: the feed could not yet tell that write's change as ours.
+    const midApply = tracker.transactional ? undefined : await connectionsMidApply(db);
+    const following = midApply?.size ? conns.filter((c) => !midApply.has(c.id)) : conns;
+    if (following.length === 0) return false;
     let more = false;
-    for (const [at, members] of await groups(conns)) {
+    for (const [at, members] of await groups(following)) {
       const page = await tracker.changes(at, FEED_BATCH);
       more ||= page.more;
+      // Changes without an origin are ours when the apply journal made that version.
+      const origins = tracker.transactional
+        ? page.changes.map((c) => c.origin)
+        : await originsOf(db, page.changes);
       if (page.changes.length === 0) {
         if (page.cursor !== at) for (const conn of members) idleCursors.set(conn.id, page.cursor);
         continue;
@@ -97,7 +106,7 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
         const ids = [
           ...new Set(
             page.changes
-              .filter((c) => c.op !== 'delete' && c.origin !== `connection:${conn.id}`)
+              .filter((c, i) => c.op !== 'delete' && origins[i] !== `connection:${conn.id}`)
               .map((c) => c.entityId),
           ),
         ];

@@ -11,6 +11,8 @@ export async function forgetConnection(db: Db, id: string): Promise<void> {
       'sync_streams',
       'sync_triggers',
       'sync_comment_links',
+      'sync_apply_journal',
+      'sync_apply_versions',
     ] as const)
       await tx.deleteFrom(t).where('connection_id', '=', id).execute();
     await tx

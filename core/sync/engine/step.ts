@@ -2,6 +2,7 @@
 import { applyInbox } from '../apply.ts';
 import { syncConnections } from '../connections-view.ts';
 import type { SyncContext } from '../context.ts';
+import { applyJournaled } from '../journal.ts';
 import { streamsById } from '../streams.ts';
 import type { Feed } from './feed.ts';
 import type { Holds } from './holds.ts';
@@ -23,6 +24,8 @@ export function createStep(deps: {
 }): () => Promise<boolean> {
   const { ctx, feed, holds, programs } = deps;
   const { db } = ctx;
+  // A tracker that joins our transaction applies a batch in one; any other goes through the apply journal.
+  const apply = ctx.tracker.transactional ? applyInbox : applyJournaled;
   return async function step() {
     const conns = (await syncConnections(db)).filter((c) => !holds.isHeld(c.id));
     const programOf = programs.forStep();
@@ -44,7 +47,7 @@ export function createStep(deps: {
       if (withInbox.has(conn.id) && !holds.isHeld(conn.id)) {
         await holds.contained(conn, async () => {
           const program = await programOf(conn);
-          if (program && (await applyInbox(ctx, conn, program)) > 0) more = true;
+          if (program && (await apply(ctx, conn, program)) > 0) more = true;
         });
       }
       const stream = streams.get(conn.id);
