@@ -119,18 +119,19 @@ describe('loadTracker', () => {
       `export const seen = [];
        export async function createTracker(options, context) {
          const fn = async () => undefined;
-         seen.push({ options, dataDir: context.dataDir, env: context.env.X });
+         seen.push({ options, dataDir: context.dataDir, env: Object.keys(context.env) });
          return { id: 'echo', entityTypes: ['incident'], get: fn, getMany: fn, list: fn, changes: fn, head: fn,
            write: fn, create: fn, update: fn, delete: fn, addComment: fn };
        }`,
     );
     const config = write('echo.json', '{"tables": {"incident": "u_incident"}}');
     const loaded = await loadTracker({ name: path.basename(echo), configFile: path.basename(config) }, dir);
-    await loaded.build({ ...context, env: { X: 'from env' } });
+    await loaded.build({
+      ...context,
+      env: { X: 'from env', TANDEM_ADMIN_TOKEN: 't', TANDEM_METRICS_TOKEN: 'm' },
+    });
     const { seen } = (await import(echo)) as { seen: unknown[] };
-    expect(seen).toEqual([
-      { options: { tables: { incident: 'u_incident' } }, dataDir: dir, env: 'from env' },
-    ]);
+    expect(seen).toEqual([{ options: { tables: { incident: 'u_incident' } }, dataDir: dir, env: ['X'] }]);
   });
 
   it('builds the builtin tracker, which takes no options', async () => {

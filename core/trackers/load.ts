@@ -19,7 +19,7 @@ export interface TrackerContext {
   log: Logger;
   /** The host's data directory (`--data`), for files the tracker keeps. */
   dataDir: string;
-  /** The host's environment: where secrets come from (`TANDEM_<NAME>_*`). */
+  /** The host's environment, where secrets come from (`TANDEM_<NAME>_*`); the host's own tokens are left out. */
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -139,6 +139,12 @@ async function loadOrExplain(
   }
 }
 
+/** The host's own secrets, left out of the environment a tracker is given (it has no use for them). */
+const HOST_SECRETS = new Set(['TANDEM_ADMIN_TOKEN', 'TANDEM_METRICS_TOKEN']);
+
+const withoutHostSecrets = (env: TrackerContext['env']): TrackerContext['env'] =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !HOST_SECRETS.has(name)));
+
 /** A TandemError from any copy of core/errors.ts (a package may bring its own). */
 function asTandemError(err: unknown): TandemError | undefined {
   if (err instanceof TandemError) return err;
@@ -174,7 +180,11 @@ export async function loadTracker(choice: TrackerChoice, cwd = process.cwd()): P
     async build(context) {
       let made: unknown;
       try {
-        made = await createTracker(options, { ...context, log: context.log.child({ tracker: choice.name }) });
+        made = await createTracker(options, {
+          ...context,
+          log: context.log.child({ tracker: choice.name }),
+          env: withoutHostSecrets(context.env),
+        });
       } catch (err) {
         const known = asTandemError(err);
         // The plugin's code and message (naming its option), said to come from this tracker.
