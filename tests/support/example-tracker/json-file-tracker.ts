@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type FieldIssue, notFound, TandemError, validationFailed } from '../../../core/errors.ts';
+import { type FieldIssue, TandemError } from '../../../core/errors.ts';
 import type { CreateTracker } from '../../../core/trackers/load.ts';
 import {
   type Change,
@@ -12,11 +12,11 @@ import {
   type EntityFields,
   type Tracker,
   type WriteContext,
-  type WriteOptions,
   type WriteOutcome,
   type WriteRequest,
 } from '../../../core/trackers/tracker.ts';
 import type { TrackerReport } from '../../../core/trackers/tracker-report.ts';
+import { simpleWrites } from '../../../core/trackers/write-outcomes.ts';
 
 /** The whole store: the file holds this object. */
 interface Store {
@@ -145,20 +145,6 @@ export const createTracker: CreateTracker = (options, { dataDir, log }) => {
     return { outcome: 'applied', entity: request.op === 'delete' ? null : entity };
   }
 
-  /** The admin API's writes: the same write, a refusal thrown as the API's error. */
-  async function written(request: WriteRequest, opts: WriteOptions): Promise<Entity | null> {
-    const r = await write(request, { origin: opts.origin });
-    if (r.outcome === 'applied' || r.outcome === 'replayed') return r.entity;
-    if (r.outcome === 'not_found') throw notFound('Entity', 'id' in request ? request.id : 'new');
-    if (r.outcome === 'rejected') throw validationFailed(r.issues, r.message);
-    throw new TandemError('VERSION_CONFLICT', 409, r.message);
-  }
-  const must = (e: Entity | null): Entity => {
-    if (!e) throw new Error('the write gave no entity');
-    return e;
-  };
-  const at = (opts: WriteOptions) => ({ expectedVersion: opts.expectedVersion });
-
   return {
     id: 'json-file',
     entityTypes: ENTITY_TYPES,
@@ -183,11 +169,8 @@ export const createTracker: CreateTracker = (options, { dataDir, log }) => {
     },
     head: async () => String(read().changes.length),
     write,
-    create: async (input, opts) => must(await written({ op: 'create', ...input }, opts)),
-    update: async (id, fields, opts) => must(await written({ op: 'update', id, fields, ...at(opts) }, opts)),
-    delete: async (id, opts) => void (await written({ op: 'delete', id, ...at(opts) }, opts)),
-    addComment: async (id, comment, opts) =>
-      must(await written({ op: 'comment', id, comment, ...at(opts) }, opts)),
+    // The admin API's simple writes through the same write (a refusal thrown as the API's error).
+    ...simpleWrites(write),
     // Optional capabilities: push wake-ups after our own writes, and a health check for GET /api/tracker.
     watch(listener) {
       listeners.add(listener);
