@@ -119,4 +119,23 @@ describe('apply journal', () => {
     ]);
     expect(await db().selectFrom('sync_twins').select('remote_id').execute()).toEqual([{ remote_id: 'r1' }]);
   });
+
+  it('an unavailable tracker leaves the row pending and the event in the inbox; the replay applies it once', async () => {
+    const c = await conn();
+    await commitInbox(db(), 'c1', [{ seq: 1, event: upsert('r1', 'one') }]);
+    const real = tracker();
+    const down: SyncContext = {
+      ...ctx,
+      tracker: {
+        ...real,
+        write: async () => ({ outcome: 'unavailable', message: 'rate limited', retryAfterMs: 2000 }),
+      },
+    };
+    await expect(applyJournaled(down, c, program)).rejects.toThrow('retry in 2000 ms');
+    expect(await journal()).toEqual([{ seq: 1, status: 'pending' }]);
+    expect(await db().selectFrom('sync_inbox').select('seq').execute()).toEqual([{ seq: 1 }]);
+    expect(await applyJournaled(ctx, c, program)).toBe(1);
+    expect(await journal()).toEqual([{ seq: 1, status: 'done' }]);
+    expect((await real.list({ limit: 10 })).items.map((e) => e.fields.summary)).toEqual(['one']);
+  });
 });
