@@ -123,6 +123,8 @@ export type NodeInfo = Answer<Client['node']['$get']>;
 /** This node's public document (`/.well-known/tandem`, outside /api). */
 export type WellKnown = z.output<typeof wellKnownSchema>;
 export type Probe = Answer<Client['probe']['$get']>;
+/** The system of record this host syncs (`GET /api/tracker`). */
+export type TrackerInfo = Answer<Client['tracker']['$get']>;
 export type Entity = Answer<Client['entities'][':id']['$get']>;
 
 /** Every list of the API (`{items, nextCursor?}`). */

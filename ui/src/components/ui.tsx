@@ -1,4 +1,4 @@
-// Small shared pieces: page frame, problem banners, load states, labelled fields, dates, JSON.
+// Small shared pieces: page frame, problem banners, load states, labelled fields, dates, JSON, check lists.
 import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../api.ts';
 
@@ -122,6 +122,74 @@ export function When({ at }: { at: string | null | undefined }) {
     <time dateTime={d.toISOString()} title={d.toISOString()}>
       {d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
     </time>
+  );
+}
+
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+  ['day', 30],
+  ['month', 12],
+  ['year', Number.POSITIVE_INFINITY],
+];
+
+/** How long ago `at` was, in words ("now", "12 seconds ago", "3 hours ago"), seen from `now`. */
+export function ago(at: Date, now: number = Date.now()): string {
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  // A time a little ahead of ours (clocks apart) reads as now, not as the future.
+  let value = Math.max(0, Math.round((now - at.getTime()) / 1000));
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (value < size) return rtf.format(-value, unit);
+    value = Math.floor(value / size);
+  }
+  return rtf.format(-value, 'year');
+}
+
+/** A past time as relative words, the exact time in its tooltip; `fallback` when there is none. */
+export function Ago({ at, fallback = '—' }: { at: string | null | undefined; fallback?: string }) {
+  if (!at) return <span class="muted">{fallback}</span>;
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return <span>{at}</span>;
+  return (
+    <time
+      dateTime={d.toISOString()}
+      title={d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })}
+    >
+      {ago(d)}
+    </time>
+  );
+}
+
+/** One health check as the API gives it (connections and the tracker). */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string | undefined;
+}
+
+/** Health checks with a pass/fail mark and their detail; a failed one also says how to fix it, when known. */
+export function Checks({ checks, label }: { checks: Check[]; label?: string }) {
+  return (
+    <ul class="checks" aria-label={label}>
+      {checks.map((c) => (
+        <li key={c.name} class={c.ok ? 'ok' : 'bad'}>
+          <span class="check-mark" aria-hidden="true">
+            {c.ok ? '✓' : '✗'}
+          </span>
+          <div>
+            <strong>{c.name}</strong> <span class="sr-only">{c.ok ? 'passed' : 'failed'}</span>
+            <div>{c.detail}</div>
+            {!c.ok && c.fix ? (
+              <div class="fix">
+                <strong>How to fix:</strong> {c.fix}
+              </div>
+            ) : null}
+          </div>
+        </li>
+      ))}
+    </ul>
   );
 }
 

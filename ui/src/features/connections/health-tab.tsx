@@ -1,6 +1,6 @@
 // Health: the connection's checks with how to fix the failed ones, and a Validate button to run them again.
 import { type Connection, client, enc, json } from '../../api.ts';
-import { Empty, Problem, WhenLoaded } from '../../components/ui.tsx';
+import { Checks, Empty, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { StateBadge } from './badges.tsx';
 
@@ -44,28 +44,7 @@ export function HealthTab({
                 <span class="saved">All checks passed</span>
               )}
             </p>
-            {h.checks.length === 0 ? (
-              <Empty>No checks have run yet.</Empty>
-            ) : (
-              <ul class="checks">
-                {h.checks.map((c) => (
-                  <li key={c.name} class={c.ok ? 'ok' : 'bad'}>
-                    <span class="check-mark" aria-hidden="true">
-                      {c.ok ? '✓' : '✗'}
-                    </span>
-                    <div>
-                      <strong>{c.name}</strong> <span class="sr-only">{c.ok ? 'passed' : 'failed'}</span>
-                      <div>{c.detail}</div>
-                      {!c.ok && c.fix ? (
-                        <div class="fix">
-                          <strong>How to fix:</strong> {c.fix}
-                        </div>
-                      ) : null}
-                    </div>
-                  </li>
-                ))}
-              </ul>
-            )}
+            {h.checks.length === 0 ? <Empty>No checks have run yet.</Empty> : <Checks checks={h.checks} />}
           </>
         )}
       </WhenLoaded>

@@ -1,8 +1,9 @@
-// General settings: the node's name and public URL (editable), its id and key fingerprint (read-only).
+// General settings: the node's name and public URL (editable), its id and key fingerprint (read-only), its tracker.
 import { useEffect, useState } from 'preact/hooks';
 import { client, json } from '../../api.ts';
 import { Field, issueFor, Page, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
+import { TrackerSection } from './tracker-section.tsx';
 
 export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
   const node = useLoad(() => json(client.node.$get()), 'node');
@@ -91,6 +92,7 @@ export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
           </>
         )}
       </WhenLoaded>
+      <TrackerSection />
     </Page>
   );
 }
