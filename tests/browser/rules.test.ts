@@ -2,8 +2,8 @@
 // on the Errors tab with its line; fixed and retried from there, the change arrives.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pair, publicHost } from '../support/pairing-support.ts';
 import { type HostProcess, stopAllHosts, waitFor } from '../support/host-process.ts';
+import { pair, publicHost } from '../support/pairing-support.ts';
 import { type Browser, launchBrowser, screenshot, signIn } from './browser.ts';
 
 interface RulesView {

@@ -1,7 +1,7 @@
 // Sync through the console of two paired hosts: triggers with inline query checks, an incident crossing over, bulk sync, health and history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pair, publicHost } from '../support/pairing-support.ts';
 import { type HostProcess, stopAllHosts, waitFor } from '../support/host-process.ts';
+import { pair, publicHost } from '../support/pairing-support.ts';
 import { type Browser, go, launchBrowser, screenshot, signIn } from './browser.ts';
 
 interface Entity {
