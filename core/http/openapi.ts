@@ -2,8 +2,6 @@
 // route modules publish with their zod schemas (core/http/contract.ts); tests/openapi.test.ts keeps it true.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { metricsOperations } from '../metrics/metrics-routes.ts';
-import { ruleOperations } from '../rules/rule-routes.ts';
 import {
   connectionSyncOperations,
   entitySyncOperations,
@@ -17,9 +15,11 @@ import { components, type Operation, operation, pathItems } from './contract.ts'
 import { connectionOperations } from './routes/connections.ts';
 import { entityOperations } from './routes/entities.ts';
 import { invitationOperations } from './routes/invitations.ts';
+import { metricsOperations } from './routes/metrics.ts';
 import { nodeOperations } from './routes/node.ts';
 import { probeOperations } from './routes/probe.ts';
 import { publicOperations } from './routes/public.ts';
+import { ruleOperations } from './routes/rules.ts';
 import { sessionOperations } from './routes/session.ts';
 import { trackerOperations } from './routes/tracker.ts';
 

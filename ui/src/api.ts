@@ -11,7 +11,7 @@ import type {
   ruleSetSchema,
   rulesViewSchema,
   visualScopeSchema,
-} from '../../core/rules/rule-routes.ts';
+} from '../../core/http/routes/rules.ts';
 import { ENTITY_TYPES, type EntityType } from '../../core/trackers/tracker.ts';
 
 export { ENTITY_TYPES, type EntityType };

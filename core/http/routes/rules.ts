@@ -1,15 +1,15 @@
 // Admin routes of a connection's rules: read, edit (draft or publish), test-run.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Db } from '../../storage/schema.ts';
-import type { AppEnv } from '../http/app-env.ts';
-import { jsonBody, operation } from '../http/contract.ts';
-import { MODES } from '../http/routes/public.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
-import { ENTITY_TYPES, type Tracker } from '../trackers/tracker.ts';
-import type { RuleService } from './rule-service.ts';
-import { testRun, testRunBody } from './test-run.ts';
-import { trackerUserLookup } from './user-lookup.ts';
+import type { Db } from '../../../storage/schema.ts';
+import type { RuleService } from '../../rules/rule-service.ts';
+import { testRun, testRunBody } from '../../rules/test-run.ts';
+import { trackerUserLookup } from '../../rules/user-lookup.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
+import type { AppEnv } from '../app-env.ts';
+import { jsonBody, operation } from '../contract.ts';
+import { MODES } from './public.ts';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

@@ -2,12 +2,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { TandemError } from '../errors.ts';
-import type { AdminAuth } from '../http/admin-auth.ts';
-import type { AppEnv } from '../http/app-env.ts';
-import { SESSION_COOKIE } from '../http/auth-middleware.ts';
-import { operation } from '../http/contract.ts';
-import type { HostMetrics } from './metrics.ts';
+import { TandemError } from '../../errors.ts';
+import type { HostMetrics } from '../../metrics/metrics.ts';
+import type { AdminAuth } from '../admin-auth.ts';
+import type { AppEnv } from '../app-env.ts';
+import { SESSION_COOKIE } from '../auth-middleware.ts';
+import { operation } from '../contract.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const REQUIRED = 'The admin token or the metrics token is required';
