@@ -11,13 +11,6 @@ import type { HostMetrics } from '../metrics/metrics.ts';
 import type { RuleService } from '../rules/rule-service.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { SyncEngine } from '../sync/engine.ts';
-import {
-  connectionSyncRoutes,
-  entitySyncRoutes,
-  errorRoutes,
-  runRoutes,
-  triggerRoutes,
-} from '../sync/routes.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import type { AdminAuth } from './admin-auth.ts';
 import type { AppEnv } from './app-env.ts';
@@ -34,6 +27,13 @@ import { probeRoutes } from './routes/probe.ts';
 import { publicRoutes } from './routes/public.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { sessionRoutes } from './routes/session.ts';
+import {
+  connectionSyncRoutes,
+  entitySyncRoutes,
+  errorRoutes,
+  runRoutes,
+  triggerRoutes,
+} from './routes/sync.ts';
 import { trackerRoutes } from './routes/tracker.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;

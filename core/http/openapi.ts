@@ -2,13 +2,6 @@
 // route modules publish with their zod schemas (core/http/contract.ts); tests/openapi.test.ts keeps it true.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import {
-  connectionSyncOperations,
-  entitySyncOperations,
-  errorOperations,
-  runOperations,
-  triggerOperations,
-} from '../sync/routes.ts';
 import { TANDEM_VERSION } from '../version.ts';
 import type { AppEnv } from './app-env.ts';
 import { components, type Operation, operation, pathItems } from './contract.ts';
@@ -21,6 +14,13 @@ import { probeOperations } from './routes/probe.ts';
 import { publicOperations } from './routes/public.ts';
 import { ruleOperations } from './routes/rules.ts';
 import { sessionOperations } from './routes/session.ts';
+import {
+  connectionSyncOperations,
+  entitySyncOperations,
+  errorOperations,
+  runOperations,
+  triggerOperations,
+} from './routes/sync.ts';
 import { trackerOperations } from './routes/tracker.ts';
 
 const openApiOperations = [

@@ -1,17 +1,14 @@
-// The admin API of sync: triggers, manual sync, queue, errors, runs and an entity's twins (API.md "Sync").
+// The admin API of sync: triggers, manual sync, queue, errors, runs and an entity's twins (docs/admin-api.md).
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Db } from '../../storage/schema.ts';
-import { notFound, TandemError } from '../errors.ts';
-import type { AppEnv } from '../http/app-env.ts';
-import { jsonBody, operation, queryOf } from '../http/contract.ts';
-import { ENTITY_TYPES, type Tracker } from '../trackers/tracker.ts';
-import { syncConnection } from './connections-view.ts';
-import type { SyncEngine } from './engine.ts';
-import { parseJson } from './json.ts';
-import { type ReportPart, runReportCsv } from './run-report.ts';
-import { getRun, listRuns, runItems, runJson } from './runs.ts';
-import { errorJson, listErrors } from './sync-errors.ts';
+import type { Db } from '../../../storage/schema.ts';
+import { notFound, TandemError } from '../../errors.ts';
+import { syncConnection } from '../../sync/connections-view.ts';
+import type { SyncEngine } from '../../sync/engine.ts';
+import { parseJson } from '../../sync/json.ts';
+import { type ReportPart, runReportCsv } from '../../sync/run-report.ts';
+import { getRun, listRuns, runItems, runJson } from '../../sync/runs.ts';
+import { errorJson, listErrors } from '../../sync/sync-errors.ts';
 import {
   createTrigger,
   deleteTrigger,
@@ -19,8 +16,11 @@ import {
   listTriggers,
   triggerJson,
   updateTrigger,
-} from './triggers.ts';
-import { twinsOfEntity } from './twins.ts';
+} from '../../sync/triggers.ts';
+import { twinsOfEntity } from '../../sync/twins.ts';
+import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
+import type { AppEnv } from '../app-env.ts';
+import { jsonBody, operation, queryOf } from '../contract.ts';
 
 const page = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
