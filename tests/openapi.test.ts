@@ -245,6 +245,30 @@ describe('the published response schemas', () => {
     await ok('PUT', rules, '/api/connections/{id}/rules', failing);
     await ok('POST', `${rules}/test`, '/api/connections/{id}/rules/test', { entityId: id });
     await ok('PUT', rules, '/api/connections/{id}/rules', { ...failing, publish: true });
+    await ok('POST', `${rules}/test`, '/api/connections/{id}/rules/test', {
+      entityId: id,
+      ruleSet: { outgoing: 'replica.summary = entity.summary;', incoming: '' },
+    });
+    await ok('GET', `${rules}/versions`, '/api/connections/{id}/rules/versions');
+    await ok(
+      'POST',
+      `${rules}/versions/1/rollback`,
+      '/api/connections/{id}/rules/versions/{version}/rollback',
+    );
+    await call(
+      'POST',
+      `${rules}/versions/99/rollback`,
+      '/api/connections/{id}/rules/versions/{version}/rollback',
+    );
+    await ok('PUT', rules, '/api/connections/{id}/rules', { ...failing, publish: true });
+    await ok('GET', `${rules}/fields?type=incident`, '/api/connections/{id}/rules/fields');
+    await ok('GET', `/api/connections/${cid}/twins`, '/api/connections/{id}/twins');
+    await ok('POST', '/api/entities/match', '/api/entities/match', {
+      type: 'incident',
+      query: 'priority <= 2',
+    });
+    await call('POST', '/api/entities/match', '/api/entities/match', { type: 'incident', query: '(' });
+    await ok('GET', `/api/entities/${id}/fields`, '/api/entities/{id}/fields');
 
     // Triggers and runs.
     const triggers = `/api/connections/${cid}/triggers`;

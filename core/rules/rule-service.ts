@@ -10,6 +10,7 @@ import {
   deleteDraft,
   insertVersion,
   latestVersion,
+  listVersions,
   loadConnection,
   loadDraft,
   type RuleConnection,
@@ -59,6 +60,15 @@ export interface RuleService {
   /** The draft's program, or the published one when there is no draft. */
   draftOrPublished(connectionId: string): Promise<{ program: RuleProgram; draft: boolean; version: number }>;
   connection(connectionId: string): Promise<RuleConnection>;
+  /**
+   * Rules as an editor holds them (not stored): checked by the mode, compiled in the sandbox, named by their hash.
+   * `version` is the published version they were edited on.
+   */
+  candidate(connectionId: string, input: unknown): Promise<{ program: RuleProgram; version: number }>;
+  /** Published versions, newest first: a page of `limit` below version `before`. */
+  versions(connectionId: string, page: { limit: number; before?: number }): Promise<StoredVersion[]>;
+  /** Publishes the rules of an older version as a new version (nothing is rewritten); 404 for an unknown version. */
+  rollback(connectionId: string, version: number): Promise<RuleSetView>;
   /** The published version and rules, created from the mode's defaults when there are none yet. */
   current(connectionId: string): Promise<StoredVersion>;
   /**
@@ -80,6 +90,16 @@ function describeProblems(problems: CompileProblem[]): string {
   return problems
     .map((p) => `the ${p.script} script at line ${p.line}, column ${p.column}: ${p.message}`)
     .join('; ');
+}
+
+/** A short name for compiled code, so the runner caches each text once. */
+function hashOf(source: Pick<RuleProgram, 'outgoing' | 'incoming'>): string {
+  return createHash('sha256')
+    .update(source.outgoing)
+    .update('\u0000')
+    .update(source.incoming)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function createRuleService(deps: RuleServiceDeps): RuleService {
@@ -228,6 +248,29 @@ export function createRuleService(deps: RuleServiceDeps): RuleService {
       return program;
     },
 
+    async candidate(connectionId, input) {
+      const conn = await connection(connectionId);
+      const mode = modes[conn.mode];
+      const source = compile(mode, conn, input);
+      await checkCompiles(source);
+      const current = await published(conn);
+      return { program: { version: `editor-${hashOf(source)}`, ...source }, version: current.version };
+    },
+
+    async versions(connectionId, page) {
+      const conn = await connection(connectionId);
+      await published(conn);
+      return listVersions(db, conn.id, page.limit, page.before);
+    },
+
+    async rollback(connectionId, version) {
+      const conn = await connection(connectionId);
+      await published(conn);
+      const [found] = await listVersions(db, conn.id, 1, version + 1);
+      if (!found || found.version !== version) throw notFound('Rule version', String(version));
+      return this.save(conn.id, found.rules, { publish: true, origin: 'local' });
+    },
+
     async draftOrPublished(connectionId) {
       const conn = await connection(connectionId);
       const draft = await loadDraft(db, conn.id);
@@ -237,13 +280,8 @@ export function createRuleService(deps: RuleServiceDeps): RuleService {
         return { program, draft: false, version: current.version };
       }
       const source = compile(modes[conn.mode], conn, draft.rules);
-      const hash = createHash('sha256')
-        .update(source.outgoing)
-        .update('\u0000')
-        .update(source.incoming)
-        .digest('hex');
       return {
-        program: { version: `draft-${hash.slice(0, 16)}`, ...source },
+        program: { version: `draft-${hashOf(source)}`, ...source },
         draft: true,
         version: draft.baseVersion,
       };

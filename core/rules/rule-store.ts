@@ -63,6 +63,31 @@ export async function latestVersion(
   };
 }
 
+/** Published versions, newest first, below `before` when given (one more than `limit` tells there are more). */
+export async function listVersions(
+  db: DbExecutor,
+  connectionId: string,
+  limit: number,
+  before?: number,
+): Promise<StoredVersion[]> {
+  let q = db.selectFrom('rule_versions').selectAll().where('connection_id', '=', connectionId);
+  if (before !== undefined) q = q.where('version', '<', before);
+  const rows = await q.orderBy('version', 'desc').limit(limit).execute();
+  return rows.flatMap((row) =>
+    isModeId(row.mode)
+      ? [
+          {
+            version: row.version,
+            mode: row.mode,
+            rules: JSON.parse(row.rules),
+            origin: row.origin,
+            publishedAt: row.published_at,
+          },
+        ]
+      : [],
+  );
+}
+
 /** Inserts a version unless it already exists (two first reads racing to create the defaults). */
 export async function insertVersion(
   db: DbExecutor,

@@ -14,12 +14,19 @@ export const testRunBody = z.strictObject({
   replica: z.record(z.string(), z.unknown()).optional(),
   /** Which rules: the draft when there is one (default), or the published version. */
   rules: z.enum(['draft', 'published']).optional(),
+  /**
+   * The rule set to run instead, as an editor holds it (unsaved; checked and compiled like a save, never stored).
+   * When given, `rules` is ignored.
+   */
+  ruleSet: z.record(z.string(), z.unknown()).optional(),
 });
 export type TestRunInput = z.infer<typeof testRunBody>;
 
 export interface TestRunResult {
   direction: 'outgoing' | 'incoming';
   rules: 'draft' | 'published';
+  /** What ran: the rule set the request gave (`editor`, unsaved), the saved draft, or the published rules. */
+  source: 'editor' | 'draft' | 'published';
   version: number;
   ok: boolean;
   error?: RuleFailure;
@@ -82,8 +89,9 @@ export async function testRun(
   const conn = await deps.rules.connection(connectionId);
   const entity = await deps.tracker.get(input.entityId);
   if (!entity) throw notFound('Entity', input.entityId);
-  const chosen =
-    input.rules === 'published'
+  const chosen = input.ruleSet
+    ? { ...(await deps.rules.candidate(conn.id, input.ruleSet)), draft: true, editor: true }
+    : input.rules === 'published'
       ? {
           program: await deps.rules.program(conn.id),
           draft: false,
@@ -94,7 +102,13 @@ export async function testRun(
   const direction = input.direction === 'in' || input.direction === 'incoming' ? 'incoming' : 'outgoing';
   const flat = flatten(entity);
   const twin = await twinReplicas(deps.db, conn.id, entity.id);
-  const base = { direction, rules: chosen.draft ? 'draft' : 'published', version: chosen.version } as const;
+  const source = 'editor' in chosen ? 'editor' : chosen.draft ? 'draft' : 'published';
+  const base = {
+    direction,
+    rules: chosen.draft ? 'draft' : 'published',
+    source,
+    version: chosen.version,
+  } as const;
   // The version names the compiled code for the runner's cache: test runs use their own slot.
   const slot = `${conn.id}#test`;
 

@@ -1,7 +1,10 @@
-// The built-in tracker's entities and comments.
+// The built-in tracker's entities and comments, the fields of a type, and how many entities a query matches now.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { notFound } from '../../errors.ts';
+import { knownFields } from '../../rules/known-fields.ts';
+import { flatten } from '../../sync/flat.ts';
+import { matches, parseQuery } from '../../sync/trigger-query.ts';
 import { entityTypeSchema, parseFields } from '../../trackers/builtin/entity-input.ts';
 import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -59,6 +62,23 @@ export const entitySchema = z.strictObject({
 export const entityListSchema = z.strictObject({
   items: z.array(entitySchema),
   nextCursor: z.string().optional(),
+});
+
+const matchBody = z.object({
+  type: z.enum(ENTITY_TYPES, { message: `must be one of ${ENTITY_TYPES.join(', ')}` }),
+  query: z.string().max(2000).describe('A trigger query such as `priority <= 2 AND status != "closed"`'),
+});
+export const matchSchema = z.strictObject({
+  count: z.number().int().describe('Entities of the type that match now (of those read: see `complete`)'),
+  scanned: z.number().int(),
+  complete: z.boolean().describe('False when there were more entities than one look reads'),
+  sample: z.array(z.strictObject({ id: z.string(), key: z.string(), summary: z.string() })),
+});
+const entityFieldSchema = z.strictObject({
+  name: z.string(),
+  type: z.enum(['string', 'number', 'boolean', 'json']),
+  standard: z.boolean(),
+  values: z.array(z.union([z.string(), z.number()])).describe('Distinct values seen on entities of the type'),
 });
 
 const T = 'Entities';
@@ -121,7 +141,29 @@ export const entityOperations = [
     responses: { 201: entitySchema },
     problems: [404, 422],
   }),
+  operation({
+    method: 'post',
+    path: '/match',
+    operationId: 'matchEntities',
+    tag: T,
+    summary: 'How many entities a trigger query matches now (a preview; nothing is synced)',
+    body: matchBody,
+    responses: { 200: matchSchema },
+    problems: [415, 422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id/fields',
+    operationId: 'entityFields',
+    tag: T,
+    summary: "The fields of this entity's type, with the values seen on entities of that type (pick-lists)",
+    responses: { 200: z.strictObject({ items: z.array(entityFieldSchema) }) },
+    problems: [404],
+  }),
 ];
+
+/** At most this many entities are read for one preview. */
+const MATCH_LIMIT = 5000;
 
 export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
   new Hono<AppEnv>()
@@ -136,6 +178,31 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
         { origin: 'local' },
       );
       return c.json(entity, 201);
+    })
+    .post('/match', jsonBody(matchBody), async (c) => {
+      const body = c.req.valid('json');
+      const node = parseQuery(body.query);
+      let count = 0;
+      let scanned = 0;
+      let cursor: string | undefined;
+      const sample: { id: string; key: string; summary: string }[] = [];
+      do {
+        const page = await tracker.list({ type: body.type, limit: 200, ...(cursor ? { cursor } : {}) });
+        for (const e of page.items) {
+          scanned++;
+          if (!matches(node, flatten(e))) continue;
+          count++;
+          if (sample.length < 10)
+            sample.push({ id: e.id, key: e.key, summary: String(e.fields.summary ?? '') });
+        }
+        cursor = page.nextCursor;
+      } while (cursor && scanned < MATCH_LIMIT);
+      return c.json({ count, scanned, complete: !cursor, sample });
+    })
+    .get('/:id/fields', async (c) => {
+      const entity = await tracker.get(c.req.param('id'));
+      if (!entity) throw notFound('Entity', c.req.param('id'));
+      return c.json({ items: await knownFields(tracker, [entity.type]) });
     })
     .get('/:id', async (c) => {
       const entity = await tracker.get(c.req.param('id'));

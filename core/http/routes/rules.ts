@@ -1,14 +1,16 @@
-// Admin routes of a connection's rules: read, edit (draft or publish), test-run.
+// Admin routes of a connection's rules: read, edit (draft or publish), test-run, versions and roll back, known fields, linked entities.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Db } from '../../../storage/schema.ts';
+import { notFound } from '../../errors.ts';
+import { knownFields } from '../../rules/known-fields.ts';
 import type { RuleService } from '../../rules/rule-service.ts';
 import { testRun, testRunBody } from '../../rules/test-run.ts';
 import { trackerUserLookup } from '../../rules/user-lookup.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
-import { jsonBody, operation } from '../contract.ts';
+import { jsonBody, operation, queryOf } from '../contract.ts';
 import { MODES } from './public.ts';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -59,6 +61,9 @@ const record = z.record(z.string(), z.unknown());
 export const testRunResultSchema = z.strictObject({
   direction: z.enum(['outgoing', 'incoming']),
   rules: z.enum(['draft', 'published']),
+  source: z
+    .enum(['editor', 'draft', 'published'])
+    .describe('What ran: the `ruleSet` of the request (unsaved), the saved draft, or the published rules'),
   version: z.number().int(),
   ok: z.boolean(),
   error: z
@@ -82,6 +87,41 @@ export const testRunResultSchema = z.strictObject({
       firstSend: z.boolean().optional(),
     })
     .optional(),
+});
+
+export const ruleVersionSchema = z.strictObject({
+  version: z.number().int(),
+  origin: z.string().describe('`default`, `local` or `peer`: who published this version'),
+  publishedAt: z.string(),
+  rules: ruleSetSchema,
+});
+const versionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a cursor this route gave')
+    .optional(),
+});
+const versionParam = z.object({ version: z.coerce.number().int().min(1) });
+
+export const knownFieldSchema = z.strictObject({
+  name: z.string(),
+  type: z.enum(['string', 'number', 'boolean', 'json']),
+  standard: z.boolean().describe("One of the tracker's own fields (else a custom field seen on entities)"),
+  values: z.array(z.union([z.string(), z.number()])).describe('Distinct values seen on entities'),
+});
+const fieldsQuery = z.object({ type: z.enum(ENTITY_TYPES).optional() });
+
+export const connectionTwinSchema = z.strictObject({
+  entityId: z.string(),
+  remoteId: z.string().nullable(),
+  remoteKey: z.string().nullable(),
+  status: z.string(),
+  lastSyncedAt: z.string().nullable(),
+});
+const twinsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  cursor: z.string().max(200).optional(),
 });
 
 const T = 'Rules';
@@ -116,6 +156,50 @@ export const ruleOperations = [
     responses: { 200: testRunResultSchema },
     problems: [404, 415, 422, 503],
   }),
+  operation({
+    method: 'get',
+    path: '/:id/rules/versions',
+    operationId: 'listRuleVersions',
+    tag: T,
+    summary: 'Published versions, newest first',
+    query: versionsQuery,
+    responses: {
+      200: z.strictObject({ items: z.array(ruleVersionSchema), nextCursor: z.string().optional() }),
+    },
+    problems: [404, 422],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/rules/versions/:version/rollback',
+    operationId: 'rollBackRules',
+    tag: T,
+    summary: 'Publish an older version again, as a new version',
+    description: 'Basic: 409 `mode_not_editable`.',
+    responses: { 200: rulesViewSchema },
+    problems: [404, 409, 422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id/rules/fields',
+    operationId: 'listKnownFields',
+    tag: T,
+    summary: "Fields a rule can name: the tracker's, and custom ones seen on entities, with their values",
+    query: fieldsQuery,
+    responses: { 200: z.strictObject({ items: z.array(knownFieldSchema) }) },
+    problems: [404, 422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id/twins',
+    operationId: 'listConnectionTwins',
+    tag: T,
+    summary: 'The entities linked on this connection (to re-sync them after publishing)',
+    query: twinsQuery,
+    responses: {
+      200: z.strictObject({ items: z.array(connectionTwinSchema), nextCursor: z.string().optional() }),
+    },
+    problems: [404, 422],
+  }),
 ];
 
 interface RuleRouteDeps {
@@ -133,6 +217,53 @@ export const ruleRoutes = ({ rules, db, tracker, sandbox }: RuleRouteDeps) =>
       return c.json(
         await rules.save(c.req.param('id'), ruleSet, { publish: publish === true, origin: 'local' }),
       );
+    })
+    .get('/:id/rules/versions', queryOf(versionsQuery), async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const found = await rules.versions(c.req.param('id'), {
+        limit: limit + 1,
+        ...(cursor ? { before: Number(cursor) } : {}),
+      });
+      const items = found.slice(0, limit).map((v) => ({
+        version: v.version,
+        origin: v.origin,
+        publishedAt: v.publishedAt,
+        rules: v.rules as z.output<typeof ruleSetSchema>,
+      }));
+      const last = items.at(-1);
+      return c.json(found.length > limit && last ? { items, nextCursor: String(last.version) } : { items });
+    })
+    .post('/:id/rules/versions/:version/rollback', async (c) => {
+      const parsed = versionParam.safeParse({ version: c.req.param('version') });
+      if (!parsed.success) throw notFound('Rule version', c.req.param('version'));
+      return c.json(await rules.rollback(c.req.param('id'), parsed.data.version));
+    })
+    .get('/:id/rules/fields', queryOf(fieldsQuery), async (c) => {
+      const { type } = c.req.valid('query');
+      await rules.connection(c.req.param('id'));
+      return c.json({ items: await knownFields(tracker, type ? [type] : []) });
+    })
+    .get('/:id/twins', queryOf(twinsQuery), async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const conn = await rules.connection(c.req.param('id'));
+      let q = db
+        .selectFrom('sync_twins')
+        .select(['local_id', 'remote_id', 'remote_key', 'status', 'last_synced_at'])
+        .where('connection_id', '=', conn.id);
+      if (cursor) q = q.where('local_id', '>', cursor);
+      const rows = await q
+        .orderBy('local_id')
+        .limit(limit + 1)
+        .execute();
+      const items = rows.slice(0, limit).map((r) => ({
+        entityId: r.local_id,
+        remoteId: r.remote_id,
+        remoteKey: r.remote_key,
+        status: r.status,
+        lastSyncedAt: r.last_synced_at,
+      }));
+      const last = items.at(-1);
+      return c.json(rows.length > limit && last ? { items, nextCursor: last.entityId } : { items });
     })
     .post('/:id/rules/test', jsonBody(testRunBody), async (c) => {
       const body = c.req.valid('json');
