@@ -104,8 +104,14 @@ describe('tandem start --tracker MODULE', () => {
 });
 
 describe('a tracker that cannot be loaded or configured', () => {
-  it('servicenow and jira: not available in this version', () => {
-    for (const name of ['servicenow', 'jira']) {
+  it('servicenow without its variables names the first one missing', () => {
+    const r = failedStart(['--tracker', 'servicenow']);
+    expect([r.status, r.code]).toEqual([2, 'tracker_config_invalid']);
+    expect(r.last).toContain('TANDEM_SERVICENOW_URL must be');
+  });
+
+  it('jira: not available in this version', () => {
+    for (const name of ['jira']) {
       const r = failedStart(['--tracker', name]);
       expect(r.status).toBe(2);
       expect(r.code).toBe('tracker_not_available');

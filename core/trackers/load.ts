@@ -62,8 +62,8 @@ const BUILTIN: Record<string, (() => Promise<TrackerModule>) | null> = {
       },
     };
   },
-  // The connectors' groundwork is in core/trackers/servicenow/; they become selectable with their Tracker adapter.
-  servicenow: null,
+  servicenow: () => import('./servicenow/index.ts'),
+  // Jira's connector is not written yet.
   jira: null,
 };
 

@@ -1,5 +1,5 @@
 // The conformance suite every tracker passes: reads, paging, the idempotent write's outcomes, the change feed.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it as vitestIt } from 'vitest';
 import type { Change, Entity, Tracker, WriteContext, WriteRequest } from './tracker.ts';
 
 /** A tracker to test, fresh and empty, and how to end it. */
@@ -9,10 +9,29 @@ export interface TrackerUnderTest {
 }
 
 /**
+ * What a tracker declares it cannot do, by test title, with the reason: that test runs as `it.fails` (it must
+ * still fail, so a tracker that learns it goes red until its line is removed) and its title carries the reason.
+ */
+export interface ContractLimits {
+  cannot?: Readonly<Record<string, string>>;
+}
+
+/**
  * Registers the contract's tests for one tracker.
  * @example describeTrackerContract('memory', async () => ({ tracker: createMemoryTracker(), close: async () => {} }));
  */
-export function describeTrackerContract(name: string, make: () => Promise<TrackerUnderTest>): void {
+export function describeTrackerContract(
+  name: string,
+  make: () => Promise<TrackerUnderTest>,
+  limits: ContractLimits = {},
+): void {
+  const cannot = new Map(Object.entries(limits.cannot ?? {}));
+  const it = (title: string, fn: () => Promise<void>) => {
+    const reason = cannot.get(title);
+    cannot.delete(title);
+    if (reason === undefined) vitestIt(title, fn);
+    else vitestIt.fails(`${title} [cannot: ${reason}]`, fn);
+  };
   describe(`tracker contract: ${name}`, () => {
     let t: TrackerUnderTest;
     let tracker: Tracker;
@@ -208,5 +227,10 @@ export function describeTrackerContract(name: string, make: () => Promise<Tracke
       await new Promise((r) => setTimeout(r, 10));
       expect(woken).toBe(was);
     });
+    // A limit naming no test of the suite is a typo, not a pass.
+    if (cannot.size > 0)
+      vitestIt(`names only tests of the suite in its limits: ${[...cannot.keys()]}`, () => {
+        expect([...cannot.keys()]).toEqual([]);
+      });
   });
 }

@@ -134,7 +134,7 @@ export function createChangeFeed(o: ChangeFeedOptions) {
     let after: { u: string; id: string } | null = null;
     let read = 0;
     let more = false;
-    for (;;) {
+    pages: for (;;) {
       let q = encodedQuery();
       if (after) {
         // Keyset paging: rows after (u, id) in (sys_updated_on, sys_id) order; stable while records change.
@@ -167,18 +167,19 @@ export function createChangeFeed(o: ChangeFeedOptions) {
         const { sys_id: sysId, sys_updated_on: u } = row.data;
         const modCount = Number(row.data.sys_mod_count);
         const ms = parseServiceNowTime(u)!;
+        const key = `${sysId}:${modCount}`;
+        // At the limit: stop before the next new version (the next poll re-reads from its stamp on).
+        if (!known.has(key) && changes.length >= budget) {
+          more = true;
+          break pages;
+        }
         newest = Math.max(newest ?? ms, ms);
         after = { u, id: sysId };
-        const key = `${sysId}:${modCount}`;
         if (known.has(key)) continue;
         known.set(key, ms);
         changes.push({ table, sysId, modCount, updatedOn: new Date(ms).toISOString(), record });
       }
       if (page.records.length < pageSize) break;
-      if (changes.length >= budget) {
-        more = true;
-        break;
-      }
     }
     if (newest === null) return { changes, next: from, more, read };
     const horizon = newest - o.overlapMs;
@@ -192,6 +193,41 @@ export function createChangeFeed(o: ChangeFeedOptions) {
   }
 
   return {
+    /**
+     * A cursor at the end of the feed now: per table, the newest stamp and the versions within the overlap
+     * before it (read newest first, up to one page), so the next poll gives only what changes after this.
+     */
+    async head(tables: readonly string[]): Promise<string> {
+      const state: Record<string, TableCursor> = {};
+      await Promise.all(
+        [...new Set(tables)].map(async (table) => {
+          const q = encodedQuery().orderBy('sys_updated_on', 'desc').orderBy('sys_id', 'desc');
+          const page = await o.client.list(table, {
+            fields: FEED_FIELDS,
+            query: q,
+            limit: pageSize,
+            pageSize,
+          });
+          let newest: number | null = null;
+          const seen: TableCursor['seen'] = [];
+          for (const record of page.records) {
+            const row = rowSchema.safeParse({
+              sys_id: storedValue(record.sys_id),
+              sys_mod_count: storedValue(record.sys_mod_count),
+              sys_updated_on: storedValue(record.sys_updated_on),
+            });
+            if (!row.success) continue;
+            const ms = parseServiceNowTime(row.data.sys_updated_on)!;
+            newest ??= ms;
+            if (ms < newest - o.overlapMs) break;
+            seen.push([row.data.sys_id, Number(row.data.sys_mod_count), Math.round((newest - ms) / 1000)]);
+          }
+          // An empty table has no entry: it is read from its first record.
+          if (newest !== null) state[table] = { t: formatServiceNowTime(newest), seen };
+        }),
+      );
+      return encodeCursor(state);
+    },
     /**
      * Reads the changes of `tables` since `cursor` (only those tables; others in the cursor are kept as they
      * are). A failure throws and leaves the caller's cursor as it was: nothing read by this poll is lost.

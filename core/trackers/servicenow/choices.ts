@@ -55,10 +55,15 @@ function choices(o: Record<string, string>): Choice[] {
 
 /** The stored value for a label (any case) or a stored value; undefined when it is neither. */
 export function storedChoice(list: readonly Choice[], given: string): string | undefined {
-  const wanted = given.trim().toLowerCase();
+  // `in_progress` and `in-progress` (another tracker's status) read as the label `In Progress`.
+  const plain = (text: string) =>
+    text
+      .trim()
+      .toLowerCase()
+      .replace(/[\s_-]+/g, ' ');
+  const wanted = plain(given);
   return (
-    list.find((c) => c.label.toLowerCase() === wanted)?.value ??
-    list.find((c) => c.value === given.trim())?.value
+    list.find((c) => plain(c.label) === wanted)?.value ?? list.find((c) => c.value === given.trim())?.value
   );
 }
 

@@ -35,6 +35,8 @@ export interface ServiceNowConfig {
   pollMs: number;
   /** How far back each poll re-reads (ServiceNow stamps to the second and commits late). */
   overlapMs: number;
+  /** The entity types offered and followed: only their tables are polled. */
+  entityTypes: readonly EntityType[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,7 +69,23 @@ const NAME = /^[a-z0-9_]+$/;
 const NAME_ACCEPTS = 'a ServiceNow name (lower-case letters, digits and underscores)';
 const CUSTOM = /^u_[a-z0-9_]+$/;
 const FIELD_KEYS = Object.keys(DEFAULT_FIELDS) as (keyof FieldMap)[];
-const TOP_KEYS = ['tables', 'fields', 'typeFields', 'customFields', 'pollMs', 'overlapMs'] as const;
+const TOP_KEYS = [
+  'tables',
+  'fields',
+  'typeFields',
+  'customFields',
+  'pollMs',
+  'overlapMs',
+  'entityTypes',
+] as const;
+/** The task tables (they have correlation_id and the journals); `ci` and `user` are offered when listed. */
+export const DEFAULT_ENTITY_TYPES: readonly EntityType[] = [
+  'incident',
+  'case',
+  'change',
+  'problem',
+  'request',
+];
 /** Keys that would carry a secret: refused in the file, whatever their value. */
 const SECRET_KEY = /pass|secret|token|credential|auth|client_?id|^user/i;
 
@@ -200,6 +218,19 @@ export function parseServiceNowConfig(json: unknown, env: Env): ServiceNowConfig
   const overlapMs =
     file.overlapMs === undefined ? DEFAULT_OVERLAP_MS : duration(file.overlapMs, 'overlapMs', 0);
 
+  let entityTypes = DEFAULT_ENTITY_TYPES;
+  if (file.entityTypes !== undefined) {
+    const list = file.entityTypes;
+    const accepts = `a non-empty list of ${ENTITY_TYPES.join(', ')}`;
+    if (!Array.isArray(list) || list.length === 0) throw trackerConfigInvalid('entityTypes', accepts);
+    entityTypes = list.map((t, i) => {
+      if (typeof t !== 'string' || !(ENTITY_TYPES as readonly string[]).includes(t))
+        throw trackerConfigInvalid(`entityTypes[${i}]`, `one of ${ENTITY_TYPES.join(', ')}`);
+      return t as EntityType;
+    });
+    entityTypes = [...new Set(entityTypes)];
+  }
+
   return {
     instanceUrl: instanceUrl(env),
     credentials: credentials(env),
@@ -208,6 +239,7 @@ export function parseServiceNowConfig(json: unknown, env: Env): ServiceNowConfig
     customFields: [...new Set(customFields)],
     pollMs,
     overlapMs,
+    entityTypes,
   };
 }
 

@@ -58,7 +58,7 @@ describe('ServiceNow journal', () => {
       internal: true,
       key: 'c1:42',
     });
-    expect(first).toEqual({ outcome: 'applied', modCount: 1 });
+    expect(first).toMatchObject({ outcome: 'applied', modCount: 1, record: { sys_mod_count: '1' } });
     expect(sn.journal(inc.sys_id!).map((j) => [j.element, j.value])).toEqual([
       ['work_notes', 'Patched\nthe disk\n[tandem:c1:42]'],
     ]);
@@ -108,8 +108,15 @@ describe('ServiceNow journal', () => {
   it('marks and reads the marker; keys outside the alphabet are refused', () => {
     expect(withMarker('x', 'a.b:c_d-1')).toBe('x\n[tandem:a.b:c_d-1]');
     expect(withMarker('x\n[tandem:old]', 'new')).toBe('x\n[tandem:new]');
-    expect(readMarker('x\n[tandem:k]\n')).toEqual({ body: 'x', key: 'k' });
-    expect(readMarker('plain')).toEqual({ body: 'plain', key: null });
+    expect(readMarker('x\n[tandem:k]\n')).toEqual({ body: 'x', key: 'k', author: null });
+    expect(readMarker('plain')).toEqual({ body: 'plain', key: null, author: null });
+    // The peer's author rides in the marker (ServiceNow stamps the integration user), on one line.
+    expect(withMarker('x', 'k', 'Ann [ops]\nLee')).toBe('x\n[tandem:k by Ann ops Lee]');
+    expect(readMarker('x\n[tandem:k by Ann ops Lee]')).toEqual({
+      body: 'x',
+      key: 'k',
+      author: 'Ann ops Lee',
+    });
     expect(() => withMarker('x', 'has space')).toThrow(/idempotency key/);
   });
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TandemError } from '../../errors.ts';
 import type { Comment } from '../tracker.ts';
-import type { ServiceNowClient } from './client.ts';
+import type { ReadOptions, ServiceNowClient, ServiceNowRecord } from './client.ts';
 import { encodedQuery } from './encoded-query.ts';
 import { ServiceNowError } from './errors.ts';
 import { storedValue } from './schemas.ts';
@@ -21,6 +21,8 @@ export interface NewJournalEntry {
   internal: boolean;
   /** The write's idempotency key (connection + event): letters, digits and `._:-`, up to 200 characters. */
   key: string;
+  /** Who wrote it on the other side (kept in the marker: ServiceNow stamps the integration user). */
+  author?: string;
 }
 
 export interface WriteOutcome {
@@ -28,6 +30,8 @@ export interface WriteOutcome {
   outcome: 'applied' | 'replayed';
   /** The record's sys_mod_count after our write (for the echo check); absent when replayed or unknown. */
   modCount?: number;
+  /** The record as the write's answer gave it (the fields of `read`), when it was written now. */
+  record?: ServiceNowRecord;
 }
 
 export interface JournalOptions {
@@ -41,26 +45,38 @@ export interface JournalOptions {
 }
 
 /**
- * The marker is the entry's last line, `[tandem:KEY]`: short, plain text in every ServiceNow UI, and
- * stripped from the body when read back. A body never gets more than one.
+ * The marker is the entry's last line, `[tandem:KEY]` or `[tandem:KEY by AUTHOR]`: short, plain text in every
+ * ServiceNow UI, and stripped from the body when read back. A body never gets more than one.
  */
-const MARKER = /\n?\[tandem:([A-Za-z0-9._:-]{1,200})\]\s*$/;
+const MARKER = /\n?\[tandem:([A-Za-z0-9._:-]{1,200})(?: by ([^\]\r\n]{1,200}))?\]\s*$/;
 const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 
-export function withMarker(body: string, key: string): string {
+/** An author as the marker can carry it: one line, no brackets, at most 200 characters. */
+const markerAuthor = (author: string) =>
+  author
+    .replace(/[[\]\r\n]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200)
+    .trim();
+
+export function withMarker(body: string, key: string, author?: string): string {
   if (!KEY.test(key))
     throw new TandemError(
       'SERVICENOW_KEY_INVALID',
       500,
       'An idempotency key must be 1-200 of A-Z a-z 0-9 . _ : -',
     );
-  return `${body.replace(MARKER, '')}\n[tandem:${key}]`;
+  const by = author === undefined ? '' : markerAuthor(author);
+  return `${body.replace(MARKER, '')}\n[tandem:${key}${by ? ` by ${by}` : ''}]`;
 }
 
-/** The body without its marker, and the key the marker carried (null when none). */
-export function readMarker(value: string): { body: string; key: string | null } {
+/** The body without its marker, and the key (and author) the marker carried (null when none). */
+export function readMarker(value: string): { body: string; key: string | null; author: string | null } {
   const m = MARKER.exec(value);
-  return m ? { body: value.slice(0, m.index), key: m[1]! } : { body: value, key: null };
+  return m
+    ? { body: value.slice(0, m.index), key: m[1]!, author: m[2] ?? null }
+    : { body: value, key: null, author: null };
 }
 
 const entrySchema = z.object({
@@ -95,11 +111,11 @@ export function createJournal(o: JournalOptions) {
         },
       );
     }
-    const { body, key } = readMarker(e.data.value);
+    const { body, key, author } = readMarker(e.data.value);
     return {
       id: e.data.sys_id,
       recordId: e.data.element_id,
-      author: e.data.sys_created_by,
+      author: author ?? e.data.sys_created_by,
       body,
       internal: e.data.element === fields.workNotes,
       createdAt: new Date(parseServiceNowTime(e.data.sys_created_on)!).toISOString(),
@@ -117,7 +133,7 @@ export function createJournal(o: JournalOptions) {
     const q = encodedQuery()
       .where('element_id', '=', sysId)
       .in('element', elements)
-      .where('value', 'LIKE', `[tandem:${key}]`);
+      .where('value', 'LIKE', `[tandem:${key}`);
     return (await entries(q)).find((c) => c.tandemKey === key) ?? null;
   }
 
@@ -145,21 +161,21 @@ export function createJournal(o: JournalOptions) {
       table: string,
       sysId: string,
       entry: NewJournalEntry,
-      opts: { checkFirst?: boolean } = {},
+      opts: { checkFirst?: boolean; read?: ReadOptions } = {},
     ): Promise<WriteOutcome> {
-      const value = withMarker(entry.body, entry.key);
+      const value = withMarker(entry.body, entry.key, entry.author);
+      const read: ReadOptions = opts.read
+        ? { ...opts.read, fields: [...new Set([...(opts.read.fields ?? []), 'sys_mod_count'])] }
+        : { fields: ['sys_mod_count'] };
       if (opts.checkFirst !== false && (await find(sysId, entry.key))) return { outcome: 'replayed' };
       const field = entry.internal ? fields.workNotes : fields.comments;
       for (let attempt = 1; ; attempt++) {
         try {
-          const r = await o.client.update(
-            table,
-            sysId,
-            { [field]: value },
-            { fields: ['sys_mod_count'], appends: true },
-          );
+          const r = await o.client.update(table, sysId, { [field]: value }, { ...read, appends: true });
           const modCount = Number(storedValue(r.sys_mod_count));
-          return Number.isInteger(modCount) ? { outcome: 'applied', modCount } : { outcome: 'applied' };
+          return Number.isInteger(modCount)
+            ? { outcome: 'applied', modCount, record: r }
+            : { outcome: 'applied', record: r };
         } catch (err) {
           const lost = err instanceof ServiceNowError && err.details.maybeApplied === true;
           if (!lost || attempt >= (o.attempts ?? 3)) throw err;

@@ -1,0 +1,35 @@
+// The ServiceNow tracker against the fake instance: the conformance suite every tracker passes.
+
+import type { Db } from '../../../storage/schema.ts';
+import { startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
+import { FAKE_T0 } from '../../../tests/support/fake-servicenow-client.ts';
+import { createLogger } from '../../log.ts';
+import { describeTrackerContract } from '../tracker.contract.ts';
+import { createTracker } from './index.ts';
+
+describeTrackerContract(
+  'servicenow (the fake instance)',
+  async () => {
+    // A fast clock (a real millisecond is a ServiceNow second): ServiceNow stamps to the second, and two
+    // comments of one second have no order to read them back in.
+    const start = Date.now();
+    const sn = await startFakeServiceNow({ now: () => FAKE_T0 + (Date.now() - start) * 1000 });
+    sn.addUser({ userName: 'tandem', password: 'pw', roles: ['itil'] });
+    const env = {
+      TANDEM_SERVICENOW_URL: sn.url,
+      TANDEM_SERVICENOW_USER: 'tandem',
+      TANDEM_SERVICENOW_PASSWORD: 'pw',
+    };
+    const context = { db: {} as Db, log: createLogger('test', 'silent'), dataDir: '/nonexistent', env };
+    const tracker = await createTracker({ entityTypes: ['incident', 'change'] }, context);
+    return { tracker, close: () => sn.close() };
+  },
+  {
+    cannot: {
+      'offers its entity types and creates, reads and reads in batches':
+        'a ServiceNow table has a fixed schema: only mapped fields and u_* columns (customFields) are stored, not any custom field',
+      'gives changes in write order, resumes from a cursor and loses none across limit boundaries':
+        'polling the Table API sees each record as it is now (one change per record, not each write), no deletes, and no comment apart from an update',
+    },
+  },
+);
