@@ -1,0 +1,180 @@
+// A ServiceNow-backed host (real process, --tracker servicenow) against the fake instance, paired with a built-in host.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_INCOMING, DEFAULT_OUTGOING } from '../modes/script/defaults.ts';
+import { type FakeServiceNow, startFakeServiceNow } from './support/fake-servicenow.ts';
+import {
+  type HostProcess,
+  startHostProcess,
+  stopAllHosts,
+  tempDir,
+  waitFor,
+} from './support/host-process.ts';
+import { accept, initiate, waitConn } from './support/pairing-support.ts';
+import {
+  bySummary,
+  type Entity,
+  patchEntity,
+  publishRules,
+  SYNC_ENV,
+  syncAllIncidents,
+} from './support/sync.ts';
+
+const PASSWORD = 'Sn0w-Secret-4f9c1e7a';
+
+let sn: FakeServiceNow;
+beforeEach(async () => {
+  sn = await startFakeServiceNow();
+  sn.addUser({ userName: 'tandem', password: PASSWORD, roles: ['itil'] });
+});
+afterEach(async () => sn.close());
+afterAll(stopAllHosts);
+
+function snEnv(password = PASSWORD): Record<string, string> {
+  const config = path.join(tempDir('tandem-sn-config-'), 'servicenow.json');
+  fs.writeFileSync(config, JSON.stringify({ entityTypes: ['incident'], overlapMs: 3000 }));
+  return {
+    ...SYNC_ENV,
+    TANDEM_TRACKER: 'servicenow',
+    TANDEM_TRACKER_CONFIG: config,
+    TANDEM_SERVICENOW_URL: sn.url,
+    TANDEM_SERVICENOW_USER: 'tandem',
+    TANDEM_SERVICENOW_PASSWORD: password,
+    TANDEM_SERVICENOW_POLL_MS: '1000',
+  };
+}
+
+interface Pair {
+  a: HostProcess;
+  b: HostProcess;
+  aConn: string;
+  bConn: string;
+}
+
+/** A: on ServiceNow (the public inviter); B: the built-in store. Both follow every incident. */
+async function snPair(mode: 'script' | 'basic' | 'visual'): Promise<Pair> {
+  const [a, b] = await Promise.all([
+    startHostProcess({ name: 'ServiceNow', env: snEnv() }),
+    startHostProcess({ name: 'Builtin', env: SYNC_ENV }),
+  ]);
+  expect((await a.api('PATCH', '/api/node', { publicUrl: a.url })).status).toBe(200);
+  const { connection, invitationCode } = await initiate(a, null, { mode });
+  const accepted = await accept(b, invitationCode);
+  expect(accepted.status).toBe(201);
+  const bConn = accepted.body.connection.id;
+  await waitConn(a, connection.id, (c) => c.state === 'active' && c.link.up, 20_000);
+  await waitConn(b, bConn, (c) => c.state === 'active' && c.link.up, 20_000);
+  await syncAllIncidents(a, connection.id);
+  await syncAllIncidents(b, bConn);
+  return { a, b, aConn: connection.id, bConn };
+}
+
+const onB = async (p: Pair, summary: string, ok: (e: Entity) => boolean = () => true, ms = 20_000) =>
+  (await waitFor(async () => {
+    const e = (await bySummary(p.b)).get(summary);
+    return e && ok(e) ? e : undefined;
+  }, ms))!;
+
+const snRecords = (summary: string) => sn.records('incident', `short_description=${summary}`);
+
+describe('a ServiceNow-backed host and a built-in peer', () => {
+  for (const mode of ['script', 'basic', 'visual'] as const) {
+    it(`${mode}: a record created in ServiceNow reaches the peer, and the peer's edit reaches ServiceNow`, async () => {
+      const p = await snPair(mode);
+      const rec = sn.seed(
+        'incident',
+        { short_description: `Printer on fire (${mode})`, priority: '2' },
+        'ann',
+      );
+      const there = await onB(p, `Printer on fire (${mode})`);
+      expect(there.fields).toMatchObject({ summary: `Printer on fire (${mode})`, priority: 2 });
+
+      await patchEntity(p.b, there.id, { description: 'Edited on the built-in peer' });
+      await waitFor(
+        () => sn.record('incident', rec.sys_id!)?.description === 'Edited on the built-in peer',
+        20_000,
+      );
+      // One record in ServiceNow, no duplicate created back from the peer.
+      expect(snRecords(`Printer on fire (${mode})`)).toHaveLength(1);
+      await p.a.stop();
+      await p.b.stop();
+    }, 90_000);
+  }
+
+  it('a public comment and a work note arrive as public and internal; two records of one second both sync', async () => {
+    const p = await snPair('script');
+    const internalToo = (s: string) => s.replace(/comments\);/g, 'comments, { internal: true });');
+    await publishRules(p.a, p.aConn, { outgoing: internalToo(DEFAULT_OUTGOING) });
+    await publishRules(p.b, p.bConn, { incoming: internalToo(DEFAULT_INCOMING) });
+
+    const rec = sn.seed('incident', { short_description: 'Disk full' });
+    sn.update('incident', rec.sys_id!, { comments: 'Public hello' }, 'ann');
+    sn.update('incident', rec.sys_id!, { work_notes: 'Internal note' }, 'tandem');
+    const there = await onB(p, 'Disk full', (e) => e.comments.length === 2);
+    expect(there.comments.map((c) => [c.body, c.internal]).sort()).toEqual([
+      ['Internal note', true],
+      ['Public hello', false],
+    ]);
+
+    // Two records stamped in the same second, the second one after a poll already read that second.
+    sn.setNow(Math.floor(Date.now() / 1000) * 1000);
+    sn.seed('incident', { short_description: 'Same second 1' });
+    await onB(p, 'Same second 1');
+    sn.seed('incident', { short_description: 'Same second 2' });
+    await onB(p, 'Same second 2');
+    await p.a.stop();
+    await p.b.stop();
+  }, 90_000);
+
+  it('a 429 storm loses nothing', async () => {
+    const p = await snPair('basic');
+    sn.inject({ kind: 'rateLimit', count: 12, retryAfterSeconds: 1 });
+    const names = ['Storm 1', 'Storm 2', 'Storm 3'];
+    for (const name of names) sn.seed('incident', { short_description: name });
+    for (const name of names) await onB(p, name, () => true, 60_000);
+    const e = await onB(p, 'Storm 2');
+    sn.inject({ kind: 'rateLimit', count: 6, retryAfterSeconds: 1 });
+    await patchEntity(p.b, e.id, { description: 'After the storm' });
+    await waitFor(() => snRecords('Storm 2')[0]?.description === 'After the storm', 60_000);
+    for (const name of names) expect(snRecords(name)).toHaveLength(1);
+    const status = await p.a.api<{ calls: { total: number } }>('GET', '/api/tracker');
+    expect(status.body.calls.total).toBeGreaterThan(0);
+    await p.a.stop();
+    await p.b.stop();
+  }, 120_000);
+});
+
+describe('a ServiceNow host with a wrong password', () => {
+  it('reports the tracker down or degraded with the fix, and never shows the password', async () => {
+    const wrong = 'Wr0ng-Pass-9b1d77c3';
+    const a = await startHostProcess({
+      name: 'ServiceNow',
+      env: { ...snEnv(wrong), TANDEM_LOG_LEVEL: 'debug' },
+    });
+    const report = await a.api<{
+      kind: string;
+      url: string;
+      status: string;
+      checks: Array<{ name: string; ok: boolean; fix?: string }>;
+    }>('GET', '/api/tracker');
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ kind: 'servicenow', url: sn.url });
+    expect(['down', 'degraded']).toContain(report.body.status);
+    const credentials = report.body.checks.find((c) => c.name === 'Credentials valid');
+    expect(credentials).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('TANDEM_SERVICENOW_PASSWORD'),
+    });
+
+    const listed = await a.api('GET', '/api/entities?type=incident&limit=10');
+    expect(listed.status).toBeGreaterThanOrEqual(400);
+    const outputs = [JSON.stringify(report.body), JSON.stringify(listed.body), a.stdout(), a.stderr()];
+    await a.stop();
+    outputs.push(a.stderr());
+    for (const text of outputs) {
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(Buffer.from(`tandem:${wrong}`).toString('base64'));
+    }
+  }, 60_000);
+});
