@@ -1,7 +1,7 @@
 // A CodeMirror 6 JavaScript editor as a preact component, with compile errors shown at their line.
 import { javascript } from '@codemirror/lang-javascript';
 import { type Diagnostic, lintGutter, setDiagnostics } from '@codemirror/lint';
-import { EditorSelection, EditorState } from '@codemirror/state';
+import { Compartment, EditorSelection, EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useRef } from 'preact/hooks';
@@ -36,6 +36,8 @@ export function CodeEditor(props: {
   markers?: readonly Marker[];
   /** 1-based line to reveal and select (e.g. coming from an error). */
   focusLine?: number | undefined;
+  /** Wrap long lines instead of scrolling sideways. */
+  wrap?: boolean | undefined;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -45,6 +47,7 @@ export function CodeEditor(props: {
   // a render in between hands an older text of ours back as `value`, and writing it into the
   // document would start a ping-pong with the browser's pending edit that never ends.
   const echoes = useRef<string[]>([]);
+  const wrapping = useRef(new Compartment());
 
   useEffect(() => {
     if (!host.current) return;
@@ -56,6 +59,7 @@ export function CodeEditor(props: {
           basicSetup,
           javascript(),
           lintGutter(),
+          wrapping.current.of(props.wrap ? EditorView.lineWrapping : []),
           EditorState.readOnly.of(!!props.readOnly),
           EditorView.editable.of(!props.readOnly),
           EditorView.contentAttributes.of({ 'aria-label': props.label, id: props.id }),
@@ -84,6 +88,12 @@ export function CodeEditor(props: {
   }, [props.value]);
 
   useEffect(() => {
+    view.current?.dispatch({
+      effects: wrapping.current.reconfigure(props.wrap ? EditorView.lineWrapping : []),
+    });
+  }, [props.wrap]);
+
+  useEffect(() => {
     const v = view.current;
     if (!v) return;
     v.dispatch(setDiagnostics(v.state, toDiagnostics(v.state, props.markers ?? [])));
@@ -107,6 +117,7 @@ export function CodeEditor(props: {
       ref={host}
       data-editor={props.id}
       data-marked-lines={(props.markers ?? []).map((m) => m.line).join(',')}
+      data-wrap={props.wrap ? 'true' : undefined}
     />
   );
 }

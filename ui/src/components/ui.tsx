@@ -1,6 +1,7 @@
 // Small shared pieces: page frame, problem banners, load states, labelled fields, dates, JSON, check lists.
 import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../api.ts';
+import { checkLabel } from './check-names.ts';
 
 export function Page(props: {
   title: string;
@@ -169,17 +170,17 @@ export interface Check {
   fix?: string | undefined;
 }
 
-/** Health checks with a pass/fail mark and their detail; a failed one also says how to fix it, when known. */
+/** Health checks (by their display names) with a pass/fail mark and their detail; a failed one also says how to fix it, when known. */
 export function Checks({ checks, label }: { checks: Check[]; label?: string }) {
   return (
     <ul class="checks" aria-label={label}>
       {checks.map((c) => (
-        <li key={c.name} class={c.ok ? 'ok' : 'bad'}>
+        <li key={c.name} class={c.ok ? 'ok' : 'bad'} data-check={c.name}>
           <span class="check-mark" aria-hidden="true">
             {c.ok ? '✓' : '✗'}
           </span>
           <div>
-            <strong>{c.name}</strong> <span class="sr-only">{c.ok ? 'passed' : 'failed'}</span>
+            <strong>{checkLabel(c.name)}</strong> <span class="sr-only">{c.ok ? 'passed' : 'failed'}</span>
             <div>{c.detail}</div>
             {!c.ok && c.fix ? (
               <div class="fix">

@@ -1,5 +1,6 @@
 // One row of the Visual mappings table: the two fields, the direction, value pairs, defaults, Remove.
 import type { Mapping } from '../../api.ts';
+import { FieldPicker } from './field-picker.tsx';
 import { ARROWS, type Row } from './mapping-rows.ts';
 import { ValuePairs } from './value-pairs.tsx';
 
@@ -8,17 +9,20 @@ export function MappingRow(props: {
   index: number;
   localName: string;
   remoteName: string;
+  /** Field names to pick from. */
+  known: readonly string[];
   onChange: (change: Partial<Row>) => void;
   onRemove: () => void;
 }) {
-  const { row: r, index: i, localName, remoteName, onChange, onRemove } = props;
+  const { row: r, index: i, localName, remoteName, known, onChange, onRemove } = props;
   return (
     <tr data-mapping={i}>
       <td>
-        <input
-          aria-label={`${localName} field, row ${i + 1}`}
+        <FieldPicker
+          label={`${localName} field, row ${i + 1}`}
           value={r.local}
-          onInput={(e) => onChange({ local: e.currentTarget.value })}
+          known={known}
+          onChange={(local) => onChange({ local })}
         />
       </td>
       <td>
@@ -37,10 +41,11 @@ export function MappingRow(props: {
         </select>
       </td>
       <td>
-        <input
-          aria-label={`${remoteName} field, row ${i + 1}`}
+        <FieldPicker
+          label={`${remoteName} field, row ${i + 1}`}
           value={r.remote}
-          onInput={(e) => onChange({ remote: e.currentTarget.value })}
+          known={known}
+          onChange={(remote) => onChange({ remote })}
         />
       </td>
       <td>

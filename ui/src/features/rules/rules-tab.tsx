@@ -1,8 +1,13 @@
-// Rules: the connection's rule set by mode (Script editor, Visual mappings, Basic read-only), draft and publish.
+// Rules: the connection's rule set by mode (Script editor, Visual mappings, Basic as a mapping), draft and
+// publish, the version history, and after publishing the offer to re-sync the entities already linked.
+import { useState } from 'preact/hooks';
 import { type Connection, client, enc, jsonAs, type RulesView } from '../../api.ts';
-import { Json, WhenLoaded } from '../../components/ui.tsx';
+import { WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
+import { BasicRules } from './basic-rules.tsx';
+import { ResyncOffer } from './resync.tsx';
 import { ScriptRulesEditor } from './script-rules.tsx';
+import { RuleVersions } from './versions.tsx';
 import { VisualRulesEditor } from './visual-rules.tsx';
 
 export function RulesTab({ connection }: { connection: Connection }) {
@@ -10,7 +15,12 @@ export function RulesTab({ connection }: { connection: Connection }) {
     () => jsonAs<RulesView>()(client.connections[':id'].rules.$get({ param: { id: enc(connection.id) } })),
     connection.id,
   );
+  const [published, setPublished] = useState<number | null>(null);
   const r = rules.data;
+  const onSaved = (next: RulesView) => {
+    if (r && next.version > r.version) setPublished(next.version);
+    rules.setData(next);
+  };
   return (
     <section aria-labelledby="rules-title">
       <div class="tab-head">
@@ -28,21 +38,26 @@ export function RulesTab({ connection }: { connection: Connection }) {
         ) : null}
       </div>
       <WhenLoaded data={r} error={rules.error}>
-        {(r) =>
-          r.mode === 'script' ? (
-            <ScriptRulesEditor connection={connection} rules={r} onSaved={rules.setData} />
-          ) : r.mode === 'visual' ? (
-            <VisualRulesEditor connection={connection} rules={r} onSaved={rules.setData} />
-          ) : (
-            <div>
-              <p class="notice">
-                Basic connections use a fixed mapping that cannot be edited. A different mapping needs a new
-                connection in Visual or Script mode.
-              </p>
-              <Json value={r.published} label="Basic rules" />
-            </div>
-          )
-        }
+        {(r) => (
+          <>
+            {published === r.version ? (
+              <ResyncOffer key={r.version} connectionId={connection.id} version={r.version} />
+            ) : null}
+            {r.mode === 'script' ? (
+              <ScriptRulesEditor connection={connection} rules={r} onSaved={onSaved} />
+            ) : r.mode === 'visual' ? (
+              <VisualRulesEditor connection={connection} rules={r} onSaved={onSaved} />
+            ) : (
+              <BasicRules connection={connection} fields={r.published.fields ?? []} />
+            )}
+            <RuleVersions
+              connectionId={connection.id}
+              version={r.version}
+              editable={r.editable}
+              onRolledBack={onSaved}
+            />
+          </>
+        )}
       </WhenLoaded>
     </section>
   );

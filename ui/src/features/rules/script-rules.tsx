@@ -6,6 +6,7 @@ import { CodeEditor } from '../../components/lazy-editor.tsx';
 import { Problem } from '../../components/ui.tsx';
 import { useRoute } from '../../router.ts';
 import { compileMarkers, type Script, type ScriptMarker } from './compile-markers.ts';
+import { useEditorPrefs } from './editor-prefs.ts';
 import { editedRules, useRulesSave } from './rules-draft.ts';
 import { TestRun } from './test-run.tsx';
 
@@ -44,6 +45,7 @@ export function ScriptRulesEditor(props: {
     setText(scriptsOf(props.rules));
   }, [props.rules.version, !!props.rules.draft]);
 
+  const [prefs, setPrefs] = useEditorPrefs();
   const [runMarker, setRunMarker] = useState<ScriptMarker | null>(null);
   const markers = useMemo(() => {
     const m = compileMarkers(draft.error);
@@ -60,13 +62,32 @@ export function ScriptRulesEditor(props: {
 
   const compileFailed = markers.outgoing.length + markers.incoming.length > 0;
   return (
-    <div class="script-rules">
+    <div class={`script-rules${prefs.fullWidth ? ' full-width' : ''}`}>
       <p class="hint">
         <strong>Outgoing</strong> fills <code>replica</code> from <code>entity</code>;{' '}
         <strong>incoming</strong> changes <code>entity</code> from <code>replica</code>, <code>previous</code>{' '}
         and <code>firstSync</code>. Helpers: <code>helpers.comments.merge</code>,{' '}
         <code>helpers.map(value, table, fallback)</code>.
       </p>
+      <fieldset class="editor-options">
+        <legend class="sr-only">Editor layout</legend>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={prefs.fullWidth}
+            onChange={(e) => setPrefs({ fullWidth: e.currentTarget.checked })}
+          />
+          Full width
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={prefs.wrap}
+            onChange={(e) => setPrefs({ wrap: e.currentTarget.checked })}
+          />
+          Wrap lines
+        </label>
+      </fieldset>
       <div class="editor-pair">
         {SCRIPTS.map((s) => (
           <div key={s.script}>
@@ -79,6 +100,7 @@ export function ScriptRulesEditor(props: {
               onChange={(value) => setText((cur) => ({ ...cur, [s.script]: value }))}
               markers={markers[s.script]}
               focusLine={jump.script === s.script ? jump.line : undefined}
+              wrap={prefs.wrap}
             />
           </div>
         ))}
@@ -106,7 +128,11 @@ export function ScriptRulesEditor(props: {
         savedAs={draft.savedAs}
         dirty={dirty}
       />
-      <TestRun connectionId={props.connection.id} onFailure={setRunMarker} />
+      <TestRun
+        connectionId={props.connection.id}
+        onFailure={setRunMarker}
+        editor={{ ruleSet: text, state: dirty ? 'unsaved' : props.rules.draft ? 'draft' : 'published' }}
+      />
     </div>
   );
 }

@@ -1,18 +1,34 @@
-// Test run: the current draft (or the published rules) run against one entity; nothing is written.
+// Test run: the rules in the editor (unsaved, the saved draft or the published ones) run against one entity; nothing is written.
 import { useState } from 'preact/hooks';
-import { client, enc, json, type TestRunResult } from '../../api.ts';
+import { client, enc, json, type RuleSet, type TestRunResult } from '../../api.ts';
 import { Field, Json, Problem } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import type { ScriptMarker } from './compile-markers.ts';
 
-/** Runs the current draft (or the published rules) against one entity; nothing is written. */
+/** What the editor holds: its rules, and whether they are unsaved, the saved draft or the published rules. */
+export interface EditorRules {
+  ruleSet: RuleSet;
+  state: 'unsaved' | 'draft' | 'published';
+}
+
+/** What a result says it ran. */
+export function ranLabel(r: Pick<TestRunResult, 'source' | 'version'>): string {
+  if (r.source === 'editor') return 'Ran the rules in the editor (unsaved)';
+  if (r.source === 'draft') return `Ran the saved draft (edited on version ${r.version})`;
+  return `Ran the published rules (version ${r.version})`;
+}
+
+/** Runs what is in the editor against one entity; nothing is written. */
 export function TestRun({
   connectionId,
   onFailure,
+  editor,
 }: {
   connectionId: string;
   /** Called with where the rule failed (or null when it ran), to mark the line in the editor. */
   onFailure?: (at: ScriptMarker | null) => void;
+  /** The editor's rules; without them, the saved draft (or the published rules) run. */
+  editor?: EditorRules;
 }) {
   const entities = useLoad(() => json(client.entities.$get({ query: { limit: 100 } })), 'test-entities');
   const [entityId, setEntityId] = useState('');
@@ -26,7 +42,15 @@ export function TestRun({
       json(
         client.connections[':id'].rules.test.$post({
           param: { id: enc(connectionId) },
-          json: { entityId, direction },
+          json: {
+            entityId,
+            direction,
+            ...(editor?.state === 'unsaved'
+              ? { ruleSet: editor.ruleSet }
+              : editor?.state === 'published'
+                ? { rules: 'published' as const }
+                : {}),
+          },
         }),
       ),
     );
@@ -48,8 +72,8 @@ export function TestRun({
     <form class="card form test-run" onSubmit={run} aria-labelledby="test-run-title">
       <h3 id="test-run-title">Test run</h3>
       <p class="hint">
-        Runs the rules against a real entity and shows the replica and the change they would make. Nothing is
-        written.
+        Runs the rules in the editor against a real entity, saved or not, and shows the replica and the change
+        they would make. Nothing is written.
       </p>
       <div class="grid-2">
         <Field label="Entity" id="test-entity">
@@ -86,6 +110,9 @@ export function TestRun({
       <Problem error={action.error} title="The test run failed" />
       {result ? (
         <div class="test-result grid-2" data-testid="test-result">
+          <p class="ran-what" data-source={result.source}>
+            {ranLabel(result)}
+          </p>
           <div>
             <h4>Replica</h4>
             <Json value={replica} label="Replica" />

@@ -2,13 +2,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import {
   type Connection,
+  client,
   ENTITY_TYPES,
   type EntityType,
+  enc,
+  json,
   type RulesView,
   type VisualScope,
 } from '../../api.ts';
 import { DraftBar } from '../../components/draft-bar.tsx';
 import { Problem } from '../../components/ui.tsx';
+import { useLoad } from '../../hooks.ts';
 import { typeLabel } from '../entities/entity-fields.tsx';
 import { MappingRow } from './mapping-row.tsx';
 import { emptyRow, type Row, scopeOf, toMapping, toRows } from './mapping-rows.ts';
@@ -24,6 +28,14 @@ export function VisualRulesEditor(props: {
   const [scope, setScope] = useState<VisualScope>(() => scopeOf(editedRules(props.rules).scope));
   const draft = useRulesSave(props.connection.id, props.onSaved);
   const { localName, remoteName } = props.connection;
+  const fields = useLoad(
+    () =>
+      json(
+        client.connections[':id'].rules.fields.$get({ param: { id: enc(props.connection.id) }, query: {} }),
+      ),
+    props.connection.id,
+  );
+  const known = [...new Set([...(fields.data?.items ?? []).map((f) => f.name), 'type', 'comments'])].sort();
 
   useEffect(() => {
     const s = editedRules(props.rules);
@@ -44,11 +56,15 @@ export function VisualRulesEditor(props: {
       return { ...cur, [side]: { types: ENTITY_TYPES.filter((x) => types.includes(x)) } };
     });
   };
-  const submit = (publish: boolean) =>
-    draft.save(
-      { mappings: rows.filter((x) => x.local.trim() || x.remote.trim()).map(toMapping), scope },
-      publish,
-    );
+  const current = { mappings: rows.filter((x) => x.local.trim() || x.remote.trim()).map(toMapping), scope };
+  const savedRules = editedRules(props.rules);
+  const dirty =
+    JSON.stringify(current) !==
+    JSON.stringify({
+      mappings: toRows(savedRules.mappings).map(toMapping),
+      scope: scopeOf(savedRules.scope),
+    });
+  const submit = (publish: boolean) => draft.save(current, publish);
 
   return (
     <div class="visual-rules">
@@ -81,6 +97,7 @@ export function VisualRulesEditor(props: {
                 index={i}
                 localName={localName}
                 remoteName={remoteName}
+                known={known}
                 onChange={(change) => update(r.key, change)}
                 onRemove={() => remove(r.key)}
               />
@@ -111,8 +128,16 @@ export function VisualRulesEditor(props: {
         ))}
       </div>
       <Problem error={draft.error} title="Not saved" />
-      <DraftBar busy={draft.busy} onSave={(publish) => void submit(publish)} savedAs={draft.savedAs} />
-      <TestRun connectionId={props.connection.id} />
+      <DraftBar
+        busy={draft.busy}
+        onSave={(publish) => void submit(publish)}
+        savedAs={draft.savedAs}
+        dirty={dirty}
+      />
+      <TestRun
+        connectionId={props.connection.id}
+        editor={{ ruleSet: current, state: dirty ? 'unsaved' : props.rules.draft ? 'draft' : 'published' }}
+      />
     </div>
   );
 }
