@@ -8,6 +8,7 @@ import { openDatabase } from '../storage/database.ts';
 import type { Db } from '../storage/schema.ts';
 import type { HostConfig } from './config.ts';
 import { createConnectionService } from './connections/connection-service.ts';
+import { trackerHealthCheck } from './connections/health-checks.ts';
 import { TandemError } from './errors.ts';
 import { initAdminAuth } from './http/admin-auth.ts';
 import { type AppParts, createApp } from './http/app.ts';
@@ -140,6 +141,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
           trustedProxies: config.server.trustedProxies,
         }),
     );
+    // The tracker's checks are every connection's too (a wrong ServiceNow password fails validation with its fix).
+    if (tracker.health) connections.addHealthCheck(trackerHealthCheck(tracker));
     const rules = createRuleService({ db, sandbox, log });
     const engine = createSyncEngine({
       db,

@@ -146,7 +146,7 @@ describe('a ServiceNow-backed host and a built-in peer', () => {
 });
 
 describe('a ServiceNow host with a wrong password', () => {
-  it('reports the tracker down or degraded with the fix, and never shows the password', async () => {
+  it('reports the tracker down or degraded, fails validation of a connection with the fix, and never shows the password', async () => {
     const wrong = 'Wr0ng-Pass-9b1d77c3';
     const a = await startHostProcess({
       name: 'ServiceNow',
@@ -167,9 +167,35 @@ describe('a ServiceNow host with a wrong password', () => {
       fix: expect.stringContaining('TANDEM_SERVICENOW_PASSWORD'),
     });
 
+    // A connection of this host fails validation with the tracker's fix.
+    const b = await startHostProcess({ name: 'Builtin', env: SYNC_ENV });
+    expect((await a.api('PATCH', '/api/node', { publicUrl: a.url })).status).toBe(200);
+    const { connection, invitationCode } = await initiate(a, null, { mode: 'basic' });
+    expect((await accept(b, invitationCode)).status).toBe(201);
+    const failed = await waitConn(a, connection.id, (c) => c.state === 'validation_failed', 20_000);
+    expect(failed.lastError).toContain('ServiceNow did not accept the credentials');
+    const validated = await a.api<{ checks: Array<{ name: string; ok: boolean; fix?: string }> }>(
+      'POST',
+      `/api/connections/${connection.id}/validate`,
+    );
+    expect(validated.body.checks.find((c) => c.name === 'tracker_healthy')).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('TANDEM_SERVICENOW_PASSWORD'),
+    });
+    const health = await a.api('GET', `/api/connections/${connection.id}/health`);
+    await b.stop();
+
     const listed = await a.api('GET', '/api/entities?type=incident&limit=10');
     expect(listed.status).toBeGreaterThanOrEqual(400);
-    const outputs = [JSON.stringify(report.body), JSON.stringify(listed.body), a.stdout(), a.stderr()];
+    const outputs = [
+      JSON.stringify(report.body),
+      JSON.stringify(listed.body),
+      JSON.stringify(validated.body),
+      JSON.stringify(health.body),
+      JSON.stringify(failed),
+      a.stdout(),
+      a.stderr(),
+    ];
     await a.stop();
     outputs.push(a.stderr());
     for (const text of outputs) {

@@ -125,3 +125,34 @@ export async function runHealthChecks(ctx: CheckContext): Promise<HealthCheck[]>
   }
   return checks;
 }
+
+/** What the tracker check needs of the tracker: its optional `health()` (checks as values). */
+export interface TrackerHealthSource {
+  readonly id: string;
+  health?(): Promise<HealthCheck[]>;
+}
+
+/**
+ * The system of record's checks as one check of every connection (`tracker_healthy`): a connection cannot sync
+ * while its tracker fails (a wrong password, a table it may not read), so validation fails with the tracker's fix.
+ * @example if (tracker.health) connections.addHealthCheck(trackerHealthCheck(tracker));
+ */
+export function trackerHealthCheck(tracker: TrackerHealthSource): () => Promise<HealthCheck> {
+  return async () => {
+    const checks = (await tracker.health?.()) ?? [];
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length === 0)
+      return {
+        name: 'tracker_healthy',
+        ok: true,
+        detail: `The ${tracker.id} tracker passes its ${checks.length} checks`,
+      };
+    const first = failed.find((c) => c.fix) ?? failed[0]!;
+    return {
+      name: 'tracker_healthy',
+      ok: false,
+      detail: `The ${tracker.id} tracker fails ${failed.map((c) => `"${c.name}": ${c.detail}`).join('; ')}`,
+      fix: first.fix ?? "See GET /api/tracker for the tracker's checks",
+    };
+  };
+}
