@@ -84,6 +84,8 @@ export interface ConnectionTable {
   invitation_id: string;
   invitation_expires_at: string;
   invitation_used_at: string | null;
+  /** The pending invitation's payload segment (base64url, not secret): re-signed to show the code again. */
+  invitation_payload: string | null;
   onboarding_message: string | null;
   onboarding_at: string | null;
   last_error: string | null;

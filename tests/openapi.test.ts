@@ -215,21 +215,29 @@ describe('the published response schemas', () => {
       name: 'Alpha to Beta',
     });
     const cid = String(connection.id);
-    await ok('POST', '/api/invitations/inspect', '/api/invitations/inspect', { code: invitationCode }, 1);
-    await call('POST', '/api/invitations/inspect', '/api/invitations/inspect', { code: 'nonsense' }, 1);
-    const accepted = await ok(
+    const named = { name: 'Alpha and Beta', description: 'Schema checks' };
+    await ok('PATCH', `/api/connections/${cid}`, '/api/connections/{id}', named);
+    await call('PATCH', `/api/connections/${cid}`, '/api/connections/{id}', { name: '' });
+    await call('PATCH', '/api/connections/missing', '/api/connections/{id}', named);
+    await ok('GET', `/api/connections/${cid}/invitation`, '/api/connections/{id}/invitation');
+    const { code } = await ok(
       'POST',
-      '/api/invitations/accept',
-      '/api/invitations/accept',
-      { code: invitationCode },
-      1,
+      `/api/connections/${cid}/invitation`,
+      '/api/connections/{id}/invitation',
     );
+    await call('POST', '/api/invitations/inspect', '/api/invitations/inspect', { code: invitationCode });
+    await ok('POST', '/api/invitations/inspect', '/api/invitations/inspect', { code }, 1);
+    await call('POST', '/api/invitations/inspect', '/api/invitations/inspect', { code: 'nonsense' }, 1);
+    await call('POST', '/api/invitations/accept', '/api/invitations/accept', { code: invitationCode }, 1);
+    const accepted = await ok('POST', '/api/invitations/accept', '/api/invitations/accept', { code }, 1);
     await waitFor(
       async () => (await ok('GET', `/api/connections/${cid}`, '/api/connections/{id}')).state === 'active',
       15_000,
       100,
     );
     await ok('GET', '/api/connections', '/api/connections');
+    await call('GET', `/api/connections/${cid}/invitation`, '/api/connections/{id}/invitation');
+    await call('POST', `/api/connections/${cid}/invitation`, '/api/connections/{id}/invitation');
     await call('GET', '/api/connections/missing', '/api/connections/{id}');
     await ok('GET', `/api/connections/${cid}/health`, '/api/connections/{id}/health');
     await ok('POST', `/api/connections/${cid}/validate`, '/api/connections/{id}/validate');

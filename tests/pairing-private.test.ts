@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type HostProcess, startHostProcess, stopAllHosts, tempDir } from './support/host-process.ts';
 import {
   accept,
   connection,
@@ -14,7 +15,6 @@ import {
   publicHost,
   waitConn,
 } from './support/pairing-support.ts';
-import { type HostProcess, startHostProcess, stopAllHosts, tempDir } from './support/host-process.ts';
 
 afterAll(stopAllHosts);
 
@@ -74,14 +74,15 @@ describe('one public side', () => {
 
     // The real host comes back on its port: the link returns with no admin action.
     a = await restart(a, 'Alpha');
-    await waitConn(b, acceptorConn.id, (c) => c.link.up && c.outbound === 'up');
+    // Deactivated: no sync directions (null), while the link itself is up.
+    await waitConn(b, acceptorConn.id, (c) => c.link.up && c.outbound === null);
     await waitConn(a, inviterConn.id, (c) => c.link.up && c.state === 'deactivated');
     expect((await connection(b, acceptorConn.id)).state).toBe('deactivated');
 
     // A peer that hangs without closing its socket is found by the heartbeat, and re-linked when it wakes.
     b.child.kill('SIGSTOP');
     try {
-      await waitConn(a, inviterConn.id, (c) => !c.link.up && c.outbound === 'down', 8000);
+      await waitConn(a, inviterConn.id, (c) => !c.link.up && c.outbound === null, 8000);
     } finally {
       b.child.kill('SIGCONT');
     }

@@ -69,7 +69,7 @@ describe('pairing two public hosts', () => {
       commonModes: ['basic', 'visual', 'script'],
     });
 
-    const created = await initiate(a, b);
+    const created = await initiate(a, b, { name: 'Alpha to Beta' });
     const { connection: pending, invitationCode } = created;
     const fingerprint = (created as unknown as { invitationFingerprint: string }).invitationFingerprint;
     expect(fingerprint).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);

@@ -245,3 +245,104 @@ describe('connection service', () => {
     });
   });
 });
+
+describe('names, edits and the pending invitation', () => {
+  const unnamed = { destinationUrl: null, mode: 'script' as const, localName: 'a', remoteName: 'b' };
+
+  it('gives default names a free suffix, refuses a taken explicit name, and edits name and description', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) names.push((await service.create(unnamed)).connection.name);
+    expect(names).toEqual(['a_to_b', 'a_to_b_2', 'a_to_b_3']);
+    await expect(service.create({ ...unnamed, name: 'a_to_b_2' })).rejects.toMatchObject({
+      code: 'CONNECTION_NAME_TAKEN',
+      status: 409,
+    });
+    // A name that merely starts like the default does not count as taken.
+    expect((await service.create({ ...unnamed, name: 'a_to_bee' })).connection.name).toBe('a_to_bee');
+    expect((await service.create(unnamed)).connection.name).toBe('a_to_b_4');
+
+    const [first] = await service.list().then((l) => l.filter((c) => c.name === 'a_to_b'));
+    const id = first!.id;
+    await expect(service.update(id, { name: 'a_to_b_3' })).rejects.toMatchObject({
+      code: 'CONNECTION_NAME_TAKEN',
+    });
+    const edited = await service.update(id, { name: 'Incidents', description: 'Both ways' });
+    expect(edited).toMatchObject({ name: 'Incidents', description: 'Both ways' });
+    // Its own name again, and a description alone, are fine.
+    expect(await service.update(id, { name: 'Incidents' })).toMatchObject({ name: 'Incidents' });
+    expect(await service.update(id, { description: '' })).toMatchObject({
+      name: 'Incidents',
+      description: '',
+    });
+    // The freed default is the next default again.
+    expect((await service.create(unnamed)).connection.name).toBe('a_to_b');
+    await expect(service.update('missing', { name: 'x' })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('shows the same code again, replaces it with a new one, and never logs either', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const { connection, invitationCode } = await service.create({ ...unnamed, expiresInHours: 5 });
+    const shown = await service.invitation(connection.id);
+    expect(shown).toMatchObject({
+      code: invitationCode,
+      id: connection.invitation.id,
+      expiresAt: connection.invitation.expiresAt,
+      expired: false,
+    });
+    expect(shown.fingerprint).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
+
+    shift = 60_000;
+    const renewed = await service.renewInvitation(connection.id);
+    expect(renewed.code).not.toBe(invitationCode);
+    expect(renewed.id).not.toBe(connection.invitation.id);
+    // The new code keeps the first one's lifetime, from now.
+    expect(
+      Date.parse(renewed.expiresAt) - Date.parse(connection.invitation.expiresAt),
+    ).toBeGreaterThanOrEqual(59_000);
+    expect((await service.invitation(connection.id)).code).toBe(renewed.code);
+    const after = await service.get(connection.id);
+    expect(after?.invitation).toMatchObject({ id: renewed.id, expiresAt: renewed.expiresAt, usedAt: null });
+
+    // Past its expiry the code is still shown (saying so) and can be replaced.
+    shift = 6 * 3600 * 1000;
+    expect((await service.invitation(connection.id)).expired).toBe(true);
+    expect((await service.renewInvitation(connection.id)).expired).toBe(false);
+  });
+
+  it('refuses to show or replace the code of a connection that is not a pending inviter', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const { connection } = await service.create(unnamed);
+    await database.db
+      .updateTable('connections')
+      .set({ invitation_used_at: new Date().toISOString(), state: 'awaiting_validation' })
+      .where('id', '=', connection.id)
+      .execute();
+    for (const call of [service.invitation(connection.id), service.renewInvitation(connection.id)]) {
+      await expect(call).rejects.toMatchObject({ code: 'CONNECTION_NOT_PENDING', status: 409 });
+    }
+    await expect(service.invitation('missing')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('inspects a code only as accept would take it: expired, own and used codes are refused, with no contents', async () => {
+    await settings.update({ publicUrl: 'http://127.0.0.1:9' });
+    const { invitationCode } = await service.create({ ...unnamed, expiresInHours: 1 });
+    await expect(service.inspect(invitationCode)).rejects.toMatchObject({ code: 'INVITATION_WRONG_NODE' });
+    let ahead = 0;
+    const acceptor = await openService(path.join(dir, 'acceptor'), () => new Date(Date.now() + ahead));
+    try {
+      expect(await acceptor.service.inspect(invitationCode)).toMatchObject({
+        name: 'a_to_b',
+        mode: 'script',
+      });
+      ahead = 3601 * 1000;
+      await expect(acceptor.service.inspect(invitationCode)).rejects.toMatchObject({
+        code: 'INVITATION_EXPIRED',
+        status: 410,
+      });
+      await expect(acceptor.service.inspect('garbage')).rejects.toMatchObject({ code: 'INVALID_INVITATION' });
+    } finally {
+      await acceptor.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import type { LinkDirectory, LinkNetwork } from '../link/link-network.ts';
 import type { Logger } from '../log.ts';
 import { createSerialQueue } from '../util/serial-queue.ts';
 import { type ConnectionEvent, createConnectionEvents } from './connection-events.ts';
+import { mustBeFree } from './connection-names.ts';
 import { createConnectionStore } from './connection-store.ts';
 import {
   type Connection,
@@ -22,8 +23,9 @@ import { nextState } from './lifecycle.ts';
 import { createOnboarding, type ExtraHealthCheck } from './onboarding.ts';
 import { type CreateConnectionInput, createPairing, type Pairing } from './pairing.ts';
 import { createPairingDirectory, dialTarget, invitationOpen } from './pairing-directory.ts';
+import { createPendingInvitations, type PendingInvitation } from './pending-invitation.ts';
 
-export type { ConnectionEvent, CreateConnectionInput };
+export type { ConnectionEvent, CreateConnectionInput, PendingInvitation };
 
 export interface HealthReport {
   state: ConnectionState;
@@ -46,6 +48,16 @@ export interface ConnectionService {
   onChange(listener: (event: ConnectionEvent) => void): () => void;
   create: Pairing['create'];
   accept: Pairing['accept'];
+  inspect: Pairing['inspect'];
+  /** Renames or re-describes a connection (this side only); a name another connection has is 409. */
+  update(
+    id: string,
+    patch: { name?: string | undefined; description?: string | undefined },
+  ): Promise<Connection>;
+  /** A pending connection's code, shown again. */
+  invitation(id: string): Promise<PendingInvitation>;
+  /** A new code for a pending connection; the old one stops working. */
+  renewInvitation(id: string): Promise<PendingInvitation>;
   activate(id: string): Promise<Connection>;
   deactivate(id: string): Promise<Connection>;
   remove(id: string): Promise<void>;
@@ -85,6 +97,7 @@ export function createConnectionService(
   const view = async (row: Parameters<typeof toConnection>[0]): Promise<Connection> =>
     toConnection(row, net.stats(row.id), await connectionCounts(db, row.id));
   const pairing = createPairing({ store, events, identity, settings, log, clock, link: () => net, view });
+  const invitations = createPendingInvitations({ store, identity, settings, log, clock, link: () => net });
   const onboarding = createOnboarding({
     store,
     events,
@@ -114,6 +127,25 @@ export function createConnectionService(
     onChange: events.onChange,
     create: pairing.create,
     accept: pairing.accept,
+    inspect: pairing.inspect,
+
+    update: (id, patch) =>
+      serial(id, async () => {
+        const row = await store.mustGet(id);
+        const columns: { name?: string; description?: string } = {};
+        if (patch.name !== undefined && patch.name !== row.name) {
+          await mustBeFree(store, patch.name, id);
+          columns.name = patch.name;
+        }
+        if (patch.description !== undefined) columns.description = patch.description;
+        if (Object.keys(columns).length === 0) return view(row);
+        await store.update(id, columns);
+        log.info({ connectionId: id, renamed: columns.name !== undefined }, 'connection edited');
+        return view(await store.mustGet(id));
+      }),
+
+    invitation: (id) => invitations.show(id),
+    renewInvitation: (id) => serial(id, () => invitations.renew(id)),
 
     activate: (id) =>
       serial(id, async () => {

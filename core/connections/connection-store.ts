@@ -23,6 +23,14 @@ export interface ConnectionStore {
   update(id: string, patch: Partial<ConnectionRow>): Promise<void>;
   /** Sets columns only while the invitation is unused: true if this call consumed it. */
   consume(id: string, patch: Partial<ConnectionRow>): Promise<boolean>;
+  /** Sets columns only while the row is a pending inviter's with its code unused: true if it did. */
+  whileOpen(id: string, patch: Partial<ConnectionRow>): Promise<boolean>;
+  /** The names in use that are `base` or start with `base_` (for picking a free default name). */
+  namesLike(base: string): Promise<Set<string>>;
+  /** Is `name` another connection's than `exceptId`'s? */
+  nameTaken(name: string, exceptId?: string): Promise<boolean>;
+  /** A row of this link or invitation (a code already accepted here). */
+  byLinkOrInvitation(linkId: string, invitationId: string): Promise<ConnectionRow | undefined>;
   /** Deletes the row only (an accept that did not go through). */
   forget(id: string): Promise<void>;
   /** Records the row's link as revoked and, if `drop`, deletes the row, in one transaction. */
@@ -84,6 +92,42 @@ export function createConnectionStore(db: Db, now: () => string): ConnectionStor
         .executeTakeFirst();
       return r.numUpdatedRows === 1n;
     },
+    async whileOpen(id, patch) {
+      const r = await db
+        .updateTable('connections')
+        .set({ ...patch, updated_at: now() })
+        .where('id', '=', id)
+        .where('role', '=', 'inviter')
+        .where('state', '=', 'pending')
+        .where('invitation_used_at', 'is', null)
+        .executeTakeFirst();
+      return r.numUpdatedRows === 1n;
+    },
+    async namesLike(base) {
+      const rows = await db
+        .selectFrom('connections')
+        .select('name')
+        // `base_...` as a range: '`' is the character after '_', so no LIKE pattern needs escaping.
+        .where((eb) =>
+          eb.or([
+            eb('name', '=', base),
+            eb.and([eb('name', '>=', `${base}_`), eb('name', '<', `${base}\``)]),
+          ]),
+        )
+        .execute();
+      return new Set(rows.map((r) => r.name));
+    },
+    async nameTaken(name, exceptId) {
+      let q = db.selectFrom('connections').select('id').where('name', '=', name);
+      if (exceptId) q = q.where('id', '!=', exceptId);
+      return (await q.executeTakeFirst()) !== undefined;
+    },
+    byLinkOrInvitation: (linkId, invitationId) =>
+      db
+        .selectFrom('connections')
+        .selectAll()
+        .where((eb) => eb.or([eb('link_id', '=', linkId), eb('invitation_id', '=', invitationId)]))
+        .executeTakeFirst(),
     async forget(id) {
       await db.deleteFrom('connections').where('id', '=', id).execute();
     },

@@ -48,8 +48,19 @@ export function linkStatus(
   return stats.rttMs !== null && stats.rttMs > SLOW_RTT_MS ? 'slow' : 'up';
 }
 
+/**
+ * The sync directions as the API shows them: null while deactivated (nothing is sent or applied in
+ * either direction, whatever the socket does; `link.up` still says whether it is up), else `linkStatus`.
+ */
+export function directionStatus(
+  row: Pick<ConnectionRow, 'peer_public_jwk' | 'state'>,
+  stats: LinkStats,
+): LinkStatus {
+  return row.state === 'deactivated' ? null : linkStatus(row, stats);
+}
+
 export function toConnection(row: ConnectionRow, stats: LinkStats, counts: ConnectionCounts): Connection {
-  const status = linkStatus(row, stats);
+  const status = directionStatus(row, stats);
   return {
     id: row.id,
     name: row.name,

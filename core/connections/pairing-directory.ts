@@ -82,8 +82,12 @@ export function createPairingDirectory(deps: PairingDirectoryDeps): LinkDirector
   }
 
   async function consumeInvitation(row: ConnectionRow, peer: PeerInfo): Promise<Decision> {
-    if (peer.invitationId !== row.invitation_id) {
+    if (!peer.invitationId) {
       return { ok: false, code: 'invalid_invitation', message: refusal('INVALID_INVITATION').message };
+    }
+    // Only this host signs codes for this link: another code of it is one a new code replaced.
+    if (peer.invitationId !== row.invitation_id) {
+      return { ok: false, code: 'invitation_replaced', message: refusal('INVITATION_REPLACED').message };
     }
     if (row.invitation_expires_at < now()) {
       return { ok: false, code: 'invitation_expired', message: refusal('INVITATION_EXPIRED').message };

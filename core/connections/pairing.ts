@@ -4,12 +4,18 @@ import type { ConnectionRow } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { NodeSettings } from '../identity/node-settings.ts';
-import { signInvitation, verifyInvitation } from '../invitations/invitation-code.ts';
+import {
+  type Invitation,
+  payloadSegment,
+  signInvitation,
+  verifyInvitation,
+} from '../invitations/invitation-code.ts';
 import { isRefusalCode, refusal, refusalError } from '../invitations/refusals.ts';
 import type { LinkNetwork } from '../link/link-network.ts';
 import type { Logger } from '../log.ts';
 import { createRateLimiter } from '../net/rate-limit.ts';
 import type { ConnectionEvents } from './connection-events.ts';
+import { defaultName, freeName, mustBeFree } from './connection-names.ts';
 import type { ConnectionStore } from './connection-store.ts';
 import type { Connection, ConnectionMode } from './connection-view.ts';
 import { dialTarget } from './pairing-directory.ts';
@@ -20,7 +26,8 @@ export interface CreateConnectionInput {
   mode: ConnectionMode;
   localName: string;
   remoteName: string;
-  name: string;
+  /** Omitted: `localName_to_remoteName`, with `_2`, `_3`... when taken; given and taken: 409. */
+  name?: string | undefined;
   description?: string | undefined;
   expiresInHours?: number | undefined;
 }
@@ -34,6 +41,8 @@ export interface Pairing {
   create(input: CreateConnectionInput): Promise<{ connection: Connection; invitationCode: string }>;
   /** Verifies the code and, if the inviter is reachable, dials it: the connection exists only if that worked. */
   accept(input: { code: unknown; publicUrl?: string | null | undefined }): Promise<Connection>;
+  /** What a code says, only once it verifies as accept would verify it (a refusal error otherwise). */
+  inspect(code: unknown): Promise<Invitation>;
 }
 
 export interface PairingDeps {
@@ -71,6 +80,16 @@ export function createPairing(deps: PairingDeps): Pairing {
   /** Accepts are slow on purpose: a burst of guesses or replays cannot hammer peers or the database. */
   const acceptLimiter = createRateLimiter({ capacity: 30, refillPerSecond: 0.5 });
 
+  /** The code's invitation if this host could accept it now: signature, expiry, binding, not used here. */
+  async function verified(code: unknown): Promise<Invitation> {
+    const v = await verifyInvitation(code, identity.nodeId, clock());
+    if (!v.ok) throw refusalError(v.refusal);
+    const inv = v.invitation;
+    if ((await store.isRevoked(inv.linkId, inv.id)) || (await store.byLinkOrInvitation(inv.linkId, inv.id)))
+      throw refusalError(refusal('INVITATION_USED'));
+    return inv;
+  }
+
   return {
     async create(input) {
       const own = settings.publicUrl();
@@ -92,6 +111,11 @@ export function createPairing(deps: PairingDeps): Pairing {
           modes: probe.modes,
         });
       }
+      let name: string;
+      if (input.name) {
+        await mustBeFree(store, input.name);
+        name = input.name;
+      } else name = await freeName(store, defaultName(input.localName, input.remoteName));
       const id = nanoid();
       const { code, invitation } = await signInvitation(
         identity,
@@ -103,7 +127,7 @@ export function createPairing(deps: PairingDeps): Pairing {
           mode: input.mode,
           localName: input.localName,
           remoteName: input.remoteName,
-          name: input.name,
+          name,
           description: input.description ?? '',
           ...(input.expiresInHours !== undefined ? { expiresInHours: input.expiresInHours } : {}),
         },
@@ -114,7 +138,7 @@ export function createPairing(deps: PairingDeps): Pairing {
         id,
         link_id: id,
         role: 'inviter',
-        name: input.name,
+        name,
         description: input.description ?? '',
         mode: input.mode,
         local_name: input.localName,
@@ -128,6 +152,7 @@ export function createPairing(deps: PairingDeps): Pairing {
         invitation_id: invitation.id,
         invitation_expires_at: invitation.expiresAt,
         invitation_used_at: null,
+        invitation_payload: payloadSegment(code),
         peer_protocol: probe?.protocol ?? null,
       };
       await store.insert(row);
@@ -137,13 +162,11 @@ export function createPairing(deps: PairingDeps): Pairing {
       return { connection: await view(row), invitationCode: code };
     },
 
+    inspect: verified,
+
     async accept(input) {
       if (!acceptLimiter.take('accept')) throw refusalError(refusal('RATE_LIMITED'));
-      const verified = await verifyInvitation(input.code, identity.nodeId, clock());
-      if (!verified.ok) throw refusalError(verified.refusal);
-      const inv = verified.invitation;
-      const revoked = await store.isRevoked(inv.linkId, inv.id);
-      if (revoked) throw refusalError(refusal('INVITATION_USED'));
+      const inv = await verified(input.code);
       if (input.publicUrl) await settings.update({ publicUrl: baseUrl(input.publicUrl, 'public URL') });
       if (!inv.inviterUrl && !inv.destinationNodeId) throw refusalError(refusal('NO_REACHABLE_SIDE'));
       const at = now();
@@ -152,7 +175,8 @@ export function createPairing(deps: PairingDeps): Pairing {
         id: nanoid(),
         link_id: inv.linkId,
         role: 'acceptor',
-        name: inv.name,
+        // The inviter's name for the connection, made free here as a default name is.
+        name: await freeName(store, inv.name),
         description: inv.description,
         mode: inv.mode,
         local_name: inv.remoteName,
@@ -165,6 +189,7 @@ export function createPairing(deps: PairingDeps): Pairing {
         invitation_id: inv.id,
         invitation_expires_at: inv.expiresAt,
         invitation_used_at: at,
+        invitation_payload: null,
         peer_protocol: null,
       };
       // The unique invitation and link ids make this the atomic consumption on this host.

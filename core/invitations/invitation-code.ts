@@ -1,6 +1,6 @@
 // Invitation codes: compact JWS (EdDSA only) that carry everything an acceptor needs to pair.
 import { createHash } from 'node:crypto';
-import { decodeProtectedHeader, errors, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { CompactSign, decodeProtectedHeader, errors, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import type { NodeIdentity } from '../identity/node-identity.ts';
@@ -149,7 +149,7 @@ export async function verifyInvitation(code: unknown, myNodeId: string, now = ne
 
 type Decoded = { ok: true; claims: z.infer<typeof claimsSchema> } | { ok: false; refusal: Refusal };
 
-/** Structure, header and claim checks shared by verify and inspect; the signature is not checked here. */
+/** Structure, header and claim checks before the signature is checked. */
 async function decodeInvitation(code: unknown): Promise<Decoded> {
   if (typeof code !== 'string') return fail('INVALID_INVITATION');
   const text = code.trim();
@@ -176,18 +176,33 @@ async function decodeInvitation(code: unknown): Promise<Decoded> {
   return { ok: true, claims };
 }
 
-/** What a code says, for the accept form; signature and expiry are reported, nothing is stored. */
-export async function inspectInvitation(
-  code: unknown,
-  myNodeId: string,
-  now = new Date(),
-): Promise<{ invitation: Invitation; valid: boolean; refusal: Refusal | null } | { refusal: Refusal }> {
-  const decoded = await decodeInvitation(code);
-  if (!decoded.ok) return { refusal: decoded.refusal };
-  const verified = await verifyInvitation(code, myNodeId, now);
-  return verified.ok
-    ? { invitation: verified.invitation, valid: true, refusal: null }
-    : { invitation: toInvitation(decoded.claims), valid: false, refusal: verified.refusal };
+/** The code's payload segment (base64url JSON, not secret): what `resignInvitation` needs to show the code again. */
+export function payloadSegment(code: string): string {
+  return code.split('.')[1] ?? '';
+}
+
+/**
+ * The same code again, from its payload segment: Ed25519 is deterministic, so signing the same bytes
+ * under the same header gives the code `signInvitation` gave (nothing secret is stored to re-show it).
+ * @example const again = await resignInvitation(identity, payloadSegment(code)); // again === code
+ */
+export async function resignInvitation(identity: NodeIdentity, payload: string): Promise<string> {
+  return new CompactSign(Buffer.from(payload, 'base64url'))
+    .setProtectedHeader({ alg: SIGNING_ALG, typ: INVITATION_TYP })
+    .sign(identity.privateKey);
+}
+
+/** The lifetime in hours a payload segment was signed with (its exp minus iat), if it can be read. */
+export function lifetimeHours(payload: string): number | undefined {
+  try {
+    const c = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      iat?: unknown;
+      exp?: unknown;
+    };
+    return typeof c.iat === 'number' && typeof c.exp === 'number' ? (c.exp - c.iat) / 3600 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toInvitation(c: z.infer<typeof claimsSchema>): Invitation {

@@ -10,6 +10,7 @@ const CATALOGUE = {
   INVITATION_EXPIRED: [410, 'The invitation code has expired; ask for a new one'],
   INVITATION_WRONG_NODE: [403, 'The invitation code was made for another host'],
   INVITATION_USED: [409, 'The invitation code has already been used'],
+  INVITATION_REPLACED: [410, 'The inviter made a new code for this connection; ask for the current one'],
   INVITER_KEY_MISMATCH: [502, "The inviter's handshake key does not match the key in the code"],
   PEER_UNREACHABLE: [502, 'The inviting host could not be reached'],
   NO_REACHABLE_SIDE: [422, 'Neither host has a URL the other can reach'],

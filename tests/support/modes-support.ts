@@ -1,7 +1,8 @@
 // Helpers for the per-mode tests on real hosts: pairing in a mode, entities, twins, triggers and errors.
-import { accept, type Conn, initiate, waitConn } from './pairing-support.ts';
+
 import { type Entity, getEntity } from './entities.ts';
 import { type HostProcess, waitFor } from './host-process.ts';
+import { accept, type Conn, initiate, waitConn } from './pairing-support.ts';
 
 export {
   type Comment,
@@ -32,7 +33,7 @@ export async function pairInMode(
   acceptor: HostProcess,
   mode: 'basic' | 'visual' | 'script',
 ): Promise<{ a: Conn; b: Conn }> {
-  const { connection, invitationCode } = await initiate(inviter, acceptor, { mode, name: `${mode} pair` });
+  const { connection, invitationCode } = await initiate(inviter, acceptor, { mode });
   const r = await accept(acceptor, invitationCode);
   if (r.status !== 201) throw new Error(`accept failed: ${r.status} ${JSON.stringify(r.body)}`);
   const [a, b] = await Promise.all([

@@ -51,7 +51,7 @@ export async function initiate(
     mode: 'script',
     localName: 'alpha',
     remoteName: 'beta',
-    name: 'Alpha to Beta',
+    // No name: each host picks a free default (alpha_to_beta, alpha_to_beta_2...); explicit duplicates are 409.
     description: 'test pairing',
     ...extra,
   });

@@ -1,4 +1,4 @@
-// Admin routes of connections: initiate, list, read, activate/deactivate, delete, health and validate.
+// Admin routes of connections: initiate, list, read, edit, the pending invitation, activate/deactivate, delete, health and validate.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/connection-service.ts';
@@ -21,9 +21,36 @@ const createBody = z.strictObject({
   mode: z.enum(MODES),
   localName: shortName,
   remoteName: shortName,
-  name: z.string().trim().min(1).max(200),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'Unique on this host (409 `connection_name_taken`); omitted: localName_to_remoteName, `_2`... when taken',
+    ),
   description: z.string().max(2000).optional(),
   expiresInHours: z.number().positive().max(MAX_EXPIRES_HOURS).optional(),
+});
+
+const patchBody = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Unique on this host (409 `connection_name_taken`)'),
+  description: z.string().max(2000).optional(),
+});
+
+const invitationSchema = z.strictObject({
+  code: z.string().describe('A bearer secret until used: never log it'),
+  fingerprint: z.string().describe("The code's short, non-secret fingerprint"),
+  id: z.string(),
+  expiresAt: z.string(),
+  expired: z.boolean(),
 });
 
 const pageQuery = z.object({
@@ -125,6 +152,36 @@ export const connectionOperations = [
     problems: [404],
   }),
   operation({
+    method: 'patch',
+    path: '/:id',
+    operationId: 'updateConnection',
+    tag: T,
+    summary: "Rename or re-describe a connection (this side's name only)",
+    body: patchBody,
+    responses: { 200: connectionSchema },
+    problems: [400, 404, 409, 415, 422],
+  }),
+  operation({
+    method: 'get',
+    path: '/:id/invitation',
+    operationId: 'getInvitation',
+    tag: T,
+    summary: 'The invitation code of a pending connection, shown again',
+    description: '409 `connection_not_pending` once the code was used, and on the accepting host.',
+    responses: { 200: invitationSchema },
+    problems: [404, 409],
+  }),
+  operation({
+    method: 'post',
+    path: '/:id/invitation',
+    operationId: 'renewInvitation',
+    tag: T,
+    summary: 'A new invitation code for a pending connection; the old one stops working',
+    description: 'Accepting the old code is refused with `invitation_replaced`.',
+    responses: { 200: invitationSchema },
+    problems: [404, 409],
+  }),
+  operation({
     method: 'post',
     path: '/:id/activate',
     operationId: 'activateConnection',
@@ -185,6 +242,11 @@ export const connectionRoutes = ({ connections }: { connections: ConnectionServi
       if (!connection) throw new TandemError('NOT_FOUND', 404, `Connection ${id} was not found`);
       return c.json(connection);
     })
+    .patch('/:id', jsonBody(patchBody), async (c) =>
+      c.json(await connections.update(c.req.param('id'), c.req.valid('json'))),
+    )
+    .get('/:id/invitation', async (c) => c.json(await connections.invitation(c.req.param('id'))))
+    .post('/:id/invitation', async (c) => c.json(await connections.renewInvitation(c.req.param('id'))))
     .post('/:id/activate', async (c) => c.json(await connections.activate(c.req.param('id'))))
     .post('/:id/deactivate', async (c) => c.json(await connections.deactivate(c.req.param('id'))))
     .delete('/:id', async (c) => {

@@ -2,10 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ConnectionService } from '../../connections/connection-service.ts';
-import type { NodeIdentity } from '../../identity/node-identity.ts';
 import { fingerprintOf } from '../../identity/node-identity.ts';
-import { codeFingerprint, inspectInvitation } from '../../invitations/invitation-code.ts';
-import { refusalError } from '../../invitations/refusals.ts';
+import { codeFingerprint } from '../../invitations/invitation-code.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation } from '../contract.ts';
 import { connectionSchema } from './connections.ts';
@@ -37,11 +35,13 @@ export const invitationSummarySchema = z.strictObject({
   expiresAt: z.string(),
   fingerprint: z.string().describe("The code's short, non-secret fingerprint"),
   suggested: z.strictObject({ localName: z.string(), remoteName: z.string() }),
-  valid: z.boolean().describe('Whether this host could accept the code now'),
+  valid: z
+    .boolean()
+    .describe('Always true: a code this host could not accept now is refused as accept refuses it'),
   refusal: z
     .strictObject({ code: z.string(), message: z.string() })
     .nullable()
-    .describe('Why not, when not valid'),
+    .describe('Always null (kept for older clients)'),
 });
 
 const T = 'Invitations';
@@ -51,10 +51,12 @@ export const invitationOperations = [
     path: '/inspect',
     operationId: 'inspectInvitation',
     tag: T,
-    summary: 'What a code says, without side effects',
+    summary: 'What a code says, without side effects, once it verifies as accept verifies it',
+    description:
+      'A code that accept would refuse (bad signature, expired, made for another host, already used here) is refused the same way, with no contents: `invalid_invitation`, `invalid_signature`, `invitation_expired`, `invitation_wrong_node`, `invitation_used`.',
     body: inspectBody,
     responses: { 200: invitationSummarySchema },
-    problems: [400, 410, 415, 422],
+    problems: [400, 403, 409, 410, 413, 415, 422],
   }),
   operation({
     method: 'post',
@@ -69,29 +71,19 @@ export const invitationOperations = [
   }),
 ];
 
-export const invitationRoutes = ({
-  identity,
-  connections,
-}: {
-  identity: NodeIdentity;
-  connections: ConnectionService;
-}) =>
+export const invitationRoutes = ({ connections }: { connections: ConnectionService }) =>
   new Hono<AppEnv>()
     .post('/inspect', jsonBody(inspectBody), async (c) => {
       const { code } = c.req.valid('json');
-      const seen = await inspectInvitation(code, identity.nodeId);
-      if (!('invitation' in seen)) throw refusalError(seen.refusal);
-      const inv = seen.invitation;
+      const inv = await connections.inspect(code);
       return c.json({
         ...inv,
         inviterFingerprint: fingerprintOf(inv.inviterNodeId),
         fingerprint: codeFingerprint(code),
         // What this host would call itself and its peer, for the accept form.
         suggested: { localName: inv.remoteName, remoteName: inv.localName },
-        valid: seen.valid,
-        refusal: seen.refusal
-          ? { code: seen.refusal.code.toLowerCase(), message: seen.refusal.message }
-          : null,
+        valid: true,
+        refusal: null,
       });
     })
     .post('/accept', jsonBody(acceptBody), async (c) => {

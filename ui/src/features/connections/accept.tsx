@@ -1,10 +1,9 @@
-// Accept invitation: paste the code, check what it says (no side effects), confirm.
+// Accept invitation: paste the code, see what it says once the host verified it (no side effects), confirm.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, client, json, type NodeInfo } from '../../api.ts';
 import { Field, Page, Problem } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 import { href, navigate } from '../../router.ts';
-import { codeFingerprint } from './fingerprint.ts';
 import { InvitationFacts, type InvitationView, normalizeInspect } from './invitation-facts.tsx';
 
 export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
@@ -21,22 +20,19 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
 
   useEffect(() => {
     setInfo(null);
+    setFingerprint('');
     inspect.setError(undefined);
     const c = code.trim();
-    if (!c) {
-      setFingerprint('');
-      return;
-    }
+    if (!c) return;
     let cancelled = false;
     const timer = setTimeout(() => {
       void inspect
         .run(() => json(client.invitations.inspect.$post({ json: { code: c } })))
-        .then(async (r) => {
+        .then((r) => {
           if (cancelled) return;
-          if (r) setInfo(normalizeInspect(r));
-          // A code the host cannot read still gets its fingerprint, made here.
-          const f = r ? r.fingerprint : await codeFingerprint(c);
-          if (!cancelled) setFingerprint(f);
+          // Contents and fingerprint of a verified code only; a refused one shows why, nothing else.
+          setInfo(r ? normalizeInspect(r) : null);
+          setFingerprint(r ? r.fingerprint : '');
         });
     }, 250);
     return () => {
@@ -57,7 +53,7 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
     if (r) navigate(`/connections/${r.connection.id}`);
   };
 
-  const blocked = !info || !!info.refusal;
+  const blocked = !info;
   return (
     <Page
       title="Accept invitation"
@@ -93,7 +89,7 @@ export function AcceptInvitation({ node }: { node: NodeInfo | undefined }) {
             Reading the invitation…
           </p>
         ) : null}
-        <Problem error={inspect.error} title="This code cannot be read" />
+        <Problem error={inspect.error} title="This code cannot be accepted" />
         {info ? <InvitationFacts info={info} /> : null}
         <Field
           label="This node's public URL (optional)"

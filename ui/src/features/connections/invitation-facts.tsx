@@ -14,10 +14,9 @@ export interface InvitationView {
   description: string;
   expiresAt: string | null;
   inviterFingerprint: string | null;
-  refusal: string | null;
 }
 
-/** The facts of `POST /api/invitations/inspect`'s answer; a code this host cannot accept now shows why. */
+/** The facts of `POST /api/invitations/inspect`'s answer (a verified code: a refused one is an error). */
 export function normalizeInspect(r: InvitationSummary): InvitationView {
   return {
     inviterName: r.inviterName,
@@ -29,7 +28,6 @@ export function normalizeInspect(r: InvitationSummary): InvitationView {
     description: r.description,
     expiresAt: r.expiresAt,
     inviterFingerprint: r.inviterFingerprint,
-    refusal: !r.valid || r.refusal ? (r.refusal?.message ?? 'This invitation cannot be accepted') : null,
   };
 }
 
@@ -37,11 +35,6 @@ export function InvitationFacts({ info }: { info: InvitationView }) {
   return (
     <section aria-labelledby="inv-title" class="invitation-info">
       <h2 id="inv-title">The invitation</h2>
-      {info.refusal ? (
-        <p class="problem" role="alert">
-          {info.refusal}
-        </p>
-      ) : null}
       <dl class="facts">
         <dt>From</dt>
         <dd>
