@@ -11,12 +11,16 @@ import {
   tempDir,
   waitFor,
 } from './support/host-process.ts';
-import { accept, initiate, waitConn } from './support/pairing-support.ts';
+import { accept, initiate, portOf, waitConn } from './support/pairing-support.ts';
 import {
   bySummary,
+  createEntity,
   type Entity,
+  openErrors,
   patchEntity,
   publishRules,
+  queue,
+  remoteIdOf,
   SYNC_ENV,
   syncAllIncidents,
 } from './support/sync.ts';
@@ -141,6 +145,40 @@ describe('a ServiceNow-backed host and a built-in peer', () => {
     const status = await p.a.api<{ calls: { total: number } }>('GET', '/api/tracker');
     expect(status.body.calls.total).toBeGreaterThan(0);
     await p.a.stop();
+    await p.b.stop();
+  }, 120_000);
+});
+
+describe('a ServiceNow host killed mid-apply', () => {
+  it('kill -9 between the external create and its local record leaves exactly one record in ServiceNow', async () => {
+    const p = await snPair('basic');
+    // The instance stores the create at once and answers 5 s later: the host is killed in between.
+    sn.inject({ kind: 'latency', ms: 5000, path: '/api/now/table/incident', method: 'POST', count: 1 });
+    const made = await createEntity(p.b, { summary: 'Created on the peer', priority: 2 });
+    await waitFor(() => snRecords('Created on the peer').length === 1, 20_000);
+    await p.a.stop('SIGKILL');
+    // Killed before its local record: the peer never heard of a twin.
+    expect(await remoteIdOf(p.b, made.id)).toBeNull();
+
+    const a = await startHostProcess({
+      dataDir: p.a.dataDir,
+      port: portOf(p.a),
+      token: p.a.token,
+      name: 'ServiceNow',
+      env: snEnv(),
+    });
+    const [record] = snRecords('Created on the peer');
+    // The pending journal row is replayed: the create finds its correlation id and records the twin.
+    await waitFor(async () => (await remoteIdOf(p.b, made.id)) === record!.sys_id, 30_000);
+    await waitFor(async () => (await queue(a, p.aConn, 'in')).length === 0, 20_000);
+    expect(snRecords('Created on the peer')).toHaveLength(1);
+    expect(record!.correlation_id).toBe(made.id);
+    expect(await openErrors(a, p.aConn)).toEqual([]);
+    // And it goes on syncing into that one record.
+    await patchEntity(p.b, made.id, { description: 'After the restart' });
+    await waitFor(() => sn.record('incident', record!.sys_id!)?.description === 'After the restart', 20_000);
+    expect(snRecords('Created on the peer')).toHaveLength(1);
+    await a.stop();
     await p.b.stop();
   }, 120_000);
 });
