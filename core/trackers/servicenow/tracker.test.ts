@@ -1,0 +1,164 @@
+// The ServiceNow tracker's own promises on the fake: calls per read, outcomes, the version for the echo check, polling.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
+import { startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
+import { FAKE_T0 } from '../../../tests/support/fake-servicenow-client.ts';
+import { createServiceNowClient } from './client.ts';
+import { parseServiceNowConfig } from './config.ts';
+import { createServiceNowTracker, type ServiceNowTracker } from './tracker.ts';
+
+let sn: FakeServiceNow;
+let tracker: ServiceNowTracker;
+let clock: number;
+
+beforeEach(async () => {
+  sn = await startFakeServiceNow();
+  sn.setNow(FAKE_T0);
+  sn.addUser({ userName: 'tandem', password: 'pw', roles: ['itil'] });
+  sn.addUser({ userName: 'ann', password: 'x', email: 'ann@example.com', name: 'Ann Lee' });
+  const env = {
+    TANDEM_SERVICENOW_URL: sn.url,
+    TANDEM_SERVICENOW_USER: 'tandem',
+    TANDEM_SERVICENOW_PASSWORD: 'pw',
+  };
+  const config = parseServiceNowConfig({ entityTypes: ['incident', 'problem'], pollMs: 5000 }, env);
+  clock = FAKE_T0;
+  const client = createServiceNowClient({
+    instanceUrl: sn.url,
+    credentials: config.credentials,
+    sleep: async (ms) => sn.advance(ms),
+    now: () => sn.now(),
+    maxRateLimitWaitMs: 2000,
+  });
+  tracker = createServiceNowTracker({ config, client, now: () => clock });
+});
+afterEach(async () => {
+  tracker.close();
+  await sn.close();
+});
+
+const local = { origin: 'local' as const };
+
+describe('the ServiceNow tracker', () => {
+  it('reads a batch in one query per table plus one journal query, and one table once the type is known', async () => {
+    const a = sn.seed('incident', { short_description: 'A', comments: 'hello' }, 'ann');
+    const b = sn.seed('problem', { short_description: 'B' });
+    sn.clearRequests();
+    const first = await tracker.getMany([a.sys_id!, b.sys_id!, 'not-a-sys-id']);
+    expect([...first.keys()].sort()).toEqual([a.sys_id, b.sys_id].sort());
+    expect(first.get(a.sys_id!)?.comments.map((c) => [c.author, c.body, c.internal])).toEqual([
+      ['ann', 'hello', false],
+    ]);
+    expect(sn.callsByRoute()).toEqual({
+      'GET /api/now/table/incident': 1,
+      'GET /api/now/table/problem': 1,
+      'GET /api/now/table/sys_journal_field': 1,
+    });
+    sn.clearRequests();
+    await tracker.getMany([a.sys_id!]);
+    expect(sn.callsByRoute()).toEqual({
+      'GET /api/now/table/incident': 1,
+      'GET /api/now/table/sys_journal_field': 1,
+    });
+  });
+
+  it("reports each write's version as the record's sys_mod_count after it (the engine's echo check)", async () => {
+    const made = await tracker.write({ op: 'create', type: 'incident', fields: { summary: 'Echo' } }, local);
+    expect(made.outcome).toBe('applied');
+    const id = made.outcome === 'applied' ? made.entity!.id : '';
+    const updated = await tracker.write({ op: 'update', id, fields: { status: 'in_progress' } }, local);
+    const commented = await tracker.write(
+      { op: 'comment', id, comment: { body: 'Seen', author: 'Bo', internal: true } },
+      { origin: 'connection:c1', idempotencyKey: 'c1:9' },
+    );
+    const versions = [made, updated, commented].map((r) =>
+      r.outcome === 'applied' ? r.entity?.version : -1,
+    );
+    expect(versions).toEqual([0, 1, 2]);
+    expect(sn.record('incident', id)).toMatchObject({ sys_mod_count: '2', state: '2' });
+    expect(sn.journal(id).map((j) => j.value)).toEqual(['Seen\n[tandem:c1:9 by Bo]']);
+    const page = await tracker.changes(null, 10);
+    expect(page.changes).toEqual([
+      { entityId: id, entityType: 'incident', op: 'update', version: 2, at: expect.any(String) },
+    ]);
+    // The same comment again (a replay after a crash, the key forgotten): the marker is found.
+    const again = createServiceNowTracker({
+      config: parseServiceNowConfig(
+        {},
+        { TANDEM_SERVICENOW_URL: sn.url, TANDEM_SERVICENOW_USER: 'tandem', TANDEM_SERVICENOW_PASSWORD: 'pw' },
+      ),
+      client: createServiceNowClient({
+        instanceUrl: sn.url,
+        credentials: { kind: 'basic', user: 'tandem', password: 'pw' },
+      }),
+    });
+    const replay = await again.write(
+      { op: 'comment', id, comment: { body: 'Seen', author: 'Bo', internal: true } },
+      { origin: 'connection:c1', idempotencyKey: 'c1:9' },
+    );
+    expect(replay.outcome).toBe('replayed');
+    expect(sn.journal(id)).toHaveLength(1);
+  });
+
+  it('answers not_found for a record deleted in ServiceNow, rejected naming the field, unavailable on a 429 storm', async () => {
+    const rec = sn.seed('incident', { short_description: 'Gone soon' });
+    const current = await tracker.get(rec.sys_id!);
+    sn.remove('incident', rec.sys_id!);
+    const gone = await tracker.write(
+      { op: 'update', id: rec.sys_id!, fields: { summary: 'x' } },
+      { ...local, current: current! },
+    );
+    expect(gone).toMatchObject({
+      outcome: 'not_found',
+      message: expect.stringContaining('deleted in ServiceNow'),
+    });
+
+    const other = sn.seed('incident', { short_description: 'Here' });
+    const bad = await tracker.write(
+      { op: 'update', id: other.sys_id!, fields: { status: 'Exploded', assignee: 'nobody@example.com' } },
+      local,
+    );
+    expect(bad.outcome === 'rejected' && bad.issues.map((i) => i.path)).toEqual([
+      'fields.status',
+      'fields.assignee',
+    ]);
+    const assigned = await tracker.write(
+      { op: 'update', id: other.sys_id!, fields: { assignee: 'ann@example.com' } },
+      local,
+    );
+    expect(assigned).toMatchObject({
+      outcome: 'applied',
+      entity: { fields: { assignee: 'ann@example.com' } },
+    });
+    expect((await tracker.users.byEmail('ann@example.com'))?.fields).toMatchObject({ summary: 'Ann Lee' });
+
+    sn.inject({ kind: 'rateLimit', count: Number.POSITIVE_INFINITY, retryAfterSeconds: 30 });
+    const limited = await tracker.write({ op: 'update', id: other.sys_id!, fields: { summary: 'y' } }, local);
+    expect(limited).toMatchObject({ outcome: 'unavailable', retryAfterMs: expect.any(Number) });
+    expect(limited.outcome === 'unavailable' && limited.retryAfterMs).toBeGreaterThanOrEqual(1000);
+    expect(tracker.status()).toMatchObject({ url: sn.url, rateLimitedUntil: expect.any(String) });
+  });
+
+  it('polls a caught-up cursor at most once per pollMs, unless woken', async () => {
+    sn.seed('incident', { short_description: 'One' });
+    const head = await tracker.head();
+    expect((await tracker.changes(head, 10)).changes).toEqual([]);
+    const polls = () => sn.calls('GET /api/now/table/incident') + sn.calls('GET /api/now/table/problem');
+    const first = await tracker.changes(head, 10);
+    const before = polls();
+    sn.seed('incident', { short_description: 'Two' });
+    expect((await tracker.changes(first.cursor, 10)).changes).toEqual([]);
+    expect(polls()).toBe(before);
+    clock += 5000;
+    const due = await tracker.changes(first.cursor, 10);
+    expect(due.changes).toHaveLength(1);
+    sn.seed('incident', { short_description: 'Three' });
+    tracker.wake();
+    expect((await tracker.changes(due.cursor, 10)).changes).toHaveLength(1);
+    expect(tracker.status()).toMatchObject({
+      url: sn.url,
+      lastPollAt: new Date(clock).toISOString(),
+      calls: { total: expect.any(Number) },
+    });
+  });
+});
