@@ -1,84 +1,152 @@
-// The Details form of one entity: summary, description, status, priority; other fields shown as JSON.
-import { useEffect, useState } from 'preact/hooks';
-import { client, type Entity, enc, json } from '../../api.ts';
-import { Field, issueFor, Json, Problem, When } from '../../components/ui.tsx';
-import { useAction } from '../../hooks.ts';
-import { PriorityOptions } from './entity-fields.tsx';
+// The Details form of one entity: summary, description, status and priority as pick-lists, custom fields; it
+// follows the entity as it changes and, when a save meets a newer version, re-applies the edit on it.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, client, type Entity, enc, json } from '../../api.ts';
+import { Field, issueFor, Problem, When } from '../../components/ui.tsx';
+import { useAction, useLoad } from '../../hooks.ts';
+import { CustomFields } from './custom-fields.tsx';
+import { editsOf, type FormValues, formOf, isDirty, patchOf, reapply } from './entity-form.ts';
+import { ValuePicker } from './value-picker.tsx';
 
 export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: Entity) => void }) {
-  const [summary, setSummary] = useState('');
-  const [description, setDescription] = useState('');
-  const [status, setStatus] = useState('');
-  const [priority, setPriority] = useState('');
-  const [saved, setSaved] = useState(false);
+  // The version the form was loaded from; a save names it, so a change made meanwhile is not overwritten.
+  const [base, setBase] = useState(entity);
+  const [form, setForm] = useState<FormValues>(() => formOf(entity));
+  const [saved, setSaved] = useState('');
+  const [conflict, setConflict] = useState(false);
   const action = useAction();
+  const options = useLoad(
+    () => json(client.entities[':id'].fields.$get({ param: { id: enc(entity.id) } })),
+    `${entity.id}:${entity.type}`,
+  );
+  const dirty = isDirty(formOf(base), form);
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+
+  // A newer version arrives (a poll, a comment added): an untouched form follows it; an edited one is kept.
   useEffect(() => {
-    setSummary(String(entity.fields.summary ?? ''));
-    setDescription(String(entity.fields.description ?? ''));
-    setStatus(String(entity.fields.status ?? ''));
-    setPriority(entity.fields.priority === undefined ? '' : String(entity.fields.priority));
+    if (entity.id !== base.id || !dirtyRef.current) {
+      setBase(entity);
+      setForm(formOf(entity));
+      setConflict(false);
+    }
   }, [entity]);
+
+  const set = (change: Partial<FormValues>) => {
+    setSaved('');
+    setForm((cur) => ({ ...cur, ...change }));
+  };
   const submit = async (ev: Event) => {
     ev.preventDefault();
-    setSaved(false);
-    const fields: Record<string, unknown> = { summary, description, status };
-    if (priority) fields.priority = Number(priority);
+    setSaved('');
     const r = await action.run(() =>
       json(
         client.entities[':id'].$patch({
           param: { id: enc(entity.id) },
-          json: { fields, version: entity.version },
+          json: { fields: patchOf(base, form), version: base.version },
         }),
       ),
     );
     if (r) {
+      setBase(r);
+      setForm(formOf(r));
+      setConflict(false);
       onSaved(r);
-      setSaved(true);
-    }
+      setSaved('Saved');
+    } else setConflict(true);
   };
-  const custom = Object.entries(entity.fields).filter(
-    ([k]) => !['summary', 'description', 'status', 'priority'].includes(k),
-  );
+  const reload = async () => {
+    const latest = await action.run(() =>
+      json(client.entities[':id'].$get({ param: { id: enc(entity.id) } })),
+    );
+    if (!latest) return;
+    setForm(reapply(formOf(latest), editsOf(formOf(base), form)));
+    setBase(latest);
+    setConflict(false);
+    onSaved(latest);
+    setSaved(`Your edit is re-applied on version ${latest.version}: check it and save.`);
+  };
+
+  const moved = dirty && entity.version !== base.version;
+  const refused = conflict && action.error instanceof ApiError && action.error.code === 'version_conflict';
+  const known = new Map((options.data?.items ?? []).map((f) => [f.name, f.values]));
+  const custom = Object.keys(form.custom);
   return (
     <form class="card form" onSubmit={submit} aria-labelledby="edit-title">
       <h2 id="edit-title">Details</h2>
+      {refused || moved ? (
+        <div class="notice conflict" role="alert" data-testid="entity-conflict">
+          <p>
+            {refused
+              ? 'This entity was changed elsewhere while you edited it, so your edit was not saved.'
+              : `This entity was changed elsewhere (now version ${entity.version}) while you edit it.`}{' '}
+            Your edit is kept here.
+          </p>
+          <button type="button" class="primary" disabled={action.busy} onClick={() => void reload()}>
+            Reload and re-apply my edit
+          </button>
+        </div>
+      ) : null}
       <Field label="Summary" id="ent-summary" required error={issueFor(action.error, 'summary')}>
-        <input id="ent-summary" required value={summary} onInput={(e) => setSummary(e.currentTarget.value)} />
+        <input
+          id="ent-summary"
+          required
+          value={form.summary}
+          onInput={(e) => set({ summary: e.currentTarget.value })}
+        />
       </Field>
       <Field label="Description" id="ent-description" error={issueFor(action.error, 'description')}>
         <textarea
           id="ent-description"
           rows={5}
-          value={description}
-          onInput={(e) => setDescription(e.currentTarget.value)}
+          value={form.description}
+          onInput={(e) => set({ description: e.currentTarget.value })}
         />
       </Field>
       <div class="grid-2">
         <Field label="Status" id="ent-status" error={issueFor(action.error, 'status')}>
-          <input id="ent-status" value={status} onInput={(e) => setStatus(e.currentTarget.value)} />
+          <ValuePicker
+            id="ent-status"
+            value={form.status}
+            values={(known.get('status') ?? []).map(String)}
+            onChange={(status) => set({ status })}
+          />
         </Field>
         <Field label="Priority" id="ent-priority" error={issueFor(action.error, 'priority')}>
-          <select id="ent-priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)}>
+          <select
+            id="ent-priority"
+            value={form.priority}
+            onChange={(e) => set({ priority: e.currentTarget.value })}
+          >
             <option value="">None</option>
-            <PriorityOptions />
+            {[...new Set([...(known.get('priority') ?? [1, 2, 3, 4, 5]).map(String), form.priority])]
+              .filter(Boolean)
+              .map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
           </select>
         </Field>
       </div>
-      {custom.length ? (
-        <details>
-          <summary>Other fields ({custom.length})</summary>
-          <Json value={Object.fromEntries(custom)} label="Other fields" />
-        </details>
-      ) : null}
-      <Problem error={action.error} title="Not saved" />
+      <CustomFields
+        values={form.custom}
+        names={custom}
+        known={known}
+        onChange={(c) => set({ custom: c })}
+        error={action.error}
+      />
+      {refused ? null : <Problem error={action.error} title="Not saved" />}
       <div class="form-actions">
         <button type="submit" class="primary" disabled={action.busy}>
           {action.busy ? 'Saving…' : 'Save changes'}
         </button>
         {saved ? (
           <span class="saved" role="status">
-            Saved
+            {saved}
           </span>
+        ) : dirty ? (
+          <span class="muted">Unsaved changes</span>
         ) : null}
         <span class="muted">
           Updated <When at={entity.updatedAt} />

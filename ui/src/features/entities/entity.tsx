@@ -1,4 +1,4 @@
-// One entity's page: its details form and comments, and beside them where it is synced.
+// One entity's page: its details form and comments, and beside them where it is synced; refreshed while open.
 import { client, enc, json } from '../../api.ts';
 import { Page, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
@@ -8,8 +8,15 @@ import { EditEntity } from './edit-entity.tsx';
 import { typeLabel } from './entity-fields.tsx';
 import { SyncStatus } from './sync-status.tsx';
 
+/** How often an open entity page looks for changes made elsewhere (sync, another admin). */
+export const ENTITY_POLL_MS = 3000;
+
 export function EntityPage({ id }: { id: string }) {
-  const entity = useLoad(() => json(client.entities[':id'].$get({ param: { id: enc(id) } })), id);
+  const entity = useLoad(
+    () => json(client.entities[':id'].$get({ param: { id: enc(id) } })),
+    id,
+    ENTITY_POLL_MS,
+  );
   const e = entity.data;
   return (
     <Page

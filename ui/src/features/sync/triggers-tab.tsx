@@ -1,11 +1,12 @@
-// Triggers: which entities a connection syncs (a query per type), active toggle, and bulk sync with progress.
+// Triggers: which entities a connection syncs (a query per type), edited in place with how many match now,
+// active toggle, and bulk sync with progress.
 import { useState } from 'preact/hooks';
 import { type Connection, client, enc, json, type Trigger } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Problem } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { typeLabel } from '../entities/entity-fields.tsx';
-import { NewTrigger } from './new-trigger.tsx';
+import { NewTrigger, TriggerForm } from './new-trigger.tsx';
 import { RunProgress } from './run-progress.tsx';
 
 export function TriggersTab({ connection }: { connection: Connection }) {
@@ -15,6 +16,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
   );
   const action = useAction();
   const [runs, setRuns] = useState<Record<string, string>>({});
+  const [editing, setEditing] = useState<string | null>(null);
 
   const toggle = async (t: Trigger) => {
     const r = await action.run(() =>
@@ -70,6 +72,9 @@ export function TriggersTab({ connection }: { connection: Connection }) {
       class: 'links',
       cell: (t) => (
         <>
+          <button type="button" onClick={() => setEditing(t.id)} disabled={editing === t.id}>
+            Edit
+          </button>
           <button type="button" onClick={() => void bulk(t)} disabled={action.busy}>
             Bulk sync
           </button>
@@ -100,6 +105,19 @@ export function TriggersTab({ connection }: { connection: Connection }) {
         rowAttrs={(t) => ({ 'data-trigger': t.id })}
         empty="No triggers yet. Nothing syncs automatically until you add one."
       />
+      {editing && triggers.data?.items.some((t) => t.id === editing) ? (
+        <TriggerForm
+          key={editing}
+          connectionId={connection.id}
+          trigger={triggers.data.items.find((t) => t.id === editing)!}
+          onDone={async () => {
+            setEditing(null);
+            await triggers.reload();
+          }}
+          onCancel={() => setEditing(null)}
+          onBulk={bulk}
+        />
+      ) : null}
       <NewTrigger connectionId={connection.id} onCreated={triggers.reload} />
     </section>
   );
