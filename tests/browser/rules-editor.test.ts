@@ -189,6 +189,21 @@ describe('the rules editor', () => {
     });
     expect(sizes.table).toBeLessThanOrEqual(sizes.wrap);
     expect(sizes.page).toBeLessThanOrEqual(1280);
+    // Still so with value pairs open on a row.
+    const statusRow = p.locator('table.mappings tbody tr', {
+      has: p.locator('option:checked', { hasText: 'status' }),
+    });
+    await statusRow.locator('.value-map summary').click();
+    await statusRow.getByRole('button', { name: 'Add pair' }).click();
+    await statusRow.getByRole('button', { name: 'Add pair' }).click();
+    await statusRow.getByLabel(/^Value here 1,/).fill('in progress');
+    await statusRow.getByLabel(/^Value there 1,/).fill('In Progress');
+    const withPairs = await p.evaluate(() => {
+      const wrap = document.querySelector('.visual-rules .table-wrap')!;
+      return { wrap: wrap.clientWidth, table: wrap.scrollWidth, page: document.documentElement.scrollWidth };
+    });
+    expect(withPairs.table).toBeLessThanOrEqual(withPairs.wrap);
+    expect(withPairs.page).toBeLessThanOrEqual(1280);
 
     // The stored mappings show as picked fields once the known fields are there.
     await p
