@@ -132,6 +132,8 @@ export type List<T> = { items: T[]; nextCursor?: string | undefined };
 
 export type Connection = Answer<Client['connections'][':id']['$get']>;
 export type Created = Answer<Client['connections']['$post'], 201>;
+/** A pending connection's invitation code, shown again or new (`GET|POST /api/connections/:id/invitation`). */
+export type PendingCode = Answer<Client['connections'][':id']['invitation']['$get']>;
 export type Mode = Connection['mode'];
 export type ConnectionState = Connection['state'];
 export type LinkStatus = Connection['outbound'];

@@ -40,7 +40,9 @@ const LINK_LABELS: Record<string, string> = {
 };
 const LINK_TONES: Record<string, string> = { not_onboarded: 'off', up: 'ok', slow: 'wait', down: 'bad' };
 
-export function LinkBadge({ status }: { status: LinkStatus | undefined }) {
+/** A direction's status; `off` (a deactivated connection, whose directions are null) shows "Off". */
+export function LinkBadge({ status, off }: { status: LinkStatus | undefined; off?: boolean }) {
+  if (!status && off) return <span class="badge tone-off">Off</span>;
   if (!status)
     return (
       <span class="muted">

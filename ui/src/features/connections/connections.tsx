@@ -22,8 +22,8 @@ const COLUMNS: Column<Connection>[] = [
   },
   { head: 'Mode', cell: (c) => <ModeBadge mode={c.mode} /> },
   { head: 'State', cell: (c) => <StateBadge state={c.state} /> },
-  { head: 'Outbound', cell: (c) => <LinkBadge status={c.outbound} /> },
-  { head: 'Inbound', cell: (c) => <LinkBadge status={c.inbound} /> },
+  { head: 'Outbound', cell: (c) => <LinkBadge status={c.outbound} off={c.state === 'deactivated'} /> },
+  { head: 'Inbound', cell: (c) => <LinkBadge status={c.inbound} off={c.state === 'deactivated'} /> },
   {
     head: 'Queue out / in',
     class: 'num',

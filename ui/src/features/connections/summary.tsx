@@ -1,10 +1,12 @@
-// The summary card of one connection: its state, links, partner and counts, with Activate, Deactivate and Delete.
+// The summary card of one connection: its state, links, partner and counts, the pending invitation, with Edit, Activate, Deactivate and Delete.
 import { useState } from 'preact/hooks';
 import { type Connection, client, enc, json } from '../../api.ts';
 import { Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 import { navigate } from '../../router.ts';
 import { LinkBadge, ModeBadge, StateBadge } from './badges.tsx';
+import { EditDetails } from './edit-details.tsx';
+import { PendingInvitation } from './pending-invitation.tsx';
 
 export function Summary({
   connection: c,
@@ -46,14 +48,14 @@ export function Summary({
         </div>
         <div>
           <dt>Outbound status</dt>
-          <dd>
-            <LinkBadge status={c.outbound} />
+          <dd data-testid="outbound-status">
+            <LinkBadge status={c.outbound} off={c.state === 'deactivated'} />
           </dd>
         </div>
         <div>
           <dt>Inbound status</dt>
-          <dd>
-            <LinkBadge status={c.inbound} />
+          <dd data-testid="inbound-status">
+            <LinkBadge status={c.inbound} off={c.state === 'deactivated'} />
           </dd>
         </div>
         <div>
@@ -97,11 +99,10 @@ export function Summary({
           ) : null}
         </p>
       ) : null}
-      {c.state === 'pending' && c.invitation ? (
-        <p class="hint">
-          Waiting for the other side to accept the invitation (it expires <When at={c.invitation.expiresAt} />
-          ).
-        </p>
+      {c.state === 'pending' && c.role === 'inviter' && !c.invitation.usedAt ? (
+        <PendingInvitation connection={c} onChanged={onChanged} />
+      ) : c.state === 'pending' ? (
+        <p class="hint">Waiting for the inviting host to dial this one.</p>
       ) : null}
       {c.lastError && (c.state === 'error' || c.state === 'validation_failed') ? (
         <p class="problem" role="alert">
@@ -109,6 +110,7 @@ export function Summary({
         </p>
       ) : null}
       <div class="form-actions">
+        <EditDetails connection={c} onChanged={onChanged} />
         {c.state === 'deactivated' ? (
           <button type="button" onClick={() => void lifecycle('activate')} disabled={action.busy}>
             Activate

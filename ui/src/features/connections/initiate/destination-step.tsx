@@ -3,8 +3,9 @@ import type { Dispatch } from 'preact/hooks';
 import { client, json, type WellKnown } from '../../../api.ts';
 import { Field, issueFor, Problem } from '../../../components/ui.tsx';
 import type { ActionRunner } from '../../../hooks.ts';
+import { href } from '../../../router.ts';
 import { ALL_MODES, type Destination, MODE_TEXT, normalizeProbe } from './destination.ts';
-import type { InitiateAction, InitiateState } from './reducer.ts';
+import { type InitiateAction, type InitiateState, unreachable } from './reducer.ts';
 import { StepHeading } from './step-heading.tsx';
 
 export function DestinationStep(props: {
@@ -65,7 +66,18 @@ export function DestinationStep(props: {
         <input type="checkbox" checked={noUrl} onChange={(e) => void chooseNoUrl(e.currentTarget.checked)} />I
         don't have a URL
       </label>
-      {noUrl ? (
+      {unreachable(state) ? (
+        <div class="problem" role="alert" data-testid="needs-url">
+          <p>
+            <strong>One side needs a URL the other can reach.</strong> This host has no public URL, and
+            without the destination's URL neither host could dial the other.
+          </p>
+          <p>
+            Set this host's public URL in <a href={href('/settings')}>General settings</a>, or enter the
+            destination's URL above.
+          </p>
+        </div>
+      ) : noUrl ? (
         <p class="hint">
           The invitation will not be bound to one node; whoever accepts it dials this host, so this host needs
           a public URL.
@@ -77,7 +89,7 @@ export function DestinationStep(props: {
         <button
           type="submit"
           class="primary"
-          disabled={probe.busy || (!!dest && (!mode || dest.self)) || (!dest && noUrl)}
+          disabled={probe.busy || (!!dest && (!mode || dest.self)) || (!dest && noUrl) || unreachable(state)}
         >
           {probe.busy ? 'Checking…' : 'Next'}
         </button>

@@ -7,6 +7,13 @@ import { MODE_TEXT } from './destination.ts';
 import type { InitiateAction, InitiateState } from './reducer.ts';
 import { StepHeading } from './step-heading.tsx';
 
+/** A taken name, said at the field (the host answers 409 `connection_name_taken`). */
+function nameTaken(error: ApiError | undefined): string | undefined {
+  return error?.code === 'connection_name_taken'
+    ? 'Another connection has this name: choose another.'
+    : undefined;
+}
+
 export function InformationStep(props: {
   state: InitiateState;
   dispatch: Dispatch<InitiateAction>;
@@ -28,7 +35,8 @@ export function InformationStep(props: {
             mode,
             localName: state.localName.trim(),
             remoteName: state.remoteName.trim(),
-            name: name.trim(),
+            // The suggested name is the host's to make free (`_2`...); a typed one must be free already.
+            ...(state.nameTouched ? { name: name.trim() } : {}),
             ...(description.trim() ? { description: description.trim() } : {}),
             ...(expires ? { expiresInHours: Number(expires) } : {}),
           },
@@ -61,7 +69,17 @@ export function InformationStep(props: {
           dispatch={dispatch}
         />
       </div>
-      <Field label="Connection name" id="conn-name" required error={issueFor(create.error, 'name')}>
+      <Field
+        label="Connection name"
+        id="conn-name"
+        required
+        hint={
+          state.nameTouched
+            ? 'Unique on this host.'
+            : 'Unique on this host: if another connection has this name, it gets _2, _3…'
+        }
+        error={issueFor(create.error, 'name') ?? nameTaken(create.error)}
+      >
         <input
           id="conn-name"
           required

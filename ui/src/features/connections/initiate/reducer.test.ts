@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Created } from '../../../api.ts';
 import type { Destination } from './destination.ts';
-import { INITIAL_STATE, type InitiateAction, type InitiateState, initiateReducer } from './reducer.ts';
+import {
+  INITIAL_STATE,
+  type InitiateAction,
+  type InitiateState,
+  initiateReducer,
+  unreachable,
+} from './reducer.ts';
 
 const globex: Destination = {
   name: 'Globex Corp',
@@ -109,5 +115,24 @@ describe('initiateReducer', () => {
   it('shows the invitation once the connection is created', () => {
     const s = run({ type: 'probed', dest: globex }, { type: 'next' }, { type: 'created', created });
     expect(s).toMatchObject({ step: 'invitation', created });
+  });
+
+  it('stops a private host without a destination URL in step 1: one side needs a reachable URL', () => {
+    const noUrl = (publicUrl: string | null) =>
+      [
+        { type: 'nodeNamed', name: 'Acme', publicUrl },
+        { type: 'noUrlChosen', noUrl: true },
+        { type: 'ownModesFound', modes: ['script'] },
+        { type: 'modeChosen', mode: 'script' },
+      ] satisfies InitiateAction[];
+    const stuck = noUrl(null).reduce(initiateReducer, INITIAL_STATE);
+    expect(unreachable(stuck)).toBe(true);
+    expect(initiateReducer(stuck, { type: 'next' }).step).toBe('destination');
+    const publicHost = noUrl('https://acme.example').reduce(initiateReducer, INITIAL_STATE);
+    expect(unreachable(publicHost)).toBe(false);
+    expect(initiateReducer(publicHost, { type: 'next' }).step).toBe('information');
+    // Not known yet, or with a destination URL: nothing to say.
+    expect(unreachable({ noUrl: true, ownUrl: undefined })).toBe(false);
+    expect(unreachable({ noUrl: false, ownUrl: null })).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ export interface InitiateState {
   url: string;
   /** The admin has no destination URL: the invitation is bound to no node. */
   noUrl: boolean;
+  /** This node's public URL: null when it has none, undefined until known. */
+  ownUrl: string | null | undefined;
   /** What the destination (or, without a URL, this node) offers; null until known. */
   dest: Destination | null;
   mode: Mode | '';
@@ -31,8 +33,8 @@ export type InitiateAction =
   /** Without a URL, the modes this node supports are offered. */
   | { type: 'ownModesFound'; modes: Mode[] }
   | { type: 'modeChosen'; mode: Mode }
-  /** This node's name arrived: it makes the default local short name. */
-  | { type: 'nodeNamed'; name: string }
+  /** This node's name and public URL arrived: the name makes the default local short name. */
+  | { type: 'nodeNamed'; name: string; publicUrl?: string | null }
   | { type: 'edited'; field: 'localName' | 'remoteName' | 'description' | 'expires'; value: string }
   | { type: 'nameEdited'; name: string }
   | { type: 'next' }
@@ -43,6 +45,7 @@ export const INITIAL_STATE: InitiateState = {
   step: 'destination',
   url: '',
   noUrl: false,
+  ownUrl: undefined,
   dest: null,
   mode: '',
   localName: '',
@@ -84,13 +87,19 @@ function apply(s: InitiateState, a: InitiateAction): InitiateState {
     case 'modeChosen':
       return { ...s, mode: a.mode };
     case 'nodeNamed':
-      return { ...s, localName: s.localName || slug(a.name) };
+      return {
+        ...s,
+        localName: s.localName || slug(a.name),
+        ...(a.publicUrl !== undefined ? { ownUrl: a.publicUrl } : {}),
+      };
     case 'edited':
       return { ...s, [a.field]: a.value };
     case 'nameEdited':
       return { ...s, name: a.name, nameTouched: true };
     case 'next':
-      return s.step === 'destination' && s.dest && s.mode ? { ...s, step: 'information' } : s;
+      return s.step === 'destination' && s.dest && s.mode && !unreachable(s)
+        ? { ...s, step: 'information' }
+        : s;
     case 'previous':
       return s.step === 'information' ? { ...s, step: 'destination' } : s;
     case 'created':
@@ -98,7 +107,18 @@ function apply(s: InitiateState, a: InitiateAction): InitiateState {
   }
 }
 
-/** Until the admin names the connection, its name follows the short names: `acme_to_globex`. */
+/**
+ * Neither side could dial the other: no destination URL and this node has no public URL. Said in step 1,
+ * before the admin fills in step 2 only to have the host refuse it.
+ */
+export function unreachable(s: Pick<InitiateState, 'noUrl' | 'ownUrl'>): boolean {
+  return s.noUrl && s.ownUrl === null;
+}
+
+/**
+ * Until the admin names the connection, its name follows the short names: `acme_to_globex` (the host
+ * makes it free with `_2`, `_3`... when sent without a name, as the information step does then).
+ */
 function withDefaultName(s: InitiateState): InitiateState {
   if (s.nameTouched || !s.localName || !s.remoteName) return s;
   const name = `${s.localName}_to_${s.remoteName}`;

@@ -17,7 +17,7 @@ export function InitiateConnection() {
 
   useEffect(() => {
     json(client.node.$get()).then(
-      (n) => dispatch({ type: 'nodeNamed', name: n.name }),
+      (n) => dispatch({ type: 'nodeNamed', name: n.name, publicUrl: n.publicUrl ?? null }),
       () => {},
     );
   }, []);
