@@ -1,5 +1,7 @@
 // `tandem start | demo | reset-token`: the command line of the contract.
 
+import fs from 'node:fs';
+import { destination } from 'pino';
 import { consoleRoutes } from '../ui/serve.ts';
 import { resolveConfig } from './config.ts';
 import { TandemError } from './errors.ts';
@@ -56,24 +58,52 @@ async function start(args: string[]): Promise<number> {
     return 0;
   }
   const config = withUsage(() => resolveConfig(args));
-  const log = createLogger('tandem', config.log.level);
-  // The CLI chooses the parts: the tracker (loaded before the database opens, so a wrong one stops early) and the console.
-  const tracker = await loadTracker(config.tracker);
-  const host = await startHost(config, {
-    tracker: (ctx) => tracker.build({ ...ctx, env: process.env }),
-    console: await consoleRoutes(log),
-    log,
-  });
-  if (host.generatedToken) {
-    process.stdout.write(
-      `Admin token (shown once, store it safely): ${host.generatedToken}\n` +
-        'Set TANDEM_ADMIN_TOKEN to choose your own, or run `tandem reset-token` to replace it.\n',
-    );
+  // Log lines wait until the person starting the host has read where it listens and its new token.
+  const held = heldStream();
+  const log = createLogger('tandem', config.log.level, held);
+  let host: Awaited<ReturnType<typeof startHost>>;
+  try {
+    // The CLI chooses the parts: the tracker (loaded before the database opens, so a wrong one stops early) and the console.
+    const tracker = await loadTracker(config.tracker);
+    host = await startHost(config, {
+      tracker: (ctx) => tracker.build({ ...ctx, env: process.env }),
+      console: await consoleRoutes(log),
+      log,
+    });
+  } catch (err) {
+    // A start that failed says why in its log lines too.
+    held.release();
+    throw err;
   }
-  process.stdout.write(`Tandem listening on ${host.url}\n`);
+  process.stdout.write(
+    (host.generatedToken
+      ? `Admin token (shown once, store it safely): ${host.generatedToken}\n` +
+        'Set TANDEM_ADMIN_TOKEN to choose your own, or run `tandem reset-token` to replace it.\n'
+      : '') + `Tandem listening on ${host.url}\n`,
+  );
+  held.release();
   await waitForSignal();
   await host.close();
   return 0;
+}
+
+/** stderr for the logger, holding every line until `release()`, then passing them on in order. */
+function heldStream() {
+  let out: ReturnType<typeof destination> | null = null;
+  let held: string[] = [];
+  return {
+    write(line: string) {
+      if (out) out.write(line);
+      else held.push(line);
+    },
+    release() {
+      if (out) return;
+      // The held lines at once (a failed start exits next), the rest as the logger writes them.
+      if (held.length) fs.writeSync(2, held.join(''));
+      held = [];
+      out = destination({ fd: 2, sync: false });
+    },
+  };
 }
 
 /** An unknown flag prints the usage first, so the last line is still the one ending in the code. */

@@ -76,6 +76,42 @@ describe('tandem start', () => {
     await new Promise((r) => b.child.once('exit', r));
   });
 
+  it('prints the URL and the new admin token before any JSON log line', async () => {
+    const dataDir = tempDir();
+    // stdout and stderr into one file, as a terminal shows them: the order is the one a person reads.
+    const file = path.join(dataDir, 'out.txt');
+    const fd = fs.openSync(file, 'a');
+    const env: NodeJS.ProcessEnv = { ...process.env, TANDEM_LOG_LEVEL: 'info' };
+    delete env.TANDEM_ADMIN_TOKEN;
+    const child = spawn(process.execPath, [BIN, 'start', '--data', path.join(dataDir, 'd'), '--port', '0'], {
+      env,
+      stdio: ['ignore', fd, fd],
+    });
+    fs.closeSync(fd);
+    try {
+      let out = '';
+      const deadline = Date.now() + 20_000;
+      // Until the listening line and, after it, the host's first log line are there.
+      while (!/Tandem listening on \S+\n[\s\S]*"msg":"host started"/.test(out)) {
+        if (Date.now() > deadline) throw new Error(`no start in 20 s:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+        out = fs.readFileSync(file, 'utf8');
+      }
+      const lines = out.split('\n');
+      const firstJson = lines.findIndex((l) => l.startsWith('{'));
+      const token = lines.findIndex((l) => /^Admin token[^:]*: tdm_\S+$/.test(l));
+      const url = lines.findIndex((l) => /^Tandem listening on http:\/\/127\.0\.0\.1:\d+$/.test(l));
+      expect(token).toBe(0);
+      expect(url).toBeGreaterThan(token);
+      expect(firstJson).toBeGreaterThan(url);
+      // Every line before the listening one is for a person, none a log line.
+      expect(lines.slice(0, url + 1).every((l) => !l.startsWith('{'))).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+
   it('takes its settings from the environment', async () => {
     const host = await startHostProcess({
       env: { TANDEM_NAME: 'Globex Services', TANDEM_PUBLIC_URL: 'https://globex.example/' },
