@@ -1,4 +1,5 @@
 // A ServiceNow-backed host (real process, --tracker servicenow) against the fake instance, paired with a built-in host.
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -147,6 +148,49 @@ describe('a ServiceNow-backed host and a built-in peer', () => {
     await p.a.stop();
     await p.b.stop();
   }, 120_000);
+});
+
+describe('the push endpoint', () => {
+  it('a signed POST /hooks/tracker wakes the poller at once; a wrong signature is refused', async () => {
+    const secret = 'push-secret-3c1f9a0d7e';
+    const [a, b] = await Promise.all([
+      startHostProcess({
+        name: 'ServiceNow',
+        // Ten minutes between polls: only the push can bring the record over within the test.
+        env: { ...snEnv(), TANDEM_SERVICENOW_POLL_MS: '600000', TANDEM_SERVICENOW_PUSH_SECRET: secret },
+      }),
+      startHostProcess({ name: 'Builtin', env: SYNC_ENV }),
+    ]);
+    expect((await a.api('PATCH', '/api/node', { publicUrl: a.url })).status).toBe(200);
+    const { connection, invitationCode } = await initiate(a, null, { mode: 'basic' });
+    const bConn = (await accept(b, invitationCode)).body.connection.id;
+    await waitConn(a, connection.id, (c) => c.state === 'active' && c.link.up, 20_000);
+    await waitConn(b, bConn, (c) => c.state === 'active' && c.link.up, 20_000);
+    await syncAllIncidents(a, connection.id);
+    // The feed has read to its head (and will not ask again for ten minutes).
+    await waitFor(
+      async () => (await a.api<{ lastPollAt: string | null }>('GET', '/api/tracker')).body.lastPollAt,
+    );
+
+    const rec = sn.seed('incident', { short_description: 'Pushed' });
+    const body = JSON.stringify({ table: 'incident', sys_id: rec.sys_id });
+    const post = (signature: string) =>
+      fetch(`${a.url}/hooks/tracker`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tandem-signature': signature },
+        body,
+      });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await bySummary(b)).has('Pushed')).toBe(false);
+    const wrong = createHmac('sha256', 'not-the-secret').update(body).digest('base64');
+    expect((await post(`sha256=${wrong}`)).status).toBe(401);
+    expect((await post('')).status).toBe(401);
+    const signed = createHmac('sha256', secret).update(body).digest('base64');
+    expect((await post(`sha256=${signed}`)).status).toBe(202);
+    await waitFor(async () => (await bySummary(b)).has('Pushed'), 15_000);
+    await a.stop();
+    await b.stop();
+  }, 90_000);
 });
 
 describe('a ServiceNow host killed mid-apply', () => {

@@ -35,6 +35,7 @@ import {
   triggerRoutes,
 } from './routes/sync.ts';
 import { trackerRoutes } from './routes/tracker.ts';
+import { trackerPushRoutes } from './routes/tracker-push.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -107,6 +108,7 @@ export function createApp(p: AppParts) {
 
   app.route('/', publicRoutes(p));
   app.route('/metrics', metricsRoutes({ metrics: p.metrics, auth: p.auth, token: p.metricsToken }));
+  app.route('/hooks/tracker', trackerPushRoutes(p));
   app.route('/api', adminApi(p));
   if (p.console) app.route('/', p.console);
   return app;

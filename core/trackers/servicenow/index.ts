@@ -2,6 +2,7 @@
 import type { CreateTracker } from '../load.ts';
 import { createServiceNowClient } from './client.ts';
 import { parseServiceNowConfig } from './config.ts';
+import { pushSecret } from './push.ts';
 import { createServiceNowTracker } from './tracker.ts';
 
 /** A 429 that asks to wait longer than this ends the call as `unavailable` (the engine retries it later). */
@@ -27,5 +28,10 @@ export const createTracker: CreateTracker = (options, context) => {
     },
     'ServiceNow tracker ready',
   );
-  return createServiceNowTracker({ config, client, log: context.log });
+  return createServiceNowTracker({
+    config,
+    client,
+    log: context.log,
+    pushSecret: pushSecret(context.env, context.dataDir),
+  });
 };

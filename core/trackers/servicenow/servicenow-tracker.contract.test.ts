@@ -19,6 +19,7 @@ describeTrackerContract(
       TANDEM_SERVICENOW_URL: sn.url,
       TANDEM_SERVICENOW_USER: 'tandem',
       TANDEM_SERVICENOW_PASSWORD: 'pw',
+      TANDEM_SERVICENOW_PUSH_SECRET: 'contract-push-secret',
     };
     const context = { db: {} as Db, log: createLogger('test', 'silent'), dataDir: '/nonexistent', env };
     const tracker = await createTracker({ entityTypes: ['incident', 'change'] }, context);

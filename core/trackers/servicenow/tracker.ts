@@ -14,6 +14,7 @@ import type {
   WriteOutcome,
   WriteRequest,
 } from '../tracker.ts';
+import type { TrackerPush } from '../tracker-push.ts';
 import type { TrackerReport, TrackerStatus } from '../tracker-report.ts';
 import { simpleWrites } from '../write-outcomes.ts';
 import { createChangeFeed } from './change-feed.ts';
@@ -25,6 +26,7 @@ import { checkServiceNowHealth } from './health.ts';
 import { createIdempotently } from './idempotent-create.ts';
 import { createJournal, type JournalComment } from './journal.ts';
 import { createEntityMapper } from './mapping.ts';
+import { verifyPush } from './push.ts';
 import { checkFields, issueOf, outcomeOfError } from './write-checks.ts';
 
 export interface ServiceNowTrackerDeps {
@@ -32,6 +34,8 @@ export interface ServiceNowTrackerDeps {
   client: ServiceNowClient;
   log?: Logger;
   now?: () => number;
+  /** The push path's secret (push.ts); without it the tracker takes no push. */
+  pushSecret?: string;
 }
 
 const SYS_ID = /^[0-9a-f]{32}$/;
@@ -403,6 +407,18 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   } satisfies Tracker & TrackerReport;
 
   const controls = {
+    /** The Business Rule's signed wake-up (POST /hooks/tracker): a valid signature wakes the poller at once. */
+    ...(deps.pushSecret === undefined
+      ? {}
+      : {
+          push: {
+            accept(body: string, signature: string | undefined): boolean {
+              if (!verifyPush(deps.pushSecret!, body, signature)) return false;
+              controls.wake();
+              return true;
+            },
+          } satisfies TrackerPush,
+        }),
     /** Wakes the poller at once (the push endpoint): the next look at the feed asks ServiceNow. */
     wake() {
       pollDue = true;
