@@ -89,6 +89,17 @@ describe('entity pages', () => {
       team: 'facilities',
       region: 'emea',
     });
+
+    // A new entity can carry custom fields from the start.
+    await p.goto(`${acme.url}/#/entities`);
+    await p.getByRole('button', { name: 'New entity' }).click();
+    await p.locator('#new-summary').fill('Badge reader offline');
+    await p.locator('#new-new-field').fill('building');
+    await p.locator('#new-new-field').press('Enter');
+    await p.locator('#new-custom-building').fill('B7');
+    await p.getByRole('button', { name: 'Create' }).click();
+    await p.getByRole('heading', { level: 1, name: /Badge reader offline/ }).waitFor();
+    expect(await p.locator('#ent-custom-building').inputValue()).toBe('B7');
     expect(p.problems).toEqual([]);
     await p.close();
   });

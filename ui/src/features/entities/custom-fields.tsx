@@ -10,7 +10,10 @@ export function CustomFields(props: {
   known: Map<string, (string | number)[]>;
   onChange: (values: Record<string, string>) => void;
   error: ApiError | undefined;
+  /** Prefix of the inputs' ids (`ent`: `ent-custom-<name>`, `ent-new-field`). */
+  idPrefix?: string;
 }) {
+  const pre = props.idPrefix ?? 'ent';
   const [name, setName] = useState('');
   const add = () => {
     const n = name.trim();
@@ -23,7 +26,7 @@ export function CustomFields(props: {
       <legend>Custom fields</legend>
       {props.names.length === 0 ? <p class="muted">None yet.</p> : null}
       {props.names.map((n) => {
-        const id = `ent-custom-${n.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+        const id = `${pre}-custom-${n.replace(/[^A-Za-z0-9_-]/g, '_')}`;
         const seen = props.known.get(n) ?? [];
         const error = issueFor(props.error, n);
         return (
@@ -51,9 +54,9 @@ export function CustomFields(props: {
         );
       })}
       <div class="add-field">
-        <label for="ent-new-field">New field</label>
+        <label for={`${pre}-new-field`}>New field</label>
         <input
-          id="ent-new-field"
+          id={`${pre}-new-field`}
           value={name}
           placeholder="Field name"
           onInput={(e) => setName(e.currentTarget.value)}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Entity } from '../../api.ts';
-import { editsOf, formOf, patchOf, reapply } from './entity-form.ts';
+import { customValues, editsOf, formOf, patchOf, reapply } from './entity-form.ts';
 
 const entity = (version: number, fields: Record<string, unknown>): Entity =>
   ({
@@ -32,5 +32,9 @@ describe('the entity form', () => {
     const edited = { ...v1, summary: 'A (mine)', custom: { team: 'db' } };
     const v2 = formOf(entity(2, { summary: 'A', status: 'in progress', priority: 1, team: 'ops' }));
     expect(reapply(v2, editsOf(v1, edited))).toEqual({ ...v2, summary: 'A (mine)', custom: { team: 'db' } });
+  });
+
+  it('types new custom fields: numbers and JSON as such, else text; empty ones left out', () => {
+    expect(customValues({ a: 'x', b: '3', c: '{"k":1}', d: ' ' })).toEqual({ a: 'x', b: 3, c: { k: 1 } });
   });
 });

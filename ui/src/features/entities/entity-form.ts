@@ -70,3 +70,10 @@ export function patchOf(entity: Entity, now: FormValues): Record<string, unknown
   for (const [k, v] of Object.entries(edits.custom ?? {})) out[k] = typedValue(v, entity.fields[k]);
   return out;
 }
+
+/** New custom fields as values (a number or JSON where the text is one, else the text). */
+export function customValues(custom: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(custom)) if (v.trim() !== '') out[k] = typedValue(v, undefined);
+  return out;
+}

@@ -1,10 +1,12 @@
-// The "New entity" form of the entities list: type, priority, summary, description, status.
+// The "New entity" form of the entities list: type, priority, summary, description, status, custom fields.
 import { useState } from 'preact/hooks';
 import { client, type EntityType, json } from '../../api.ts';
 import { Field, issueFor, Problem } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 import { navigate } from '../../router.ts';
+import { CustomFields } from './custom-fields.tsx';
 import { entityTypeOf, PriorityOptions, TypeOptions } from './entity-fields.tsx';
+import { customValues } from './entity-form.ts';
 
 export function NewEntity({ onCancel }: { onCancel: () => void }) {
   const [type, setType] = useState<EntityType>('incident');
@@ -12,13 +14,17 @@ export function NewEntity({ onCancel }: { onCancel: () => void }) {
   const [description, setDescription] = useState('');
   const [status, setStatus] = useState('new');
   const [priority, setPriority] = useState('3');
+  const [custom, setCustom] = useState<Record<string, string>>({});
   const action = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
     const created = await action.run(() =>
       json(
         client.entities.$post({
-          json: { type, fields: { summary, description, status, priority: Number(priority) } },
+          json: {
+            type,
+            fields: { ...customValues(custom), summary, description, status, priority: Number(priority) },
+          },
         }),
       ),
     );
@@ -57,6 +63,14 @@ export function NewEntity({ onCancel }: { onCancel: () => void }) {
       <Field label="Status" id="new-status" error={issueFor(action.error, 'status')}>
         <input id="new-status" value={status} onInput={(e) => setStatus(e.currentTarget.value)} />
       </Field>
+      <CustomFields
+        values={custom}
+        names={Object.keys(custom)}
+        known={new Map()}
+        idPrefix="new"
+        onChange={setCustom}
+        error={action.error}
+      />
       <Problem error={action.error} title="Not created" />
       <div class="form-actions">
         <button type="submit" class="primary" disabled={action.busy}>
