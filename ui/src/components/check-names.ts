@@ -6,6 +6,7 @@ const NAMES: Record<string, string> = {
   protocol_compatible: 'Both hosts speak the same sync protocol',
   clock_skew: 'Clocks agree',
   storage_writable: 'Database accepts writes',
+  tracker_healthy: 'System of record (tracker) healthy',
 };
 
 /** A check's display name: a known id by its words, another machine-like id spelled out, else the name itself. */
