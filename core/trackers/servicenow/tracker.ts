@@ -78,10 +78,12 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const typeOf = boundedMap<EntityType>(100_000);
   /** Idempotency key -> the sys_id its write touched. */
   const keys = boundedMap<string>(KEYS_KEPT);
-  /** Cursors a poll ended at, caught up, and when: asked again within pollMs, they answer without a call. */
+  /**
+   * Cursors a poll ended at, caught up, and when: asked again within pollMs, they answer without a call.
+   * Cleared when a poll is due (the poller's tick, a push, a local write), so every follower's cursor asks once.
+   */
   const caughtUp = boundedMap<number>(CAUGHT_UP_KEPT);
   const listeners = new Set<(change?: Change) => void>();
-  let pollDue = false;
   let lastPollAt: number | null = null;
   let lastPollError: ServiceNowError | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -257,7 +259,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       const id = r.entity?.id ?? (request.op === 'create' ? undefined : request.id);
       if (key && id) keys.set(key, id);
       // A change made here (the admin API's) is one to send: look at the feed at once; any write wakes watchers.
-      if (context.origin === 'local') pollDue = true;
+      if (context.origin === 'local') caughtUp.clear();
       notify();
     }
     return r;
@@ -344,9 +346,8 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     },
     async changes(cursor, limit) {
       const at = cursor === null ? undefined : caughtUp.get(cursor);
-      if (cursor !== null && at !== undefined && !pollDue && now() - at < config.pollMs)
+      if (cursor !== null && at !== undefined && now() - at < config.pollMs)
         return { changes: [], cursor, more: false };
-      pollDue = false;
       const page = await poll(cursor, limit);
       if (!page.more) caughtUp.set(page.cursor, now());
       return page;
@@ -358,7 +359,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       listeners.add(listener);
       // The poller: every pollMs the feed is due and the engine is woken to read it.
       timer ??= setInterval(() => {
-        pollDue = true;
+        caughtUp.clear();
         notify();
       }, config.pollMs);
       timer.unref();
@@ -421,7 +422,6 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
         }),
     /** Wakes the poller at once (the push endpoint): the next look at the feed asks ServiceNow. */
     wake() {
-      pollDue = true;
       caughtUp.clear();
       notify();
     },
