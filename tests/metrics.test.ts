@@ -1,7 +1,7 @@
 // GET /metrics on real host processes: who may read it, and what two paired hosts report.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pair, publicHost } from './support/pairing-support.ts';
 import { type HostProcess, stopAllHosts, waitFor } from './support/host-process.ts';
+import { pair, publicHost } from './support/pairing-support.ts';
 
 const METRICS_TOKEN = `metrics-${Math.random().toString(36).slice(2)}`;
 let a: HostProcess;

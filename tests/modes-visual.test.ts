@@ -1,5 +1,6 @@
 // Visual mode end to end between two real hosts: one mapping published from either side, run by both at the same version.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 import {
   addComment,
   addTrigger,
@@ -15,7 +16,6 @@ import {
   waitEntity,
 } from './support/modes-support.ts';
 import { type Conn, type Problem, publicHost } from './support/pairing-support.ts';
-import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 
 let a: HostProcess;
 let b: HostProcess;

@@ -1,5 +1,6 @@
 // Basic mode end to end between two real hosts: the fixed fields and public comments both ways, rules not editable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 import {
   addComment,
   addTrigger,
@@ -13,7 +14,6 @@ import {
   waitEntity,
 } from './support/modes-support.ts';
 import { type Conn, publicHost } from './support/pairing-support.ts';
-import { type HostProcess, stopAllHosts } from './support/host-process.ts';
 
 let a: HostProcess;
 let b: HostProcess;

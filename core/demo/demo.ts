@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { waitForSignal } from '../signals.ts';
 import { TandemError } from '../errors.ts';
+import { waitForSignal } from '../signals.ts';
 import { type DemoHost, startDemoHost } from './demo-host.ts';
 import { DEMO_RULES, DEMO_TRIGGERS, seedAcme } from './sample-data.ts';
 
