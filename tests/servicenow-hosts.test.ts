@@ -107,6 +107,39 @@ describe('a ServiceNow-backed host and a built-in peer', () => {
     }, 90_000);
   }
 
+  it('OAuth (client credentials): a record created in ServiceNow reaches the peer and its edit comes back', async () => {
+    sn.addOAuthClient({ clientId: 'tandem-client', clientSecret: 'oauth-Secret-77aa', userName: 'tandem' });
+    const env = snEnv();
+    delete env.TANDEM_SERVICENOW_USER;
+    delete env.TANDEM_SERVICENOW_PASSWORD;
+    Object.assign(env, {
+      TANDEM_SERVICENOW_CLIENT_ID: 'tandem-client',
+      TANDEM_SERVICENOW_CLIENT_SECRET: 'oauth-Secret-77aa',
+    });
+    const [a, b] = await Promise.all([
+      startHostProcess({ name: 'ServiceNow', env }),
+      startHostProcess({ name: 'Builtin', env: SYNC_ENV }),
+    ]);
+    expect((await a.api('PATCH', '/api/node', { publicUrl: a.url })).status).toBe(200);
+    const { connection, invitationCode } = await initiate(a, null, { mode: 'basic' });
+    const bConn = (await accept(b, invitationCode)).body.connection.id;
+    await waitConn(a, connection.id, (c) => c.state === 'active' && c.link.up, 20_000);
+    await waitConn(b, bConn, (c) => c.state === 'active' && c.link.up, 20_000);
+    await syncAllIncidents(a, connection.id);
+    await syncAllIncidents(b, bConn);
+    const rec = sn.seed('incident', { short_description: 'Over OAuth' });
+    const there = await onB({ a, b, aConn: connection.id, bConn }, 'Over OAuth');
+    await patchEntity(b, there.id, { description: 'Back over OAuth' });
+    await waitFor(() => sn.record('incident', rec.sys_id!)?.description === 'Back over OAuth', 20_000);
+    expect(sn.calls('POST /oauth_token.do')).toBeGreaterThan(0);
+    const report = await a.api<{ status: string }>('GET', '/api/tracker');
+    expect(report.body.status).toBe('ok');
+    for (const text of [a.stderr(), a.stdout(), JSON.stringify(report.body)])
+      expect(text).not.toContain('oauth-Secret-77aa');
+    await a.stop();
+    await b.stop();
+  }, 90_000);
+
   it('a public comment and a work note arrive as public and internal; two records of one second both sync', async () => {
     const p = await snPair('script');
     const internalToo = (s: string) => s.replace(/comments\);/g, 'comments, { internal: true });');
