@@ -47,6 +47,7 @@ describe('a connection page', () => {
     await form.getByLabel('Connection name').fill('alpha_to_beta');
     await save.click();
     await form.getByText('Another connection has this name.').waitFor();
+    await screenshot(a, 'connection-edit-name-taken');
     await form.getByLabel('Connection name').fill('Incidents with Globex');
     await form.getByLabel('Description').fill('P1 and P2 both ways');
     await save.click();

@@ -39,15 +39,17 @@ export function EditDetails({
 
   if (!open) {
     return (
-      <button type="button" onClick={start}>
-        Edit name and description
-      </button>
+      <div class="form-actions">
+        <button type="button" class="quiet" onClick={start}>
+          Edit name and description
+        </button>
+      </div>
     );
   }
   const taken =
     save.error?.code === 'connection_name_taken' ? 'Another connection has this name.' : undefined;
   return (
-    <form class="card form" onSubmit={submit} aria-label="Edit name and description">
+    <form class="form" onSubmit={submit} aria-label="Edit name and description">
       <Field label="Connection name" id="edit-name" required error={issueFor(save.error, 'name') ?? taken}>
         <input
           id="edit-name"

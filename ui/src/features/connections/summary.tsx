@@ -109,8 +109,8 @@ export function Summary({
           {c.lastError}
         </p>
       ) : null}
+      <EditDetails connection={c} onChanged={onChanged} />
       <div class="form-actions">
-        <EditDetails connection={c} onChanged={onChanged} />
         {c.state === 'deactivated' ? (
           <button type="button" onClick={() => void lifecycle('activate')} disabled={action.busy}>
             Activate
