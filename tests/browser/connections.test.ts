@@ -58,6 +58,19 @@ describe('a connection page', () => {
       description: 'P1 and P2 both ways',
     });
     await screenshot(a, 'connection-edited');
+
+    // The wizard suggests the name the host will give: alpha_to_beta is taken, alpha_to_beta_2 is free again.
+    await a.goto(`${acme.url}/#/connections/initiate`);
+    await a.getByLabel("I don't have a URL").check();
+    await a.getByRole('radio', { name: /Script/ }).check();
+    await a.getByRole('button', { name: 'Next' }).click();
+    await a.getByLabel('Local instance short name').fill('alpha');
+    await a.getByLabel('Remote instance short name').fill('beta');
+    await waitFor(async () => (await a.getByLabel('Connection name').inputValue()) === 'alpha_to_beta_2');
+    await a.getByRole('button', { name: 'Next' }).click();
+    await a.getByRole('heading', { name: 'Invitation code' }).waitFor();
+    const all = (await acme.api<{ items: Conn[] }>('GET', '/api/connections')).body.items.map((x) => x.name);
+    expect(all.sort()).toEqual(['Incidents with Globex', 'alpha_to_beta', 'alpha_to_beta_2']);
     expect(a.problems).toEqual([]);
     await a.close();
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Created } from '../../../api.ts';
 import type { Destination } from './destination.ts';
 import {
+  freeName,
   INITIAL_STATE,
   type InitiateAction,
   type InitiateState,
@@ -134,5 +135,19 @@ describe('initiateReducer', () => {
     // Not known yet, or with a destination URL: nothing to say.
     expect(unreachable({ noUrl: true, ownUrl: undefined })).toBe(false);
     expect(unreachable({ noUrl: false, ownUrl: null })).toBe(false);
+  });
+
+  it('suggests the name the host would give: the first free of name, name_2, name_3...', () => {
+    expect(freeName('a_to_b', [])).toBe('a_to_b');
+    expect(freeName('a_to_b', ['a_to_b', 'a_to_b_2', 'a_to_bee'])).toBe('a_to_b_3');
+    const s = (
+      [
+        { type: 'namesKnown', names: ['acme_to_globex'] },
+        { type: 'edited', field: 'localName', value: 'acme' },
+        { type: 'edited', field: 'remoteName', value: 'globex' },
+      ] satisfies InitiateAction[]
+    ).reduce(initiateReducer, INITIAL_STATE);
+    expect(s.name).toBe('acme_to_globex_2');
+    expect(initiateReducer(s, { type: 'nameEdited', name: 'acme_to_globex' }).name).toBe('acme_to_globex');
   });
 });

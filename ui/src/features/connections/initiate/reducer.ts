@@ -19,6 +19,8 @@ export interface InitiateState {
   name: string;
   /** The admin typed a connection name: it is no longer made from the short names. */
   nameTouched: boolean;
+  /** The names this host's connections have, so the suggested name is one the host would give. */
+  takenNames: readonly string[];
   description: string;
   /** Hours until the invitation expires, as typed. */
   expires: string;
@@ -37,6 +39,8 @@ export type InitiateAction =
   | { type: 'nodeNamed'; name: string; publicUrl?: string | null }
   | { type: 'edited'; field: 'localName' | 'remoteName' | 'description' | 'expires'; value: string }
   | { type: 'nameEdited'; name: string }
+  /** The names of this host's connections arrived. */
+  | { type: 'namesKnown'; names: readonly string[] }
   | { type: 'next' }
   | { type: 'previous' }
   | { type: 'created'; created: Created };
@@ -52,6 +56,7 @@ export const INITIAL_STATE: InitiateState = {
   remoteName: '',
   name: '',
   nameTouched: false,
+  takenNames: [],
   description: '',
   expires: '72',
   created: null,
@@ -96,6 +101,8 @@ function apply(s: InitiateState, a: InitiateAction): InitiateState {
       return { ...s, [a.field]: a.value };
     case 'nameEdited':
       return { ...s, name: a.name, nameTouched: true };
+    case 'namesKnown':
+      return { ...s, takenNames: a.names };
     case 'next':
       return s.step === 'destination' && s.dest && s.mode && !unreachable(s)
         ? { ...s, step: 'information' }
@@ -115,12 +122,19 @@ export function unreachable(s: Pick<InitiateState, 'noUrl' | 'ownUrl'>): boolean
   return s.noUrl && s.ownUrl === null;
 }
 
+/** `base`, or the first of `base_2`, `base_3`... no connection has: what the host picks (connection-names.ts). */
+export function freeName(base: string, taken: readonly string[]): string {
+  const names = new Set(taken);
+  if (!names.has(base)) return base;
+  for (let n = 2; ; n++) if (!names.has(`${base}_${n}`)) return `${base}_${n}`;
+}
+
 /**
  * Until the admin names the connection, its name follows the short names: `acme_to_globex` (the host
  * makes it free with `_2`, `_3`... when sent without a name, as the information step does then).
  */
 function withDefaultName(s: InitiateState): InitiateState {
   if (s.nameTouched || !s.localName || !s.remoteName) return s;
-  const name = `${s.localName}_to_${s.remoteName}`;
+  const name = freeName(`${s.localName}_to_${s.remoteName}`, s.takenNames);
   return name === s.name ? s : { ...s, name };
 }

@@ -20,6 +20,11 @@ export function InitiateConnection() {
       (n) => dispatch({ type: 'nodeNamed', name: n.name, publicUrl: n.publicUrl ?? null }),
       () => {},
     );
+    // The suggestion is only a preview: sent without a name, the host picks the free one itself.
+    json(client.connections.$get({ query: { limit: '200' } })).then(
+      (list) => dispatch({ type: 'namesKnown', names: list.items.map((c) => c.name) }),
+      () => {},
+    );
   }, []);
 
   return (
