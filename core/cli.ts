@@ -75,12 +75,11 @@ async function start(args: string[]): Promise<number> {
     held.release();
     throw err;
   }
-  process.stdout.write(
-    (host.generatedToken
-      ? `Admin token (shown once, store it safely): ${host.generatedToken}\n` +
-        'Set TANDEM_ADMIN_TOKEN to choose your own, or run `tandem reset-token` to replace it.\n'
-      : '') + `Tandem listening on ${host.url}\n`,
-  );
+  const tokenLines = host.generatedToken
+    ? `Admin token (shown once, store it safely): ${host.generatedToken}\n` +
+      'Set TANDEM_ADMIN_TOKEN to choose your own, or run `tandem reset-token` to replace it.\n'
+    : '';
+  process.stdout.write(`${tokenLines}Tandem listening on ${host.url}\n`);
   held.release();
   await waitForSignal();
   await host.close();
