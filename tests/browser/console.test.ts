@@ -170,6 +170,10 @@ describe('admin console', () => {
     expect(outline).not.toBe('none');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Entities' }).waitFor();
+    // The page moves focus once it has rendered: wait for that, not for a moment.
+    await page.waitForFunction(() => document.activeElement?.id === 'page-title', undefined, {
+      timeout: 5000,
+    });
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-title');
     // Every form control on the page has a label.
     const unlabelled = await page.evaluate(() =>
