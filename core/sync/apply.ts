@@ -317,6 +317,22 @@ async function applyOne(
     if (p.twin) writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }
+  if (p.twin && !p.entity && !result.unlink) {
+    // The record this twin links to is gone here (deleted in the tracker): creating a new one would
+    // quietly make a second record; the admin decides (resolve skips, unsync lets it be created anew).
+    const id = await recordError(tx, {
+      level: 'entity',
+      connectionId: conn.id,
+      direction: 'in',
+      entityId: p.twin.local_id,
+      remoteId: entry.remoteId,
+      eventSeq: entry.seq,
+      message: `The record linked to the partner's ${event.key ?? event.entityId} (${p.twin.local_id}) no longer exists in ${ctx.tracker.id}: it was deleted there. Resolve this error to skip the change, or stop syncing the record (unsync) so that the next change creates it again.`,
+    });
+    writes.failed.push({ seq: entry.seq, errorId: id });
+    writes.twinWrites.save(p.twin.local_id, { status: 'error' });
+    return true;
+  }
   const current = p.entity ? writes.current.get(p.entity.id) : undefined;
   if (p.entity && (!current || current.version !== p.entity.version)) return false; // moved on: run again
   if (result.unlink && !current) {

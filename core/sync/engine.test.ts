@@ -633,4 +633,21 @@ for (const kind of ['builtin', 'memory'] as const)
         return open.length === 1 && open[0]!.id !== errors[0]!.id ? open : undefined;
       });
     });
+
+    it('a twinned record deleted here is an entity error on its next change, not a second record', async () => {
+      const { e, there } = await basicTwins();
+      await tracker(B).delete(there.id, { origin: 'local' });
+      await tracker(A).update(e.id, { summary: 'after the delete' }, { origin: 'local' });
+      const error = await waitFor(async () =>
+        B.host.services.db
+          .selectFrom('sync_errors')
+          .selectAll()
+          .where('status', '=', 'open')
+          .where('entity_id', '=', there.id)
+          .executeTakeFirst(),
+      );
+      expect(error?.message).toMatch(/no longer exists in .*: it was deleted there/);
+      await settled();
+      expect(await all(B)).toEqual([]);
+    });
   });
