@@ -253,7 +253,18 @@ export async function applyInbox(
 ): Promise<number> {
   const batch = await nextInboxBatch(ctx.db, conn.id, APPLY_BATCH);
   if (batch.length === 0) return 0;
-  const prepared = await prepareBatch(ctx, conn, program, batch);
+  return commitPrepared(ctx, conn, await prepareBatch(ctx, conn, program, batch));
+}
+
+/**
+ * Writes prepared inbox events in one local transaction and settles their inbox rows; returns how
+ * many it settled. An event that breaks the write rolls the whole batch back and is parked alone.
+ */
+export async function commitPrepared(
+  ctx: SyncContext,
+  conn: SyncConnection,
+  prepared: PreparedBatch,
+): Promise<number> {
   try {
     return await ctx.db.transaction().execute(async (tx) => {
       const outcome = await writeBatch(ctx, tx, conn, prepared);
@@ -263,7 +274,6 @@ export async function applyInbox(
     });
   } catch (err) {
     if (!(err instanceof ApplyFailure)) throw err;
-    // The whole batch rolled back; park the event that broke it and let the rest run again.
     await parkFailure(ctx, conn, err);
     return 1;
   }

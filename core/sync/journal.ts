@@ -7,13 +7,13 @@ import type { Change, Origin } from '../trackers/tracker.ts';
 import {
   APPLY_BATCH,
   ApplyFailure,
+  commitPrepared,
   flushWrites,
   type PreparedBatch,
   parkFailure,
   prepareBatch,
   runBatch,
   TrackerUnavailable,
-  writeBatch,
 } from './apply.ts';
 import type { SyncConnection } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
@@ -54,25 +54,9 @@ export async function applyJournaled(
     const external = p.entry.event.kind === 'upsert' && result?.ok === true && result.script === 'incoming';
     settled += external
       ? await applyExternal(ctx, conn, p.entry, result, single, !row)
-      : await applyLocal(ctx, conn, single);
+      : await commitPrepared(ctx, conn, single); // writes nothing to the tracker: one local transaction
   }
   return settled;
-}
-
-/** An event that writes nothing to the tracker (a twin id, an unlink, a failed rule): one local transaction. */
-async function applyLocal(ctx: SyncContext, conn: SyncConnection, single: PreparedBatch): Promise<number> {
-  try {
-    return await ctx.db.transaction().execute(async (tx) => {
-      const outcome = await writeBatch(ctx, tx, conn, single);
-      await removeInboxMany(tx, conn.id, outcome.applied);
-      for (const f of outcome.failed) await failInbox(tx, conn.id, f.seq, f.errorId);
-      return outcome.applied.length + outcome.failed.length;
-    });
-  } catch (err) {
-    if (!(err instanceof ApplyFailure)) throw err;
-    await parkFailure(ctx, conn, err);
-    return 1;
-  }
 }
 
 async function applyExternal(
