@@ -2,37 +2,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { Tracker } from './tracker.ts';
-import { CONFIG_OPTION, readTrackerOptions, type TrackerOptions } from './tracker-options.ts';
+import type { Tracker, TrackerContext, TrackerModule } from './tracker.ts';
+import { CONFIG_OPTION, readTrackerOptions } from './tracker-options.ts';
 import { checkTrackerShape, NAME_OPTION } from './tracker-shape.ts';
-
-export type { TrackerOptions };
-
-/** What a tracker may use from the host; it must not read `process.env` itself. */
-export interface TrackerContext {
-  /** The host's database (kysely), for a tracker that keeps local state (cursors, a cache). */
-  db: Db;
-  /** A child of the host's logger; never log a secret. */
-  log: Logger;
-  /** The host's data directory (`--data`), for files the tracker keeps. */
-  dataDir: string;
-  /** The host's environment, where secrets come from (`TANDEM_<NAME>_*`); the host's own tokens are left out. */
-  env: Readonly<Record<string, string | undefined>>;
-}
-
-/**
- * What a tracker module exports. Throw `TandemError('TRACKER_CONFIG_INVALID', 400, 'tables.x must be ...', { option })`
- * for a wrong option: its code and message reach the operator as they are.
- * @example export const createTracker: CreateTracker = (options, { db }) => ({ id: 'mine', ... }) satisfies Tracker;
- */
-export type CreateTracker = (options: TrackerOptions, context: TrackerContext) => Tracker | Promise<Tracker>;
-
-export interface TrackerModule {
-  createTracker: CreateTracker;
-}
 
 /** What `tandem start` was told (`config.tracker`). */
 export interface TrackerChoice {

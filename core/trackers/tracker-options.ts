@@ -3,9 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TandemError } from '../errors.ts';
 import { jsonDepthProblem } from '../json-bounds.ts';
-
-/** The `--tracker-config` JSON object (`{}` without a file). */
-export type TrackerOptions = Readonly<Record<string, unknown>>;
+import type { TrackerOptions } from './tracker.ts';
 
 export const CONFIG_OPTION = '--tracker-config (TANDEM_TRACKER_CONFIG)';
 

@@ -1,6 +1,7 @@
 // The `Tracker` extension point: a system of record the host reads, writes and follows, owned or not.
-import type { DbExecutor } from '../../storage/schema.ts';
+import type { Db, DbExecutor } from '../../storage/schema.ts';
 import type { FieldIssue } from '../errors.ts';
+import type { Logger } from '../log.ts';
 
 export const ENTITY_TYPES = ['incident', 'case', 'change', 'problem', 'ci', 'request', 'user'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
@@ -166,4 +167,32 @@ export interface Tracker {
    * and writes run in `tx` and roll back with it, so the engine needs no apply journal.
    */
   transactional?: { withTx(tx: DbExecutor): Tracker };
+}
+
+// The plugin contract: what a tracker module exports and what the host hands it (core/trackers/load.ts).
+
+/** The `--tracker-config` JSON object (`{}` without a file). */
+export type TrackerOptions = Readonly<Record<string, unknown>>;
+
+/** What a tracker may use from the host; it must not read `process.env` itself. */
+export interface TrackerContext {
+  /** The host's database (kysely), for a tracker that keeps local state (cursors, a cache). */
+  db: Db;
+  /** A child of the host's logger; never log a secret. */
+  log: Logger;
+  /** The host's data directory (`--data`), for files the tracker keeps. */
+  dataDir: string;
+  /** The host's environment, where secrets come from (`TANDEM_<NAME>_*`); the host's own tokens are left out. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * What a tracker module exports. Throw `TandemError('TRACKER_CONFIG_INVALID', 400, 'tables.x must be ...', { option })`
+ * for a wrong option: its code and message reach the operator as they are.
+ * @example export const createTracker: CreateTracker = (options, { db }) => ({ id: 'mine', ... }) satisfies Tracker;
+ */
+export type CreateTracker = (options: TrackerOptions, context: TrackerContext) => Tracker | Promise<Tracker>;
+
+export interface TrackerModule {
+  createTracker: CreateTracker;
 }

@@ -1,8 +1,7 @@
 // A tracker module for the console's Tracker section: the example JSON-file tracker, reporting what `report.json` in the data dir says.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CreateTracker } from '../../core/trackers/load.ts';
-import type { Tracker, TrackerCheck } from '../../core/trackers/tracker.ts';
+import type { CreateTracker, Tracker, TrackerCheck } from '../../core/trackers/tracker.ts';
 import type { TrackerReport, TrackerStatus } from '../../core/trackers/tracker-report.ts';
 import { createTracker as createJsonFileTracker } from '../support/example-tracker/json-file-tracker.ts';
 

@@ -1,5 +1,5 @@
 // The ServiceNow connector's module: `tandem start --tracker servicenow` loads `createTracker` from here.
-import type { CreateTracker } from '../load.ts';
+import type { CreateTracker } from '../tracker.ts';
 import { createServiceNowClient } from './client.ts';
 import { parseServiceNowConfig } from './config.ts';
 import { pushSecret } from './push.ts';

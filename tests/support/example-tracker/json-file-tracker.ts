@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type FieldIssue, TandemError } from '../../../core/errors.ts';
-import type { CreateTracker } from '../../../core/trackers/load.ts';
+import type { CreateTracker } from '../../../core/trackers/tracker.ts';
 import {
   type Change,
   type Comment,
