@@ -94,7 +94,7 @@ export function createMemoryTracker(): Tracker {
         const next = { ...e.fields };
         for (const [k, v] of Object.entries(fields)) {
           if (v === undefined) continue;
-          if (v === null && !STANDARD_FIELDS.includes(k as never)) delete next[k];
+          if (v === null && !(STANDARD_FIELDS as readonly string[]).includes(k)) delete next[k];
           else next[k] = v;
         }
         const updated: Entity = { ...e, fields: next, version: e.version + 1, updatedAt: now };

@@ -98,8 +98,8 @@ export function createJournal(o: JournalOptions) {
   const batchSize = Math.max(1, Math.min(o.batchSize ?? 100, 500));
   const elements = [fields.comments, fields.workNotes];
 
-  function toComment(raw: Record<string, unknown>): JournalComment {
-    const flat = Object.fromEntries(ENTRY_FIELDS.map((f) => [f, storedValue(raw[f] as never)]));
+  function toComment(raw: ServiceNowRecord): JournalComment {
+    const flat = Object.fromEntries(ENTRY_FIELDS.map((f) => [f, storedValue(raw[f])]));
     const e = entrySchema.safeParse(flat);
     if (!e.success) {
       throw new ServiceNowError(
