@@ -5,6 +5,7 @@ import { nanoid } from 'nanoid';
 import { columnsOf, perShape, prepared } from '../../../storage/prepared.ts';
 import type { CommentRow, Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
 import { notFound, TandemError } from '../../errors.ts';
+import { sortableId } from '../../util/sortable-id.ts';
 import {
   type Change,
   type ChangePage,
@@ -326,7 +327,8 @@ function view(
       await tx
         .insertInto('comments')
         .values({
-          id: nanoid(),
+          // Sorted by time then id: two comments stamped in the same millisecond keep their order.
+          id: sortableId(),
           entity_id: id,
           author: comment.author,
           body: comment.body,
