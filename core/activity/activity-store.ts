@@ -38,22 +38,17 @@ export async function latestBefore(db: Db, minute: string): Promise<Map<string, 
   return new Map(rows.map((r) => [r.connection_id, asRow(r)]));
 }
 
-/** Connections that already have a row for `minute`. */
-export async function writtenAt(db: Db, minute: string): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('activity_minutes')
-    .select('connection_id')
-    .where('minute', '=', minute)
-    .execute();
-  return new Set(rows.map((r) => r.connection_id));
+/** The rows `minute` already has, by connection. */
+export async function writtenAt(db: Db, minute: string): Promise<Map<string, ActivityRow>> {
+  const rows = await db.selectFrom('activity_minutes').selectAll().where('minute', '=', minute).execute();
+  return new Map(rows.map((r) => [r.connection_id, asRow(r)]));
 }
 
-/** When the sampler last ran before `minute`, or null if it never did. */
-export async function lastSweepBefore(db: Db, minute: string): Promise<string | null> {
+/** When the sampler last ran, or null if it never did. */
+export async function lastSweep(db: Db): Promise<string | null> {
   const row = await db
     .selectFrom('activity_sweeps')
     .select('sampled_at')
-    .where('minute', '<', minute)
     .orderBy('minute', 'desc')
     .limit(1)
     .executeTakeFirst();

@@ -13,9 +13,9 @@ export interface PlanInput {
   now: readonly ConnectionNow[];
   /** Each connection's latest row before this minute. */
   previous: ReadonlyMap<string, ActivityRow>;
-  /** Connections that already have a row for this minute (an earlier sample of it): always rewritten. */
-  written: ReadonlySet<string>;
-  /** When the sampler last ran before this minute; null if never (the history starts now). */
+  /** The rows this minute already has (an earlier sample of it): rewritten, from the same base. */
+  written: ReadonlyMap<string, ActivityRow>;
+  /** When the sampler last ran; null if never (the history starts now). */
   lastSweepAt: string | null;
 }
 
@@ -27,12 +27,24 @@ export function counterDelta(now: number, before: number): number {
   return now >= before ? now - before : Math.max(0, now);
 }
 
-/** A connection with no row before: new since the last sweep, its counters are all news; else they are a baseline. */
-function baseline(
-  c: ConnectionNow,
-  lastSweepAt: string | null,
-): { outSeq: number; outAcked: number; inHigh: number } {
-  const isNew = lastSweepAt !== null && msOf(c.createdAt) >= msOf(lastSweepAt);
+type Counters = { outSeq: number; outAcked: number; inHigh: number };
+
+/**
+ * What this minute's deltas count from: the base an earlier sample of the minute used (so rewriting a minute
+ * never counts twice), else the counters of the row before, else zero for a connection made since the last
+ * sweep (all it did is news) or its counters now for one older than the history (a baseline).
+ */
+function baseOf(c: ConnectionNow, input: PlanInput): Counters {
+  const same = input.written.get(c.id);
+  if (same)
+    return {
+      outSeq: same.out_seq - same.events_queued,
+      outAcked: same.out_acked - same.events_out,
+      inHigh: same.in_high - same.events_in,
+    };
+  const prev = input.previous.get(c.id);
+  if (prev) return { outSeq: prev.out_seq, outAcked: prev.out_acked, inHigh: prev.in_high };
+  const isNew = input.lastSweepAt !== null && msOf(c.createdAt) >= msOf(input.lastSweepAt);
   return isNew
     ? { outSeq: 0, outAcked: 0, inHigh: 0 }
     : { outSeq: c.outSeq, outAcked: c.outAcked, inHigh: c.inHigh };
@@ -58,15 +70,13 @@ function idle(row: ActivityRow, prev: ActivityRow): boolean {
 
 /**
  * The rows to upsert for one sample.
- * @example const rows = planRows({ minute, sampledAt, now, previous, written: new Set(), lastSweepAt: null });
+ * @example const rows = planRows({ minute, sampledAt, now, previous, written: new Map(), lastSweepAt: null });
  */
 export function planRows(input: PlanInput): ActivityRow[] {
   const rows: ActivityRow[] = [];
   for (const c of input.now) {
     const prev = input.previous.get(c.id);
-    const before = prev
-      ? { outSeq: prev.out_seq, outAcked: prev.out_acked, inHigh: prev.in_high }
-      : baseline(c, input.lastSweepAt);
+    const before = baseOf(c, input);
     const row: ActivityRow = {
       connection_id: c.id,
       minute: input.minute,

@@ -156,6 +156,27 @@ describe.each(['sqlite', 'postgres'] as const)('the activity sampler on %s', (di
     expect(row).toMatchObject({ events_queued: 3, events_out: 2, events_in: 4 });
   });
 
+  it("keeps counting from the same base when a minute is sampled again, also in a new connection's first minute", async () => {
+    await sampler.sample();
+    clock.advance(1_000);
+    await insertConnection(db, 'c3', 'script');
+    await db
+      .updateTable('connections')
+      .set({ created_at: iso(clock.now()) })
+      .where('id', '=', 'c3')
+      .execute();
+    for (let i = 1; i <= 5; i++) {
+      await stream('c3', 2 * i, 2 * i, i);
+      clock.advance(1_000);
+      await sampler.sample();
+    }
+    const [row] = await rows('c3');
+    expect(row).toMatchObject({ events_queued: 10, events_out: 10, events_in: 5 });
+    await stream('c3', 12, 11, 5);
+    await nextMinute();
+    expect((await rows('c3')).map((r) => r.events_out)).toEqual([10, 1]);
+  });
+
   it('measures lag as the age of the oldest unacknowledged event out and the oldest waiting event in', async () => {
     await insertConnection(db, 'c1', 'script');
     up.add('c1');

@@ -4,7 +4,7 @@ import type { Db } from '../../storage/schema.ts';
 import type { LinkHub } from '../link/link-hub.ts';
 import type { Logger } from '../log.ts';
 import type { Cancel, Clock } from '../sync/clock.ts';
-import { lastSweepBefore, latestBefore, prune, writeSample, writtenAt } from './activity-store.ts';
+import { lastSweep, latestBefore, prune, writeSample, writtenAt } from './activity-store.ts';
 import { HOUR_MS, MINUTE_MS, minuteKey } from './minutes.ts';
 import { planRows } from './plan.ts';
 import { readNow } from './read-now.ts';
@@ -52,7 +52,7 @@ export function createActivitySampler(opts: ActivitySamplerOptions): ActivitySam
       readNow(db, link),
       latestBefore(db, minute),
       writtenAt(db, minute),
-      lastSweepBefore(db, minute),
+      lastSweep(db),
     ]);
     const rows = planRows({ minute, sampledAt, now: current, previous, written, lastSweepAt });
     await writeSample(db, minute, sampledAt, rows);
