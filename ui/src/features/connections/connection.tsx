@@ -3,7 +3,7 @@ import { type Connection, client, enc, json } from '../../api.ts';
 import { Page, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
-import { ActivityTab } from '../dashboard/activity-tab.tsx';
+import { ActivityTab } from '../activity/activity-tab.tsx';
 import { RulesTab } from '../rules/rules-tab.tsx';
 import { ErrorsTab } from '../sync/errors-tab.tsx';
 import { HistoryTab } from '../sync/history-tab.tsx';

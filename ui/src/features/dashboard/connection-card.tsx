@@ -6,9 +6,9 @@ import { MirrorBars } from '../../components/charts/mirror-bars.tsx';
 import { StatusStrip } from '../../components/charts/status-strip.tsx';
 import { Ago } from '../../components/ui.tsx';
 import { href } from '../../router.ts';
+import { eventsSummary, formatDuration, lagSummary, linkSummary } from '../activity/activity-words.ts';
+import type { DashboardItem } from '../activity/types.ts';
 import { LinkBadge, ModeBadge, StateBadge } from '../connections/badges.tsx';
-import { eventsSummary, formatDuration, lagSummary, linkSummary } from './activity-words.ts';
-import type { DashboardItem } from './types.ts';
 
 export function ConnectionCard({ item: c }: { item: DashboardItem }) {
   const s = c.activity;

@@ -5,8 +5,8 @@ import { client, json } from '../../api.ts';
 import { Empty, Page, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
+import type { DashboardItem, DashboardPage } from '../activity/types.ts';
 import { ConnectionCard } from './connection-card.tsx';
-import type { DashboardItem, DashboardPage } from './types.ts';
 
 export const DASHBOARD_POLL_MS = 5000;
 const PAGE = 50;

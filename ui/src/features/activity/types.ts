@@ -1,4 +1,4 @@
-// The dashboard's answers, typed by their routes (core/http/routes/activity.ts) through the API client.
+// The dashboard's and the activity history's answers, typed by their routes (core/http/routes/activity.ts) through the API client.
 import type { InferResponseType } from 'hono/client';
 import type { client } from '../../api.ts';
 
