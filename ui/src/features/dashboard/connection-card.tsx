@@ -121,9 +121,11 @@ export function ConnectionCard({ item: c }: { item: DashboardItem }) {
           </div>
         </div>
       )}
-      <p class="dash-more small">
-        <a href={href(`/connections/${c.id}/activity`)}>Activity over 24 hours and 7 days</a>
-      </p>
+      {c.state === 'pending' ? null : (
+        <p class="dash-more small">
+          <a href={href(`/connections/${c.id}/activity`)}>Activity over 24 hours and 7 days</a>
+        </p>
+      )}
     </article>
   );
 }
