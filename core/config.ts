@@ -44,6 +44,8 @@ export interface HostConfig {
     cpuProfileDir: string | undefined;
   };
   sync: { tickMs: number };
+  /** The per-minute activity history behind the dashboard (core/activity/). */
+  activity: { sampleMs: number; retentionDays: number };
   /** The system of record (core/trackers/load.ts): a name, a file path or a package, and its JSON options file. */
   tracker: {
     /** `builtin` (default), `servicenow`, `jira`, a module path (as given) or a package name. */
@@ -92,6 +94,8 @@ export const VARIABLES = {
   TANDEM_RULE_WALL_MS: positive('milliseconds'),
   TANDEM_RUNNER_CPU_PROF: directory,
   TANDEM_SYNC_TICK_MS: positive('milliseconds'),
+  TANDEM_ACTIVITY_SAMPLE_MS: positive('milliseconds'),
+  TANDEM_ACTIVITY_RETENTION_DAYS: positive('days'),
   TANDEM_TRACKER: {
     schema: z.string().trim().min(1),
     accepts: 'builtin, servicenow, jira, a module path or a package name',
@@ -176,6 +180,10 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
       cpuProfileDir: read(env, 'TANDEM_RUNNER_CPU_PROF'),
     },
     sync: { tickMs: read(env, 'TANDEM_SYNC_TICK_MS') ?? 1000 },
+    activity: {
+      sampleMs: read(env, 'TANDEM_ACTIVITY_SAMPLE_MS') ?? 60_000,
+      retentionDays: read(env, 'TANDEM_ACTIVITY_RETENTION_DAYS') ?? 7,
+    },
     tracker: { name: read(env, 'TANDEM_TRACKER', fromFlag('--tracker')) ?? 'builtin', configFile },
     metrics: { token: read(env, 'TANDEM_METRICS_TOKEN') },
     log: { level: read(env, 'TANDEM_LOG_LEVEL') ?? 'info' },

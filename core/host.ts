@@ -6,6 +6,8 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { openDatabase } from '../storage/database.ts';
 import type { Db } from '../storage/schema.ts';
+import { createDashboard } from './activity/dashboard.ts';
+import { type ActivitySampler, createActivitySampler } from './activity/sampler.ts';
 import type { HostConfig } from './config.ts';
 import { createConnectionService } from './connections/connection-service.ts';
 import { trackerHealthCheck } from './connections/health-checks.ts';
@@ -25,6 +27,7 @@ import { createRuleService } from './rules/rule-service.ts';
 import { trackerUserLookup } from './rules/user-lookup.ts';
 import { attachVisualRulesLink } from './rules/visual-link.ts';
 import { createSandbox, type ManagedSandbox } from './sandbox/create-sandbox.ts';
+import { realClock } from './sync/clock.ts';
 import { createSyncEngine } from './sync/engine.ts';
 import type { Tracker } from './trackers/tracker.ts';
 
@@ -45,7 +48,12 @@ export interface HostParts {
 
 /** The parts a host was built from, for tests and the bench to look into; nothing reads them at run time. */
 export type BuiltParts = Readonly<
-  Omit<AppParts, 'console' | 'sandbox'> & { config: HostConfig; sandbox: ManagedSandbox; link: LinkNetwork }
+  Omit<AppParts, 'console' | 'sandbox'> & {
+    config: HostConfig;
+    sandbox: ManagedSandbox;
+    link: LinkNetwork;
+    activity: ActivitySampler;
+  }
 >;
 
 export interface Host {
@@ -172,12 +180,22 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       rules,
       engine,
       metrics,
+      dashboard: createDashboard({ db, connections, link, clock: realClock }),
+      // Reads what the engine and the link already keep, once a minute; writes only its own tables.
+      activity: createActivitySampler({
+        db,
+        link,
+        clock: realClock,
+        log,
+        sampleMs: config.activity.sampleMs,
+        retentionMs: config.activity.retentionDays * 24 * 3_600_000,
+      }),
     };
   } catch (err) {
     await database.close();
     throw err;
   }
-  const { link, connections, rules, engine, sandbox, metrics } = parts;
+  const { link, connections, rules, engine, sandbox, metrics, activity } = parts;
   // Registered now, before the link comes up, so no link-up or frame is missed.
   const detachVisualRules = attachVisualRulesLink({ link, rules, nodeId: parts.identity.nodeId, log });
   const app = createApp({ ...parts, console: choice.console });
@@ -189,6 +207,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     closing ??= runAll(
       [
         ['metrics', () => stopCollecting?.()],
+        ['activity', () => activity.stop()],
         ['sync', () => engine.stop()],
         ['rules', () => detachVisualRules()],
         ['link', () => link.close()],
@@ -233,6 +252,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       stopCollecting = metrics.onCollect(async () => metrics.apply(await readSnapshot(db, link)));
       await connections.start();
       await engine.start();
+      activity.start();
       log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
       return { url };
     } catch (err) {

@@ -320,6 +320,17 @@ describe('the published response schemas', () => {
       15_000,
       100,
     );
+    // Dashboard and activity, with a change waiting while paused (lag) and the runs above as events.
+    await hosts[0]!.parts.activity.sample();
+    const dashboard = await ok('GET', '/api/dashboard?limit=1', '/api/dashboard');
+    expect(dashboard.items.map((i: Checked) => i.id)).toEqual([cid]);
+    expect(dashboard.items[0].queuedOut).toBeGreaterThan(0);
+    await call('GET', '/api/dashboard?cursor=%%%', '/api/dashboard');
+    const activity = `/api/connections/${cid}/activity`;
+    for (const range of ['1h', '24h', '7d'])
+      await ok('GET', `${activity}?range=${range}`, '/api/connections/{id}/activity');
+    await call('GET', `${activity}?range=1y`, '/api/connections/{id}/activity');
+    await call('GET', '/api/connections/missing/activity', '/api/connections/{id}/activity');
     await ok('POST', `/api/connections/${cid}/activate`, '/api/connections/{id}/activate');
     const bid = String(accepted.connection.id);
     await ok(

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Db } from '../../storage/schema.ts';
+import type { Dashboard } from '../activity/dashboard.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import { TandemError } from '../errors.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
@@ -18,6 +19,7 @@ import { requireAdmin } from './auth-middleware.ts';
 import { createCredentialLimit } from './credential-limit.ts';
 import { openApiRoutes } from './openapi.ts';
 import { onError, problemResponse } from './problem.ts';
+import { connectionActivityRoutes, dashboardRoutes } from './routes/activity.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { entityRoutes } from './routes/entities.ts';
 import { invitationRoutes } from './routes/invitations.ts';
@@ -57,6 +59,8 @@ export interface AppParts {
   rules: RuleService;
   engine: SyncEngine;
   metrics: HostMetrics;
+  /** The dashboard and each connection's activity history (core/activity/). */
+  dashboard: Dashboard;
   /** TANDEM_METRICS_TOKEN: opens /metrics and nothing else. */
   metricsToken: string | undefined;
   /** The admin console at `/`, when the CLI serves it (ui/serve.ts). */
@@ -77,6 +81,8 @@ export function adminApi(p: AppParts) {
     .route('/connections', connectionRoutes(p))
     .route('/connections', ruleRoutes(p))
     .route('/connections', connectionSyncRoutes(p))
+    .route('/connections', connectionActivityRoutes(p))
+    .route('/dashboard', dashboardRoutes(p))
     .route('/invitations', invitationRoutes(p))
     .route('/triggers', triggerRoutes(p))
     .route('/errors', errorRoutes(p))

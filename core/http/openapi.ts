@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { TANDEM_VERSION } from '../version.ts';
 import type { AppEnv } from './app-env.ts';
 import { components, type Operation, operation, pathItems } from './contract.ts';
+import { connectionActivityOperations, dashboardOperations } from './routes/activity.ts';
 import { connectionOperations } from './routes/connections.ts';
 import { entityOperations } from './routes/entities.ts';
 import { invitationOperations } from './routes/invitations.ts';
@@ -48,6 +49,8 @@ export const GENERATED: ReadonlyArray<[prefix: string, ops: readonly Operation[]
   ['/api/connections', connectionOperations],
   ['/api/connections', ruleOperations],
   ['/api/connections', connectionSyncOperations],
+  ['/api/connections', connectionActivityOperations],
+  ['/api/dashboard', dashboardOperations],
   ['/api/invitations', invitationOperations],
   ['/api/triggers', triggerOperations],
   ['/api/errors', errorOperations],

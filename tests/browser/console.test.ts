@@ -35,7 +35,8 @@ describe('admin console', () => {
 
     await page.getByLabel('Admin token').fill(host.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Getting started' }).waitFor();
+    // The dashboard is the landing page after sign-in.
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     await page.locator('.node-name', { hasText: 'Acme Service Desk' }).waitFor();
     // The session is an HttpOnly cookie: the page script cannot read it.
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -44,7 +45,7 @@ describe('admin console', () => {
       httpOnly: true,
       sameSite: 'Strict',
     });
-    await screenshot(page, 'getting-started');
+    await screenshot(page, 'landing');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

@@ -4,6 +4,7 @@ import { AcceptInvitation } from '../features/connections/accept.tsx';
 import { ConnectionPage } from '../features/connections/connection.tsx';
 import { Connections } from '../features/connections/connections.tsx';
 import { InitiateConnection } from '../features/connections/initiate/wizard.tsx';
+import { Dashboard } from '../features/dashboard/dashboard.tsx';
 import { Entities } from '../features/entities/entities.tsx';
 import { EntityPage } from '../features/entities/entity.tsx';
 import { Settings } from '../features/node/settings.tsx';
@@ -13,6 +14,7 @@ import { GettingStarted } from './getting-started.tsx';
 
 /** The main navigation: each section's path and label (also the document title). */
 export const NAV = [
+  { path: '/dashboard', label: 'Dashboard' },
   { path: '/getting-started', label: 'Getting started' },
   { path: '/settings', label: 'General settings' },
   { path: '/connections', label: 'Connections' },
@@ -25,6 +27,8 @@ export function pageFor(route: Route, node: NodeInfo | undefined, reloadNode: ()
   const [first, second, third] = route.segments;
   switch (first) {
     case undefined:
+    case 'dashboard':
+      return <Dashboard />;
     case 'getting-started':
       return <GettingStarted node={node} />;
     case 'settings':
@@ -45,7 +49,7 @@ export function pageFor(route: Route, node: NodeInfo | undefined, reloadNode: ()
           <h1 id="page-title">Page not found</h1>
           <p>
             There is no page at <code>{route.path}</code>.{' '}
-            <a href={href('/getting-started')}>Go to Getting started</a>.
+            <a href={href('/dashboard')}>Go to the Dashboard</a>.
           </p>
         </section>
       );

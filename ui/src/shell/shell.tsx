@@ -9,7 +9,7 @@ import { NAV, pageFor } from './routes.tsx';
 export function Shell({ onSignedOut }: { onSignedOut: () => void }) {
   const route = useRoute();
   const node = useLoad(() => json(client.node.$get()), 'node');
-  const section = `/${route.segments[0] ?? 'getting-started'}`;
+  const section = `/${route.segments[0] ?? 'dashboard'}`;
   const firstRender = useRef(true);
   useEffect(() => {
     const title = NAV.find((n) => n.path === section)?.label;
@@ -34,7 +34,7 @@ export function Shell({ onSignedOut }: { onSignedOut: () => void }) {
         Skip to content
       </button>
       <header class="topbar">
-        <a class="brand" href={href('/getting-started')}>
+        <a class="brand" href={href('/dashboard')}>
           <img src="/favicon.svg" alt="" width={24} height={24} />
           <span>Tandem</span>
         </a>

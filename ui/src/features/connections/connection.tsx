@@ -1,8 +1,9 @@
-// One connection: its state and link status, lifecycle actions, and the Rules/Triggers/Health/Queue/Errors/History tabs.
+// One connection: its state and link status, lifecycle actions, and the Rules/Triggers/Health/Queue/Errors/History/Activity tabs.
 import { type Connection, client, enc, json } from '../../api.ts';
 import { Page, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
+import { ActivityTab } from '../activity/activity-tab.tsx';
 import { RulesTab } from '../rules/rules-tab.tsx';
 import { ErrorsTab } from '../sync/errors-tab.tsx';
 import { HistoryTab } from '../sync/history-tab.tsx';
@@ -19,6 +20,7 @@ const TABS = [
   { id: 'queue', label: 'Queue' },
   { id: 'errors', label: 'Errors' },
   { id: 'history', label: 'History' },
+  { id: 'activity', label: 'Activity' },
 ] as const;
 
 export function ConnectionPage({ id, tab, query }: { id: string; tab: string; query: URLSearchParams }) {
@@ -84,5 +86,7 @@ function TabPanel(props: {
       return <ErrorsTab connection={c} onChanged={props.onChanged} />;
     case 'history':
       return <HistoryTab connection={c} />;
+    case 'activity':
+      return <ActivityTab connection={c} range={props.query.get('range')} />;
   }
 }
