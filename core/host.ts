@@ -107,6 +107,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   const { db } = database;
   let parts: BuiltParts;
   let generatedToken: string | undefined;
+  let built: Tracker | undefined;
   try {
     const identity = await loadOrCreateIdentity(config.storage.dataDir);
     const settings = await loadNodeSettings(
@@ -117,6 +118,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
     const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir });
+    built = tracker;
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(
@@ -174,6 +176,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       metrics,
     };
   } catch (err) {
+    await built?.close?.();
     await database.close();
     throw err;
   }
@@ -190,6 +193,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       [
         ['metrics', () => stopCollecting?.()],
         ['sync', () => engine.stop()],
+        ['tracker', () => parts.tracker.close?.()],
         ['rules', () => detachVisualRules()],
         ['link', () => link.close()],
         ['sandbox', () => sandbox.close()],

@@ -45,6 +45,8 @@ export interface SyncTwinTable {
   snapshot: string | null;
   last_synced_at: string | null;
   created_at: string;
+  /** The local entity's type (migration 0011; null for older twins): the engine follows the types twins use. */
+  entity_type: string | null;
 }
 
 export interface SyncCommentLinkTable {

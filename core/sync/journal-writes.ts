@@ -1,0 +1,182 @@
+// The apply journal's external writes for one inbox batch: intents in one go, writes side by side, one commit.
+import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
+import type { DbExecutor } from '../../storage/schema.ts';
+import type { RuleResult } from '../sandbox/sandbox.ts';
+import type { Tracker } from '../trackers/tracker.ts';
+import { createSerialQueue } from '../util/serial-queue.ts';
+import {
+  ApplyFailure,
+  type BatchWrites,
+  flushWrites,
+  type PreparedBatch,
+  parkFailure,
+  runBatch,
+  TrackerUnavailable,
+} from './apply.ts';
+import type { SyncConnection } from './connections-view.ts';
+import type { SyncContext } from './context.ts';
+import { failInbox, type InboxEntry, removeInboxMany } from './inbox.ts';
+import { appendOutbox } from './outbox.ts';
+
+/** One event whose incoming rule decided writes to a tracker that cannot join our transaction. */
+export interface ExternalEvent {
+  entry: InboxEntry;
+  result: RuleResult;
+  single: PreparedBatch;
+  /** No journal row yet: this is the first try of its writes (else a replay after a crash or a wait). */
+  fresh: boolean;
+}
+
+/** Events written to the tracker at once: enough for its batch requests to fill, few enough not to flood it. */
+export const EXTERNAL_WRITES_AT_ONCE = 50;
+
+type Ran = Awaited<ReturnType<typeof runBatch>>;
+type Attempt = { event: ExternalEvent; ran: Ran } | { event: ExternalEvent; error: unknown };
+
+/** The tracker as a fresh event's writes see it: each write says it is its key's first try. */
+function firstTries(tracker: Tracker): Tracker {
+  return new Proxy(tracker, {
+    get(t, prop) {
+      if (prop === 'write')
+        return (...[request, context]: Parameters<Tracker['write']>) =>
+          t.write(request, { ...context, firstTry: true });
+      const v: unknown = Reflect.get(t, prop, t);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
+
+/**
+ * (1) records the intent of every fresh event (its decided result) in one statement; (2) runs the events'
+ * tracker writes side by side, idempotent by key and correlation id (events of different entities; two that
+ * would write the same local record wait for each other), so a tracker can send them in few requests; (3) in
+ * one transaction marks the rows done with the versions the writes made, writes twins and the peer's events
+ * and settles the inbox rows. A refused event is parked; an unavailable tracker leaves its events pending
+ * (replayed later) and is thrown once the others are committed. Returns how many events it settled.
+ * @example settled += await applyExternal(ctx, conn, events);
+ */
+export async function applyExternal(
+  ctx: SyncContext,
+  conn: SyncConnection,
+  events: ExternalEvent[],
+): Promise<number> {
+  const { db } = ctx;
+  const now = new Date().toISOString();
+  await inChunks(
+    events.filter((e) => e.fresh),
+    (chunk) =>
+      db
+        .insertInto('sync_apply_journal')
+        .values(
+          chunk.map((e) => ({
+            connection_id: conn.id,
+            seq: e.entry.seq,
+            remote_id: e.entry.remoteId,
+            result: JSON.stringify(e.result),
+            status: 'pending' as const,
+            created_at: now,
+            done_at: null,
+          })),
+        )
+        .execute(),
+    INSERT_CHUNK,
+  );
+
+  const sameRecord = createSerialQueue();
+  const attempts: Attempt[] = [];
+  const fresh = firstTries(ctx.tracker);
+  let next = 0;
+  const worker = async () => {
+    while (next < events.length) {
+      const event = events[next++]!;
+      const target = event.fresh ? fresh : ctx.tracker;
+      const localId = event.single.localIds[0] ?? `new:${event.entry.seq}`;
+      try {
+        // Twins and links are read, not written, here: this step alone writes them.
+        const ran = await sameRecord.run(localId, () => runBatch(ctx, db, target, conn, event.single));
+        attempts.push({ event, ran });
+      } catch (error) {
+        attempts.push({ event, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EXTERNAL_WRITES_AT_ONCE, events.length) }, worker));
+  attempts.sort((a, b) => a.event.entry.seq - b.event.entry.seq);
+
+  const done = attempts.flatMap((a) => ('ran' in a && a.ran.outcome.again.length === 0 ? [a] : []));
+  const again = attempts.flatMap((a) => ('ran' in a && a.ran.outcome.again.length > 0 ? [a.event] : []));
+  const refused = attempts.flatMap((a) =>
+    'error' in a && a.error instanceof ApplyFailure && !(a.error.cause instanceof TrackerUnavailable)
+      ? [{ event: a.event, failure: a.error }]
+      : [],
+  );
+  await db.transaction().execute(async (tx) => {
+    // The entity moved on before we wrote (the rule runs again on it), or nothing was written (a retry runs the rule again).
+    await forget(
+      tx,
+      conn.id,
+      [...again, ...refused.map((r) => r.event)].map((e) => e.entry.seq),
+    );
+    if (done.length === 0) return;
+    const outbox = [];
+    for (const { ran } of done) {
+      await flushWrites(tx, conn.id, { ...ran.writes, outbox: [] } satisfies BatchWrites);
+      outbox.push(...ran.writes.outbox);
+    }
+    await appendOutbox(tx, conn.id, outbox);
+    const versions = done.flatMap(({ event, ran }) =>
+      ran.writes.versions.map((v) => ({
+        entity_id: v.entityId,
+        version: v.version,
+        connection_id: conn.id,
+        seq: event.entry.seq,
+      })),
+    );
+    await inChunks(
+      versions,
+      (chunk) =>
+        tx
+          .insertInto('sync_apply_versions')
+          .values(chunk)
+          .onConflict((oc) => oc.columns(['entity_id', 'version']).doNothing())
+          .execute(),
+      INSERT_CHUNK,
+    );
+    await inChunks(
+      done.map((d) => d.event.entry.seq),
+      (chunk) =>
+        tx
+          .updateTable('sync_apply_journal')
+          .set({ status: 'done', done_at: new Date().toISOString() })
+          .where('connection_id', '=', conn.id)
+          .where('seq', 'in', chunk)
+          .execute(),
+    );
+    await removeInboxMany(
+      tx,
+      conn.id,
+      done.flatMap((d) => d.ran.outcome.applied),
+    );
+    for (const { ran } of done)
+      for (const f of ran.outcome.failed) await failInbox(tx, conn.id, f.seq, f.errorId);
+  });
+  for (const { failure } of refused) await parkFailure(ctx, conn, failure);
+
+  // Unavailable: those rows stay pending and the connection is held (the error says why); replayed later.
+  const stopped = attempts.find((a) => 'error' in a && !refused.some((r) => r.event === a.event));
+  if (stopped && 'error' in stopped) {
+    const err = stopped.error;
+    throw err instanceof ApplyFailure && err.cause instanceof TrackerUnavailable ? err.cause : err;
+  }
+  return done.length + refused.length;
+}
+
+async function forget(tx: DbExecutor, connectionId: string, seqs: number[]): Promise<void> {
+  await inChunks(seqs, (chunk) =>
+    tx
+      .deleteFrom('sync_apply_journal')
+      .where('connection_id', '=', connectionId)
+      .where('seq', 'in', chunk)
+      .execute(),
+  );
+}
