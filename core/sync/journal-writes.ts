@@ -161,6 +161,7 @@ export async function applyExternal(
       for (const f of ran.outcome.failed) await failInbox(tx, conn.id, f.seq, f.errorId);
   });
   for (const { failure } of refused) await parkFailure(ctx, conn, failure);
+  await pruneNowAndThen(db);
 
   // Unavailable: those rows stay pending and the connection is held (the error says why); replayed later.
   const stopped = attempts.find((a) => 'error' in a && !refused.some((r) => r.event === a.event));
@@ -171,6 +172,18 @@ export async function applyExternal(
   return done.length + refused.length;
 }
 
+/** When each database's journal was last pruned (a host has one; tests run several in one process). */
+const prunedAt = new WeakMap<DbExecutor, number>();
+const PRUNE_EVERY_MS = 3600_000;
+
+/** Prunes done journal rows older than JOURNAL_KEPT_MS, at most once an hour per database. */
+async function pruneNowAndThen(db: DbExecutor): Promise<void> {
+  const now = Date.now();
+  if (now - (prunedAt.get(db) ?? Number.NEGATIVE_INFINITY) < PRUNE_EVERY_MS) return;
+  prunedAt.set(db, now);
+  await pruneJournal(db, new Date(now - JOURNAL_KEPT_MS).toISOString());
+}
+
 async function forget(tx: DbExecutor, connectionId: string, seqs: number[]): Promise<void> {
   await inChunks(seqs, (chunk) =>
     tx
@@ -179,4 +192,35 @@ async function forget(tx: DbExecutor, connectionId: string, seqs: number[]): Pro
       .where('seq', 'in', chunk)
       .execute(),
   );
+}
+
+/** How long done journal rows, and the versions their writes made, are kept: the feed reads our writes back long before. */
+export const JOURNAL_KEPT_MS = 7 * 24 * 3600_000;
+
+/**
+ * Drops journal rows done before `before` (ISO 8601) and the versions they recorded; pending rows stay.
+ * @example await pruneJournal(db, new Date(Date.now() - JOURNAL_KEPT_MS).toISOString());
+ */
+export async function pruneJournal(db: DbExecutor, before: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .deleteFrom('sync_apply_versions')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('sync_apply_journal as j')
+            .select('j.seq')
+            .whereRef('j.connection_id', '=', 'sync_apply_versions.connection_id')
+            .whereRef('j.seq', '=', 'sync_apply_versions.seq')
+            .where('j.status', '=', 'done')
+            .where('j.done_at', '<', before),
+        ),
+      )
+      .execute();
+    await tx
+      .deleteFrom('sync_apply_journal')
+      .where('status', '=', 'done')
+      .where('done_at', '<', before)
+      .execute();
+  });
 }

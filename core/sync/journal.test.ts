@@ -15,6 +15,7 @@ import type { SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
 import { commitInbox } from './inbox.ts';
 import { applyJournaled, originsOf } from './journal.ts';
+import { pruneJournal } from './journal-writes.ts';
 import { receiveEvents } from './receive.ts';
 
 let host: InProcessHost;
@@ -137,5 +138,38 @@ describe('apply journal', () => {
     expect(await applyJournaled(ctx, c, program)).toBe(1);
     expect(await journal()).toEqual([{ seq: 1, status: 'done' }]);
     expect((await real.list({ limit: 10 })).items.map((e) => e.fields.summary)).toEqual(['one']);
+  });
+
+  it('prunes journal rows done before a time with the versions they recorded; pending rows stay', async () => {
+    const row = (seq: number, status: 'pending' | 'done', doneAt: string | null) => ({
+      connection_id: 'c1',
+      seq,
+      remote_id: `r${seq}`,
+      result: '{}',
+      status,
+      created_at: '2026-01-01T00:00:00.000Z',
+      done_at: doneAt,
+    });
+    await db()
+      .insertInto('sync_apply_journal')
+      .values([
+        row(1, 'done', '2026-01-01T00:00:00.000Z'),
+        row(2, 'done', '2026-03-01T00:00:00.000Z'),
+        row(3, 'pending', null),
+      ])
+      .execute();
+    await db()
+      .insertInto('sync_apply_versions')
+      .values([
+        { entity_id: 'e1', version: 1, connection_id: 'c1', seq: 1 },
+        { entity_id: 'e2', version: 4, connection_id: 'c1', seq: 2 },
+      ])
+      .execute();
+    await pruneJournal(db(), '2026-02-01T00:00:00.000Z');
+    expect(await journal()).toEqual([
+      { seq: 2, status: 'done' },
+      { seq: 3, status: 'pending' },
+    ]);
+    expect(await db().selectFrom('sync_apply_versions').select('seq').execute()).toEqual([{ seq: 2 }]);
   });
 });
