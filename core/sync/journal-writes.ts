@@ -23,8 +23,11 @@ export interface ExternalEvent {
   entry: InboxEntry;
   result: RuleResult;
   single: PreparedBatch;
-  /** No journal row yet: this is the first try of its writes (else a replay after a crash or a wait). */
-  fresh: boolean;
+  /**
+   * Its journal row: none (the first try of its writes), pending (a replay after a crash or an outage, with the
+   * result decided then) or rerun (tried before and not done: its rule ran again).
+   */
+  row: 'pending' | 'done' | 'rerun' | null;
 }
 
 /** Events written to the tracker at once: enough for its batch requests to fill, few enough not to flood it. */
@@ -51,7 +54,8 @@ function firstTries(tracker: Tracker): Tracker {
  * tracker writes side by side, idempotent by key and correlation id (events of different entities; two that
  * would write the same local record wait for each other), so a tracker can send them in few requests; (3) in
  * one transaction marks the rows done with the versions the writes made, writes twins and the peer's events
- * and settles the inbox rows. A refused event is parked; an unavailable tracker leaves its events pending
+ * and settles the inbox rows. A refused event is parked (its row says `rerun`, so its retry's writes are not
+ * first tries); an unavailable tracker leaves its events pending
  * (replayed later) and is thrown once the others are committed. Returns how many events it settled.
  * @example settled += await applyExternal(ctx, conn, events);
  */
@@ -62,8 +66,16 @@ export async function applyExternal(
 ): Promise<number> {
   const { db } = ctx;
   const now = new Date().toISOString();
+  // A row tried before takes the new result; a first try gets its row.
+  for (const e of events.filter((x) => x.row === 'rerun' || x.row === 'done'))
+    await db
+      .updateTable('sync_apply_journal')
+      .set({ result: JSON.stringify(e.result), status: 'pending', done_at: null })
+      .where('connection_id', '=', conn.id)
+      .where('seq', '=', e.entry.seq)
+      .execute();
   await inChunks(
-    events.filter((e) => e.fresh),
+    events.filter((e) => e.row === null),
     (chunk) =>
       db
         .insertInto('sync_apply_journal')
@@ -89,7 +101,8 @@ export async function applyExternal(
   const worker = async () => {
     while (next < events.length) {
       const event = events[next++]!;
-      const target = event.fresh ? fresh : ctx.tracker;
+      // Only a first try may skip the look for an earlier one: an event tried before may have written then.
+      const target = event.row === null ? fresh : ctx.tracker;
       const localId = event.single.localIds[0] ?? `new:${event.entry.seq}`;
       try {
         // Twins and links are read, not written, here: this step alone writes them.
@@ -111,11 +124,23 @@ export async function applyExternal(
       : [],
   );
   await db.transaction().execute(async (tx) => {
-    // The entity moved on before we wrote (the rule runs again on it), or nothing was written (a retry runs the rule again).
+    // The entity moved on before this try wrote anything: the rule runs again on it (a first try if it was one).
     await forget(
       tx,
       conn.id,
-      [...again, ...refused.map((r) => r.event)].map((e) => e.entry.seq),
+      again.filter((e) => e.row === null).map((e) => e.entry.seq),
+    );
+    // Refused (the event is parked; a retry runs the rule again), or moved on after an earlier try that may have
+    // written: the next try looks for what landed (by key, correlation id, comment marker).
+    await inChunks(
+      [...refused.map((r) => r.event), ...again.filter((e) => e.row !== null)].map((e) => e.entry.seq),
+      (chunk) =>
+        tx
+          .updateTable('sync_apply_journal')
+          .set({ status: 'rerun', done_at: now })
+          .where('connection_id', '=', conn.id)
+          .where('seq', 'in', chunk)
+          .execute(),
     );
     if (done.length === 0) return;
     const outbox = [];
@@ -212,14 +237,14 @@ export async function pruneJournal(db: DbExecutor, before: string): Promise<void
             .select('j.seq')
             .whereRef('j.connection_id', '=', 'sync_apply_versions.connection_id')
             .whereRef('j.seq', '=', 'sync_apply_versions.seq')
-            .where('j.status', '=', 'done')
+            .where('j.status', 'in', ['done', 'rerun'])
             .where('j.done_at', '<', before),
         ),
       )
       .execute();
     await tx
       .deleteFrom('sync_apply_journal')
-      .where('status', '=', 'done')
+      .where('status', 'in', ['done', 'rerun'])
       .where('done_at', '<', before)
       .execute();
   });

@@ -34,8 +34,9 @@ export async function applyJournaled(
   const external: ExternalEvent[] = [];
   for (const p of prepared.prepared) {
     const row = decided.get(p.entry.seq);
-    const result: RuleResult | undefined = row
-      ? (JSON.parse(row) as RuleResult) // decided before a crash: the same writes, the same keys
+    const result: RuleResult | undefined =
+      row?.status === 'pending'
+        ? (JSON.parse(row.result) as RuleResult) // decided before a crash: the same writes, the same keys
       : p.call === undefined
         ? undefined
         : prepared.results[p.call];
@@ -45,31 +46,30 @@ export async function applyJournaled(
       localIds: p.entity ? [p.entity.id] : [],
     };
     if (p.entry.event.kind === 'upsert' && result?.ok === true && result.script === 'incoming')
-      external.push({ entry: p.entry, result, single, fresh: !row });
+      external.push({ entry: p.entry, result, single, row: row?.status ?? null });
     else settled += await commitPrepared(ctx, conn, single); // writes nothing to the tracker: one local transaction
   }
   if (external.length > 0) settled += await applyExternal(ctx, conn, external);
   return settled;
 }
 
-/** The results decided for pending journal rows of these events (a crash came between write and done). */
+/** The journal rows of these events: pending (a crash or an outage came between write and done) or rerun. */
 async function journalRows(
   db: DbExecutor,
   connectionId: string,
   batch: InboxEntry[],
-): Promise<Map<number, string>> {
+): Promise<Map<number, { status: 'pending' | 'done' | 'rerun'; result: string }>> {
   const rows = await inChunks(
     batch.map((e) => e.seq),
     (chunk) =>
       db
         .selectFrom('sync_apply_journal')
-        .select(['seq', 'result'])
+        .select(['seq', 'status', 'result'])
         .where('connection_id', '=', connectionId)
-        .where('status', '=', 'pending')
         .where('seq', 'in', chunk)
         .execute(),
   );
-  return new Map(rows.map((r) => [r.seq, r.result]));
+  return new Map(rows.map((r) => [r.seq, r]));
 }
 
 /** Connections with an event between its external write and its done row: their feed waits for it. */
