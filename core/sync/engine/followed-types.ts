@@ -16,6 +16,7 @@ const later = (a: string, b: string) => (a > b ? a : b);
  * The types in use on connections that follow the feed, each since the earliest time its need began: an active
  * trigger since it was last changed or its connection changed state (whichever is later), a twin since it was
  * made. A twin of unknown type (made before its type was recorded) needs every type the tracker offers.
+ * A few queries on small tables or indexes (`sync_twins_type`).
  * @example tracker.follow?.(await followedTypes(db, tracker.entityTypes));
  */
 export async function followedTypes(db: Db, offered: readonly EntityType[]): Promise<FollowedType[]> {
@@ -33,16 +34,18 @@ export async function followedTypes(db: Db, offered: readonly EntityType[]): Pro
     .execute();
   for (const t of triggers)
     if (isType(t.entity_type)) need(t.entity_type, later(t.updated_at, t.state_changed_at));
-  const twins = await db
-    .selectFrom('sync_twins as w')
-    .innerJoin('connections as c', 'c.id', 'w.connection_id')
-    .select(['w.entity_type', (eb) => eb.fn.min('w.created_at').as('since')])
-    .where('c.state', 'in', FOLLOWING_STATES as never[])
-    .groupBy('w.entity_type')
-    .execute();
-  for (const w of twins) {
-    if (w.entity_type === null) for (const type of offered) need(type, w.since);
-    else if (isType(w.entity_type)) need(w.entity_type, w.since);
+  // Twins exist only on connections that follow the feed (a connection that was active stays in one of
+  // those states until deleted, and its twins go with it). One index look-up per type.
+  for (const type of [...offered, null]) {
+    const first = await db
+      .selectFrom('sync_twins')
+      .select((eb) => eb.fn.min('created_at').as('since'))
+      .where('entity_type', type === null ? 'is' : '=', type)
+      .executeTakeFirst();
+    if (!first?.since) continue;
+    if (type === null)
+      for (const t of offered) need(t, first.since); // made before types were recorded
+    else need(type, first.since);
   }
   return [...since]
     .filter(([type]) => offered.includes(type))
