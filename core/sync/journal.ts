@@ -37,9 +37,9 @@ export async function applyJournaled(
     const result: RuleResult | undefined =
       row?.status === 'pending'
         ? (JSON.parse(row.result) as RuleResult) // decided before a crash: the same writes, the same keys
-      : p.call === undefined
-        ? undefined
-        : prepared.results[p.call];
+        : p.call === undefined
+          ? undefined
+          : prepared.results[p.call];
     const single: PreparedBatch = {
       prepared: [result ? { ...p, call: 0 } : p],
       results: result ? [result] : [],

@@ -129,6 +129,45 @@ describe('the ServiceNow tracker, calls per write', () => {
     expect(sn.record('incident', recs[2]!.sys_id!)?.description).toBe('edited 2');
   });
 
+  it('sends again on its own a batched write the instance turned away or did not get to', async () => {
+    const tracker = newTracker();
+    sn.inject({
+      kind: 'raw',
+      path: '/api/now/v1/batch',
+      body: JSON.stringify({
+        batch_request_id: 'b',
+        serviced_requests: [{ id: '0', status_code: 503, body: '' }],
+        unserviced_requests: ['1'],
+      }),
+    });
+    const results = await Promise.all(
+      [0, 1].map((i) =>
+        tracker.write(
+          { op: 'create', type: 'incident', fields: { summary: `Turned away ${i}` } },
+          keyed(`c1:t${i}`, { correlationId: `peer-t${i}`, firstTry: true }),
+        ),
+      ),
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied']);
+    expect(sn.records('incident').map((r) => r.correlation_id)).toEqual(['peer-t0', 'peer-t1']);
+    expect(sn.callsByRoute()).toEqual({ 'POST /api/now/v1/batch': 1, 'POST /api/now/table/incident': 2 });
+  });
+
+  it('finds the creates of a batch whose answer was lost instead of making them twice', async () => {
+    const tracker = newTracker();
+    sn.inject({ kind: 'dropAfter', path: '/api/now/v1/batch' });
+    const results = await Promise.all(
+      [0, 1, 2].map((i) =>
+        tracker.write(
+          { op: 'create', type: 'incident', fields: { summary: `Lost answer ${i}` } },
+          keyed(`c1:l${i}`, { correlationId: `peer-l${i}`, firstTry: true }),
+        ),
+      ),
+    );
+    expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied', 'applied']);
+    expect(sn.records('incident').map((r) => r.correlation_id)).toEqual(['peer-l0', 'peer-l1', 'peer-l2']);
+  });
+
   it('remembers the key of an update across a restart (the same database): a replay is not sent again', async () => {
     const rec = sn.seed('incident', { short_description: 'Keyed' });
     const first = newTracker();
