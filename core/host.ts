@@ -115,6 +115,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   const { db } = database;
   let parts: BuiltParts;
   let generatedToken: string | undefined;
+  let built: Tracker | undefined;
   try {
     const identity = await loadOrCreateIdentity(config.storage.dataDir);
     const settings = await loadNodeSettings(
@@ -125,6 +126,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
     const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir });
+    built = tracker;
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(
@@ -192,6 +194,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       }),
     };
   } catch (err) {
+    await built?.close?.();
     await database.close();
     throw err;
   }
@@ -209,6 +212,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         ['metrics', () => stopCollecting?.()],
         ['activity', () => activity.stop()],
         ['sync', () => engine.stop()],
+        ['tracker', () => parts.tracker.close?.()],
         ['rules', () => detachVisualRules()],
         ['link', () => link.close()],
         ['sandbox', () => sandbox.close()],

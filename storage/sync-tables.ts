@@ -45,6 +45,8 @@ export interface SyncTwinTable {
   snapshot: string | null;
   last_synced_at: string | null;
   created_at: string;
+  /** The local entity's type (migration 0011; null for older twins): the engine follows the types twins use. */
+  entity_type: string | null;
 }
 
 export interface SyncCommentLinkTable {
@@ -112,7 +114,11 @@ export interface SyncApplyJournalTable {
   remote_id: string;
   /** The incoming rule's result, decided once: a replay after a crash makes the same writes. */
   result: string;
-  status: 'pending' | 'done';
+  /**
+   * `rerun`: tried before and not done (a write was refused and the event parked, or the entity moved on): the
+   * rule runs again on the next try, whose writes are not first tries (some may have landed).
+   */
+  status: 'pending' | 'done' | 'rerun';
   created_at: string;
   done_at: string | null;
 }

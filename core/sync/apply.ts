@@ -420,7 +420,9 @@ async function applyOne(
     writes.applied.push(entry.seq);
     return true;
   }
+  const typeKnown = p.twin?.local_id === entity.id && p.twin.entity_type === entity.type;
   writes.twinWrites.save(entity.id, {
+    ...(typeKnown ? {} : { entity_type: entity.type }),
     remote_id: event.entityId,
     remote_key: event.key,
     remote_replica: JSON.stringify(event.replica),

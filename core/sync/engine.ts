@@ -10,6 +10,7 @@ import type { RuleSource, SyncContext } from './context.ts';
 import { createDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
 import { createErrorActions } from './engine/error-actions.ts';
 import { createFeed } from './engine/feed.ts';
+import { createFollowedTypes } from './engine/followed-types.ts';
 import { forgetConnection } from './engine/forget.ts';
 import { createHolds } from './engine/holds.ts';
 import { createManualSync } from './engine/manual.ts';
@@ -65,8 +66,23 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   const programs = createPrograms(ctx);
   const feed = createFeed({ ctx, clock, holds });
   const step = createStep({ ctx, feed, holds, programs, pump: (id) => void delivery?.pump(id) });
-  const scheduler = createScheduler({ db, log, clock, step });
-  const { exclusive, wake } = scheduler;
+  // A tracker that can follow only the types in use is told them before a step reads its feed.
+  const followed = createFollowedTypes({ db, tracker, clock, log });
+  const scheduler = createScheduler({
+    db,
+    log,
+    clock,
+    step: async () => {
+      await followed.refresh();
+      return step();
+    },
+  });
+  const { exclusive } = scheduler;
+  /** A step now; triggers and connections may have changed (the admin API wakes the engine after such changes). */
+  const wake = () => {
+    followed.changed();
+    scheduler.wake();
+  };
   const manual = createManualSync({ ctx, programs, scheduler });
   const errors = createErrorActions({ ctx, programs, holds, scheduler });
   const settled = createSettled({
@@ -103,7 +119,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           log,
           clock,
           canSend: async (id) => (await syncConnection(db, id))?.state === 'active',
-          onInbox: () => wake(),
+          onInbox: () => scheduler.wake(),
           receive: (id, events) => exclusive(() => receive(id, events)),
           ...deps.delivery,
         });

@@ -129,6 +129,8 @@ export async function processOutgoing(
       });
       twinWrites.save(entity.id, {
         ...manual,
+        // Written once (the engine follows the types twins use, see engine/followed-types.ts).
+        ...(twin?.entity_type === entity.type ? {} : { entity_type: entity.type }),
         local_replica: replicaJson,
         ...(perField
           ? {
