@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { openDatabase } from '../storage/database.ts';
 import type { Db } from '../storage/schema.ts';
+import { createAuditLog } from './audit/audit-log.ts';
 import type { HostConfig } from './config.ts';
 import { createConnectionService } from './connections/connection-service.ts';
 import { trackerHealthCheck } from './connections/health-checks.ts';
@@ -21,12 +22,23 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { readSnapshot } from './metrics/snapshot.ts';
 import { timedSandbox } from './metrics/timed-sandbox.ts';
+import { createNotificationStore } from './notifications/notification-store.ts';
+import { createNotifier } from './notifications/notifier.ts';
+import { createWebhookSender } from './notifications/sender.ts';
+import { createEventWatcher } from './notifications/watcher.ts';
+import { createApiTokens } from './people/api-tokens.ts';
+import { createUserStore } from './people/user-store.ts';
 import { createRuleService } from './rules/rule-service.ts';
 import { trackerUserLookup } from './rules/user-lookup.ts';
 import { attachVisualRulesLink } from './rules/visual-link.ts';
 import { createSandbox, type ManagedSandbox } from './sandbox/create-sandbox.ts';
+import { checkSecretKey } from './secrets/key-check.ts';
+import { createSecretBox } from './secrets/secret-box.ts';
+import { loadSecretKey } from './secrets/secret-key.ts';
+import { realClock } from './sync/clock.ts';
 import { createSyncEngine } from './sync/engine.ts';
 import type { Tracker } from './trackers/tracker.ts';
+import { TANDEM_VERSION } from './version.ts';
 
 /**
  * What the caller chooses (the CLI, a test, the bench); everything else follows from the config.
@@ -116,6 +128,9 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     );
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
+    const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
+    const secrets = createSecretBox(secretKey.key);
+    await checkSecretKey(db, secrets, log, secretKey.source);
     const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir });
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
@@ -156,6 +171,21 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       onConnectionChange: (listener) => connections.onChange(listener),
       tickMs: config.sync.tickMs,
     });
+    const notificationStore = createNotificationStore(db, secrets, () => new Date());
+    const notifier = createNotifier({
+      store: notificationStore,
+      watcher: createEventWatcher({
+        db,
+        clock: realClock,
+        digestMs: config.notifications.digestMs,
+        isUp: (id) => link.isUp(id),
+      }),
+      sender: createWebhookSender({ userAgent: `Tandem/${TANDEM_VERSION}` }),
+      clock: realClock,
+      log,
+      node: () => ({ id: identity.nodeId, name: settings.name(), url: settings.publicUrl() }),
+      pollMs: config.notifications.pollMs,
+    });
     parts = {
       config,
       log,
@@ -172,12 +202,17 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       rules,
       engine,
       metrics,
+      users: createUserStore(db),
+      tokens: createApiTokens(db),
+      audit: createAuditLog(db),
+      notificationStore,
+      notifier,
     };
   } catch (err) {
     await database.close();
     throw err;
   }
-  const { link, connections, rules, engine, sandbox, metrics } = parts;
+  const { link, connections, rules, engine, sandbox, metrics, notifier } = parts;
   // Registered now, before the link comes up, so no link-up or frame is missed.
   const detachVisualRules = attachVisualRulesLink({ link, rules, nodeId: parts.identity.nodeId, log });
   const app = createApp({ ...parts, console: choice.console });
@@ -189,6 +224,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     closing ??= runAll(
       [
         ['metrics', () => stopCollecting?.()],
+        ['notifications', () => notifier.stop()],
         ['sync', () => engine.stop()],
         ['rules', () => detachVisualRules()],
         ['link', () => link.close()],
@@ -233,6 +269,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       stopCollecting = metrics.onCollect(async () => metrics.apply(await readSnapshot(db, link)));
       await connections.start();
       await engine.start();
+      notifier.start();
       log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
       return { url };
     } catch (err) {

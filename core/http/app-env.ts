@@ -1,5 +1,7 @@
 // The hono environment every route module shares: per-request values set by the app, never services.
 import type { Logger } from '../log.ts';
+import type { Principal } from '../people/principal.ts';
+import type { AuditNotes } from './audit-notes.ts';
 import type { CredentialLimit } from './credential-limit.ts';
 
 export interface AppEnv {
@@ -10,5 +12,9 @@ export interface AppEnv {
     credentialLimit: CredentialLimit;
     /** How the caller authenticated: a bearer token or the UI's session cookie. */
     authVia?: 'token' | 'session';
+    /** Who is calling /api (set by the guard in core/http/auth-middleware.ts). */
+    principal?: Principal;
+    /** What this call records in the audit log, beyond its route's declared action. */
+    audit?: AuditNotes;
   };
 }
