@@ -82,13 +82,16 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     }
   }
 
-  async function attempt(d: {
-    id: string;
-    target_id: string;
-    event: string;
-    body: string;
-    attempts: number;
-  }) {
+  async function attempt(
+    d: {
+      id: string;
+      target_id: string;
+      event: string;
+      body: string;
+      attempts: number;
+    },
+    once = false,
+  ) {
     const opened = await store.open(d.target_id).catch((err: unknown) => {
       log.error({ err, targetId: d.target_id }, 'notification target cannot be opened');
       return null;
@@ -128,7 +131,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       });
       return;
     }
-    const last = attempts >= retry.attempts;
+    const last = once || attempts >= retry.attempts;
     const wait = Math.min(retry.maxMs, retry.firstMs * 2 ** (attempts - 1));
     log.warn(
       { targetId: d.target_id, deliveryId: d.id, attempts, status: result.status, error: result.error },
@@ -196,7 +199,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const id = await store.enqueue(target.id, 'test', body, at);
       // Sent now and once (no retries): the answer is what the button shows, and it stays in the log.
       if (await store.claim(id, at.toISOString(), new Date(at.getTime() + LEASE_MS)))
-        await attempt({ id, target_id: target.id, event: 'test', body, attempts: retry.attempts - 1 });
+        await attempt({ id, target_id: target.id, event: 'test', body, attempts: 0 }, true);
       return store.delivery(id);
     },
   };
