@@ -20,7 +20,7 @@ const signIn = z.union([
   z.strictObject({ token: z.string().min(1).max(512) }),
   z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) }),
 ]);
-const sessionState = z.strictObject({
+export const sessionStateSchema = z.strictObject({
   authenticated: z.boolean(),
   actor: z.string().optional().describe("The user's email, or `admin-token`"),
   role: z.enum(ROLES).optional(),
@@ -31,6 +31,8 @@ const sessionState = z.strictObject({
     .describe('Send as `X-CSRF-Token` on writes from a client that sends no same-origin `Origin`'),
 });
 
+type SessionState = z.output<typeof sessionStateSchema>;
+
 export const sessionOperations = [
   operation({
     method: 'get',
@@ -39,7 +41,7 @@ export const sessionOperations = [
     tag: 'Session',
     summary: 'Whether the session cookie is signed in, as whom, and its CSRF token',
     public: true,
-    responses: { 200: sessionState },
+    responses: { 200: sessionStateSchema },
   }),
   operation({
     method: 'post',
@@ -51,7 +53,7 @@ export const sessionOperations = [
       'Failed sign-ins are limited per address and, for passwords, per account: 429 `rate_limited` with `Retry-After`.',
     public: true,
     body: signIn,
-    responses: { 201: sessionState },
+    responses: { 201: sessionStateSchema },
     problems: [401, 422, 429],
     audit: 'session.signed_in',
   }),
@@ -77,7 +79,8 @@ interface SessionDeps {
 export const sessionRoutes = ({ auth, users, audit, trustedProxies }: SessionDeps) => {
   const trusted = createIpMatcher(trustedProxies);
   const accounts = createAccountLimit();
-  const state = (sessionId: string, user: User | null) => ({
+  const signedOut: SessionState = { authenticated: false };
+  const state = (sessionId: string, user: User | null): SessionState => ({
     authenticated: true,
     actor: user ? user.email : ADMIN_TOKEN_ACTOR,
     role: user ? user.role : ('admin' as const),
@@ -88,9 +91,9 @@ export const sessionRoutes = ({ auth, users, audit, trustedProxies }: SessionDep
     .get('/', async (c) => {
       const id = getCookie(c, SESSION_COOKIE);
       const session = id ? await auth.session(id) : undefined;
-      if (!id || !session) return c.json({ authenticated: false });
+      if (!id || !session) return c.json(signedOut);
       const user = session.userId === null ? null : await users.get(session.userId);
-      if (user === undefined) return c.json({ authenticated: false });
+      if (user === undefined) return c.json(signedOut);
       return c.json(state(id, user));
     })
     .post('/', jsonBody(signIn), async (c) => {
@@ -123,13 +126,16 @@ export const sessionRoutes = ({ auth, users, audit, trustedProxies }: SessionDep
       });
       const answer = state(session.id, user);
       await audit
-        .append({ actor: answer.actor, address: clientAddress(c, trusted)?.address ?? null }, [
-          {
-            action: 'session.signed_in',
-            target: user ? `user:${user.id}` : null,
-            detail: { with: user ? 'password' : 'admin token' },
-          },
-        ])
+        .append(
+          { actor: user?.email ?? ADMIN_TOKEN_ACTOR, address: clientAddress(c, trusted)?.address ?? null },
+          [
+            {
+              action: 'session.signed_in',
+              target: user ? `user:${user.id}` : null,
+              detail: { with: user ? 'password' : 'admin token' },
+            },
+          ],
+        )
         .catch((err: unknown) => c.var.log.error({ err }, 'audit entry not written'));
       return c.json(answer, 201);
     })
