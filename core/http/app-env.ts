@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { Principal } from '../people/principal.ts';
 import type { AuditNotes } from './audit-notes.ts';
 import type { CredentialLimit } from './credential-limit.ts';
+import type { AccountLimit } from './sign-in-limit.ts';
 
 export interface AppEnv {
   Variables: {
@@ -10,6 +11,8 @@ export interface AppEnv {
     log: Logger;
     /** Counts wrong admin credentials per source address (429 past the limit); one per app. */
     credentialLimit: CredentialLimit;
+    /** Counts wrong passwords per account (sign-in and password change); one per app. */
+    accountLimit: AccountLimit;
     /** How the caller authenticated: a bearer token or the UI's session cookie. */
     authVia?: 'token' | 'session';
     /** Who is calling /api (set by the guard in core/http/auth-middleware.ts). */

@@ -47,6 +47,7 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { trackerRoutes } from './routes/tracker.ts';
 import { trackerPushRoutes } from './routes/tracker-push.ts';
 import { userRoutes } from './routes/users.ts';
+import { createAccountLimit } from './sign-in-limit.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -112,10 +113,12 @@ export type AdminApi = ReturnType<typeof adminApi>;
 
 export function createApp(p: AppParts) {
   const credentialLimit = createCredentialLimit({ trustedProxies: p.trustedProxies, log: p.log });
+  const accountLimit = createAccountLimit();
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('log', p.log);
     c.set('credentialLimit', credentialLimit);
+    c.set('accountLimit', accountLimit);
     await next();
   });
   app.use(

@@ -78,6 +78,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('notification_deliveries')
     .columns(['status', 'next_attempt_at'])
     .execute();
+  // Notifications read errors and runs newer than where they stopped, every few seconds.
+  await db.schema
+    .createIndex('sync_errors_occurred')
+    .on('sync_errors')
+    .columns(['occurred_at', 'id'])
+    .execute();
+  await db.schema.createIndex('sync_runs_finished').on('sync_runs').columns(['finished_at', 'id']).execute();
+
   await db.schema
     .createIndex('notification_deliveries_target')
     .on('notification_deliveries')
@@ -87,6 +95,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // biome-ignore lint/suspicious/noExplicitAny: see up()
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('sync_runs_finished').execute();
+  await db.schema.dropIndex('sync_errors_occurred').execute();
   for (const t of ['notification_deliveries', 'notification_targets', 'audit_log', 'api_tokens', 'users'])
     await db.schema.dropTable(t).execute();
   await db.schema.dropIndex('sessions_user').execute();

@@ -39,7 +39,7 @@ export const accountOperations = [
     description: '409 `no_password` for the admin token, which has none.',
     body: passwordBody,
     responses: { 204: null },
-    problems: [409, 415, 422],
+    problems: [409, 415, 422, 429],
     role: 'viewer',
     audit: 'user.password_changed',
   }),
@@ -57,8 +57,13 @@ export const accountRoutes = ({ users }: { users: UserStore }) =>
       if (!p.userId)
         throw conflict('NO_PASSWORD', 'The admin token has no password; `tandem reset-token` replaces it');
       const body = c.req.valid('json');
-      if (!(await users.authenticate(p.actor, body.currentPassword)))
+      // Someone at an unlocked console must not learn the password by trying: counted like sign-ins.
+      const refused = c.var.accountLimit.blocked(c, p.actor);
+      if (refused) throw refused;
+      if (!(await users.authenticate(p.actor, body.currentPassword))) {
+        c.var.accountLimit.failed(p.actor);
         throw validationFailed([{ path: 'currentPassword', message: 'is not your current password' }]);
+      }
       await users.update(p.userId, { password: body.newPassword });
       c.var.audit?.note({ target: `user:${p.userId}`, detail: {} });
       return c.body(null, 204);

@@ -13,7 +13,6 @@ import type { AppEnv } from '../app-env.ts';
 import { SESSION_COOKIE } from '../auth-middleware.ts';
 import { clientAddress, requestIsHttps } from '../client-address.ts';
 import { jsonBody, operation } from '../contract.ts';
-import { createAccountLimit } from '../sign-in-limit.ts';
 import { userSchema } from './users.ts';
 
 const signIn = z.union([
@@ -78,7 +77,6 @@ interface SessionDeps {
 
 export const sessionRoutes = ({ auth, users, audit, trustedProxies }: SessionDeps) => {
   const trusted = createIpMatcher(trustedProxies);
-  const accounts = createAccountLimit();
   const signedOut: SessionState = { authenticated: false };
   const state = (sessionId: string, user: User | null): SessionState => ({
     authenticated: true,
@@ -106,11 +104,11 @@ export const sessionRoutes = ({ auth, users, audit, trustedProxies }: SessionDep
           throw c.var.credentialLimit.failed(c, 'The admin token is not valid');
       } else {
         // A password can be guessed: a throttled address or account is refused before it is even checked.
-        const refused = c.var.credentialLimit.blocked(c) ?? accounts.blocked(c, body.email);
+        const refused = c.var.credentialLimit.blocked(c) ?? c.var.accountLimit.blocked(c, body.email);
         if (refused) throw refused;
         const found = await users.authenticate(body.email, body.password);
         if (!found) {
-          accounts.failed(body.email);
+          c.var.accountLimit.failed(body.email);
           throw c.var.credentialLimit.failed(c, 'The email or password is not right');
         }
         user = found;
