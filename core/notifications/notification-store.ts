@@ -1,9 +1,10 @@
 // Webhook targets (URL and secret sealed at rest) and their deliveries: queued, claimed, finished, listed, pruned.
 import { nanoid } from 'nanoid';
 import type { Db } from '../../storage/schema.ts';
-import { notFound, TandemError } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { NotificationEventName, NotificationFormat } from './events.ts';
+import { displayUrl, parseTargetUrl } from './target-url.ts';
 
 /** A target as the API shows it: the URL shortened (it may itself be a credential), never the secret. */
 export interface NotificationTarget {
@@ -39,32 +40,6 @@ export interface NewTarget {
 
 /** Deliveries kept per target in the log (older ones are pruned). */
 const KEEP_DELIVERIES = 200;
-
-/**
- * `https://hooks.slack.com/services/T0/B0/XXXX` -> `https://hooks.slack.com/services/…`: enough to tell
- * targets apart, without the part of the path that works as a password.
- */
-export function displayUrl(url: URL): string {
-  const first = url.pathname.split('/').filter(Boolean)[0];
-  const more = url.pathname.split('/').filter(Boolean).length > 1 || url.search !== '';
-  return `${url.protocol}//${url.host}${first ? `/${first}` : ''}${more ? '/…' : first ? '' : '/'}`;
-}
-
-export function parseTargetUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new TandemError('INVALID_URL', 422, 'The webhook URL is not a URL', {
-      errors: [{ path: 'url', message: 'is not a URL' }],
-    });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new TandemError('INVALID_URL', 422, 'The webhook URL must use http or https', {
-      errors: [{ path: 'url', message: 'must use http or https' }],
-    });
-  return url;
-}
 
 type TargetRow = {
   id: string;
