@@ -202,6 +202,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       rules,
       engine,
       metrics,
+      secrets,
       users: createUserStore(db),
       tokens: createApiTokens(db),
       audit: createAuditLog(db),

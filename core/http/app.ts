@@ -15,6 +15,7 @@ import type { ApiTokens } from '../people/api-tokens.ts';
 import type { UserStore } from '../people/user-store.ts';
 import type { RuleService } from '../rules/rule-service.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import type { AdminAuth } from './admin-auth.ts';
@@ -71,6 +72,8 @@ export interface AppParts {
   metrics: HostMetrics;
   users: UserStore;
   tokens: ApiTokens;
+  /** Seals secrets entered through the API (AES-256-GCM, key outside the database): use it for any credential you store. */
+  secrets: SecretBox;
   audit: AuditLog;
   notificationStore: NotificationStore;
   notifier: Notifier;
