@@ -102,6 +102,7 @@ export const entityOperations = [
     body: createBody,
     responses: { 201: entitySchema },
     problems: [422],
+    audit: 'entity.created',
   }),
   operation({
     method: 'get',
@@ -121,6 +122,7 @@ export const entityOperations = [
     body: patchBody,
     responses: { 200: entitySchema },
     problems: [404, 409, 422],
+    audit: 'entity.updated',
   }),
   operation({
     method: 'delete',
@@ -130,6 +132,7 @@ export const entityOperations = [
     summary: 'Delete an entity',
     responses: { 204: null },
     problems: [404],
+    audit: 'entity.deleted',
   }),
   operation({
     method: 'post',
@@ -140,6 +143,7 @@ export const entityOperations = [
     body: commentBody,
     responses: { 201: entitySchema },
     problems: [404, 422],
+    audit: 'entity.commented',
   }),
   operation({
     method: 'post',
@@ -150,6 +154,8 @@ export const entityOperations = [
     body: matchBody,
     responses: { 200: matchSchema },
     problems: [415, 422],
+    role: 'viewer',
+    audit: { none: 'a query: it reads entities, changes nothing' },
   }),
   operation({
     method: 'get',
@@ -177,6 +183,7 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
         { type: body.type, fields: parseFields(body.fields) },
         { origin: 'local' },
       );
+      c.var.audit?.note({ target: `entity:${entity.id}`, detail: { key: entity.key, type: entity.type } });
       return c.json(entity, 201);
     })
     .post('/match', jsonBody(matchBody), async (c) => {
@@ -228,5 +235,6 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
         { body: body.body, author: body.author ?? 'admin', internal: body.internal ?? false },
         { origin: 'local' },
       );
+      c.var.audit?.note({ target: `entity:${entity.id}`, detail: { key: entity.key, type: entity.type } });
       return c.json(entity, 201);
     });

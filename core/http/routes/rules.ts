@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Db } from '../../../storage/schema.ts';
+import { ruleSetDiff } from '../../audit/audit-detail.ts';
 import { notFound } from '../../errors.ts';
 import { knownFields } from '../../rules/known-fields.ts';
 import type { RuleService } from '../../rules/rule-service.ts';
@@ -145,6 +146,8 @@ export const ruleOperations = [
     body: putBody,
     responses: { 200: rulesViewSchema },
     problems: [404, 409, 415, 422],
+    role: 'rules',
+    audit: 'rules.saved',
   }),
   operation({
     method: 'post',
@@ -155,6 +158,8 @@ export const ruleOperations = [
     body: testRunBody,
     responses: { 200: testRunResultSchema },
     problems: [404, 415, 422, 503],
+    role: 'rules',
+    audit: { none: 'a test run writes nothing' },
   }),
   operation({
     method: 'get',
@@ -177,6 +182,8 @@ export const ruleOperations = [
     description: 'Basic: 409 `mode_not_editable`.',
     responses: { 200: rulesViewSchema },
     problems: [404, 409, 422],
+    role: 'rules',
+    audit: 'rules.published',
   }),
   operation({
     method: 'get',
@@ -214,9 +221,24 @@ export const ruleRoutes = ({ rules, db, tracker, sandbox }: RuleRouteDeps) =>
     .get('/:id/rules', async (c) => c.json(await rules.get(c.req.param('id'))))
     .put('/:id/rules', jsonBody(putBody), async (c) => {
       const { publish, ...ruleSet } = c.req.valid('json');
-      return c.json(
-        await rules.save(c.req.param('id'), ruleSet, { publish: publish === true, origin: 'local' }),
+      const before = publish === true ? await rules.get(c.req.param('id')) : undefined;
+      const saved = await rules.save(c.req.param('id'), ruleSet, {
+        publish: publish === true,
+        origin: 'local',
+      });
+      c.var.audit?.note(
+        before
+          ? {
+              action: 'rules.published',
+              detail: {
+                from: before.version,
+                version: saved.version,
+                diff: ruleSetDiff(before.published, saved.published),
+              },
+            }
+          : { detail: { version: saved.version, draft: true } },
       );
+      return c.json(saved);
     })
     .get('/:id/rules/versions', queryOf(versionsQuery), async (c) => {
       const { limit, cursor } = c.req.valid('query');
@@ -236,7 +258,17 @@ export const ruleRoutes = ({ rules, db, tracker, sandbox }: RuleRouteDeps) =>
     .post('/:id/rules/versions/:version/rollback', async (c) => {
       const parsed = versionParam.safeParse({ version: c.req.param('version') });
       if (!parsed.success) throw notFound('Rule version', c.req.param('version'));
-      return c.json(await rules.rollback(c.req.param('id'), parsed.data.version));
+      const before = await rules.get(c.req.param('id'));
+      const saved = await rules.rollback(c.req.param('id'), parsed.data.version);
+      c.var.audit?.note({
+        detail: {
+          rolledBackTo: parsed.data.version,
+          from: before.version,
+          version: saved.version,
+          diff: ruleSetDiff(before.published, saved.published),
+        },
+      });
+      return c.json(saved);
     })
     .get('/:id/rules/fields', queryOf(fieldsQuery), async (c) => {
       const { type } = c.req.valid('query');

@@ -145,6 +145,8 @@ export const connectionSyncOperations = [
     body: triggerBody,
     responses: { 201: triggerSchema },
     problems: [404, 415, 422],
+    role: 'rules',
+    audit: 'trigger.created',
   }),
   operation({
     method: 'post',
@@ -155,6 +157,8 @@ export const connectionSyncOperations = [
     body: entityIds,
     responses: { 202: runRef },
     problems: [404, 409, 415, 422],
+    role: 'rules',
+    audit: 'sync.started',
   }),
   operation({
     method: 'post',
@@ -167,6 +171,8 @@ export const connectionSyncOperations = [
       200: z.strictObject({ unsynced: z.number().int().describe('How many twins were unlinked') }),
     },
     problems: [404, 415, 422],
+    role: 'rules',
+    audit: 'sync.unlinked',
   }),
   operation({
     method: 'get',
@@ -190,6 +196,8 @@ export const triggerOperations = [
     body: triggerPatch,
     responses: { 200: triggerSchema },
     problems: [404, 415, 422],
+    role: 'rules',
+    audit: 'trigger.updated',
   }),
   operation({
     method: 'delete',
@@ -199,6 +207,8 @@ export const triggerOperations = [
     summary: 'Delete a trigger',
     responses: { 204: null },
     problems: [404],
+    role: 'rules',
+    audit: 'trigger.deleted',
   }),
   operation({
     method: 'post',
@@ -208,6 +218,8 @@ export const triggerOperations = [
     summary: 'Sync everything the trigger matches now, active or not',
     responses: { 202: runRef },
     problems: [404, 409],
+    role: 'rules',
+    audit: 'sync.started',
   }),
 ];
 
@@ -230,6 +242,8 @@ export const errorOperations = [
     summary: 'Replay from the failed event',
     responses: { 200: syncErrorSchema },
     problems: [404, 409],
+    role: 'rules',
+    audit: 'error.retried',
   }),
   operation({
     method: 'post',
@@ -239,6 +253,8 @@ export const errorOperations = [
     summary: 'Skip the failed event',
     responses: { 200: syncErrorSchema },
     problems: [404, 409],
+    role: 'rules',
+    audit: 'error.resolved',
   }),
 ];
 
@@ -293,11 +309,13 @@ export const connectionSyncRoutes = ({ engine, db }: { engine: SyncEngine; db: D
       const body = c.req.valid('json');
       const row = await createTrigger(db, conn.id, body);
       engine.wake();
+      c.var.audit?.note({ target: `trigger:${row.id}`, detail: { connectionId: conn.id, ...body } });
       return c.json(triggerJson(row), 201);
     })
     .post('/:id/sync', jsonBody(entityIds), async (c) => {
       const body = c.req.valid('json');
       const runId = await engine.syncEntities(c.req.param('id'), body.entityIds);
+      c.var.audit?.note({ detail: { runId, kind: 'manual', entities: body.entityIds.length } });
       return c.json({ runId }, 202);
     })
     .post('/:id/unsync', jsonBody(entityIds), async (c) => {
@@ -363,7 +381,11 @@ export const triggerRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>
       await deleteTrigger(db, c.req.param('id'));
       return c.body(null, 204);
     })
-    .post('/:id/bulk-sync', async (c) => c.json({ runId: await engine.bulkSync(c.req.param('id')) }, 202));
+    .post('/:id/bulk-sync', async (c) => {
+      const runId = await engine.bulkSync(c.req.param('id'));
+      c.var.audit?.note({ detail: { runId, kind: 'bulk' } });
+      return c.json({ runId }, 202);
+    });
 
 /** Sync errors (ours and the peer's), under /api/errors. */
 export const errorRoutes = ({ engine, db }: { engine: SyncEngine; db: Db }) =>

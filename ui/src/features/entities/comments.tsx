@@ -1,5 +1,7 @@
 // The comments of one entity, and the form that adds one (public or internal).
+
 import { useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import { client, type Entity, enc, json } from '../../api.ts';
 import { Empty, Field, issueFor, Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
@@ -39,25 +41,32 @@ export function Comments({ entity, onAdded }: { entity: Entity; onAdded: (e: Ent
           ))}
         </ol>
       )}
-      <form class="form" onSubmit={submit}>
-        <Field label="Add a comment" id="comment-body" error={issueFor(action.error, 'body')}>
-          <textarea id="comment-body" rows={3} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
-        </Field>
-        <div class="form-actions">
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={internal}
-              onChange={(e) => setInternal(e.currentTarget.checked)}
+      <Can need="admin">
+        <form class="form" onSubmit={submit}>
+          <Field label="Add a comment" id="comment-body" error={issueFor(action.error, 'body')}>
+            <textarea
+              id="comment-body"
+              rows={3}
+              value={body}
+              onInput={(e) => setBody(e.currentTarget.value)}
             />
-            Internal note (not sent to partners by default)
-          </label>
-          <button type="submit" disabled={action.busy || !body.trim()}>
-            {action.busy ? 'Adding…' : 'Add comment'}
-          </button>
-        </div>
-        <Problem error={action.error} title="Comment not added" />
-      </form>
+          </Field>
+          <div class="form-actions">
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={internal}
+                onChange={(e) => setInternal(e.currentTarget.checked)}
+              />
+              Internal note (not sent to partners by default)
+            </label>
+            <button type="submit" disabled={action.busy || !body.trim()}>
+              {action.busy ? 'Adding…' : 'Add comment'}
+            </button>
+          </div>
+          <Problem error={action.error} title="Comment not added" />
+        </form>
+      </Can>
     </section>
   );
 }

@@ -1,11 +1,14 @@
 // Where one entity is synced (its twin on each connection, with the replicas), and Sync now with a connection.
+
 import { useState } from 'preact/hooks';
+import { useCan } from '../../access.tsx';
 import { client, enc, json } from '../../api.ts';
 import { Empty, Field, Json, Loading, Problem, When } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
 
 export function SyncStatus({ entityId, version }: { entityId: string; version: number }) {
+  const can = useCan();
   const twins = useLoad(
     () => json(client.entities[':id'].sync.$get({ param: { id: enc(entityId) } })),
     `${entityId}@${version}`,
@@ -64,7 +67,7 @@ export function SyncStatus({ entityId, version }: { entityId: string; version: n
           ))}
         </ul>
       )}
-      {conns.data?.items.length ? (
+      {conns.data?.items.length && can('rules') ? (
         <div class="form sync-now">
           <Field label="Sync with connection" id="sync-target">
             <select id="sync-target" value={target} onChange={(e) => setTarget(e.currentTarget.value)}>

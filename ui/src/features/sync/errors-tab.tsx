@@ -1,4 +1,5 @@
 // Sync errors (of one connection, or of the whole node): what failed, where in the script, Retry or Resolve.
+import { useCan } from '../../access.tsx';
 import { type Connection, client, enc, json, type SyncError } from '../../api.ts';
 import { Empty, Problem, When, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
@@ -84,6 +85,7 @@ function ErrorItem(props: {
   onAct: (what: 'retry' | 'resolve') => void;
 }) {
   const { error: e, connection, names, busy, onAct } = props;
+  const can = useCan();
   const place = scriptPlace(e);
   const connId = e.connectionId ?? connection?.id;
   return (
@@ -111,7 +113,7 @@ function ErrorItem(props: {
           )}
         </p>
       ) : null}
-      {e.status === 'open' ? (
+      {e.status === 'open' && can('rules') ? (
         <div class="form-actions">
           <button type="button" class="primary" onClick={() => onAct('retry')} disabled={busy}>
             Retry

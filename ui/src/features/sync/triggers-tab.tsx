@@ -1,6 +1,8 @@
 // Triggers: which entities a connection syncs (a query per type), edited in place with how many match now,
 // active toggle, and bulk sync with progress.
+
 import { useState } from 'preact/hooks';
+import { Can, useCan } from '../../access.tsx';
 import { type Connection, client, enc, json, type Trigger } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Problem } from '../../components/ui.tsx';
@@ -15,6 +17,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
     connection.id,
   );
   const action = useAction();
+  const can = useCan();
   const [runs, setRuns] = useState<Record<string, string>>({});
   const [editing, setEditing] = useState<string | null>(null);
 
@@ -59,7 +62,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
             role="switch"
             aria-checked={t.active}
             checked={t.active}
-            disabled={action.busy}
+            disabled={action.busy || !can('rules')}
             onChange={() => void toggle(t)}
             aria-label={`Trigger on ${typeLabel(t.entityType)} active`}
           />
@@ -71,7 +74,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
       head: 'Actions',
       class: 'links',
       cell: (t) => (
-        <>
+        <Can need="rules">
           <button type="button" onClick={() => setEditing(t.id)} disabled={editing === t.id}>
             Edit
           </button>
@@ -81,7 +84,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
           <button type="button" class="quiet" onClick={() => void remove(t)} disabled={action.busy}>
             Delete
           </button>
-        </>
+        </Can>
       ),
     },
   ];
@@ -118,7 +121,9 @@ export function TriggersTab({ connection }: { connection: Connection }) {
           onBulk={bulk}
         />
       ) : null}
-      <NewTrigger connectionId={connection.id} onCreated={triggers.reload} />
+      <Can need="rules">
+        <NewTrigger connectionId={connection.id} onCreated={triggers.reload} />
+      </Can>
     </section>
   );
 }
