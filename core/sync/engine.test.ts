@@ -408,7 +408,7 @@ for (const kind of ['builtin', 'memory'] as const)
       expect(held.map((r) => r.status)).toEqual(['failed', 'pending']); // its later event waits behind it
       // fix the rule and retry: both held events apply, in order
       B.rules.program = program();
-      await B.engine.retryError(errs[0]!.id);
+      await B.engine.retryError(errs[0]!.id, 'admin-token');
       const fixed = await arrived(B, bad.id, (s) => s === 'poison 1b');
       expect(fixed.version).toBe(2);
 
@@ -427,7 +427,7 @@ for (const kind of ['builtin', 'memory'] as const)
       await tracker(A).update(good.id, { summary: 'after skip' }, { origin: 'local' });
       await settled(); // 'after skip' is in B's inbox, behind the failed event
       expect((await arrived(B, good.id)).fields.summary).toBe('good 2');
-      await B.engine.resolveError(err2!.id);
+      await B.engine.resolveError(err2!.id, 'admin-token');
       await arrived(B, good.id, (s) => s === 'after skip');
     });
 
@@ -623,7 +623,7 @@ for (const kind of ['builtin', 'memory'] as const)
         }),
       ]);
       // Retrying releases the hold at once: the step runs now, fails again, and one error is open again.
-      await A.engine.retryError(errors[0]!.id);
+      await A.engine.retryError(errors[0]!.id, 'admin-token');
       await waitFor(async () => {
         const open = await A.host.services.db
           .selectFrom('sync_errors')
