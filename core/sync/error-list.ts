@@ -1,5 +1,5 @@
 // Reading errors: the filters of the Errors list (and of retry all / resolve all), and each error as the API shows it.
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { Database, DbExecutor } from '../../storage/schema.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import { loadEntities } from './load-entities.ts';
@@ -31,12 +31,12 @@ export function filtered<Q extends ErrorQuery>(query: Q, f: ErrorFilter): Q {
   const text = f.q?.trim();
   if (text) {
     const pattern = likePattern(text);
-    const like = (column: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+    const like = (column: string) => sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
     q = q.where((eb) =>
       eb.or([
-        eb(like('message'), '=', true),
-        eb(like('entity_key'), '=', true),
-        eb(like('remote_key'), '=', true),
+        like('message'),
+        like('entity_key'),
+        like('remote_key'),
         eb('entity_id', '=', text),
         eb('remote_id', '=', text),
       ]),

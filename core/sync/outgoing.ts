@@ -11,7 +11,7 @@ import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
 import { type RunItem, recordRunChunk } from './runs.ts';
 import { updateStream } from './streams.ts';
-import { closeError, recordError, type Resolved, SYSTEM_ACTOR } from './sync-errors.ts';
+import { closeError, type Resolved, recordError, SYSTEM_ACTOR } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
 import { type TwinRow, twinnedIds, twinsByLocal, twinWriter } from './twins.ts';
 

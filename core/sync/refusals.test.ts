@@ -149,7 +149,11 @@ describe('the receiving side', () => {
     // The frame again (its ack was lost): duplicates, refused again, recorded once.
     await link.deliver('sync.events', frame);
     await waitFor(() => acks(link).length === 2);
-    expect(stream(link).slice(2).map((f) => f.ch)).toEqual(['sync.refused', 'sync.ack']);
+    expect(
+      stream(link)
+        .slice(2)
+        .map((f) => f.ch),
+    ).toEqual(['sync.refused', 'sync.ack']);
     expect(acks(link)[1]).toEqual({ ch: 'sync.ack', upTo: 4 });
     expect(await errors()).toHaveLength(2);
     expect(await inbox()).toHaveLength(2);

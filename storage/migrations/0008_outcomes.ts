@@ -44,14 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('sync_errors')
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1))
     .execute();
-  for (const column of [
-    'resolved_by',
-    'resolution',
-    'entity_key',
-    'remote_key',
-    'peer_error_id',
-    'retry_by',
-  ])
+  for (const column of ['resolved_by', 'resolution', 'entity_key', 'remote_key', 'peer_error_id', 'retry_by'])
     await db.schema.alterTable('sync_errors').addColumn(column, 'text').execute();
   await db.schema
     .createIndex('sync_errors_event')

@@ -18,7 +18,7 @@ import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
 import { listOf, offsetOf, page, paged } from './list-paging.ts';
-import { queueItems, queueItemSchema } from './queue.ts';
+import { queueItemSchema, queueItems } from './queue.ts';
 
 export { entitySyncOperations, entitySyncRoutes, twinSchema } from './entity-sync.ts';
 export { errorOperations, errorRoutes, syncErrorSchema } from './errors.ts';
