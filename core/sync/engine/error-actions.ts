@@ -165,7 +165,7 @@ export function createErrorActions(deps: {
     });
   }
 
-  async function bulk(filter: ErrorFilter, by: string, act: (rows: SyncErrorRow[]) => Promise<void>) {
+  async function bulk(filter: ErrorFilter, act: (rows: SyncErrorRow[]) => Promise<void>) {
     const matched = await openErrorsMatching(db, filter, BULK_LIMIT + 1);
     const more = matched.length > BULK_LIMIT;
     const rows = matched.slice(0, BULK_LIMIT);
@@ -196,9 +196,9 @@ export function createErrorActions(deps: {
       scheduler.wake();
       return getError(db, id);
     },
-    retryErrors: (filter, by) => bulk(filter, by, (rows) => retry(rows, by)),
+    retryErrors: (filter, by) => bulk(filter, (rows) => retry(rows, by)),
     resolveErrors: (filter, by) =>
-      bulk(filter, by, async (rows) => {
+      bulk(filter, async (rows) => {
         await scheduler.exclusive(() => skip(rows, by));
         scheduler.wake();
       }),

@@ -67,7 +67,7 @@ export function createManualSync(deps: {
   /** One chunk of a run, or its end; true when nothing is left for the worker to queue. */
   async function queueChunk(runId: string, program: RuleProgram): Promise<boolean> {
     const run = await getRun(db, runId);
-    if (!run || run.status !== 'running') return true; // cancelled (the cancel ended its queue)
+    if (run?.status !== 'running') return true; // cancelled (the cancel ended its queue)
     const conn = await syncConnection(db, run.connection_id);
     if (!conn) {
       await failRun(db, runId);
@@ -181,15 +181,18 @@ export function createManualSync(deps: {
       );
     },
 
-    async cancelRun(runId) {
-      const run = await getRun(db, runId);
-      if (!run) throw notFound('Run', runId);
-      if (!(await exclusive(() => cancelRun(db, runId))))
-        throw conflict(
-          'RUN_NOT_RUNNING',
-          `Run ${runId} is ${run.status}: only a running run can be cancelled`,
-        );
-      return (await getRun(db, runId))!;
+    cancelRun(runId) {
+      // Queued at once beside the run's chunks: the chunk under way is sent, the next one is not.
+      return exclusive(async () => {
+        const run = await getRun(db, runId);
+        if (!run) throw notFound('Run', runId);
+        if (!(await cancelRun(db, runId)))
+          throw conflict(
+            'RUN_NOT_RUNNING',
+            `Run ${runId} is ${run.status}: only a running run can be cancelled`,
+          );
+        return (await getRun(db, runId))!;
+      });
     },
 
     async resume() {
