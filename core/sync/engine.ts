@@ -84,6 +84,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     ctx,
     programs,
     scheduler,
+    clock,
     ...(deps.runChunk ? { chunk: deps.runChunk } : {}),
   });
   const errors = createErrorActions({ ctx, programs, holds, scheduler });
@@ -150,6 +151,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
 
     async stop() {
       scheduler.halt();
+      manual.stop();
       for (const u of unsubscribe.splice(0)) u();
       const closing = delivery?.close();
       await scheduler.drain();

@@ -1,6 +1,7 @@
 // What an admin starts by hand: manual and bulk sync runs, and unsync.
 import { conflict, notFound } from '../../errors.ts';
 import type { RuleProgram } from '../../sandbox/sandbox.ts';
+import type { Clock } from '../clock.ts';
 import { connectionInfo, type SyncConnection, syncConnection } from '../connections-view.ts';
 import type { SyncContext } from '../context.ts';
 import { flatten } from '../flat.ts';
@@ -14,7 +15,6 @@ import {
   markQueued,
   nextRunChunk,
   type RunRow,
-  recordRunChunk,
   startRun,
   unfinishedRuns,
 } from '../runs.ts';
@@ -26,6 +26,8 @@ import type { Scheduler } from './scheduler.ts';
 
 /** Entities a run queues per step (each chunk one transaction, beside no other engine work). */
 export const RUN_CHUNK = 500;
+/** The longest a run waits before trying a chunk that failed again. */
+const RUN_RETRY_MAX_MS = 60_000;
 
 /**
  * Runs go on in the background in chunks, each beside no other engine work; they return their id at once.
@@ -43,6 +45,8 @@ export interface ManualSync {
   cancelRun(runId: string): Promise<RunRow>;
   /** Takes up the runs a stop left unfinished: queueing goes on, the others wait for their outcomes. */
   resume(): Promise<void>;
+  /** Ends the waits of runs that will try a chunk again (call it once the scheduler is halted). */
+  stop(): void;
 }
 
 export function createManualSync(deps: {
@@ -51,12 +55,30 @@ export function createManualSync(deps: {
   scheduler: Scheduler;
   /** Entities per chunk (RUN_CHUNK by default). */
   chunk?: number;
+  clock: Clock;
 }): ManualSync {
-  const { ctx, programs, scheduler } = deps;
+  const { ctx, programs, scheduler, clock } = deps;
   const { db, tracker, log } = ctx;
   const { exclusive, wake } = scheduler;
   const chunk = deps.chunk ?? RUN_CHUNK;
   const working = new Set<string>();
+  /** Runs waiting to try a failed chunk again: a stop ends their wait at once. */
+  const waits = new Set<() => void>();
+
+  function pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        waits.delete(end);
+        resolve();
+      };
+      const cancel = clock.after(ms, done);
+      const end = () => {
+        cancel();
+        done();
+      };
+      waits.add(end);
+    });
+  }
 
   async function mustConnection(id: string): Promise<SyncConnection> {
     const conn = await syncConnection(db, id);
@@ -90,33 +112,27 @@ export function createManualSync(deps: {
     return false;
   }
 
-  /** The rules cannot run: each entity left is an error of the run, which fails. */
-  async function cannotRun(runId: string) {
-    await db.transaction().execute(async (tx) => {
-      const ids = await nextRunChunk(tx, runId, Number.MAX_SAFE_INTEGER);
-      const items = ids.map((id) => ({
-        entityId: id,
-        entityKey: null,
-        action: 'error' as const,
-        message: 'the rules cannot run',
-      }));
-      await recordRunChunk(tx, runId, ids, items, 0);
-      await failRun(tx, runId);
-    });
-  }
-
   /** Queues a run's entities chunk by chunk in the background (once per run at a time). */
   function work(runId: string, conn: SyncConnection) {
     if (working.has(runId)) return;
     working.add(runId);
     const go = async () => {
-      const program = await exclusive(() => programs.of(conn));
-      if (!program) return cannotRun(runId);
       // A stop leaves the rest in the run's queue: the next start goes on from there.
-      while (!scheduler.halted) {
-        const done = await exclusive(() => queueChunk(runId, program));
-        wake();
-        if (done) return;
+      for (let failures = 0; !scheduler.halted; ) {
+        try {
+          const program = await exclusive(() => programs.of(conn));
+          if (!program) throw new Error("the connection's rules cannot be used now (an open error says why)");
+          const done = await exclusive(() => queueChunk(runId, program));
+          wake();
+          if (done) return;
+          failures = 0;
+        } catch (err) {
+          // A passing failure (rules being fixed, the rule runner restarting, a busy database) must not end
+          // the run: it waits and tries the same chunk again; an admin who does not want that cancels it.
+          const waitMs = Math.min(RUN_RETRY_MAX_MS, 500 * 2 ** Math.min(failures++, 10));
+          log.warn({ err, runId, waitMs }, 'a sync run could not queue a chunk; trying again');
+          await pause(waitMs);
+        }
       }
     };
     void go()
@@ -193,6 +209,10 @@ export function createManualSync(deps: {
           );
         return (await getRun(db, runId))!;
       });
+    },
+
+    stop() {
+      for (const end of [...waits]) end();
     },
 
     async resume() {

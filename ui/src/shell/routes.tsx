@@ -7,6 +7,8 @@ import { InitiateConnection } from '../features/connections/initiate/wizard.tsx'
 import { Entities } from '../features/entities/entities.tsx';
 import { EntityPage } from '../features/entities/entity.tsx';
 import { Settings } from '../features/node/settings.tsx';
+import { RunPage } from '../features/runs/run.tsx';
+import { Runs } from '../features/runs/runs.tsx';
 import { Errors } from '../features/sync/errors.tsx';
 import { href, type Route } from '../router.ts';
 import { GettingStarted } from './getting-started.tsx';
@@ -18,6 +20,7 @@ export const NAV = [
   { path: '/connections', label: 'Connections' },
   { path: '/entities', label: 'Entities' },
   { path: '/errors', label: 'Errors' },
+  { path: '/runs', label: 'Runs' },
 ];
 
 /** The page for a route: `#/connections/abc/rules` -> the connection page on its Rules tab. */
@@ -36,6 +39,8 @@ export function pageFor(route: Route, node: NodeInfo | undefined, reloadNode: ()
       return <ConnectionPage id={second} tab={third ?? 'rules'} query={route.query} />;
     case 'errors':
       return <Errors />;
+    case 'runs':
+      return second ? <RunPage id={second} /> : <Runs query={route.query} />;
     case 'entities':
       if (!second) return <Entities query={route.query} />;
       return <EntityPage id={second} />;
