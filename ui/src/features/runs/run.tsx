@@ -84,7 +84,7 @@ export function RunPage({ id }: { id: string }) {
                 Cancelled: nothing more is sent; it ends once the changes already sent have their outcome.
               </p>
             ) : null}
-            <p class="links">
+            <p class="run-links">
               Reports (CSV): <ReportLinks run={r} />
             </p>
             {r.status === 'running' ? (

@@ -38,6 +38,8 @@ export function BulkActions(props: { filter: ErrorFilter; count: number; onDone:
     }
   };
   if (props.filter.status !== 'open') return null;
+  if (props.filter.side === 'peer')
+    return <p class="hint">The partner's errors are retried or resolved on the partner's host.</p>;
   return (
     <div class="bulk-actions">
       {asking ? (

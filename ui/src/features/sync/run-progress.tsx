@@ -10,8 +10,8 @@ const isOver = (r: Run) => r.finishedAt !== null;
 export function RunBar({ run }: { run: Run }) {
   const label =
     run.status === 'running'
-      ? `${run.processed} of ${run.total} done`
-      : `${run.status === 'cancelled' ? 'Cancelled' : run.status === 'failed' ? 'Failed' : 'Finished'}: ${run.processed} of ${run.total} done`;
+      ? `${run.processed} of ${run.total} processed`
+      : `${run.status === 'cancelled' ? 'Cancelled' : run.status === 'failed' ? 'Failed' : 'Finished'}: ${run.processed} of ${run.total} processed`;
   return (
     <div class="run-progress" data-run={run.id} data-status={run.status}>
       <label for={`run-${run.id}`}>
