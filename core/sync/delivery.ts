@@ -94,6 +94,8 @@ export function createDelivery(opts: DeliveryOptions) {
     pump: sender.pump,
     /** Sends the outcomes decided here that the peer has not acknowledged (after a commit that decided some). */
     pumpOutcomes: reporter.pump,
+    /** The highest outcome sequence the peer acknowledged on this link (its write to the database lags). */
+    outcomesAcknowledged: reporter.acknowledged,
     /** Registers the channel handlers and status listener; returns the unsubscribe. */
     start(): () => void {
       link.handle(EVENTS_CHANNEL, receiver.onEvents);

@@ -76,7 +76,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     holds,
     programs,
     pump: (id) => void delivery?.pump(id),
-    pumpOutcomes: (id) => void delivery?.pumpOutcomes(id),
+    pumpOutcomes: (id, decided) => void delivery?.pumpOutcomes(id, decided),
   });
   const scheduler = createScheduler({ db, log, clock, step });
   const { exclusive, wake } = scheduler;
@@ -98,6 +98,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     programs,
     link: () => (delivery ? deps.link() : undefined),
     deliveryBusy: () => delivery?.busy ?? false,
+    outcomesAcknowledged: (id) => delivery?.outcomesAcknowledged(id),
   });
 
   /** Commits a received frame: applied at once on an active connection whose rules work, else to the inbox. */

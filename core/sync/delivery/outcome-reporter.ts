@@ -30,8 +30,13 @@ export interface ReporterOptions {
  * @example const r = createReporter(opts); await r.pump(id); link.handle('sync.outcomes.ack', r.onAck);
  */
 export interface Reporter {
-  /** Sends what the window allows; safe to call often (concurrent calls coalesce). */
-  pump(connectionId: string): Promise<void>;
+  /**
+   * Sends what the window allows; safe to call often (concurrent calls coalesce). `decided`, the stream's
+   * last outcome sequence when the caller knows it, spares the read when everything up to it is sent.
+   */
+  pump(connectionId: string, decided?: number): Promise<void>;
+  /** The highest outcome sequence the peer acknowledged (written to the database later, see ACK_SAVE_MS). */
+  acknowledged(connectionId: string): number | undefined;
   /** `sync.outcomes.ack`: the peer recorded every outcome up to `upTo`. */
   onAck(connectionId: string, raw: unknown): Promise<void>;
   /** The link went up or down: everything unacknowledged is sent again once up. */
@@ -53,8 +58,11 @@ interface Flight {
   again: boolean;
 }
 
-/** Acks are written at most this often per connection: one lost in a crash only resends outcomes the peer drops. */
-const ACK_SAVE_MS = 200;
+/**
+ * Acks are written at most this often per connection (and at close): one lost in a crash only resends outcomes
+ * the peer drops as duplicates, while each write is a commit of its own (an fsync: ~7 ms on a slow disk).
+ */
+const ACK_SAVE_MS = 2000;
 /** Bytes of outcomes per frame, at most (a failure's message is up to 4 KB). */
 const FRAME_BYTES = 512 * 1024;
 
@@ -116,9 +124,10 @@ export function createReporter(opts: ReporterOptions): Reporter {
     return f;
   };
 
-  async function pump(id: string): Promise<void> {
+  async function pump(id: string, decided?: number): Promise<void> {
     if (closed) return;
     const f = flight(id);
+    if (decided !== undefined && f.sentUpTo !== undefined && decided <= f.sentUpTo) return;
     if (f.pumping) {
       f.again = true;
       return;
@@ -160,7 +169,8 @@ export function createReporter(opts: ReporterOptions): Reporter {
       // Sequences have gaps (a later outcome of an event replaces its row), so this counts high: safe.
       const room = opts.windowOutcomes - (f.sentUpTo - f.acked);
       if (room <= 0) return; // the ack reopens the window
-      const rows = await outcomesToReport(db, id, f.sentUpTo, Math.min(room, MAX_OUTCOMES_PER_FRAME));
+      const limit = Math.min(room, MAX_OUTCOMES_PER_FRAME);
+      const rows = await outcomesToReport(db, id, f.sentUpTo, limit);
       if (rows.length === 0) return;
       const outcomes: PeerOutcome[] = [];
       let bytes = 0;
@@ -173,6 +183,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
       if (!link.send(id, { ch: OUTCOMES_CHANNEL, outcomes })) return;
       f.sentUpTo = outcomes.at(-1)!.oseq;
       f.progressAt = clock.now();
+      if (rows.length < limit && outcomes.length === rows.length) return; // read to the end: no second look
     }
   }
 
@@ -225,6 +236,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
   return {
     pump,
     onAck,
+    acknowledged: (id) => flights.get(id)?.acked,
     linkChanged(id, up) {
       const f = flight(id);
       f.sentUpTo = undefined; // after a (re)connection, resend everything not acknowledged

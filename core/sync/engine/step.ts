@@ -21,8 +21,8 @@ export function createStep(deps: {
   programs: Programs;
   /** Sends what the connection's outbox holds (delivery, when there is a link). */
   pump(connectionId: string): void;
-  /** Sends the outcomes of received events the peer has not acknowledged. */
-  pumpOutcomes(connectionId: string): void;
+  /** Sends the outcomes of received events the peer has not acknowledged, up to `decided` (the last one). */
+  pumpOutcomes(connectionId: string, decided: number): void;
 }): () => Promise<boolean> {
   const { ctx, feed, holds, programs } = deps;
   const { db } = ctx;
@@ -47,7 +47,7 @@ export function createStep(deps: {
     for (const conn of conns) {
       const stream = streams.get(conn.id);
       // Outcomes of events already received go back whatever the state (a retry or resolve decided them).
-      if (stream && stream.outcome_seq > stream.outcome_acked) deps.pumpOutcomes(conn.id);
+      if (stream && stream.outcome_seq > stream.outcome_acked) deps.pumpOutcomes(conn.id, stream.outcome_seq);
       if (conn.state !== 'active') continue;
       if (withInbox.has(conn.id) && !holds.isHeld(conn.id)) {
         await holds.contained(conn, async () => {
