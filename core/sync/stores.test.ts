@@ -4,7 +4,7 @@ import type { SyncEvent } from './events.ts';
 import { createHlc } from './hlc.ts';
 import { commitInbox, failInbox, nextInboxBatch, removeInbox } from './inbox.ts';
 import { ackOutbox, appendOutbox, readOutbox } from './outbox.ts';
-import { runReport, runReportCsv } from './run-report.ts';
+import { csvCell, runReport, runReportCsv } from './run-report.ts';
 import {
   addCounts,
   bucketOf,
@@ -171,14 +171,15 @@ describe('runs', () => {
       errors: 2,
     });
     const lines = await runReport(db, id);
+    const run = csvCell(id); // a run id may begin with '-': guarded like any cell
     expect(runReportCsv(id, lines, 'data').trim().split('\r\n')).toEqual([
       'run_id,entity_id,entity_key,action,message,side,remote_key',
-      `${id},b,INC2,skipped,unchanged since the last sync,here,`,
-      `${id},a,,created,,partner,B-1`,
+      `${run},b,INC2,skipped,unchanged since the last sync,here,`,
+      `${run},a,,created,,partner,B-1`,
     ]);
     const errors = runReportCsv(id, lines, 'errors').trim().split('\r\n');
-    expect(errors[1]).toBe(`${id},c,INC3,error,"'=HYPERLINK(""x""), line 3",here,`);
-    expect(errors).toContain(`${id},d,,error,incoming rule failed,partner,`);
+    expect(errors[1]).toBe(`${run},c,INC3,error,"'=HYPERLINK(""x""), line 3",here,`);
+    expect(errors).toContain(`${run},d,,error,incoming rule failed,partner,`);
     expect(errors).toHaveLength(4);
     expect(runReportCsv(id, lines, 'all').trim().split('\r\n')).toHaveLength(6);
   });
