@@ -209,14 +209,24 @@ describe('an error retried or resolved at the peer', () => {
     expect(await errors(A, 'peer')).toMatchObject([{ attempts: 2, status: 'open' }]);
     expect(await run(A, runId)).toMatchObject({ status: 'finished', errors: 1 });
 
+    // A later change of it waits at B behind the failed one: no outcome for it yet.
+    await A.host.services.tracker.update(bad!.id, { summary: 'cured' }, { origin: 'local' });
+    await settled();
+    expect((await outgoingLog(A)).map((r) => r.outcome)).toEqual(['failed', 'pending']);
+    expect(await statuses(A, [bad!.id])).toEqual(['error_at_peer']);
+
+    // Resolved at B: the failed change is skipped, the held one applies, and A hears of both.
     await B.engine.resolveError(first!.id, 'ops@b.example');
     await settled();
     expect(await errors(A, 'peer', 'resolved')).toMatchObject([
       { resolvedBy: 'partner: ops@b.example', resolution: 'skipped', attempts: 2 },
     ]);
     expect(await run(A, runId)).toMatchObject({ errors: 0, skipped: 1 });
-    expect(await statuses(A, [bad!.id])).not.toEqual(['error_at_peer']);
-    expect((await outgoingLog(A))[0]).toMatchObject({ outcome: 'skipped' });
+    expect((await outgoingLog(A)).map((r) => [r.outcome, r.action])).toEqual([
+      ['skipped', null],
+      ['applied', 'created'],
+    ]);
+    expect(await statuses(A, [bad!.id])).toEqual(['synced']);
   });
 });
 
