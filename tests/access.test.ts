@@ -24,6 +24,9 @@ const RULES_WRITES = new Set([
   'POST /api/connections/{id}/unsync',
   'POST /api/errors/{id}/retry',
   'POST /api/errors/{id}/resolve',
+  'POST /api/errors/retry',
+  'POST /api/errors/resolve',
+  'POST /api/runs/{id}/cancel',
 ]);
 const EVERYONE_WRITES = new Set([
   'POST /api/tokens',

@@ -6,7 +6,7 @@ import type { NotificationStore } from '../core/notifications/notification-store
 import { createNotifier, type Notifier } from '../core/notifications/notifier.ts';
 import { createWebhookSender } from '../core/notifications/sender.ts';
 import { createEventWatcher } from '../core/notifications/watcher.ts';
-import { finishRun, startRun } from '../core/sync/runs.ts';
+import { markQueued, startRun } from '../core/sync/runs.ts';
 import { recordError } from '../core/sync/sync-errors.ts';
 import { type InProcessHost, inProcessHost, insertConnection } from './support/in-process.ts';
 import { type ManualClock, manualClock } from './support/manual-clock.ts';
@@ -185,10 +185,11 @@ describe('notifications', () => {
     });
     const id = await connection();
     const db = host.services.db;
-    const run = await startRun(db, id, 'bulk');
+    const run = await startRun(db, id, 'bulk', null, []);
     await notifier.runOnce();
     expect(receiver.received).toHaveLength(0);
-    await finishRun(db, run, 'finished');
+    // A run with nothing to queue finishes once it is marked queued.
+    await markQueued(db, run);
     await db
       .updateTable('connections')
       .set({ invitation_used_at: new Date().toISOString() })
@@ -253,7 +254,7 @@ describe('notifications', () => {
     });
     receiver.answer(500, 503, 302, 500, 500);
     const db = host.services.db;
-    await finishRun(db, await startRun(db, await connection(), 'manual'), 'finished');
+    await markQueued(db, await startRun(db, await connection(), 'manual', null, []));
     const attempts = async () => (await store.deliveries(t.id, 1)).items[0]!;
     await notifier.runOnce();
     expect(await attempts()).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 });

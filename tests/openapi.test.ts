@@ -433,7 +433,38 @@ describe('the published response schemas', () => {
       await ok('GET', `${activity}?range=${range}`, '/api/connections/{id}/activity');
     await call('GET', `${activity}?range=1y`, '/api/connections/{id}/activity');
     await call('GET', '/api/connections/missing/activity', '/api/connections/{id}/activity');
+    // A run whose event waits on the paused link is running until its outcome comes: it can be cancelled.
+    const paused = await ok('POST', '/api/entities', '/api/entities', {
+      type: 'incident',
+      fields: { summary: 'Sent while paused' },
+    });
+    const waiting = await ok('POST', `/api/connections/${cid}/sync`, '/api/connections/{id}/sync', {
+      entityIds: [paused.id],
+    });
+    await waitFor(
+      async () => (await ok('GET', `/api/runs/${waiting.runId}`, '/api/runs/{id}')).pending === 1,
+      15_000,
+      100,
+    );
+    const cancelled = await ok('POST', `/api/runs/${waiting.runId}/cancel`, '/api/runs/{id}/cancel');
+    expect(cancelled).toMatchObject({ status: 'cancelled', finishedAt: null, pending: 1 });
+    await call('POST', `/api/runs/${waiting.runId}/cancel`, '/api/runs/{id}/cancel');
+    await call('POST', '/api/runs/missing/cancel', '/api/runs/{id}/cancel');
     await ok('POST', `/api/connections/${cid}/activate`, '/api/connections/{id}/activate');
+    await waitFor(
+      async () => (await ok('GET', `/api/runs/${waiting.runId}`, '/api/runs/{id}')).finishedAt,
+      15_000,
+      100,
+    );
+    await ok('GET', '/api/runs?status=cancelled', '/api/runs');
+    const history = await ok(
+      'GET',
+      `/api/entities/${paused.id}/history?limit=5`,
+      '/api/entities/{id}/history',
+    );
+    // Its replica carries no type, so the partner cannot create it: its outcome says so.
+    expect(history.items[0]).toMatchObject({ direction: 'out', outcome: 'failed' });
+    await call('GET', '/api/entities/missing/history', '/api/entities/{id}/history');
     const bid = String(accepted.connection.id);
     await ok(
       'GET',
@@ -456,6 +487,27 @@ describe('the published response schemas', () => {
     await call('POST', `/api/errors/${errors[0].id}/resolve`, '/api/errors/{id}/resolve');
     await call('POST', '/api/errors/missing/resolve', '/api/errors/{id}/resolve');
     await ok('GET', '/api/errors?status=resolved', '/api/errors');
+    const atPeer = await ok('GET', '/api/errors?side=peer&level=entity', '/api/errors');
+    expect(atPeer.items[0]).toMatchObject({ side: 'peer', entityId: paused.id, attempts: 1 });
+    const refusedHere = await call(
+      'POST',
+      `/api/errors/${atPeer.items[0].id}/retry`,
+      '/api/errors/{id}/retry',
+    );
+    expect(refusedHere.body).toMatchObject({ status: 409, code: 'error_at_peer' });
+    await call('GET', '/api/errors?side=nowhere', '/api/errors');
+    const none = { connectionId: cid, level: 'entity', q: 'no error says this' };
+    expect(await ok('POST', '/api/errors/retry', '/api/errors/retry', none)).toMatchObject({ matched: 0 });
+    // The outgoing rule still throws on "fail": retried, it fails again on the same error.
+    const retried = await ok('POST', '/api/errors/retry', '/api/errors/retry', {
+      connectionId: cid,
+      q: 'NOPE',
+    });
+    expect(retried).toMatchObject({ matched: 1, resolved: 0, open: 1, atPeer: 0, more: false });
+    const still = await ok('GET', `/api/errors?connectionId=${cid}&q=nope`, '/api/errors');
+    expect(still.items).toMatchObject([{ status: 'open', attempts: 2, side: 'here', entityKey: failed.key }]);
+    await ok('POST', '/api/errors/resolve', '/api/errors/resolve', { connectionId: cid });
+    await call('POST', '/api/errors/resolve', '/api/errors/resolve', { level: 'planet' });
 
     await ok('POST', `/api/connections/${cid}/unsync`, '/api/connections/{id}/unsync', { entityIds: [id] });
     await ok('DELETE', `/api/connections/${cid}`, '/api/connections/{id}');

@@ -7,13 +7,14 @@ import { localClocks, resolveLww } from './conflicts.ts';
 import type { SyncConnection } from './connections-view.ts';
 import { connectionInfo } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
+import { type IncomingOutcome, logIncoming, type OutcomeAction } from './event-log.ts';
 import type { SyncEvent } from './events.ts';
 import { fieldPatch, fieldsOf, flatten } from './flat.ts';
 import { failInbox, type InboxEntry, nextInboxBatch, removeInboxMany } from './inbox.ts';
 import { own, parseJson } from './json.ts';
 import { loadEntities, trackerIn } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
-import { recordError } from './sync-errors.ts';
+import { closeRetried, recordError } from './sync-errors.ts';
 import {
   saveTwin,
   type TwinRow,
@@ -47,6 +48,8 @@ export interface BatchWrites {
   commentLinks: Array<{ remote_comment_id: string; local_comment_id: string; entity_id: string }>;
   /** The entity versions the tracker writes made (the apply journal's echo test). */
   versions: Array<{ entityId: string; version: number }>;
+  /** What became of each event decided (applied or failed), logged and reported to the peer. */
+  outcomes: IncomingOutcome[];
 }
 
 export interface Prepared {
@@ -190,6 +193,7 @@ export async function runBatch(
     failed: [],
     commentLinks: [],
     versions: [],
+    outcomes: [],
     current: await target.getMany(batch.localIds),
     twinWrites: twinWriter(conn.id),
     twins: await twinsByLocal(
@@ -212,7 +216,10 @@ export async function runBatch(
   return { outcome: { applied: writes.applied, failed: writes.failed, again }, writes };
 }
 
-/** The local half of a batch's writes: twins, comment links and events for the peer. */
+/**
+ * The local half of a batch's writes: twins, comment links, events for the peer, and the outcomes (the
+ * errors of events a retry replayed and that applied now are resolved).
+ */
 export async function flushWrites(tx: Exec, connectionId: string, writes: BatchWrites): Promise<void> {
   await writes.twinWrites.flush(tx);
   for (const link of writes.commentLinks)
@@ -221,6 +228,11 @@ export async function flushWrites(tx: Exec, connectionId: string, writes: BatchW
       .values({ connection_id: connectionId, ...link })
       .execute();
   await appendOutbox(tx, connectionId, writes.outbox);
+  await logIncoming(tx, connectionId, writes.outcomes);
+  await closeRetried(
+    tx,
+    writes.outcomes.flatMap((o) => (o.outcome === 'applied' && o.errorId ? [o.errorId] : [])),
+  );
 }
 
 /** After a batch rolled back: records the event that broke it, with its twin held in error. */
@@ -231,19 +243,33 @@ export async function parkFailure(
 ): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
     const twin = await findTwin(tx, conn.id, failure.entry.event);
+    const { entry } = failure;
     const id = await recordError(tx, {
       level: 'entity',
       connectionId: conn.id,
       direction: 'in',
       entityId: twin?.local_id ?? null,
-      remoteId: failure.entry.remoteId,
-      eventSeq: failure.entry.seq,
+      remoteId: entry.remoteId,
+      remoteKey: keyOf(entry.event),
+      eventSeq: entry.seq,
       message: failure.message,
     });
-    await failInbox(tx, conn.id, failure.entry.seq, id);
+    await failInbox(tx, conn.id, entry.seq, id);
     if (twin) await saveTwin(tx, conn.id, twin.local_id, { status: 'error' });
+    await logIncoming(tx, conn.id, [
+      {
+        seq: entry.seq,
+        event: entry.event,
+        outcome: 'failed',
+        entityId: twin?.local_id ?? null,
+        errorId: id,
+      },
+    ]);
   });
 }
+
+/** The sender's key of the entity an event is about (an unlink names none). */
+const keyOf = (event: SyncEvent): string | null => (event.kind === 'unlink' ? null : event.key);
 
 /** Applies one batch from the inbox; returns how many events it settled (applied, skipped or failed). */
 export async function applyInbox(
@@ -298,13 +324,13 @@ async function applyOne(
         status: twin.status === 'error' ? 'error' : 'synced',
       });
     }
-    writes.applied.push(entry.seq);
+    writes.applied.push(entry.seq); // not logged: nothing to report (see `logged`)
     return true;
   }
   if (event.kind === 'unlink') {
     const twin = await findTwin(tx, conn.id, event);
     if (twin) writes.twinWrites.delete(twin.local_id);
-    writes.applied.push(entry.seq);
+    appliedAs(writes, entry, 'unlinked', twin?.local_id ?? null);
     return true;
   }
   if (!result) throw new Error('the incoming rule gave no result');
@@ -316,6 +342,8 @@ async function applyOne(
       direction: 'in',
       entityId: p.twin?.local_id ?? null,
       remoteId: entry.remoteId,
+      entityKey: p.entity?.key ?? null,
+      remoteKey: event.key,
       eventSeq: entry.seq,
       message: failure
         ? `${failure.script} rule failed (${failure.kind}): ${failure.message}`
@@ -323,7 +351,7 @@ async function applyOne(
       script: failure?.script ?? 'incoming',
       scriptLine: failure?.line ?? null,
     });
-    writes.failed.push({ seq: entry.seq, errorId: id });
+    failedAs(writes, entry, id, p.twin?.local_id ?? null);
     if (p.twin) writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }
@@ -336,10 +364,11 @@ async function applyOne(
       direction: 'in',
       entityId: p.twin.local_id,
       remoteId: entry.remoteId,
+      remoteKey: event.key,
       eventSeq: entry.seq,
       message: `The record linked to the partner's ${event.key ?? event.entityId} (${p.twin.local_id}) no longer exists in ${ctx.tracker.id}: it was deleted there. Resolve this error to skip the change, or stop syncing the record (unsync) so that the next change creates it again.`,
     });
-    writes.failed.push({ seq: entry.seq, errorId: id });
+    failedAs(writes, entry, id, p.twin.local_id);
     writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }
@@ -349,7 +378,7 @@ async function applyOne(
     // Nothing here to keep: create nothing, and tell the peer so it forgets its side of the twin.
     writes.outbox.push({ kind: 'unlink', entityId: event.entityId, twinId: event.entityId });
     if (p.twin) writes.twinWrites.delete(p.twin.local_id);
-    writes.applied.push(entry.seq);
+    appliedAs(writes, entry, 'unlinked', p.twin?.local_id ?? null);
     return true;
   }
   ctx.hlc.observe(event.clock);
@@ -417,7 +446,7 @@ async function applyOne(
     // The change of this run is written; then the twin ends here and at the peer.
     writes.twinWrites.delete(entity.id);
     writes.outbox.push({ kind: 'unlink', entityId: entity.id, twinId: event.entityId });
-    writes.applied.push(entry.seq);
+    appliedAs(writes, entry, 'unlinked', entity.id, entity.key);
     return true;
   }
   const typeKnown = p.twin?.local_id === entity.id && p.twin.entity_type === entity.type;
@@ -432,8 +461,35 @@ async function applyOne(
     status: 'synced',
     last_synced_at: now,
   });
-  writes.applied.push(entry.seq);
+  const action = !current ? 'created' : entity.version !== current.version ? 'updated' : 'unchanged';
+  appliedAs(writes, entry, action, entity.id, entity.key);
   return true;
+}
+
+/** An event applied: settled in the inbox, and its outcome (with the error a retry resolved) to log and report. */
+function appliedAs(
+  writes: BatchWrites,
+  entry: InboxEntry,
+  action: OutcomeAction,
+  entityId: string | null,
+  entityKey: string | null = null,
+) {
+  writes.applied.push(entry.seq);
+  writes.outcomes.push({
+    seq: entry.seq,
+    event: entry.event,
+    outcome: 'applied',
+    action,
+    entityId,
+    entityKey,
+    errorId: entry.errorId ?? null,
+  });
+}
+
+/** An event failed here: it waits in the inbox behind error `errorId`, and the peer is told. */
+function failedAs(writes: BatchWrites, entry: InboxEntry, errorId: string, entityId: string | null) {
+  writes.failed.push({ seq: entry.seq, errorId });
+  writes.outcomes.push({ seq: entry.seq, event: entry.event, outcome: 'failed', entityId, errorId });
 }
 
 /** Adds the rule result's comments this entity does not have yet, remembering which remote comment each mirrors. */

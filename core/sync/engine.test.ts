@@ -1,85 +1,20 @@
 // The engine end to end in one process: two hosts' databases, the real sandbox, an in-memory link between them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scriptMode } from '../../modes/script/script-mode.ts';
+import { engineSide, memoryLink, type Side } from '../../tests/support/engine-pair.ts';
 import { waitFor } from '../../tests/support/host-process.ts';
-import { type InProcessHost, inProcessHost, insertConnection } from '../../tests/support/in-process.ts';
-import type { FrameHandler, LinkFrame, LinkHub } from '../link/link-hub.ts';
+import { type InProcessHost, insertConnection } from '../../tests/support/in-process.ts';
+import type { LinkFrame, LinkHub } from '../link/link-hub.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
 import type { RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
-import { createSyncEngine, type SyncEngine } from './engine.ts';
 import { createTrigger } from './triggers.ts';
-
-/** Two LinkHubs joined in memory; frames arrive in order, asynchronously; a cut drops frames in flight. */
-function memoryLink(connA: string, connB: string) {
-  class Hub implements LinkHub {
-    handlers = new Map<string, FrameHandler>();
-    listeners = new Set<(id: string, up: boolean) => void>();
-    queue: Promise<void> = Promise.resolve();
-    peer!: Hub;
-    /** Rewrites what this hub sends (drop, duplicate, reorder); identity by default. */
-    tap: (frame: LinkFrame) => LinkFrame[] = (f) => [f];
-    sent: LinkFrame[] = [];
-    constructor(readonly connId: string) {}
-    isUp = () => link.up;
-    send(_id: string, frame: LinkFrame) {
-      if (!link.up) return false;
-      const gen = link.generation;
-      const copy = JSON.parse(JSON.stringify(frame)) as LinkFrame;
-      this.sent.push(copy);
-      for (const f of this.tap(copy)) {
-        const peer = this.peer;
-        peer.queue = peer.queue.then(async () => {
-          await new Promise((r) => setImmediate(r));
-          if (!link.up || link.generation !== gen) return;
-          try {
-            await peer.handlers.get(f.ch)?.(peer.connId, f);
-          } catch {
-            // a handler failure ends nothing else, as on the real link
-          }
-        });
-      }
-      return true;
-    }
-    bufferedAmount = () => 0;
-    handle(ch: string, h: FrameHandler) {
-      this.handlers.set(ch, h);
-    }
-    onStatus(l: (id: string, up: boolean) => void) {
-      this.listeners.add(l);
-      return () => this.listeners.delete(l);
-    }
-  }
-  const a = new Hub(connA);
-  const b = new Hub(connB);
-  a.peer = b;
-  b.peer = a;
-  const link = {
-    up: false,
-    generation: 0,
-    a,
-    b,
-    set(up: boolean) {
-      link.up = up;
-      link.generation++;
-      for (const h of [a, b]) for (const l of h.listeners) l(h.connId, up);
-    },
-  };
-  return link;
-}
 
 const program = (incoming = scriptMode.defaults().incoming): RuleProgram => ({
   version: `v-${incoming.length}`,
   outgoing: scriptMode.defaults().outgoing,
   incoming,
 });
-
-interface Side {
-  host: InProcessHost;
-  engine: SyncEngine;
-  conn: string;
-  rules: { program: RuleProgram };
-}
 
 let sandbox: ManagedSandbox;
 /** When set, the engines' sandbox: the real one, except that runs for connection `bad` throw. */
@@ -95,23 +30,16 @@ async function side(
   nodeId: string,
   before?: (host: InProcessHost) => Promise<void>,
 ): Promise<Side> {
-  const host = await inProcessHost({ tracker: trackerKind });
-  await before?.(host);
-  await insertConnection(host.services.db, conn, mode);
-  const rules = { program: program() };
-  const engine = createSyncEngine({
-    db: host.services.db,
-    tracker: host.services.tracker,
-    log: host.services.log,
+  return engineSide({
+    conn,
+    hub,
+    mode,
     nodeId,
-    link: () => hub,
-    rules: () => ({ program: async () => rules.program }),
+    tracker: trackerKind,
     sandbox: () => failingOn ?? sandbox,
-    tickMs: 100,
-    delivery: { frameEvents: 4, windowEvents: 12, ackTimeoutMs: 500 },
+    program: program(),
+    before,
   });
-  await engine.start();
-  return { host, engine, conn, rules };
 }
 
 async function setup(mode: 'basic' | 'script' = 'script') {
@@ -408,7 +336,7 @@ for (const kind of ['builtin', 'memory'] as const)
       expect(held.map((r) => r.status)).toEqual(['failed', 'pending']); // its later event waits behind it
       // fix the rule and retry: both held events apply, in order
       B.rules.program = program();
-      await B.engine.retryError(errs[0]!.id);
+      await B.engine.retryError(errs[0]!.id, 'admin-token');
       const fixed = await arrived(B, bad.id, (s) => s === 'poison 1b');
       expect(fixed.version).toBe(2);
 
@@ -427,7 +355,7 @@ for (const kind of ['builtin', 'memory'] as const)
       await tracker(A).update(good.id, { summary: 'after skip' }, { origin: 'local' });
       await settled(); // 'after skip' is in B's inbox, behind the failed event
       expect((await arrived(B, good.id)).fields.summary).toBe('good 2');
-      await B.engine.resolveError(err2!.id);
+      await B.engine.resolveError(err2!.id, 'admin-token');
       await arrived(B, good.id, (s) => s === 'after skip');
     });
 
@@ -623,7 +551,7 @@ for (const kind of ['builtin', 'memory'] as const)
         }),
       ]);
       // Retrying releases the hold at once: the step runs now, fails again, and one error is open again.
-      await A.engine.retryError(errors[0]!.id);
+      await A.engine.retryError(errors[0]!.id, 'admin-token');
       await waitFor(async () => {
         const open = await A.host.services.db
           .selectFrom('sync_errors')

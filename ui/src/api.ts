@@ -162,6 +162,8 @@ export type TestRunResult = Answer<Client['connections'][':id']['rules']['test']
 
 export type Trigger = Answer<Client['triggers'][':id']['$patch']>;
 export type SyncError = Answer<Client['errors'][':id']['retry']['$post']>;
+/** What retry all / resolve all did (`POST /api/errors/retry|resolve`). */
+export type BulkErrorResult = Answer<Client['errors']['retry']['$post']>;
 export type Run = Answer<Client['runs'][':id']['$get']>;
 export type QueueItem = Answer<Client['connections'][':id']['queue']['$get']>['items'][number];
 
@@ -173,3 +175,9 @@ export type AuditPage = Exclude<Answer<Client['audit']['$get']>, string>;
 export type AuditRecord = AuditPage['items'][number];
 export type NotificationTarget = Answer<Client['notifications']['$get']>['items'][number];
 export type Delivery = Answer<Client['notifications'][':id']['test']['$post']>;
+/** An entity's twins with their status, and the comments the partner wrote (`GET /api/entities/:id/sync`). */
+export type EntitySync = Answer<Client['entities'][':id']['sync']['$get']>;
+export type Twin = EntitySync['items'][number];
+export type TwinStatus = Twin['status'];
+/** One event of an entity each way, with its outcome (`GET /api/entities/:id/history`). */
+export type HistoryItem = Answer<Client['entities'][':id']['history']['$get']>['items'][number];

@@ -9,9 +9,11 @@ import type { RuleService } from '../../rules/rule-service.ts';
 import { testRun, testRunBody } from '../../rules/test-run.ts';
 import { trackerUserLookup } from '../../rules/user-lookup.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { twinStatuses } from '../../sync/twin-status.ts';
 import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
+import { twinStatusSchema } from './entity-sync.ts';
 import { MODES } from './public.ts';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -117,7 +119,7 @@ export const connectionTwinSchema = z.strictObject({
   entityId: z.string(),
   remoteId: z.string().nullable(),
   remoteKey: z.string().nullable(),
-  status: z.string(),
+  status: twinStatusSchema,
   lastSyncedAt: z.string().nullable(),
 });
 const twinsQuery = z.object({
@@ -280,18 +282,24 @@ export const ruleRoutes = ({ rules, db, tracker, sandbox }: RuleRouteDeps) =>
       const conn = await rules.connection(c.req.param('id'));
       let q = db
         .selectFrom('sync_twins')
-        .select(['local_id', 'remote_id', 'remote_key', 'status', 'last_synced_at'])
+        .select(['local_id', 'remote_id', 'remote_key', 'last_synced_at'])
         .where('connection_id', '=', conn.id);
       if (cursor) q = q.where('local_id', '>', cursor);
       const rows = await q
         .orderBy('local_id')
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit).map((r) => ({
+      const page = rows.slice(0, limit);
+      const statuses = await twinStatuses(
+        db,
+        conn.id,
+        page.map((r) => ({ localId: r.local_id, remoteId: r.remote_id })),
+      );
+      const items = page.map((r) => ({
         entityId: r.local_id,
         remoteId: r.remote_id,
         remoteKey: r.remote_key,
-        status: r.status,
+        status: statuses.get(r.local_id) ?? 'pending',
         lastSyncedAt: r.last_synced_at,
       }));
       const last = items.at(-1);

@@ -13,6 +13,8 @@ import { Settings } from '../features/node/settings.tsx';
 import { Notifications } from '../features/notifications/notifications.tsx';
 import { Tokens } from '../features/people/tokens.tsx';
 import { Users } from '../features/people/users.tsx';
+import { RunPage } from '../features/runs/run.tsx';
+import { Runs } from '../features/runs/runs.tsx';
 import { Errors } from '../features/sync/errors.tsx';
 import { href, type Route } from '../router.ts';
 import { GettingStarted } from './getting-started.tsx';
@@ -25,6 +27,7 @@ export const NAV: { path: string; label: string; role?: Role }[] = [
   { path: '/connections', label: 'Connections' },
   { path: '/entities', label: 'Entities' },
   { path: '/errors', label: 'Errors' },
+  { path: '/runs', label: 'Runs' },
   { path: '/notifications', label: 'Notifications' },
   { path: '/audit', label: 'Audit log' },
   { path: '/users', label: 'Users', role: 'admin' },
@@ -49,6 +52,8 @@ export function pageFor(route: Route, node: NodeInfo | undefined, reloadNode: ()
       return <ConnectionPage id={second} tab={third ?? 'rules'} query={route.query} />;
     case 'errors':
       return <Errors />;
+    case 'runs':
+      return second ? <RunPage id={second} /> : <Runs query={route.query} />;
     case 'notifications':
       return <Notifications />;
     case 'audit':

@@ -6,7 +6,13 @@ import { client, type Entity, enc, json } from '../../api.ts';
 import { Empty, Field, issueFor, Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 
-export function Comments({ entity, onAdded }: { entity: Entity; onAdded: (e: Entity) => void }) {
+export function Comments(props: {
+  entity: Entity;
+  onAdded: (e: Entity) => void;
+  /** Comments the partner wrote (synced in), by comment id: the connection's name. */
+  fromPartner?: Map<string, string>;
+}) {
+  const { entity, onAdded } = props;
   const [body, setBody] = useState('');
   const [internal, setInternal] = useState(false);
   const action = useAction();
@@ -31,10 +37,19 @@ export function Comments({ entity, onAdded }: { entity: Entity; onAdded: (e: Ent
       ) : (
         <ol class="comments">
           {entity.comments.map((c) => (
-            <li key={c.id} class={c.internal ? 'internal' : ''}>
+            <li
+              key={c.id}
+              class={`${c.internal ? 'internal' : ''}${props.fromPartner?.has(c.id) ? ' from-partner' : ''}`}
+              data-comment={c.id}
+            >
               <div class="comment-meta">
                 <strong>{c.author}</strong> · <When at={c.createdAt} />
                 {c.internal ? <span class="badge tone-off">Internal</span> : null}
+                {props.fromPartner?.has(c.id) ? (
+                  <span class="badge tone-mode" data-from-partner="">
+                    From partner · {props.fromPartner.get(c.id)}
+                  </span>
+                ) : null}
               </div>
               <p class="comment-body">{c.body}</p>
             </li>

@@ -11,6 +11,16 @@ import { typeLabel } from '../entities/entity-fields.tsx';
 import { NewTrigger, TriggerForm } from './new-trigger.tsx';
 import { RunProgress } from './run-progress.tsx';
 
+/** A trigger's latest bulk sync, read from the host (so it is there when you come back to the page). */
+function LastRun({ triggerId, started }: { triggerId: string; started: number }) {
+  const last = useLoad(
+    () => json(client.runs.$get({ query: { triggerId, limit: '1' } })),
+    `${triggerId}:${started}`,
+  );
+  const run = last.data?.items[0];
+  return run ? <RunProgress key={run.id} runId={run.id} /> : null;
+}
+
 export function TriggersTab({ connection }: { connection: Connection }) {
   const triggers = useLoad(
     () => json(client.connections[':id'].triggers.$get({ param: { id: enc(connection.id) } })),
@@ -18,7 +28,8 @@ export function TriggersTab({ connection }: { connection: Connection }) {
   );
   const action = useAction();
   const can = useCan();
-  const [runs, setRuns] = useState<Record<string, string>>({});
+  /** Bumped by a bulk sync started here, so each trigger's last run is read again at once. */
+  const [started, setStarted] = useState(0);
   const [editing, setEditing] = useState<string | null>(null);
 
   const toggle = async (t: Trigger) => {
@@ -38,7 +49,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
     const r = await action.run(() =>
       json(client.triggers[':id']['bulk-sync'].$post({ param: { id: enc(t.id) } })),
     );
-    if (r) setRuns((cur) => ({ ...cur, [t.id]: r.runId }));
+    if (r) setStarted((n) => n + 1);
   };
 
   const columns: Column<Trigger>[] = [
@@ -49,7 +60,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
       cell: (t) => (
         <>
           <code>{t.query}</code>
-          {runs[t.id] ? <RunProgress runId={runs[t.id]!} /> : null}
+          <LastRun triggerId={t.id} started={started} />
         </>
       ),
     },
