@@ -34,11 +34,14 @@ import { createRuleService } from './rules/rule-service.ts';
 import { trackerUserLookup } from './rules/user-lookup.ts';
 import { attachVisualRulesLink } from './rules/visual-link.ts';
 import { createSandbox, type ManagedSandbox } from './sandbox/create-sandbox.ts';
+import { createCredentialStore } from './secrets/credential-store.ts';
 import { checkSecretKey } from './secrets/key-check.ts';
 import { createSecretBox } from './secrets/secret-box.ts';
 import { loadSecretKey } from './secrets/secret-key.ts';
+import { createTrackerCredentials } from './secrets/tracker-credentials.ts';
 import { realClock } from './sync/clock.ts';
 import { createSyncEngine } from './sync/engine.ts';
+import type { TrackerCredentialSource } from './trackers/credentials.ts';
 import type { Tracker } from './trackers/tracker.ts';
 import { TANDEM_VERSION } from './version.ts';
 
@@ -47,8 +50,18 @@ import { TANDEM_VERSION } from './version.ts';
  * @example const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
  */
 export interface HostParts {
-  /** The system of record, built on the host's database (`loadTracker(...).build` in core/trackers/load.ts). */
-  tracker(ctx: { db: Db; log: Logger; dataDir: string }): Tracker | Promise<Tracker>;
+  /**
+   * The system of record, built on the host's database (`loadTracker(...).build` in core/trackers/load.ts), with
+   * the credentials an admin entered in the console (`storedCredentials`, by variable name).
+   */
+  tracker(ctx: {
+    db: Db;
+    log: Logger;
+    dataDir: string;
+    storedCredentials: Readonly<Record<string, string>>;
+  }): Tracker | Promise<Tracker>;
+  /** The credentials the tracker takes and the environment that wins over the console's values; none by default. */
+  trackerCredentials?: TrackerCredentialSource;
   /** The admin console served at `/` (ui/serve.ts); none by default. */
   console?: Hono<AppEnv>;
   /** Starts the rule runner process with the host (default); `false` starts it on first use. */
@@ -106,6 +119,9 @@ function listenError(err: Error & { code?: string }, config: HostConfig): Error 
   return err;
 }
 
+/** How often a process looks for credentials another process of the node saved (one settings row). */
+const CREDENTIALS_REFRESH_MS = 15_000;
+
 /** Runs every step even when one fails; failures are logged. */
 async function runAll(steps: Array<[name: string, step: () => unknown]>, log: Logger): Promise<void> {
   for (const [name, step] of steps) {
@@ -139,7 +155,16 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
     const secrets = createSecretBox(secretKey.key);
     await checkSecretKey(db, secrets, log, secretKey.source);
-    const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir });
+    const credentialStore = createCredentialStore(db, secrets);
+    const stored = await credentialStore.read();
+    if (stored.unreadable)
+      log.warn({ names: stored.names }, 'stored tracker credentials cannot be read with this secret key');
+    const tracker = await choice.tracker({
+      db,
+      log,
+      dataDir: config.storage.dataDir,
+      storedCredentials: stored.values,
+    });
     built = tracker;
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
@@ -222,6 +247,13 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         retentionMs: config.activity.retentionDays * 24 * 3_600_000,
       }),
       secrets,
+      trackerCredentials: createTrackerCredentials({
+        store: credentialStore,
+        tracker,
+        source: choice.trackerCredentials ?? { declared: [], env: {} },
+        initial: stored,
+        log,
+      }),
       users: createUserStore(db),
       tokens: createApiTokens(db),
       audit: createAuditLog(db),
@@ -240,11 +272,13 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
 
   let server: Server | undefined;
   let stopCollecting: (() => void) | undefined;
+  let credentialsTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= runAll(
       [
         ['metrics', () => stopCollecting?.()],
+        ['credentials', () => clearInterval(credentialsTimer)],
         ['activity', () => activity.stop()],
         ['notifications', () => notifier.stop()],
         ['sync', () => engine.stop()],
@@ -294,6 +328,16 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       await engine.start();
       activity.start();
       notifier.start();
+      // Another process of the node (PostgreSQL) may save credentials: this one's tracker takes them too.
+      if (parts.tracker.reconfigure && choice.trackerCredentials?.declared.length) {
+        const { trackerCredentials } = parts;
+        credentialsTimer = setInterval(() => {
+          trackerCredentials
+            .refresh()
+            .catch((err: unknown) => log.warn({ err }, 'looking for saved tracker credentials failed'));
+        }, CREDENTIALS_REFRESH_MS);
+        credentialsTimer.unref();
+      }
       log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
       return { url };
     } catch (err) {

@@ -1,6 +1,6 @@
-// The connector's health checks as values: instance reachable, credentials valid, each table readable and writable.
+// The connector's health checks as values: credentials set, instance reachable, credentials valid, tables readable and writable.
 import type { ServiceNowClient, ServiceNowRecord } from './client.ts';
-import { ServiceNowError } from './errors.ts';
+import { CREDENTIALS_MISSING_FIX, ServiceNowError } from './errors.ts';
 import { storedValue } from './schemas.ts';
 
 /** One check as `GET /api/tracker` lists it. */
@@ -50,6 +50,15 @@ export async function checkServiceNowHealth(
   client: ServiceNowClient,
   tables: readonly string[],
 ): Promise<HealthCheck[]> {
+  if (!client.hasCredentials())
+    return [
+      {
+        name: 'Credentials configured',
+        ok: false,
+        detail: 'No ServiceNow credentials are set, so nothing can be read or written',
+        fix: CREDENTIALS_MISSING_FIX,
+      },
+    ];
   const list = tables.length > 0 ? [...new Set(tables)] : ['sys_user'];
   const reads = await Promise.all(
     list.map(async (table): Promise<Probe> => {

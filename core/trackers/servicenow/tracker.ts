@@ -20,7 +20,7 @@ import { batchedWrites } from './batched-writes.ts';
 import { createChangeFeed } from './change-feed.ts';
 import type { ServiceNowClient, ServiceNowRecord } from './client.ts';
 import { mergedLookups } from './coalesce.ts';
-import type { ServiceNowConfig } from './config.ts';
+import { parseServiceNowCredentials, type ServiceNowConfig } from './config.ts';
 import { encodedQuery } from './encoded-query.ts';
 import { ServiceNowError } from './errors.ts';
 import { checkServiceNowHealth } from './health.ts';
@@ -111,6 +111,11 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
 
   const notify = () => {
     for (const l of [...listeners]) l();
+  };
+  /** The next look at the feed asks ServiceNow, and followers are woken to look now. */
+  const wake = () => {
+    caughtUp.clear();
+    notify();
   };
 
   async function withComments(pairs: Array<[EntityType, ServiceNowRecord]>): Promise<Entity[]> {
@@ -304,6 +309,17 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       caughtUp.clear();
       log?.info({ tables: [...next.keys()] }, 'ServiceNow tables followed');
     },
+    /**
+     * New credentials (entered in the console): checked as the environment's are (half a pair is refused,
+     * naming the variable), then every call from now on signs with them; the feed is looked at again at once.
+     */
+    reconfigure(values: Readonly<Record<string, string | undefined>>) {
+      const next = parseServiceNowCredentials(values);
+      client.setCredentials(next);
+      lastPollError = null;
+      log?.info({ auth: next?.kind ?? 'none' }, 'ServiceNow credentials changed');
+      wake();
+    },
     /** Stops the poller (the host calls it on close). */
     close: stop,
     users: userLookup(client, config.tables.user),
@@ -335,10 +351,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
           } satisfies TrackerPush,
         }),
     /** Wakes the poller at once (the push endpoint): the next look at the feed asks ServiceNow. */
-    wake() {
-      caughtUp.clear();
-      notify();
-    },
+    wake,
   };
 
   return { ...tracker, ...controls };
