@@ -250,20 +250,19 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const tracker = {
     id: 'servicenow',
     entityTypes: types,
+    /** The mapped fields; status and priority with the table's choices (sys_choice, else the defaults). */
     async fields(type: EntityType): Promise<FieldInfo[]> {
-      const standard: FieldInfo[] = [
+      if (!types.includes(type)) return [];
+      const offered = await mapper.fieldChoices(type);
+      const picked = (choices: FieldInfo['choices']) => (choices ? { choices, choicesOnly: true } : {});
+      return [
         { name: 'summary', type: 'string', standard: true },
         { name: 'description', type: 'string', standard: true },
-        { name: 'status', type: 'string', standard: true },
-        { name: 'priority', type: 'number', standard: true },
+        { name: 'status', type: 'string', standard: true, ...picked(offered.status) },
+        { name: 'priority', type: 'number', standard: true, ...picked(offered.priority) },
         { name: 'assignee', type: 'string', standard: true },
+        ...config.customFields.map((name) => ({ name, type: 'string' as const, standard: false })),
       ];
-      return types.includes(type)
-        ? [
-            ...standard,
-            ...config.customFields.map((name) => ({ name, type: 'string' as const, standard: false })),
-          ]
-        : [];
     },
     get: readOne,
     getMany: readMany,
