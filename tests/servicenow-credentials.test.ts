@@ -89,21 +89,23 @@ describe('a ServiceNow host started without credentials', () => {
       ['TANDEM_SERVICENOW_CLIENT_SECRET', false],
     ]);
 
-    // Half a pair is refused by name, and nothing is stored.
-    const half = await api<{ code: string; errors: Array<{ path: string }> }>(
-      a,
-      'PUT',
-      '/api/tracker/credentials',
-      { values: { TANDEM_SERVICENOW_USER: 'tandem' } },
-    );
-    expect(half.status).toBe(422);
-    expect(half.body.errors).toEqual([
-      expect.objectContaining({ path: 'values.TANDEM_SERVICENOW_PASSWORD' }),
+    // Half a pair is taken, as a start would take it: still down, the check names what is missing.
+    const half = await api(a, 'PUT', '/api/tracker/credentials', {
+      values: { TANDEM_SERVICENOW_USER: 'tandem' },
+    });
+    expect(half.status).toBe(200);
+    const incomplete = await api<TrackerReport>(a, 'GET', '/api/tracker');
+    expect(incomplete.body.status).toBe('down');
+    expect(incomplete.body.checks).toEqual([
+      expect.objectContaining({
+        name: 'Credentials configured',
+        detail: expect.stringMatching(/TANDEM_SERVICENOW_PASSWORD must be set with TANDEM_SERVICENOW_USER/),
+      }),
     ]);
 
     // A wrong password is taken, and the checks say the instance refused it; the right one makes it ok.
     const wrong = await api(a, 'PUT', '/api/tracker/credentials', {
-      values: { TANDEM_SERVICENOW_USER: 'tandem', TANDEM_SERVICENOW_PASSWORD: WRONG },
+      values: { TANDEM_SERVICENOW_PASSWORD: WRONG },
     });
     expect(wrong.status).toBe(200);
     const refused = await api<TrackerReport>(a, 'GET', '/api/tracker');
@@ -144,7 +146,8 @@ describe('a ServiceNow host started without credentials', () => {
     const changes = audit.body.items.filter((e) => e.action === 'tracker.credentials_changed');
     expect(changes.map((e) => [e.target, e.detail])).toEqual([
       ['tracker:servicenow', { set: ['TANDEM_SERVICENOW_PASSWORD'], cleared: [] }],
-      ['tracker:servicenow', { set: ['TANDEM_SERVICENOW_USER', 'TANDEM_SERVICENOW_PASSWORD'], cleared: [] }],
+      ['tracker:servicenow', { set: ['TANDEM_SERVICENOW_PASSWORD'], cleared: [] }],
+      ['tracker:servicenow', { set: ['TANDEM_SERVICENOW_USER'], cleared: [] }],
     ]);
     const csv = await fetch(`${a.url}/api/audit?format=csv`, {
       headers: { authorization: `Bearer ${a.token}` },

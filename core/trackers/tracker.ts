@@ -202,11 +202,12 @@ export interface Tracker {
    */
   follow?(types: readonly FollowedType[]): void;
   /**
-   * Takes new credentials while it runs (an admin entered them in the console): `values` holds each credential
-   * the module declares (`TrackerModule.credentials`) as `context.env` would now give it, the environment's value
-   * first, else the console's, else undefined. Throw `TRACKER_CONFIG_INVALID` naming the credential for values
-   * that do not go together: nothing changes then. Without this member, credentials entered in the console take
-   * effect at the next start.
+   * Takes new credentials while it runs (an admin entered or forgot them in the console): `values` holds each
+   * credential the module declares (`TrackerModule.credentials`) as `context.env` would now give it, the
+   * environment's value first, else the console's, else undefined. Take what a start would take (an incomplete
+   * set like none, with a health check saying what is missing); throw `TRACKER_CONFIG_INVALID` naming the
+   * credential only for a value it could never use: nothing is stored or changed then. Without this member,
+   * credentials entered in the console take effect at the next start.
    * @example tracker.reconfigure?.({ TANDEM_ACME_USER: 'sync', TANDEM_ACME_PASSWORD: 's3cret' });
    */
   reconfigure?(values: Readonly<Record<string, string | undefined>>): void | Promise<void>;

@@ -115,10 +115,6 @@ describe('ServiceNow config', () => {
       [{ TANDEM_SERVICENOW_URL: undefined }, 'TANDEM_SERVICENOW_URL'],
       [{ TANDEM_SERVICENOW_URL: `https://tandem:${PASSWORD}@acme.service-now.com` }, 'TANDEM_SERVICENOW_URL'],
       [{ TANDEM_SERVICENOW_URL: 'ftp://acme' }, 'TANDEM_SERVICENOW_URL'],
-      [{ TANDEM_SERVICENOW_PASSWORD: '' }, 'TANDEM_SERVICENOW_PASSWORD'],
-      [{ TANDEM_SERVICENOW_USER: undefined }, 'TANDEM_SERVICENOW_USER'],
-      [{ TANDEM_SERVICENOW_CLIENT_SECRET: SECRET }, 'TANDEM_SERVICENOW_CLIENT_ID'],
-      [{ TANDEM_SERVICENOW_CLIENT_ID: 'app' }, 'TANDEM_SERVICENOW_CLIENT_SECRET'],
       [{ TANDEM_SERVICENOW_POLL_MS: 'often' }, 'TANDEM_SERVICENOW_POLL_MS'],
     ];
     for (const [change, option] of cases) {
@@ -126,9 +122,22 @@ describe('ServiceNow config', () => {
     }
   });
 
-  it('takes no credentials at all as none yet (they may be entered in the console); half a pair is refused', () => {
+  it('takes no credentials, or half a pair, as none yet (the rest may be entered in the console), saying why', () => {
     const none = { TANDEM_SERVICENOW_USER: undefined, TANDEM_SERVICENOW_PASSWORD: '' };
-    expect(parseServiceNowConfig({}, { ...ENV, ...none }).credentials).toBeNull();
+    expect(parseServiceNowConfig({}, { ...ENV, ...none })).toMatchObject({ credentials: null });
+    expect(parseServiceNowConfig({}, { ...ENV, ...none }).credentialsIssue).toBeUndefined();
+    const halves: [Record<string, string | undefined>, string][] = [
+      [{ TANDEM_SERVICENOW_PASSWORD: '' }, 'TANDEM_SERVICENOW_PASSWORD'],
+      [{ TANDEM_SERVICENOW_USER: undefined }, 'TANDEM_SERVICENOW_USER'],
+      [{ TANDEM_SERVICENOW_CLIENT_SECRET: SECRET }, 'TANDEM_SERVICENOW_CLIENT_ID'],
+      [{ TANDEM_SERVICENOW_CLIENT_ID: 'app' }, 'TANDEM_SERVICENOW_CLIENT_SECRET'],
+    ];
+    for (const [change, missing] of halves) {
+      const c = parseServiceNowConfig({}, { ...ENV, ...change });
+      expect(c.credentials).toBeNull();
+      expect(c.credentialsIssue).toMatch(new RegExp(`^${missing} must be set with`));
+      expect(JSON.stringify(c)).not.toContain(SECRET);
+    }
     expect(parseServiceNowCredentials({})).toBeNull();
     expect(
       parseServiceNowCredentials({ TANDEM_SERVICENOW_USER: 'tandem', TANDEM_SERVICENOW_PASSWORD: PASSWORD }),

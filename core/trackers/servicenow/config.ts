@@ -26,8 +26,10 @@ export interface FieldMap {
  */
 export interface ServiceNowConfig {
   instanceUrl: string;
-  /** Null when none are set yet: the tracker starts and reports them missing until they are entered. */
+  /** Null when none are set yet (or only half a pair): the tracker starts and reports them missing. */
   credentials: ServiceNowCredentials | null;
+  /** Why `credentials` is null though some are set (half a pair), naming the variable missing. */
+  credentialsIssue?: string;
   tables: Record<EntityType, string>;
   /** The field map of each entity type (the shared `fields` with that type's `typeFields` on top). */
   fields: Record<EntityType, FieldMap>;
@@ -234,9 +236,20 @@ export function parseServiceNowConfig(json: unknown, env: Env): ServiceNowConfig
     entityTypes = [...new Set(entityTypes)];
   }
 
+  // Half a pair starts too: the other half may be entered in the console (the health check says which).
+  let credentials: ServiceNowCredentials | null = null;
+  let credentialsIssue: string | undefined;
+  try {
+    credentials = parseServiceNowCredentials(env);
+  } catch (err) {
+    if (!(err instanceof TandemError)) throw err;
+    credentialsIssue = err.message;
+  }
+
   return {
     instanceUrl: instanceUrl(env),
-    credentials: parseServiceNowCredentials(env),
+    credentials,
+    ...(credentialsIssue ? { credentialsIssue } : {}),
     tables,
     fields,
     customFields: [...new Set(customFields)],

@@ -42,20 +42,24 @@ const unreachable = (e: ServiceNowError) =>
   e.code === 'SERVICENOW_UNAVAILABLE' && e.details.upstreamStatus === undefined;
 
 /**
- * Runs the checks; never throws. Writability is tried with an empty PATCH of one record (no field changes, so
+ * Runs the checks; never throws. Without credentials only "Credentials configured" fails (`issue`: why, when
+ * some are set). Writability is tried with an empty PATCH of one record (no field changes, so
  * nothing is stamped), or of a record id that does not exist when the table is empty.
  * @example const checks = await checkServiceNowHealth(client, ['incident', 'sys_user']); checks.every((c) => c.ok)
  */
 export async function checkServiceNowHealth(
   client: ServiceNowClient,
   tables: readonly string[],
+  issue?: string,
 ): Promise<HealthCheck[]> {
   if (!client.hasCredentials())
     return [
       {
         name: 'Credentials configured',
         ok: false,
-        detail: 'No ServiceNow credentials are set, so nothing can be read or written',
+        detail: issue
+          ? `The ServiceNow credentials are incomplete: ${issue}`
+          : 'No ServiceNow credentials are set, so nothing can be read or written',
         fix: CREDENTIALS_MISSING_FIX,
       },
     ];

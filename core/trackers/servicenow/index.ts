@@ -44,7 +44,8 @@ export const createTracker: CreateTracker = (options, context) => {
   );
   if (!config.credentials)
     context.log.warn(
-      'No ServiceNow credentials: enter them in Settings → Tracker, or set TANDEM_SERVICENOW_USER and TANDEM_SERVICENOW_PASSWORD',
+      { issue: config.credentialsIssue ?? 'none set' },
+      'No ServiceNow credentials in use: enter them in Settings → Tracker, or set TANDEM_SERVICENOW_USER and TANDEM_SERVICENOW_PASSWORD',
     );
   return createServiceNowTracker({
     config,

@@ -1,5 +1,6 @@
 // The ServiceNow connector as a `Tracker`: reads in batches, the polled change feed of the tables in use, one idempotent write.
 import type { Db } from '../../../storage/schema.ts';
+import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type {
   Change,
@@ -18,7 +19,7 @@ import type { TrackerReport, TrackerStatus } from '../tracker-report.ts';
 import { simpleWrites } from '../write-outcomes.ts';
 import { batchedWrites } from './batched-writes.ts';
 import { createChangeFeed } from './change-feed.ts';
-import type { ServiceNowClient, ServiceNowRecord } from './client.ts';
+import type { ServiceNowClient, ServiceNowCredentials, ServiceNowRecord } from './client.ts';
 import { mergedLookups } from './coalesce.ts';
 import { parseServiceNowCredentials, type ServiceNowConfig } from './config.ts';
 import { encodedQuery } from './encoded-query.ts';
@@ -107,6 +108,8 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const listeners = new Set<(change?: Change) => void>();
   let lastPollAt: number | null = null;
   let lastPollError: ServiceNowError | null = null;
+  /** Why no credentials are in use though some are set (half a pair), until new ones come. */
+  let credentialsIssue = config.credentialsIssue;
   let timer: NodeJS.Timeout | undefined;
 
   const notify = () => {
@@ -309,11 +312,18 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       log?.info({ tables: [...next.keys()] }, 'ServiceNow tables followed');
     },
     /**
-     * New credentials (entered in the console): checked as the environment's are (half a pair is refused,
-     * naming the variable), then every call from now on signs with them; the feed is looked at again at once.
+     * New credentials (entered in the console, or forgotten there): every call from now on signs with them, and
+     * the feed is looked at again at once. Half a pair is taken as none, as at start: the checks say what is missing.
      */
     reconfigure(values: Readonly<Record<string, string | undefined>>) {
-      const next = parseServiceNowCredentials(values);
+      let next: ServiceNowCredentials | null = null;
+      try {
+        next = parseServiceNowCredentials(values);
+        credentialsIssue = undefined;
+      } catch (err) {
+        if (!(err instanceof TandemError)) throw err;
+        credentialsIssue = err.message;
+      }
       client.setCredentials(next);
       lastPollError = null;
       log?.info({ auth: next?.kind ?? 'none' }, 'ServiceNow credentials changed');
@@ -322,7 +332,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     /** Stops the poller (the host calls it on close). */
     close: stop,
     users: userLookup(client, config.tables.user),
-    health: () => checkServiceNowHealth(client, types.map(tableOf)),
+    health: () => checkServiceNowHealth(client, types.map(tableOf), credentialsIssue),
     status(): TrackerStatus {
       const stats = client.stats();
       const status = statusOfPoll();
