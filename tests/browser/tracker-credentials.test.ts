@@ -1,5 +1,6 @@
 // The tracker's credentials form in a real browser: a ServiceNow host (the fake instance) whose user name comes from
-// the environment and whose password is entered in Settings → Tracker; the tracker comes up without a restart.
+// the environment and whose password is entered in Settings → Tracker; the tracker comes up without a restart, and
+// an entity's status and priority are the instance's choice lists.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,31 @@ describe('the tracker credentials form', () => {
     expect(await form.getByLabel('Password', { exact: true }).inputValue()).toBe('');
     await expect.poll(() => section.locator('.badge').getAttribute('data-status')).toBe('ok');
     expect(await page.content()).not.toContain(PASSWORD);
+
+    // The instance's states are a select (it takes nothing else), priorities named as it names them.
+    const rec = sn.seed('incident', { short_description: 'Printer on fire', state: '2', priority: '1' });
+    await page.goto(`${host.url}/#/entities/${rec.sys_id}`);
+    await page.getByRole('heading', { level: 1, name: /Printer on fire/ }).waitFor();
+    const status = page.locator('#ent-status');
+    await status.locator('option[value="On Hold"]').waitFor({ state: 'attached' });
+    expect(await status.evaluate((el) => el.tagName)).toBe('SELECT');
+    expect(await status.locator('option').allTextContents()).toEqual([
+      'New',
+      'In Progress',
+      'On Hold',
+      'Resolved',
+      'Closed',
+      'Canceled',
+    ]);
+    expect(await status.inputValue()).toBe('In Progress');
+    expect(await page.locator('#ent-priority option:checked').textContent()).toBe('1 - Critical');
+    // A record never changed is version 0 in ServiceNow: its first edit saves too.
+    await status.selectOption('On Hold');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    expect(sn.record('incident', rec.sys_id!)?.state).toBe('3');
+    await go(page, 'General settings');
+    await form.waitFor();
 
     // Forgetting them takes the tracker down again at once.
     await form.getByRole('button', { name: 'Forget the stored credentials' }).click();

@@ -24,7 +24,8 @@ const createBody = z.object({
 });
 const patchBody = z.object({
   fields: z.record(z.string(), z.unknown()),
-  version: z.number().int().positive().optional(),
+  // ServiceNow counts from 0 (sys_mod_count): a record never changed is version 0.
+  version: z.number().int().min(0).optional(),
 });
 const commentBody = z.object({
   body: z.string().trim().min(1).max(20_000),
