@@ -17,7 +17,7 @@ const USAGE = `Usage:
                         path or package name exporting createTracker(options, context)
       --tracker-config  a JSON file of the tracker's options (TANDEM_TRACKER_CONFIG);
                         secrets come from environment variables, or are entered in
-                        the console (Settings → Tracker) and stored encrypted
+                        the console (General settings → Tracker) and stored encrypted
       Every flag has a TANDEM_* variable; see docs/operations.md and docs/trackers.md.
   tandem demo                 two paired hosts with sample data
   tandem reset-token [--data DIR]   replace the admin token and print the new one

@@ -77,7 +77,7 @@ describe('a ServiceNow host started without credentials', () => {
         name: 'Credentials configured',
         ok: false,
         detail: expect.any(String),
-        fix: expect.stringMatching(/Settings → Tracker.*TANDEM_SERVICENOW_USER/),
+        fix: expect.stringMatching(/General settings → Tracker.*TANDEM_SERVICENOW_USER/),
       },
     ]);
     const before = await api<CredentialsView>(a, 'GET', '/api/tracker/credentials');

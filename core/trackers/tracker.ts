@@ -237,7 +237,7 @@ export interface TrackerContext {
 }
 
 /**
- * A credential the tracker takes, which an admin may enter in the console (Settings → Tracker) instead of
+ * A credential the tracker takes, which an admin may enter in the console (General settings → Tracker) instead of
  * setting its variable. Values entered there are stored sealed and never shown again.
  * @example { name: 'TANDEM_ACME_PASSWORD', label: 'Password', secret: true }
  */

@@ -1,5 +1,5 @@
 // The tracker's credentials form in a real browser: a ServiceNow host (the fake instance) whose user name comes from
-// the environment and whose password is entered in Settings → Tracker; the tracker comes up without a restart, and
+// the environment and whose password is entered in General settings → Tracker; the tracker comes up without a restart, and
 // an entity's status and priority are the instance's choice lists.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,7 +49,7 @@ describe('the tracker credentials form', () => {
     expect(await check.textContent()).toContain(
       'TANDEM_SERVICENOW_PASSWORD must be set with TANDEM_SERVICENOW_USER',
     );
-    expect(await check.locator('.fix').textContent()).toContain('Settings → Tracker');
+    expect(await check.locator('.fix').textContent()).toContain('General settings → Tracker');
 
     const form = page.getByRole('form', { name: 'Credentials' });
     await form.waitFor();

@@ -45,7 +45,7 @@ export const createTracker: CreateTracker = (options, context) => {
   if (!config.credentials)
     context.log.warn(
       { issue: config.credentialsIssue ?? 'none set' },
-      'No ServiceNow credentials in use: enter them in Settings → Tracker, or set TANDEM_SERVICENOW_USER and TANDEM_SERVICENOW_PASSWORD',
+      'No ServiceNow credentials in use: enter them in General settings → Tracker, or set TANDEM_SERVICENOW_USER and TANDEM_SERVICENOW_PASSWORD',
     );
   return createServiceNowTracker({
     config,

@@ -204,7 +204,7 @@ describe('a ServiceNow tracker without credentials', () => {
         expect.objectContaining({
           name: 'Credentials configured',
           ok: false,
-          fix: expect.stringMatching(/Settings → Tracker/),
+          fix: expect.stringMatching(/General settings → Tracker/),
         }),
       ]);
       sn.clearRequests();
