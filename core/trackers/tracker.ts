@@ -154,7 +154,7 @@ export interface FollowedType {
 /**
  * A system of record. Required: batch reads, an opaque change feed and one idempotent write.
  * Optional members are capabilities (push wake-ups, user lookup, health, joining our transaction, following
- * only the types in use, stopping its own timers).
+ * only the types in use, taking new credentials, stopping its own timers).
  * @example
  * const r = await tracker.write({ op: 'create', type: 'incident', fields: { summary: 'Disk full' } },
  *   { origin: 'connection:c1', idempotencyKey: 'c1:42', correlationId: 'peer-id' });
