@@ -26,8 +26,8 @@ export interface StoredCredentials {
  */
 export interface CredentialStore {
   read(): Promise<StoredCredentials>;
-  /** Replaces what is stored; an empty set removes the row. */
-  write(values: Readonly<Record<string, string>>, actor: string, at: Date): Promise<void>;
+  /** Replaces what is stored (an empty set removes the row); answers the new stamp. */
+  write(values: Readonly<Record<string, string>>, actor: string, at: Date): Promise<string | null>;
 }
 
 interface Row {
@@ -92,14 +92,19 @@ export function createCredentialStore(db: Db, box: SecretBox): CredentialStore {
     },
     async write(values, actor, at) {
       const names = Object.keys(values).sort();
-      if (names.length === 0) return writeSetting(db, KEY, null);
+      if (names.length === 0) {
+        await writeSetting(db, KEY, null);
+        return null;
+      }
       const row: Row = {
         names,
         sealed: box.seal(JSON.stringify(values), CONTEXT),
         updatedAt: at.toISOString(),
         updatedBy: actor,
       };
-      await writeSetting(db, KEY, JSON.stringify(row));
+      const text = JSON.stringify(row);
+      await writeSetting(db, KEY, text);
+      return text;
     },
   };
 }

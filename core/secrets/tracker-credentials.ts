@@ -99,13 +99,12 @@ export function createTrackerCredentials(deps: TrackerCredentialsDeps): TrackerC
       }
     }
     try {
-      await store.write(next, actor, now());
+      applied = await store.write(next, actor, now());
     } catch (err) {
       // Not saved: the tracker goes back to what is stored.
       if (live) await apply(current.values).catch(() => undefined);
       throw err;
     }
-    applied = (await store.read()).stamp;
   }
 
   function checkNames(given: readonly string[]) {
