@@ -119,9 +119,6 @@ function listenError(err: Error & { code?: string }, config: HostConfig): Error 
   return err;
 }
 
-/** How often a process looks for credentials another process of the node saved (one settings row). */
-const CREDENTIALS_REFRESH_MS = 15_000;
-
 /** Runs every step even when one fails; failures are logged. */
 async function runAll(steps: Array<[name: string, step: () => unknown]>, log: Logger): Promise<void> {
   for (const [name, step] of steps) {
@@ -272,13 +269,12 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
 
   let server: Server | undefined;
   let stopCollecting: (() => void) | undefined;
-  let credentialsTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= runAll(
       [
         ['metrics', () => stopCollecting?.()],
-        ['credentials', () => clearInterval(credentialsTimer)],
+        ['credentials', () => parts.trackerCredentials.stop()],
         ['activity', () => activity.stop()],
         ['notifications', () => notifier.stop()],
         ['sync', () => engine.stop()],
@@ -328,16 +324,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       await engine.start();
       activity.start();
       notifier.start();
-      // Another process of the node (PostgreSQL) may save credentials: this one's tracker takes them too.
-      if (parts.tracker.reconfigure && choice.trackerCredentials?.declared.length) {
-        const { trackerCredentials } = parts;
-        credentialsTimer = setInterval(() => {
-          trackerCredentials
-            .refresh()
-            .catch((err: unknown) => log.warn({ err }, 'looking for saved tracker credentials failed'));
-        }, CREDENTIALS_REFRESH_MS);
-        credentialsTimer.unref();
-      }
+      parts.trackerCredentials.start();
       log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
       return { url };
     } catch (err) {

@@ -56,6 +56,7 @@ describe.each(['sqlite', 'postgres'] as const)('tracker credentials on %s', (dia
       source: { declared: DECLARED, env },
       initial: await store.read(),
       log,
+      refreshMs: 20,
     });
   };
   const row = async () =>
@@ -186,5 +187,14 @@ describe.each(['sqlite', 'postgres'] as const)('tracker credentials on %s', (dia
     ]);
     await second.refresh();
     expect(two.given).toHaveLength(1);
+
+    // Started, a process looks by itself.
+    second.start();
+    try {
+      await first.change({ TANDEM_ACME_PASSWORD: 'rotated' }, 'a');
+      await expect.poll(() => two.given.at(-1)?.TANDEM_ACME_PASSWORD).toBe('rotated');
+    } finally {
+      second.stop();
+    }
   });
 });

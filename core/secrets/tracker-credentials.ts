@@ -52,8 +52,11 @@ export interface TrackerCredentials {
   change(values: Readonly<Record<string, string | null>>, actor: string): Promise<CredentialChange>;
   /** Clears every stored credential. */
   clear(actor: string): Promise<CredentialChange>;
-  /** Applies what another process of the node saved since (the host calls it on a timer). */
+  /** Applies what another process of the node saved since (`start` calls it on a timer). */
   refresh(): Promise<void>;
+  /** Looks for another process's saves every `refreshMs`, while the tracker can take them (the host starts it). */
+  start(): void;
+  stop(): void;
 }
 
 export interface TrackerCredentialsDeps {
@@ -64,6 +67,8 @@ export interface TrackerCredentialsDeps {
   initial: StoredCredentials;
   log: Logger;
   now?: () => Date;
+  /** How often `start` looks for credentials another process saved (one settings row); default 15 s. */
+  refreshMs?: number;
 }
 
 /** A refusal of the tracker's (`TRACKER_CONFIG_INVALID` naming a credential) as the API's 422. */
@@ -84,6 +89,7 @@ export function createTrackerCredentials(deps: TrackerCredentialsDeps): TrackerC
   // What the running tracker was last given, by the row's stamp.
   let applied = deps.initial.stamp;
   const startStamp = deps.initial.stamp;
+  let timer: NodeJS.Timeout | undefined;
 
   const apply = async (values: Readonly<Record<string, string>>) => {
     await tracker.reconfigure?.(credentialValues(declared, env, values));
@@ -119,7 +125,7 @@ export function createTrackerCredentials(deps: TrackerCredentialsDeps): TrackerC
     );
   }
 
-  return {
+  const service: TrackerCredentials = {
     async view() {
       const stored = await store.read();
       const has = (n: string) =>
@@ -189,5 +195,21 @@ export function createTrackerCredentials(deps: TrackerCredentialsDeps): TrackerC
         }
       });
     },
+
+    // Several processes on one PostgreSQL database: a save through one reaches every process's tracker.
+    start() {
+      if (!live || declared.length === 0 || timer) return;
+      timer = setInterval(() => {
+        service
+          .refresh()
+          .catch((err: unknown) => log.warn({ err }, 'looking for saved tracker credentials failed'));
+      }, deps.refreshMs ?? 15_000);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
   };
+  return service;
 }
