@@ -16,7 +16,8 @@ const USAGE = `Usage:
       --tracker         the system of record (TANDEM_TRACKER): builtin (default), or a module
                         path or package name exporting createTracker(options, context)
       --tracker-config  a JSON file of the tracker's options (TANDEM_TRACKER_CONFIG);
-                        secrets come from environment variables only
+                        secrets come from environment variables, or are entered in
+                        the console (General settings → Tracker) and stored encrypted
       Every flag has a TANDEM_* variable; see docs/operations.md and docs/trackers.md.
   tandem demo                 two paired hosts with sample data
   tandem reset-token [--data DIR]   replace the admin token and print the new one
@@ -67,6 +68,7 @@ async function start(args: string[]): Promise<number> {
     const tracker = await loadTracker(config.tracker);
     host = await startHost(config, {
       tracker: (ctx) => tracker.build({ ...ctx, env: process.env }),
+      trackerCredentials: { declared: tracker.credentials, env: process.env },
       console: await consoleRoutes(log),
       log,
     });

@@ -34,11 +34,14 @@ import { createRuleService } from './rules/rule-service.ts';
 import { trackerUserLookup } from './rules/user-lookup.ts';
 import { attachVisualRulesLink } from './rules/visual-link.ts';
 import { createSandbox, type ManagedSandbox } from './sandbox/create-sandbox.ts';
+import { createCredentialStore } from './secrets/credential-store.ts';
 import { checkSecretKey } from './secrets/key-check.ts';
 import { createSecretBox } from './secrets/secret-box.ts';
 import { loadSecretKey } from './secrets/secret-key.ts';
+import { createTrackerCredentials } from './secrets/tracker-credentials.ts';
 import { realClock } from './sync/clock.ts';
 import { createSyncEngine } from './sync/engine.ts';
+import type { TrackerCredentialSource } from './trackers/credentials.ts';
 import type { Tracker } from './trackers/tracker.ts';
 import { TANDEM_VERSION } from './version.ts';
 
@@ -47,8 +50,18 @@ import { TANDEM_VERSION } from './version.ts';
  * @example const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
  */
 export interface HostParts {
-  /** The system of record, built on the host's database (`loadTracker(...).build` in core/trackers/load.ts). */
-  tracker(ctx: { db: Db; log: Logger; dataDir: string }): Tracker | Promise<Tracker>;
+  /**
+   * The system of record, built on the host's database (`loadTracker(...).build` in core/trackers/load.ts), with
+   * the credentials an admin entered in the console (`storedCredentials`, by variable name).
+   */
+  tracker(ctx: {
+    db: Db;
+    log: Logger;
+    dataDir: string;
+    storedCredentials: Readonly<Record<string, string>>;
+  }): Tracker | Promise<Tracker>;
+  /** The credentials the tracker takes and the environment that wins over the console's values; none by default. */
+  trackerCredentials?: TrackerCredentialSource;
   /** The admin console served at `/` (ui/serve.ts); none by default. */
   console?: Hono<AppEnv>;
   /** Starts the rule runner process with the host (default); `false` starts it on first use. */
@@ -139,7 +152,16 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
     const secrets = createSecretBox(secretKey.key);
     await checkSecretKey(db, secrets, log, secretKey.source);
-    const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir });
+    const credentialStore = createCredentialStore(db, secrets);
+    const stored = await credentialStore.read();
+    if (stored.unreadable)
+      log.warn({ names: stored.names }, 'stored tracker credentials cannot be read with this secret key');
+    const tracker = await choice.tracker({
+      db,
+      log,
+      dataDir: config.storage.dataDir,
+      storedCredentials: stored.values,
+    });
     built = tracker;
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
@@ -222,6 +244,13 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         retentionMs: config.activity.retentionDays * 24 * 3_600_000,
       }),
       secrets,
+      trackerCredentials: createTrackerCredentials({
+        store: credentialStore,
+        tracker,
+        source: choice.trackerCredentials ?? { declared: [], env: {} },
+        initial: stored,
+        log,
+      }),
       users: createUserStore(db),
       tokens: createApiTokens(db),
       audit: createAuditLog(db),
@@ -245,6 +274,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     closing ??= runAll(
       [
         ['metrics', () => stopCollecting?.()],
+        ['credentials', () => parts.trackerCredentials.stop()],
         ['activity', () => activity.stop()],
         ['notifications', () => notifier.stop()],
         ['sync', () => engine.stop()],
@@ -294,6 +324,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       await engine.start();
       activity.start();
       notifier.start();
+      parts.trackerCredentials.start();
       log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
       return { url };
     } catch (err) {

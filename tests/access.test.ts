@@ -11,7 +11,7 @@ import { type InProcessHost, inProcessHost } from './support/in-process.ts';
  * The intended policy, written out: reads are for everyone (but a secret's), `rules` edits rules and triggers
  * and runs syncs, everyone manages their own tokens and password, the rest is the admin's.
  */
-const ADMIN_READS = new Set(['GET /api/connections/{id}/invitation']);
+const ADMIN_READS = new Set(['GET /api/connections/{id}/invitation', 'GET /api/tracker/credentials']);
 const RULES_WRITES = new Set([
   'PUT /api/connections/{id}/rules',
   'POST /api/connections/{id}/rules/test',

@@ -32,7 +32,17 @@ beforeAll(async () => {
       TANDEM_LINK_BACKOFF_MAX_MS: '800',
       TANDEM_LINK_HEARTBEAT_MS: '1000',
     });
-    const host = await createHost(config, { tracker: ({ db }) => createBuiltinTracker(db) });
+    const host = await createHost(config, {
+      tracker: ({ db }) => createBuiltinTracker(db),
+      // Credentials an admin may enter (the built-in store takes none: these stand in for a tracker's).
+      trackerCredentials: {
+        declared: [
+          { name: 'TANDEM_SCHEMA_USER', label: 'User', secret: false },
+          { name: 'TANDEM_SCHEMA_PASSWORD', label: 'Password', secret: true, hint: 'Stored sealed' },
+        ],
+        env: { TANDEM_SCHEMA_USER: 'from-env' },
+      },
+    });
     hosts.push(host);
     urls.push((await host.start()).url);
   }
@@ -286,6 +296,22 @@ describe('the published response schemas', () => {
       calls: { total: 0, lastMinute: 0 },
     });
     expect(tracker.checks).toEqual([{ name: 'Local store readable', ok: true, detail: expect.any(String) }]);
+    const credentials = '/api/tracker/credentials';
+    expect(await ok('GET', credentials, credentials)).toMatchObject({
+      kind: 'builtin',
+      credentials: [
+        { name: 'TANDEM_SCHEMA_USER', set: true, source: 'environment', stored: false },
+        { name: 'TANDEM_SCHEMA_PASSWORD', set: false, source: null, stored: false },
+      ],
+    });
+    await call('PUT', credentials, credentials, { values: { TANDEM_NOT_DECLARED: 'x' } });
+    await call('PUT', credentials, credentials, { values: {} });
+    const entered = await ok('PUT', credentials, credentials, {
+      values: { TANDEM_SCHEMA_PASSWORD: 'schema-secret-77' },
+    });
+    expect(entered).toMatchObject({ live: false, restartRequired: true });
+    expect(JSON.stringify(entered)).not.toContain('schema-secret-77');
+    expect(await ok('DELETE', credentials, credentials)).toMatchObject({ restartRequired: false });
 
     // Entities.
     const created = await ok('POST', '/api/entities', '/api/entities', {

@@ -96,12 +96,16 @@ describe('rule versions', () => {
 });
 
 describe('known fields and linked entities', () => {
-  it('lists the standard fields and custom ones seen, with the values seen', async () => {
+  it("lists the standard fields and custom ones seen, with the tracker's values then those seen", async () => {
     const res = await api().get('/api/connections/s1/rules/fields?type=incident').set(auth).expect(200);
     const byName = new Map(res.body.items.map((f: { name: string }) => [f.name, f]));
     expect(byName.get('summary')).toMatchObject({ standard: true, type: 'string' });
     expect(byName.get('team')).toMatchObject({ standard: false, values: ['ops'] });
-    expect(byName.get('status')).toMatchObject({ values: ['in progress', 'new'] });
+    // The built-in store's incident statuses first, then one only seen on an entity.
+    expect(byName.get('status')).toMatchObject({
+      values: ['new', 'in_progress', 'on_hold', 'resolved', 'closed', 'canceled', 'in progress'],
+      choicesOnly: false,
+    });
     expect(byName.get('priority')).toMatchObject({ values: [1, 2, 3, 4, 5] });
     const own = await api().get(`/api/entities/${entityId}/fields`).set(auth).expect(200);
     expect(own.body.items.map((f: { name: string }) => f.name)).toContain('team');

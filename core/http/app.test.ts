@@ -115,13 +115,66 @@ describe('entities', () => {
       .set(auth)
       .send({ body: 'Restarted the relay', internal: true })
       .expect(201);
+    // No author given: the caller's name (the admin token's here).
     expect(commented.body.comments).toMatchObject([
-      { body: 'Restarted the relay', author: 'admin', internal: true },
+      { body: 'Restarted the relay', author: 'admin-token', internal: true },
+    ]);
+
+    // A signed-in user's comment is theirs unless it names another author.
+    const user = await host.services.users.create({
+      email: 'ana@example.com',
+      name: 'Ana',
+      role: 'admin',
+      password: 'correct horse battery staple',
+    });
+    const { token } = await host.services.tokens.create(user.id, 'comments');
+    const asAna = { authorization: `Bearer ${token}` };
+    await api().post(`/api/entities/${e.id}/comments`).set(asAna).send({ body: 'Mine' }).expect(201);
+    const named = await api()
+      .post(`/api/entities/${e.id}/comments`)
+      .set(asAna)
+      .send({ body: 'For Bo', author: 'bo@example.com' })
+      .expect(201);
+    expect(named.body.comments.map((c: { author: string; body: string }) => [c.body, c.author])).toEqual([
+      ['Restarted the relay', 'admin-token'],
+      ['Mine', 'ana@example.com'],
+      ['For Bo', 'bo@example.com'],
     ]);
 
     await api().delete(`/api/entities/${e.id}`).set(auth).expect(204);
     const gone = await api().get(`/api/entities/${e.id}`).set(auth).expect(404);
     expect(gone.body.code).toBe('not_found');
+  });
+
+  it("lists a type's fields with the tracker's values first, then values seen (pick-lists)", async () => {
+    const make = (fields: Record<string, unknown>) =>
+      api()
+        .post('/api/entities')
+        .set(auth)
+        .send({ type: 'request', fields: { summary: 'Fields', ...fields } })
+        .expect(201);
+    await make({ status: 'waiting for parts', priority: 2 });
+    const e = (await make({ status: 'approved' })).body;
+    const res = await api().get(`/api/entities/${e.id}/fields`).set(auth).expect(200);
+    const byName = new Map(
+      (
+        res.body.items as Array<{
+          name: string;
+          values: unknown[];
+          choices?: unknown[];
+          choicesOnly?: boolean;
+        }>
+      ).map((f) => [f.name, f]),
+    );
+    const status = byName.get('status')!;
+    expect(status.choicesOnly).toBe(false);
+    expect(status.choices).toContainEqual({ value: 'in_progress', label: 'In progress' });
+    // The request statuses the store offers, in their order, then one typed on an entity.
+    expect(status.values.slice(0, 3)).toEqual(['submitted', 'approved', 'in_progress']);
+    expect(status.values.at(-1)).toBe('waiting for parts');
+    expect(status.values.filter((v) => v === 'approved')).toHaveLength(1);
+    expect(byName.get('priority')).toMatchObject({ values: [1, 2, 3, 4, 5], choicesOnly: true });
+    expect(byName.get('summary')!.choices).toBeUndefined();
   });
 
   it('pages with a cursor and filters by type and text', async () => {

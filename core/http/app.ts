@@ -17,6 +17,7 @@ import type { UserStore } from '../people/user-store.ts';
 import type { RuleService } from '../rules/rule-service.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
+import type { TrackerCredentials } from '../secrets/tracker-credentials.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import type { AdminAuth } from './admin-auth.ts';
@@ -48,6 +49,7 @@ import {
 } from './routes/sync.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { trackerRoutes } from './routes/tracker.ts';
+import { trackerCredentialRoutes } from './routes/tracker-credentials.ts';
 import { trackerPushRoutes } from './routes/tracker-push.ts';
 import { userRoutes } from './routes/users.ts';
 import { createAccountLimit } from './sign-in-limit.ts';
@@ -78,6 +80,8 @@ export interface AppParts {
   tokens: ApiTokens;
   /** Seals secrets entered through the API (AES-256-GCM, key outside the database): use it for any credential you store. */
   secrets: SecretBox;
+  /** The tracker's credentials entered in the console (sealed), and where each one in use comes from. */
+  trackerCredentials: TrackerCredentials;
   audit: AuditLog;
   notificationStore: NotificationStore;
   notifier: Notifier;
@@ -103,6 +107,7 @@ export function adminApi(p: AppParts) {
     .route('/node', nodeRoutes(p))
     .route('/openapi.json', openApiRoutes)
     .route('/probe', probeRoutes(p))
+    .route('/tracker/credentials', trackerCredentialRoutes(p))
     .route('/tracker', trackerRoutes(p))
     .route('/entities', entityRoutes(p))
     .route('/entities', entitySyncRoutes(p))

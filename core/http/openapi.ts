@@ -27,6 +27,7 @@ import {
 } from './routes/sync.ts';
 import { tokenOperations } from './routes/tokens.ts';
 import { trackerOperations } from './routes/tracker.ts';
+import { trackerCredentialOperations } from './routes/tracker-credentials.ts';
 import { userOperations } from './routes/users.ts';
 
 const openApiOperations = [
@@ -53,6 +54,7 @@ export const GENERATED: ReadonlyArray<[prefix: string, ops: readonly Operation[]
   ['/api/node', nodeOperations],
   ['/api/openapi.json', openApiOperations],
   ['/api/probe', probeOperations],
+  ['/api/tracker/credentials', trackerCredentialOperations],
   ['/api/tracker', trackerOperations],
   ['/api/entities', entityOperations],
   ['/api/entities', entitySyncOperations],

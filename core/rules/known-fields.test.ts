@@ -38,4 +38,40 @@ describe('knownFields', () => {
     expect(names[0]).toBe('u_region');
     expect(names).toContain('team');
   });
+
+  it("offers the tracker's values first, then the others seen; several types' choices together", async () => {
+    const base = await seeded();
+    const choices = (...values: string[]) => values.map((value) => ({ value, label: value.toUpperCase() }));
+    const tracker: Tracker = {
+      ...base,
+      fields: async (type) => [
+        {
+          name: 'status',
+          type: 'string',
+          standard: true,
+          choices: type === 'incident' ? choices('open', 'new') : choices('draft', 'new'),
+          choicesOnly: type !== 'incident',
+        },
+        {
+          name: 'priority',
+          type: 'number',
+          standard: true,
+          choices: [
+            { value: 1, label: '1 - Critical' },
+            { value: 2, label: '2 - High' },
+          ],
+          choicesOnly: true,
+        },
+      ],
+    };
+    const incident = new Map((await knownFields(tracker, ['incident'])).map((f) => [f.name, f]));
+    // Seen on incidents: new and closed; the tracker's order first.
+    expect(incident.get('status')).toMatchObject({ values: ['open', 'new', 'closed'], choicesOnly: false });
+    expect(incident.get('status')?.choices).toEqual(choices('open', 'new'));
+    // B got the default priority 3: seen, so offered after the tracker's own.
+    expect(incident.get('priority')).toMatchObject({ values: [1, 2, 3], choicesOnly: true });
+    const both = new Map((await knownFields(tracker, ['incident', 'change'])).map((f) => [f.name, f]));
+    expect(both.get('status')?.choices?.map((c) => c.value)).toEqual(['open', 'new', 'draft']);
+    expect(both.get('status')?.choicesOnly).toBe(false);
+  });
 });

@@ -7,7 +7,10 @@ export const SAMPLE_LIMIT = 1000;
 
 /** A field that is listed with the values entities hold in it (status, priority, custom ones). */
 export interface KnownField extends FieldInfo {
-  /** Distinct values seen on entities (strings and numbers only), in order; empty when none were seen. */
+  /**
+   * What a pick-list offers: the tracker's own values first (its `choices`, in its order; priorities 1-5 when it
+   * names none), then the other distinct values seen on entities (strings and numbers only), sorted.
+   */
   values: (string | number)[];
 }
 
@@ -39,14 +42,23 @@ const kindOf = (v: unknown): FieldInfo['type'] =>
 
 /**
  * The fields of `types` (every type of the tracker when empty): the tracker's own `fields(type)` where it offers
- * them, else the standard fields; plus custom fields seen on its entities, each with the values seen.
+ * them, else the standard fields; plus custom fields seen on its entities; each with the values it offers and
+ * those seen.
  * @example const fields = await knownFields(tracker, ['incident']); // [{name: 'status', values: ['new', ...]}, ...]
  */
 export async function knownFields(tracker: Tracker, types: readonly EntityType[]): Promise<KnownField[]> {
   const wanted = types.length ? types : tracker.entityTypes;
   const byName = new Map<string, KnownField>();
   const add = (f: FieldInfo) => {
-    if (!byName.has(f.name)) byName.set(f.name, { ...f, values: [] });
+    const known = byName.get(f.name);
+    if (!known) {
+      byName.set(f.name, { ...f, ...(f.choices ? { choices: [...f.choices] } : {}), values: [] });
+      return;
+    }
+    // Several types: their choices together (a status of any of them), free text if any type takes it.
+    if (!f.choices || !known.choices) return;
+    for (const c of f.choices) if (!known.choices.some((k) => k.value === c.value)) known.choices.push(c);
+    known.choicesOnly = known.choicesOnly === true && f.choicesOnly === true;
   };
   if (tracker.fields) {
     for (const t of wanted) for (const f of await tracker.fields(t)) add(f);
@@ -67,11 +79,14 @@ export async function knownFields(tracker: Tracker, types: readonly EntityType[]
         if (!f.values.includes(value)) f.values.push(value);
     }
   }
-  const priority = byName.get('priority');
-  if (priority) priority.values = [...new Set([1, 2, 3, 4, 5, ...priority.values])];
-  for (const f of byName.values())
-    f.values.sort((a, b) =>
-      typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)),
-    );
+  for (const f of byName.values()) {
+    const offered = f.choices?.map((c) => c.value) ?? (f.name === 'priority' ? [1, 2, 3, 4, 5] : []);
+    const seen = f.values
+      .filter((v) => !offered.includes(v))
+      .sort((a, b) =>
+        typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)),
+      );
+    f.values = [...offered, ...seen];
+  }
   return [...byName.values()];
 }

@@ -140,6 +140,57 @@ describe('loadTracker', () => {
     expect(seen).toEqual([{ options: { tables: { incident: 'u_incident' } }, dataDir: dir, env: ['X'] }]);
   });
 
+  it("reads a module's credentials and builds it with the stored ones under the environment's", async () => {
+    const creds = write(
+      'creds.mjs',
+      `export const seen = [];
+       export const credentials = [
+         { name: 'TANDEM_ACME_USER', label: 'User', secret: false },
+         { name: 'TANDEM_ACME_PASSWORD', label: 'Password', secret: true, hint: 'The API password' },
+       ];
+       export async function createTracker(options, context) {
+         const fn = async () => undefined;
+         seen.push({ user: context.env.TANDEM_ACME_USER, password: context.env.TANDEM_ACME_PASSWORD,
+           other: context.env.TANDEM_OTHER });
+         return { id: 'creds', entityTypes: ['incident'], get: fn, getMany: fn, list: fn, changes: fn, head: fn,
+           write: fn, create: fn, update: fn, delete: fn, addComment: fn };
+       }`,
+    );
+    const loaded = await loadTracker({ name: creds, configFile: undefined }, dir);
+    expect(loaded.credentials.map((c) => [c.name, c.secret])).toEqual([
+      ['TANDEM_ACME_USER', false],
+      ['TANDEM_ACME_PASSWORD', true],
+    ]);
+    const stored = { TANDEM_ACME_USER: 'stored-user', TANDEM_ACME_PASSWORD: 'stored-pw', TANDEM_OTHER: 'x' };
+    // The environment's user wins; an empty variable counts as unset; an undeclared stored name is left out.
+    await loaded.build({
+      ...context,
+      env: { TANDEM_ACME_USER: 'env-user', TANDEM_ACME_PASSWORD: '' },
+      storedCredentials: stored,
+    });
+    const { seen } = (await import(creds)) as { seen: unknown[] };
+    expect(seen).toEqual([{ user: 'env-user', password: 'stored-pw', other: undefined }]);
+
+    for (const [exported, problem] of [
+      ['{}', /are not a list/],
+      ["[{ name: 'lower', label: 'x', secret: true }]", /no variable name/],
+      ["[{ name: 'TANDEM_X', label: '', secret: true }]", /no label for TANDEM_X/],
+      ["[{ name: 'TANDEM_X', label: 'X' }]", /whether TANDEM_X is secret/],
+      [
+        "[{ name: 'TANDEM_X', label: 'X', secret: true }, { name: 'TANDEM_X', label: 'Y', secret: true }]",
+        /twice/,
+      ],
+    ] as const) {
+      const bad = write(
+        `bad-creds-${Math.random().toString(36).slice(2)}.mjs`,
+        `export const credentials = ${exported}; export const createTracker = () => ({});`,
+      );
+      await expect(loadTracker({ name: bad, configFile: undefined }, dir)).rejects.toThrow(
+        code('TRACKER_INVALID', problem),
+      );
+    }
+  });
+
   it('builds the builtin tracker, which takes no options', async () => {
     const options = write('builtin.json', '{"password": "hunter2-builtin"}');
     await expect(

@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TandemError } from '../errors.ts';
-import type { Tracker, TrackerContext, TrackerModule } from './tracker.ts';
+import { checkCredentialList, withCredentials } from './credentials.ts';
+import type { Tracker, TrackerContext, TrackerCredential, TrackerModule } from './tracker.ts';
 import { CONFIG_OPTION, readTrackerOptions } from './tracker-options.ts';
 import { checkTrackerShape, NAME_OPTION } from './tracker-shape.ts';
 
@@ -19,7 +20,10 @@ export interface TrackerChoice {
 export interface LoadedTracker {
   /** The name it was chosen by (a path as given, not resolved). */
   name: string;
-  build(context: TrackerContext): Promise<Tracker>;
+  /** The credentials the module takes (its `credentials` export), which an admin may enter in the console. */
+  credentials: readonly TrackerCredential[];
+  /** Builds it; `storedCredentials` (entered in the console) go into `env` under the environment's values. */
+  build(context: TrackerContext & { storedCredentials?: Readonly<Record<string, string>> }): Promise<Tracker>;
 }
 
 /** The connectors of this repository, loaded the same way as a plugin; `null`: not available in this version. */
@@ -147,16 +151,18 @@ export async function loadTracker(choice: TrackerChoice, cwd = process.cwd()): P
       `${NAME_OPTION} "${choice.name}" does not export a createTracker(options, context) function`,
       { option: NAME_OPTION },
     );
+  const credentials = checkCredentialList(mod?.credentials, `${NAME_OPTION} "${choice.name}"`, NAME_OPTION);
   const options = await readTrackerOptions(choice.configFile, cwd);
   return {
     name: choice.name,
-    async build(context) {
+    credentials,
+    async build({ storedCredentials = {}, ...context }) {
       let made: unknown;
       try {
         made = await createTracker(options, {
           ...context,
           log: context.log.child({ tracker: choice.name }),
-          env: withoutHostSecrets(context.env),
+          env: withCredentials(withoutHostSecrets(context.env), credentials, storedCredentials),
         });
       } catch (err) {
         const known = asTandemError(err);

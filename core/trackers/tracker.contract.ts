@@ -164,6 +164,23 @@ export function describeTrackerContract(
       expect(await tracker.get(e.id)).toBeUndefined();
     });
 
+    it('offers choices of its fields (where it knows them) that a write takes as they are', async () => {
+      if (!tracker.fields) return;
+      const fields = await tracker.fields('incident');
+      for (const f of fields)
+        for (const c of f.choices ?? []) {
+          expect(['string', 'number']).toContain(typeof c.value);
+          expect(typeof c.label).toBe('string');
+        }
+      const e = await create('with choices');
+      for (const name of ['status', 'priority']) {
+        const last = fields.find((f) => f.name === name)?.choices?.at(-1);
+        if (!last) continue;
+        const written = await mustWrite({ op: 'update', id: e.id, fields: { [name]: last.value } });
+        expect(written.fields[name]).toBe(last.value);
+      }
+    });
+
     it('keeps public and internal comments, and each write moves the version on', async () => {
       const e = await create('with comments');
       const c1 = await mustWrite({

@@ -81,11 +81,23 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-/** A field a tracker offers for a type (what a rule editor lists). */
+/** One value a field may take, as the tracker offers it (a ServiceNow state, a priority). */
+export interface FieldChoice {
+  /** What the entity's field holds (a status label such as `In Progress`, a priority 1-5). */
+  value: string | number;
+  /** How the tracker names it (`1 - Critical`); the value itself when it has no other name. */
+  label: string;
+}
+
+/** A field a tracker offers for a type (what a rule editor lists, and the console's pick-lists). */
 export interface FieldInfo {
   name: string;
   type: 'string' | 'number' | 'boolean' | 'json';
   standard: boolean;
+  /** The values the tracker offers for it, in its order, where it knows them (status, priority). */
+  choices?: FieldChoice[];
+  /** True when a value outside `choices` is refused (ServiceNow's states); else another value may be typed. */
+  choicesOnly?: boolean;
 }
 
 /** One health check of the system behind the tracker (reachable, credentials, tables). */
@@ -142,7 +154,7 @@ export interface FollowedType {
 /**
  * A system of record. Required: batch reads, an opaque change feed and one idempotent write.
  * Optional members are capabilities (push wake-ups, user lookup, health, joining our transaction, following
- * only the types in use, stopping its own timers).
+ * only the types in use, taking new credentials, stopping its own timers).
  * @example
  * const r = await tracker.write({ op: 'create', type: 'incident', fields: { summary: 'Disk full' } },
  *   { origin: 'connection:c1', idempotencyKey: 'c1:42', correlationId: 'peer-id' });
@@ -189,6 +201,16 @@ export interface Tracker {
    * @example tracker.follow?.([{ type: 'incident', since: '2026-03-01T12:00:00.000Z' }]);
    */
   follow?(types: readonly FollowedType[]): void;
+  /**
+   * Takes new credentials while it runs (an admin entered or forgot them in the console): `values` holds each
+   * credential the module declares (`TrackerModule.credentials`) as `context.env` would now give it, the
+   * environment's value first, else the console's, else undefined. Take what a start would take (an incomplete
+   * set like none, with a health check saying what is missing); throw `TRACKER_CONFIG_INVALID` naming the
+   * credential only for a value it could never use: nothing is stored or changed then. Without this member,
+   * credentials entered in the console take effect at the next start.
+   * @example tracker.reconfigure?.({ TANDEM_ACME_USER: 'sync', TANDEM_ACME_PASSWORD: 's3cret' });
+   */
+  reconfigure?(values: Readonly<Record<string, string | undefined>>): void | Promise<void>;
   /** Stops what the tracker runs by itself (pollers, timers, open sockets); the host calls it when it closes. */
   close?(): void | Promise<void>;
 }
@@ -206,8 +228,28 @@ export interface TrackerContext {
   log: Logger;
   /** The host's data directory (`--data`), for files the tracker keeps. */
   dataDir: string;
-  /** The host's environment, where secrets come from (`TANDEM_<NAME>_*`); the host's own tokens are left out. */
+  /**
+   * The host's environment, where secrets come from (`TANDEM_<NAME>_*`); the host's own tokens are left out.
+   * Credentials the module declares (`credentials`) and an admin entered in the console are in it too, under
+   * the environment: a variable set (not empty) in the environment wins.
+   */
   env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * A credential the tracker takes, which an admin may enter in the console (General settings → Tracker) instead of
+ * setting its variable. Values entered there are stored sealed and never shown again.
+ * @example { name: 'TANDEM_ACME_PASSWORD', label: 'Password', secret: true }
+ */
+export interface TrackerCredential {
+  /** The environment variable the tracker reads it from (`TANDEM_<NAME>_*`); set there, it wins. */
+  name: string;
+  /** What the console's form calls it. */
+  label: string;
+  /** Typed into a password field (a user name need not be); no value is ever shown back either way. */
+  secret: boolean;
+  /** One line of help beside the field. */
+  hint?: string;
 }
 
 /**
@@ -219,4 +261,6 @@ export type CreateTracker = (options: TrackerOptions, context: TrackerContext) =
 
 export interface TrackerModule {
   createTracker: CreateTracker;
+  /** The credentials an admin may enter in the console (optional): the host merges them into `context.env`. */
+  credentials?: readonly TrackerCredential[];
 }

@@ -1,6 +1,7 @@
 // Entity pages and triggers in the console (issue 16): an open entity page follows changes made elsewhere; a
 // save that meets a newer version offers to reload and re-apply the edit; custom fields are editable; status and
-// priority are pick-lists. Triggers are editable with a count of what matches now, and bulk synced from there.
+// priority are pick-lists of the tracker's values, then those seen. Triggers are editable with a count of what
+// matches now, and bulk synced from there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostProcess, stopAllHosts, waitFor } from '../support/host-process.ts';
 import { pair, publicHost } from '../support/pairing-support.ts';
@@ -41,15 +42,31 @@ describe('entity pages', () => {
     await p.goto(`${acme.url}/#/entities/${e.id}`);
     await p.getByRole('heading', { level: 1, name: /Printer jam/ }).waitFor();
 
-    // Status and priority are pick-lists of the values entities hold.
+    // Status and priority are pick-lists: the tracker's values first (the built-in store's incident statuses,
+    // named), then those entities hold; another status may still be typed.
     const statuses = p.locator('#ent-status-values option');
     await p.locator('#ent-status-values option[value="in progress"]').waitFor({ state: 'attached' });
-    expect(await statuses.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(
-      expect.arrayContaining(['new', 'in progress']),
+    expect(await statuses.evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([
+      'new',
+      'in_progress',
+      'on_hold',
+      'resolved',
+      'closed',
+      'canceled',
+      'in progress',
+    ]);
+    expect(await p.locator('#ent-status-values option[value="on_hold"]').getAttribute('label')).toBe(
+      'On hold',
     );
-    expect(await p.locator('#ent-priority option').allTextContents()).toEqual(
-      expect.arrayContaining(['1', '2', '3', '4', '5']),
-    );
+    expect(await p.locator('#ent-status').evaluate((el) => el.tagName)).toBe('INPUT');
+    expect(await p.locator('#ent-priority option').allTextContents()).toEqual([
+      'None',
+      '1 - Critical',
+      '2 - High',
+      '3 - Moderate',
+      '4 - Low',
+      '5 - Planning',
+    ]);
 
     // A change made elsewhere shows without a reload while the form is untouched.
     await acme.api('PATCH', `/api/entities/${e.id}`, { fields: { summary: 'Printer jam (tray 2)' } });

@@ -7,6 +7,7 @@ import { flatten } from '../../sync/flat.ts';
 import { matches, parseQuery } from '../../sync/trigger-query.ts';
 import { entityTypeSchema, parseFields } from '../../trackers/builtin/entity-input.ts';
 import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
+import { actorOf } from '../actor.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
 
@@ -23,11 +24,18 @@ const createBody = z.object({
 });
 const patchBody = z.object({
   fields: z.record(z.string(), z.unknown()),
-  version: z.number().int().positive().optional(),
+  // ServiceNow counts from 0 (sys_mod_count): a record never changed is version 0.
+  version: z.number().int().min(0).optional(),
 });
 const commentBody = z.object({
   body: z.string().trim().min(1).max(20_000),
-  author: z.string().trim().min(1).max(200).optional(),
+  author: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Who wrote it; by default the caller (the signed-in user's email, or `admin-token`)"),
   internal: z.boolean().optional(),
 });
 
@@ -74,11 +82,29 @@ export const matchSchema = z.strictObject({
   complete: z.boolean().describe('False when there were more entities than one look reads'),
   sample: z.array(z.strictObject({ id: z.string(), key: z.string(), summary: z.string() })),
 });
+/** What a field's pick-list offers: the tracker's values (where it knows them), then the values seen. */
+export const fieldChoiceMembers = {
+  values: z
+    .array(z.union([z.string(), z.number()]))
+    .describe(
+      "What a pick-list offers: the tracker's values first (`choices`), then other values seen on entities",
+    ),
+  choices: z
+    .array(z.strictObject({ value: z.union([z.string(), z.number()]), label: z.string() }))
+    .optional()
+    .describe(
+      'The values the tracker offers, in its order, with its names for them (ServiceNow states, priorities)',
+    ),
+  choicesOnly: z
+    .boolean()
+    .optional()
+    .describe('True: the tracker refuses a value outside `choices`; else another value may be typed'),
+};
 const entityFieldSchema = z.strictObject({
   name: z.string(),
   type: z.enum(['string', 'number', 'boolean', 'json']),
   standard: z.boolean(),
-  values: z.array(z.union([z.string(), z.number()])).describe('Distinct values seen on entities of the type'),
+  ...fieldChoiceMembers,
 });
 
 const T = 'Entities';
@@ -232,7 +258,8 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
       const body = c.req.valid('json');
       const entity = await tracker.addComment(
         c.req.param('id'),
-        { body: body.body, author: body.author ?? 'admin', internal: body.internal ?? false },
+        // Without an author, the comment is the caller's (the user's email, or `admin-token`).
+        { body: body.body, author: body.author ?? actorOf(c), internal: body.internal ?? false },
         { origin: 'local' },
       );
       c.var.audit?.note({ target: `entity:${entity.id}`, detail: { key: entity.key, type: entity.type } });

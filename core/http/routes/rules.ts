@@ -13,6 +13,7 @@ import { twinStatuses } from '../../sync/twin-status.ts';
 import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
+import { fieldChoiceMembers } from './entities.ts';
 import { twinStatusSchema } from './entity-sync.ts';
 import { MODES } from './public.ts';
 
@@ -111,7 +112,7 @@ export const knownFieldSchema = z.strictObject({
   name: z.string(),
   type: z.enum(['string', 'number', 'boolean', 'json']),
   standard: z.boolean().describe("One of the tracker's own fields (else a custom field seen on entities)"),
-  values: z.array(z.union([z.string(), z.number()])).describe('Distinct values seen on entities'),
+  ...fieldChoiceMembers,
 });
 const fieldsQuery = z.object({ type: z.enum(ENTITY_TYPES).optional() });
 

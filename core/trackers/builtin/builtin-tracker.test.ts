@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type InProcessHost, inProcessHost } from '../../../tests/support/in-process.ts';
 import { TandemError } from '../../errors.ts';
-import type { Change, Tracker } from '../tracker.ts';
+import { type Change, ENTITY_TYPES, type EntityType, type Tracker } from '../tracker.ts';
 
 let host: InProcessHost;
 let tracker: Tracker;
@@ -145,5 +145,28 @@ describe('built-in tracker', () => {
     const u = await tracker.update(e.id, { rack: null }, { origin: 'local' });
     expect(u.fields.env).toBe('prod');
     expect('rack' in u.fields).toBe(false);
+  });
+
+  it("offers each type's usual statuses (another may be typed) and priorities 1-5 as its fields' choices", async () => {
+    const byName = async (type: EntityType) =>
+      new Map((await tracker.fields!(type)).map((f) => [f.name, f] as const));
+    const change = await byName('change');
+    expect(change.get('status')).toMatchObject({ choicesOnly: false });
+    expect(change.get('status')?.choices?.slice(0, 2)).toEqual([
+      { value: 'new', label: 'New' },
+      { value: 'draft', label: 'Draft' },
+    ]);
+    expect((await byName('incident')).get('status')?.choices).toContainEqual({
+      value: 'in_progress',
+      label: 'In progress',
+    });
+    expect(change.get('priority')).toMatchObject({ choicesOnly: true });
+    expect(change.get('priority')?.choices?.map((c) => c.value)).toEqual([1, 2, 3, 4, 5]);
+    expect(change.get('summary')?.choices).toBeUndefined();
+    // The first status offered is the one a new entity gets.
+    for (const type of ENTITY_TYPES) {
+      const created = await tracker.create({ type, fields: { summary: type } }, { origin: 'local' });
+      expect((await byName(type)).get('status')?.choices?.[0]?.value).toBe(created.fields.status);
+    }
   });
 });

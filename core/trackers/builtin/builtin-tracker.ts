@@ -15,6 +15,7 @@ import {
   type EntityFields,
   type EntityQuery,
   type EntityType,
+  type FieldInfo,
   type NewComment,
   type Origin,
   type Page,
@@ -28,6 +29,7 @@ import { outcomeOfError, VersionConflict } from '../write-outcomes.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { customOf, parseFields, STANDARD_FIELDS } from './entity-input.ts';
 import { DEFAULT_STATUS, FIRST_KEY_NUMBER, formatKey } from './keys.ts';
+import { PRIORITY_CHOICES, statusChoices } from './statuses.ts';
 
 type Op = Change['op'];
 
@@ -443,12 +445,15 @@ function view(
     id: 'builtin',
     entityTypes: ENTITY_TYPES,
 
-    async fields() {
-      return STANDARD_FIELDS.map((name) => ({
-        name,
-        type: name === 'priority' ? ('number' as const) : ('string' as const),
-        standard: true,
-      }));
+    /** The standard fields; status offers the type's usual statuses (any other is accepted), priority 1-5. */
+    async fields(type) {
+      return STANDARD_FIELDS.map((name): FieldInfo => {
+        if (name === 'priority')
+          return { name, type: 'number', standard: true, choices: [...PRIORITY_CHOICES], choicesOnly: true };
+        if (name === 'status')
+          return { name, type: 'string', standard: true, choices: statusChoices(type), choicesOnly: false };
+        return { name, type: 'string', standard: true };
+      });
     },
 
     get: (id) => load(exec, id),

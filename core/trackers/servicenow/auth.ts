@@ -1,6 +1,6 @@
 // The Authorization header for ServiceNow: Basic, or OAuth 2.0 tokens from /oauth_token.do refreshed before expiry.
 
-import { unauthorized } from './errors.ts';
+import { credentialsMissing, unauthorized } from './errors.ts';
 import { badResponse, checkShape, parseJson } from './responses.ts';
 import { type TokenAnswer, tokenAnswerSchema } from './schemas.ts';
 import type { SendContext } from './transport.ts';
@@ -34,9 +34,16 @@ interface Held {
 }
 
 /**
+ * Null credentials (none set yet): every `header()` throws SERVICENOW_UNAUTHORIZED saying so, before a request.
  * @example const auth = createAuth({ kind: 'basic', user, password }, deps); headers.authorization = await auth.header()
  */
-export function createAuth(creds: ServiceNowCredentials, deps: AuthDeps): ServiceNowAuth {
+export function createAuth(creds: ServiceNowCredentials | null, deps: AuthDeps): ServiceNowAuth {
+  if (creds === null)
+    return {
+      oauth: false,
+      header: () => Promise.reject(credentialsMissing()),
+      invalidate: () => {},
+    };
   if (creds.kind === 'basic') {
     const value = `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}`;
     return { oauth: false, header: async () => value, invalidate: () => {} };

@@ -1,4 +1,4 @@
-// A table's `state` choice list (stored value <-> label): read from sys_choice, cached, else a built-in default.
+// A table's choice lists (`state`, `priority`: stored value <-> label): read from sys_choice, cached, else a built-in default.
 import { TandemError } from '../../errors.ts';
 import type { ServiceNowClient } from './client.ts';
 import { encodedQuery } from './encoded-query.ts';
@@ -48,6 +48,15 @@ export const DEFAULT_STATE_CHOICES: Record<string, readonly Choice[]> = {
     7: 'Closed Skipped',
   }),
 };
+
+/** ServiceNow's out-of-the-box `priority` choices (every task table has the same). */
+export const DEFAULT_PRIORITY_CHOICES: readonly Choice[] = choices({
+  1: '1 - Critical',
+  2: '2 - High',
+  3: '3 - Moderate',
+  4: '4 - Low',
+  5: '5 - Planning',
+});
 
 function choices(o: Record<string, string>): Choice[] {
   return Object.entries(o).map(([value, label]) => ({ value, label }));
@@ -100,7 +109,12 @@ export function createChoiceLists(client: ServiceNowClient, o: ChoiceListOptions
         err instanceof ServiceNowError && ['SERVICENOW_FORBIDDEN', 'SERVICENOW_NOT_FOUND'].includes(err.code);
       if (!denied) throw err;
     }
-    const fallback = element === 'state' ? DEFAULT_STATE_CHOICES[table] : undefined;
+    const fallback =
+      element === 'state'
+        ? DEFAULT_STATE_CHOICES[table]
+        : element === 'priority'
+          ? DEFAULT_PRIORITY_CHOICES
+          : undefined;
     if (!fallback)
       throw new TandemError('SERVICENOW_CHOICES_UNKNOWN', 502, `No choice list for ${table}.${element}`);
     return fallback;

@@ -16,7 +16,8 @@ export type { ServiceNowCredentials, ServiceNowRecord };
 export interface ServiceNowClientOptions {
   /** Instance base URL (`https://acme.service-now.com`); no user or password in it. */
   instanceUrl: string;
-  credentials: ServiceNowCredentials;
+  /** Null: none set yet (every call fails SERVICENOW_UNAUTHORIZED until `setCredentials`). */
+  credentials: ServiceNowCredentials | null;
   fetch?: typeof fetch;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -140,12 +141,15 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
     maxRateLimitWaitMs: o.maxRateLimitWaitMs ?? 15 * 60_000,
     timeoutMs: o.timeoutMs ?? 30_000,
   });
-  const auth = createAuth(o.credentials, {
+  const authDeps = {
     tokenUrl: `${base}/oauth_token.do`,
     now,
     send: transport.send,
     refreshSkewMs: o.refreshSkewMs ?? 60_000,
-  });
+  };
+  // Swapped whole when new credentials come (a call in flight finishes with the one it started with).
+  let auth = createAuth(o.credentials, authDeps);
+  let hasCredentials = o.credentials !== null;
   const pageSize = Math.min(o.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
 
   interface Call {
@@ -163,18 +167,19 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
   async function call(c: Call): Promise<{ json: unknown; headers: Headers; ctx: CallContext }> {
     const url = new URL(`${base}${c.path}`);
     for (const [k, v] of Object.entries(c.params ?? {})) url.searchParams.set(k, v);
-    const ctx: CallContext = { table: c.table, sysId: c.sysId, operation: c.operation, oauth: auth.oauth };
+    const signer = auth;
+    const ctx: CallContext = { table: c.table, sysId: c.sysId, operation: c.operation, oauth: signer.oauth };
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = {
         accept: 'application/json',
-        authorization: await auth.header(),
+        authorization: await signer.header(),
       };
       if (c.body !== undefined) headers['content-type'] = 'application/json';
       const body = c.body === undefined ? undefined : JSON.stringify(c.body);
       const res = await transport.send(url.toString(), { method: c.method, headers, body }, c);
       const text = await res.text();
-      if (res.status === 401 && auth.oauth && attempt === 0) {
-        auth.invalidate();
+      if (res.status === 401 && signer.oauth && attempt === 0) {
+        signer.invalidate();
         continue;
       }
       if (!res.ok) throw errorForStatus(res.status, text, ctx);
@@ -226,6 +231,13 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
 
   return {
     instanceUrl: base,
+    /** Whether credentials are set (they may still be wrong: the health checks tell). */
+    hasCredentials: () => hasCredentials,
+    /** New credentials for the calls from now on (null: none); tokens of the old ones are dropped. */
+    setCredentials(credentials: ServiceNowCredentials | null): void {
+      auth = createAuth(credentials, authDeps);
+      hasCredentials = credentials !== null;
+    },
     /** One page (`limit` or the page size rows from `offset`). */
     list: async (table: string, lo: ListOptions = {}): Promise<Page> =>
       (

@@ -1,7 +1,12 @@
 // The connector's configuration: defaults from the contract, overrides, and errors that name the option but no secret.
 import { describe, expect, it } from 'vitest';
 import { TandemError } from '../../errors.ts';
-import { DEFAULT_TABLES, parseServiceNowConfig, readServiceNowConfig } from './config.ts';
+import {
+  DEFAULT_TABLES,
+  parseServiceNowConfig,
+  parseServiceNowCredentials,
+  readServiceNowConfig,
+} from './config.ts';
 
 const PASSWORD = 'pw-Sekr1t-4411';
 const SECRET = 'cs-Sekr1t-9902';
@@ -73,7 +78,7 @@ describe('ServiceNow config', () => {
 
   it('chooses OAuth when a client id and secret are set (password grant with a user, else client credentials)', () => {
     const oauth = { TANDEM_SERVICENOW_CLIENT_ID: 'app', TANDEM_SERVICENOW_CLIENT_SECRET: SECRET };
-    expect(parseServiceNowConfig({}, { ...ENV, ...oauth }).credentials.kind).toBe('oauth-password');
+    expect(parseServiceNowConfig({}, { ...ENV, ...oauth }).credentials?.kind).toBe('oauth-password');
     const c = parseServiceNowConfig({}, { TANDEM_SERVICENOW_URL: ENV.TANDEM_SERVICENOW_URL, ...oauth });
     expect(c.credentials).toEqual({
       kind: 'oauth-client-credentials',
@@ -110,19 +115,40 @@ describe('ServiceNow config', () => {
       [{ TANDEM_SERVICENOW_URL: undefined }, 'TANDEM_SERVICENOW_URL'],
       [{ TANDEM_SERVICENOW_URL: `https://tandem:${PASSWORD}@acme.service-now.com` }, 'TANDEM_SERVICENOW_URL'],
       [{ TANDEM_SERVICENOW_URL: 'ftp://acme' }, 'TANDEM_SERVICENOW_URL'],
-      [{ TANDEM_SERVICENOW_PASSWORD: '' }, 'TANDEM_SERVICENOW_PASSWORD'],
-      [{ TANDEM_SERVICENOW_USER: undefined }, 'TANDEM_SERVICENOW_USER'],
-      [{ TANDEM_SERVICENOW_CLIENT_SECRET: SECRET }, 'TANDEM_SERVICENOW_CLIENT_ID'],
-      [{ TANDEM_SERVICENOW_CLIENT_ID: 'app' }, 'TANDEM_SERVICENOW_CLIENT_SECRET'],
       [{ TANDEM_SERVICENOW_POLL_MS: 'often' }, 'TANDEM_SERVICENOW_POLL_MS'],
-      [
-        { TANDEM_SERVICENOW_USER: undefined, TANDEM_SERVICENOW_PASSWORD: undefined },
-        'TANDEM_SERVICENOW_USER',
-      ],
     ];
     for (const [change, option] of cases) {
       expect(refusal(() => parseServiceNowConfig({}, { ...ENV, ...change })).extra?.option).toBe(option);
     }
+  });
+
+  it('takes no credentials, or half a pair, as none yet (the rest may be entered in the console), saying why', () => {
+    const none = { TANDEM_SERVICENOW_USER: undefined, TANDEM_SERVICENOW_PASSWORD: '' };
+    expect(parseServiceNowConfig({}, { ...ENV, ...none })).toMatchObject({ credentials: null });
+    expect(parseServiceNowConfig({}, { ...ENV, ...none }).credentialsIssue).toBeUndefined();
+    const halves: [Record<string, string | undefined>, string][] = [
+      [{ TANDEM_SERVICENOW_PASSWORD: '' }, 'TANDEM_SERVICENOW_PASSWORD'],
+      [{ TANDEM_SERVICENOW_USER: undefined }, 'TANDEM_SERVICENOW_USER'],
+      [{ TANDEM_SERVICENOW_CLIENT_SECRET: SECRET }, 'TANDEM_SERVICENOW_CLIENT_ID'],
+      [{ TANDEM_SERVICENOW_CLIENT_ID: 'app' }, 'TANDEM_SERVICENOW_CLIENT_SECRET'],
+    ];
+    for (const [change, missing] of halves) {
+      const c = parseServiceNowConfig({}, { ...ENV, ...change });
+      expect(c.credentials).toBeNull();
+      expect(c.credentialsIssue).toMatch(new RegExp(`^${missing} must be set with`));
+      expect(JSON.stringify(c)).not.toContain(SECRET);
+    }
+    expect(parseServiceNowCredentials({})).toBeNull();
+    expect(
+      parseServiceNowCredentials({ TANDEM_SERVICENOW_USER: 'tandem', TANDEM_SERVICENOW_PASSWORD: PASSWORD }),
+    ).toEqual({
+      kind: 'basic',
+      user: 'tandem',
+      password: PASSWORD,
+    });
+    expect(
+      refusal(() => parseServiceNowCredentials({ TANDEM_SERVICENOW_USER: 'tandem' })).extra?.option,
+    ).toBe('TANDEM_SERVICENOW_PASSWORD');
   });
 
   it('refuses a secret in the file, naming the key and not the value', () => {

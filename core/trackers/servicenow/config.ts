@@ -26,7 +26,10 @@ export interface FieldMap {
  */
 export interface ServiceNowConfig {
   instanceUrl: string;
-  credentials: ServiceNowCredentials;
+  /** Null when none are set yet (or only half a pair): the tracker starts and reports them missing. */
+  credentials: ServiceNowCredentials | null;
+  /** Why `credentials` is null though some are set (half a pair), naming the variable missing. */
+  credentialsIssue?: string;
   tables: Record<EntityType, string>;
   /** The field map of each entity type (the shared `fields` with that type's `typeFields` on top). */
   fields: Record<EntityType, FieldMap>;
@@ -39,7 +42,7 @@ export interface ServiceNowConfig {
   entityTypes: readonly EntityType[];
 }
 
-type Env = Record<string, string | undefined>;
+type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_TABLES: Record<EntityType, string> = {
   incident: 'incident',
@@ -132,7 +135,12 @@ function duration(value: unknown, option: string, min: number): number {
   return r.data;
 }
 
-function credentials(env: Env): ServiceNowCredentials {
+/**
+ * The credentials in `env` (TANDEM_SERVICENOW_USER / _PASSWORD, _CLIENT_ID / _CLIENT_SECRET), null when none is
+ * set; half a pair throws TRACKER_CONFIG_INVALID naming the missing variable.
+ * @example parseServiceNowCredentials({ TANDEM_SERVICENOW_USER: 'u', TANDEM_SERVICENOW_PASSWORD: 'p' }) // { kind: 'basic', ... }
+ */
+export function parseServiceNowCredentials(env: Env): ServiceNowCredentials | null {
   const get = (k: string) => (env[`TANDEM_SERVICENOW_${k}`] ?? '') || undefined;
   const user = get('USER');
   const password = get('PASSWORD');
@@ -152,10 +160,7 @@ function credentials(env: Env): ServiceNowCredentials {
       : { kind: 'oauth-client-credentials', clientId, clientSecret };
   }
   if (user && password) return { kind: 'basic', user, password };
-  throw trackerConfigInvalid(
-    'TANDEM_SERVICENOW_USER',
-    'set (with TANDEM_SERVICENOW_PASSWORD), or TANDEM_SERVICENOW_CLIENT_ID and TANDEM_SERVICENOW_CLIENT_SECRET',
-  );
+  return null;
 }
 
 function instanceUrl(env: Env): string {
@@ -231,9 +236,20 @@ export function parseServiceNowConfig(json: unknown, env: Env): ServiceNowConfig
     entityTypes = [...new Set(entityTypes)];
   }
 
+  // Half a pair starts too: the other half may be entered in the console (the health check says which).
+  let credentials: ServiceNowCredentials | null = null;
+  let credentialsIssue: string | undefined;
+  try {
+    credentials = parseServiceNowCredentials(env);
+  } catch (err) {
+    if (!(err instanceof TandemError)) throw err;
+    credentialsIssue = err.message;
+  }
+
   return {
     instanceUrl: instanceUrl(env),
-    credentials: credentials(env),
+    credentials,
+    ...(credentialsIssue ? { credentialsIssue } : {}),
     tables,
     fields,
     customFields: [...new Set(customFields)],

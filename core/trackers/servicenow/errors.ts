@@ -60,10 +60,22 @@ const OP_WORD: Record<ServiceNowOperation, string> = {
   batch: 'run a batch',
 };
 
+/** What to do when no credentials are set. */
+export const CREDENTIALS_MISSING_FIX =
+  'Enter them in General settings → Tracker, or set TANDEM_SERVICENOW_USER and TANDEM_SERVICENOW_PASSWORD (or TANDEM_SERVICENOW_CLIENT_ID and TANDEM_SERVICENOW_CLIENT_SECRET) and restart the host';
+
+/** No credentials are set yet: a call stops before any request is made. */
+export function credentialsMissing(): ServiceNowError {
+  return new ServiceNowError('SERVICENOW_UNAUTHORIZED', 'No ServiceNow credentials are configured', {
+    fix: CREDENTIALS_MISSING_FIX,
+    operation: 'token',
+  });
+}
+
 export function unauthorized(oauth: boolean, upstreamStatus?: number): ServiceNowError {
   const fix = oauth
-    ? 'Check TANDEM_SERVICENOW_CLIENT_ID and TANDEM_SERVICENOW_CLIENT_SECRET against the OAuth application registry entry, and that the integration user (TANDEM_SERVICENOW_USER / TANDEM_SERVICENOW_PASSWORD) is active and not locked out'
-    : 'Check TANDEM_SERVICENOW_USER and TANDEM_SERVICENOW_PASSWORD; the integration user must be active, not locked out, and allowed to use web services';
+    ? 'Check TANDEM_SERVICENOW_CLIENT_ID and TANDEM_SERVICENOW_CLIENT_SECRET (the variables, or General settings → Tracker) against the OAuth application registry entry, and that the integration user (TANDEM_SERVICENOW_USER / TANDEM_SERVICENOW_PASSWORD) is active and not locked out'
+    : 'Check TANDEM_SERVICENOW_USER and TANDEM_SERVICENOW_PASSWORD (the variables, or General settings → Tracker); the integration user must be active, not locked out, and allowed to use web services';
   return new ServiceNowError('SERVICENOW_UNAUTHORIZED', 'ServiceNow did not accept the credentials', {
     fix,
     operation: 'token',

@@ -1,6 +1,6 @@
-// The connector's health checks as values: instance reachable, credentials valid, each table readable and writable.
+// The connector's health checks as values: credentials set, instance reachable, credentials valid, tables readable and writable.
 import type { ServiceNowClient, ServiceNowRecord } from './client.ts';
-import { ServiceNowError } from './errors.ts';
+import { CREDENTIALS_MISSING_FIX, ServiceNowError } from './errors.ts';
 import { storedValue } from './schemas.ts';
 
 /** One check as `GET /api/tracker` lists it. */
@@ -42,14 +42,27 @@ const unreachable = (e: ServiceNowError) =>
   e.code === 'SERVICENOW_UNAVAILABLE' && e.details.upstreamStatus === undefined;
 
 /**
- * Runs the checks; never throws. Writability is tried with an empty PATCH of one record (no field changes, so
+ * Runs the checks; never throws. Without credentials only "Credentials configured" fails (`issue`: why, when
+ * some are set). Writability is tried with an empty PATCH of one record (no field changes, so
  * nothing is stamped), or of a record id that does not exist when the table is empty.
  * @example const checks = await checkServiceNowHealth(client, ['incident', 'sys_user']); checks.every((c) => c.ok)
  */
 export async function checkServiceNowHealth(
   client: ServiceNowClient,
   tables: readonly string[],
+  issue?: string,
 ): Promise<HealthCheck[]> {
+  if (!client.hasCredentials())
+    return [
+      {
+        name: 'Credentials configured',
+        ok: false,
+        detail: issue
+          ? `The ServiceNow credentials are incomplete: ${issue}`
+          : 'No ServiceNow credentials are set, so nothing can be read or written',
+        fix: CREDENTIALS_MISSING_FIX,
+      },
+    ];
   const list = tables.length > 0 ? [...new Set(tables)] : ['sys_user'];
   const reads = await Promise.all(
     list.map(async (table): Promise<Probe> => {

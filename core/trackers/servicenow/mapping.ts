@@ -1,6 +1,6 @@
 // ServiceNow record <-> the entity every tracker shares: fields as mapped, state by label, assignee by email/user name.
 import { z } from 'zod';
-import type { Comment, Entity, EntityFields, EntityType } from '../tracker.ts';
+import type { Comment, Entity, EntityFields, EntityType, FieldChoice } from '../tracker.ts';
 import { type ChoiceLists, createChoiceLists, storedChoice } from './choices.ts';
 import type { ReadOptions, ServiceNowClient, ServiceNowRecord } from './client.ts';
 import type { FieldMap, ServiceNowConfig } from './config.ts';
@@ -170,8 +170,31 @@ export function createEntityMapper(o: EntityMapperOptions) {
   const assignees = (list: readonly Partial<EntityFields>[]) =>
     list.flatMap((i) => (typeof i.assignee === 'string' && i.assignee !== '' ? [i.assignee] : []));
 
+  /**
+   * The values status and priority may take on a type's table, as entities hold them: the state's labels (what a
+   * write accepts), and priorities 1-5 with their labels. A list that cannot be read is left out.
+   */
+  async function fieldChoices(
+    type: EntityType,
+  ): Promise<{ status?: FieldChoice[]; priority?: FieldChoice[] }> {
+    const f = map(type);
+    const table = tableOf(type);
+    const [states, priorities] = await Promise.all([
+      choices.get(table, f.status).catch(() => undefined),
+      choices.get(table, f.priority).catch(() => undefined),
+    ]);
+    const labels = new Map(priorities?.map((c) => [c.value, c.label]));
+    return {
+      ...(states?.length ? { status: states.map((c) => ({ value: c.label, label: c.label })) } : {}),
+      ...(priorities
+        ? { priority: [1, 2, 3, 4, 5].map((n) => ({ value: n, label: labels.get(String(n)) ?? String(n) })) }
+        : {}),
+    };
+  }
+
   return {
     readFields,
+    fieldChoices,
     /** Read options for `client.get` / `list` / the change feed: the mapped fields, stored and display values. */
     readOptions: (type: EntityType): ReadOptions => ({ fields: readFields(type), displayValue: 'all' }),
     toEntity,

@@ -161,4 +161,75 @@ describe('the ServiceNow tracker', () => {
       calls: { total: expect.any(Number) },
     });
   });
+
+  it("offers the table's states (by label, nothing else accepted) and priorities with their labels", async () => {
+    // An instance whose incident states were changed: the list is read from sys_choice.
+    sn.seed('sys_choice', {
+      name: 'incident',
+      element: 'state',
+      value: '20',
+      label: 'Awaiting Vendor',
+      inactive: 'false',
+      language: 'en',
+      sequence: '250',
+    });
+    const fields = new Map((await tracker.fields('incident')).map((f) => [f.name, f] as const));
+    const status = fields.get('status')!;
+    expect(status.choicesOnly).toBe(true);
+    expect(status.choices?.map((c) => c.value)).toEqual([
+      'New',
+      'In Progress',
+      'On Hold',
+      'Awaiting Vendor',
+      'Resolved',
+      'Closed',
+      'Canceled',
+    ]);
+    expect(fields.get('priority')).toMatchObject({ choicesOnly: true });
+    expect(fields.get('priority')?.choices?.[0]).toEqual({ value: 1, label: '1 - Critical' });
+    expect(fields.get('summary')?.choices).toBeUndefined();
+    expect(await tracker.fields('user')).toEqual([]);
+  });
+});
+
+describe('a ServiceNow tracker without credentials', () => {
+  it('reports them missing with the fix, half a pair as incomplete, and works once they are given', async () => {
+    const config = parseServiceNowConfig({ entityTypes: ['incident'] }, { TANDEM_SERVICENOW_URL: sn.url });
+    const bare = createServiceNowTracker({
+      config,
+      client: createServiceNowClient({ instanceUrl: sn.url, credentials: config.credentials }),
+    });
+    try {
+      expect(await bare.health()).toEqual([
+        expect.objectContaining({
+          name: 'Credentials configured',
+          ok: false,
+          fix: expect.stringMatching(/General settings → Tracker/),
+        }),
+      ]);
+      sn.clearRequests();
+      await expect(bare.list({ limit: 1 })).rejects.toMatchObject({ code: 'SERVICENOW_UNAUTHORIZED' });
+      expect(sn.requests()).toEqual([]);
+      // Without credentials the choice lists cannot be read: the fields come without them.
+      expect((await bare.fields('incident')).find((f) => f.name === 'status')?.choices).toBeUndefined();
+
+      // Half a pair is none yet, as at start: the check names what is missing.
+      bare.reconfigure({ TANDEM_SERVICENOW_USER: 'tandem' });
+      expect(await bare.health()).toEqual([
+        expect.objectContaining({
+          name: 'Credentials configured',
+          ok: false,
+          detail: expect.stringMatching(/incomplete: TANDEM_SERVICENOW_PASSWORD must be set with/),
+        }),
+      ]);
+      bare.reconfigure({ TANDEM_SERVICENOW_USER: 'tandem', TANDEM_SERVICENOW_PASSWORD: 'pw' });
+      expect((await bare.health()).every((c) => c.ok)).toBe(true);
+      const rec = sn.seed('incident', { short_description: 'Now readable' });
+      expect((await bare.get(rec.sys_id!))?.fields.summary).toBe('Now readable');
+      bare.reconfigure({});
+      await expect(bare.get(rec.sys_id!)).rejects.toMatchObject({ code: 'SERVICENOW_UNAUTHORIZED' });
+    } finally {
+      bare.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // The ServiceNow connector as a `Tracker`: reads in batches, the polled change feed of the tables in use, one idempotent write.
 import type { Db } from '../../../storage/schema.ts';
+import { TandemError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type {
   Change,
@@ -18,9 +19,9 @@ import type { TrackerReport, TrackerStatus } from '../tracker-report.ts';
 import { simpleWrites } from '../write-outcomes.ts';
 import { batchedWrites } from './batched-writes.ts';
 import { createChangeFeed } from './change-feed.ts';
-import type { ServiceNowClient, ServiceNowRecord } from './client.ts';
+import type { ServiceNowClient, ServiceNowCredentials, ServiceNowRecord } from './client.ts';
 import { mergedLookups } from './coalesce.ts';
-import type { ServiceNowConfig } from './config.ts';
+import { parseServiceNowCredentials, type ServiceNowConfig } from './config.ts';
 import { encodedQuery } from './encoded-query.ts';
 import { ServiceNowError } from './errors.ts';
 import { checkServiceNowHealth } from './health.ts';
@@ -107,10 +108,17 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const listeners = new Set<(change?: Change) => void>();
   let lastPollAt: number | null = null;
   let lastPollError: ServiceNowError | null = null;
+  /** Why no credentials are in use though some are set (half a pair), until new ones come. */
+  let credentialsIssue = config.credentialsIssue;
   let timer: NodeJS.Timeout | undefined;
 
   const notify = () => {
     for (const l of [...listeners]) l();
+  };
+  /** The next look at the feed asks ServiceNow, and followers are woken to look now. */
+  const wake = () => {
+    caughtUp.clear();
+    notify();
   };
 
   async function withComments(pairs: Array<[EntityType, ServiceNowRecord]>): Promise<Entity[]> {
@@ -245,20 +253,19 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const tracker = {
     id: 'servicenow',
     entityTypes: types,
+    /** The mapped fields; status and priority with the table's choices (sys_choice, else the defaults). */
     async fields(type: EntityType): Promise<FieldInfo[]> {
-      const standard: FieldInfo[] = [
+      if (!types.includes(type)) return [];
+      const offered = await mapper.fieldChoices(type);
+      const picked = (choices: FieldInfo['choices']) => (choices ? { choices, choicesOnly: true } : {});
+      return [
         { name: 'summary', type: 'string', standard: true },
         { name: 'description', type: 'string', standard: true },
-        { name: 'status', type: 'string', standard: true },
-        { name: 'priority', type: 'number', standard: true },
+        { name: 'status', type: 'string', standard: true, ...picked(offered.status) },
+        { name: 'priority', type: 'number', standard: true, ...picked(offered.priority) },
         { name: 'assignee', type: 'string', standard: true },
+        ...config.customFields.map((name) => ({ name, type: 'string' as const, standard: false })),
       ];
-      return types.includes(type)
-        ? [
-            ...standard,
-            ...config.customFields.map((name) => ({ name, type: 'string' as const, standard: false })),
-          ]
-        : [];
     },
     get: readOne,
     getMany: readMany,
@@ -304,10 +311,28 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       caughtUp.clear();
       log?.info({ tables: [...next.keys()] }, 'ServiceNow tables followed');
     },
+    /**
+     * New credentials (entered in the console, or forgotten there): every call from now on signs with them, and
+     * the feed is looked at again at once. Half a pair is taken as none, as at start: the checks say what is missing.
+     */
+    reconfigure(values: Readonly<Record<string, string | undefined>>) {
+      let next: ServiceNowCredentials | null = null;
+      try {
+        next = parseServiceNowCredentials(values);
+        credentialsIssue = undefined;
+      } catch (err) {
+        if (!(err instanceof TandemError)) throw err;
+        credentialsIssue = err.message;
+      }
+      client.setCredentials(next);
+      lastPollError = null;
+      log?.info({ auth: next?.kind ?? 'none' }, 'ServiceNow credentials changed');
+      wake();
+    },
     /** Stops the poller (the host calls it on close). */
     close: stop,
     users: userLookup(client, config.tables.user),
-    health: () => checkServiceNowHealth(client, types.map(tableOf)),
+    health: () => checkServiceNowHealth(client, types.map(tableOf), credentialsIssue),
     status(): TrackerStatus {
       const stats = client.stats();
       const status = statusOfPoll();
@@ -335,10 +360,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
           } satisfies TrackerPush,
         }),
     /** Wakes the poller at once (the push endpoint): the next look at the feed asks ServiceNow. */
-    wake() {
-      caughtUp.clear();
-      notify();
-    },
+    wake,
   };
 
   return { ...tracker, ...controls };

@@ -1,5 +1,6 @@
-// The Details form of one entity: summary, description, status and priority as pick-lists, custom fields; it
-// follows the entity as it changes and, when a save meets a newer version, re-applies the edit on it.
+// The Details form of one entity: summary, description, status and priority as pick-lists of the tracker's values
+// (then those seen), custom fields; it follows the entity as it changes and, when a save meets a newer version,
+// re-applies the edit on it.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useCan } from '../../access.tsx';
@@ -72,7 +73,19 @@ export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: E
   const canEdit = useCan()('admin');
   const moved = dirty && entity.version !== base.version;
   const refused = conflict && action.error instanceof ApiError && action.error.code === 'version_conflict';
-  const known = new Map((options.data?.items ?? []).map((f) => [f.name, f.values]));
+  const offered = new Map((options.data?.items ?? []).map((f) => [f.name, f]));
+  const known = new Map([...offered].map(([name, f]) => [name, f.values]));
+  /** A field's pick-list: the tracker's values first, then those seen, with the tracker's names for them. */
+  const pick = (name: string, fallback: (string | number)[] = []) => {
+    const f = offered.get(name);
+    return {
+      values: (f?.values ?? fallback).map(String),
+      labels: new Map((f?.choices ?? []).map((c) => [String(c.value), c.label])),
+      only: f?.choicesOnly === true,
+    };
+  };
+  const status = pick('status');
+  const priority = pick('priority', [1, 2, 3, 4, 5]);
   const custom = Object.keys(form.custom);
   return (
     <form class="card form" onSubmit={submit} aria-labelledby="edit-title">
@@ -113,8 +126,10 @@ export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: E
             <ValuePicker
               id="ent-status"
               value={form.status}
-              values={(known.get('status') ?? []).map(String)}
-              onChange={(status) => set({ status })}
+              values={status.values}
+              labels={status.labels}
+              only={status.only}
+              onChange={(value) => set({ status: value })}
             />
           </Field>
           <Field label="Priority" id="ent-priority" error={issueFor(action.error, 'priority')}>
@@ -124,13 +139,11 @@ export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: E
               onChange={(e) => set({ priority: e.currentTarget.value })}
             >
               <option value="">None</option>
-              {[...new Set([...(known.get('priority') ?? [1, 2, 3, 4, 5]).map(String), form.priority])]
-                .filter(Boolean)
-                .map((p) => (
-                  <option key={p} value={p}>
-                    {p}
-                  </option>
-                ))}
+              {[...new Set([...priority.values, form.priority])].filter(Boolean).map((p) => (
+                <option key={p} value={p}>
+                  {priority.labels.get(p) ?? p}
+                </option>
+              ))}
             </select>
           </Field>
         </div>

@@ -1,8 +1,11 @@
-// The Tracker section of the settings page: the system of record, its status, last poll, API calls, rate-limit wait and checks.
+// The Tracker section of the settings page: the system of record, its status, last poll, API calls, rate-limit wait,
+// checks, and (for admins) the credentials it takes.
 import { useEffect, useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import { client, json, type TrackerInfo } from '../../api.ts';
 import { Ago, Checks, Empty, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
+import { TrackerCredentials } from './tracker-credentials.tsx';
 
 /** How often the section asks again while the page is open. */
 export const TRACKER_POLL_MS = 10_000;
@@ -101,6 +104,10 @@ export function TrackerSection() {
           </>
         )}
       </WhenLoaded>
+      {/* Credentials are an admin's: other roles never ask for them. */}
+      <Can need="admin">
+        <TrackerCredentials onSaved={tracker.reload} />
+      </Can>
     </section>
   );
 }
