@@ -8,6 +8,7 @@ import * as m0005 from './0005_tracker_writes.ts';
 import * as m0006 from './0006_apply_journal.ts';
 import * as m0007 from './0007_invitation_payload.ts';
 import * as m0012 from './0012_activity.ts';
+import * as m0013 from './0013_content.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_apply_journal': m0006,
   '0007_invitation_payload': m0007,
   '0012_activity': m0012,
+  '0013_content': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
