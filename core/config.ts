@@ -55,6 +55,8 @@ export interface HostConfig {
   };
   metrics: { token: string | undefined };
   log: { level: LogLevel };
+  /** Attachments: the largest one accepted (TANDEM_MAX_ATTACHMENT_MB, default 100 MB). */
+  content: { maxAttachmentBytes: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -102,6 +104,7 @@ export const VARIABLES = {
   },
   TANDEM_TRACKER_CONFIG: { schema: z.string().min(1), accepts: 'the path of a JSON file' },
   TANDEM_METRICS_TOKEN: text,
+  TANDEM_MAX_ATTACHMENT_MB: positive('megabytes'),
   TANDEM_LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepts: LOG_LEVELS.join(', ') },
 } satisfies Record<string, Variable<unknown>>;
 
@@ -187,6 +190,7 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
     tracker: { name: read(env, 'TANDEM_TRACKER', fromFlag('--tracker')) ?? 'builtin', configFile },
     metrics: { token: read(env, 'TANDEM_METRICS_TOKEN') },
     log: { level: read(env, 'TANDEM_LOG_LEVEL') ?? 'info' },
+    content: { maxAttachmentBytes: Math.floor((read(env, 'TANDEM_MAX_ATTACHMENT_MB') ?? 100) * 1024 * 1024) },
   };
 }
 

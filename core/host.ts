@@ -2,12 +2,16 @@
 // connections -> rules -> engine -> http), each part given what it needs; `start` listens, `close` undoes it all.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { openDatabase } from '../storage/database.ts';
 import type { Db } from '../storage/schema.ts';
 import { createDashboard } from './activity/dashboard.ts';
 import { type ActivitySampler, createActivitySampler } from './activity/sampler.ts';
+import type { BlobStore } from './blobs/blob-store.ts';
+import { createDbBlobStore } from './blobs/db-blob-store.ts';
+import { createFileBlobStore } from './blobs/file-blob-store.ts';
 import type { HostConfig } from './config.ts';
 import { createConnectionService } from './connections/connection-service.ts';
 import { trackerHealthCheck } from './connections/health-checks.ts';
@@ -37,7 +41,7 @@ import type { Tracker } from './trackers/tracker.ts';
  */
 export interface HostParts {
   /** The system of record, built on the host's database (`loadTracker(...).build` in core/trackers/load.ts). */
-  tracker(ctx: { db: Db; log: Logger; dataDir: string }): Tracker | Promise<Tracker>;
+  tracker(ctx: { db: Db; log: Logger; dataDir: string; blobs: BlobStore }): Tracker | Promise<Tracker>;
   /** The admin console served at `/` (ui/serve.ts); none by default. */
   console?: Hono<AppEnv>;
   /** Starts the rule runner process with the host (default); `false` starts it on first use. */
@@ -124,7 +128,12 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     );
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
-    const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir });
+    // Attachment bytes: files beside a SQLite database; in the database itself when processes share it.
+    const blobs =
+      database.dialect === 'sqlite'
+        ? createFileBlobStore(path.join(config.storage.dataDir, 'blobs'))
+        : createDbBlobStore(db);
+    const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir, blobs });
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(
@@ -169,6 +178,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       log,
       trustedProxies: config.server.trustedProxies,
       metricsToken: config.metrics.token,
+      maxAttachmentBytes: config.content.maxAttachmentBytes,
       db,
       identity,
       settings,

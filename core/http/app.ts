@@ -20,6 +20,7 @@ import { createCredentialLimit } from './credential-limit.ts';
 import { openApiRoutes } from './openapi.ts';
 import { onError, problemResponse } from './problem.ts';
 import { connectionActivityRoutes, dashboardRoutes } from './routes/activity.ts';
+import { attachmentRoutes, entityAttachmentRoutes } from './routes/attachments.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { entityRoutes } from './routes/entities.ts';
 import { invitationRoutes } from './routes/invitations.ts';
@@ -63,6 +64,8 @@ export interface AppParts {
   dashboard: Dashboard;
   /** TANDEM_METRICS_TOKEN: opens /metrics and nothing else. */
   metricsToken: string | undefined;
+  /** The largest attachment accepted (config.content). */
+  maxAttachmentBytes: number;
   /** The admin console at `/`, when the CLI serves it (ui/serve.ts). */
   console?: Hono<AppEnv> | undefined;
 }
@@ -78,6 +81,8 @@ export function adminApi(p: AppParts) {
     .route('/tracker', trackerRoutes(p))
     .route('/entities', entityRoutes(p))
     .route('/entities', entitySyncRoutes(p))
+    .route('/entities', entityAttachmentRoutes(p))
+    .route('/attachments', attachmentRoutes(p))
     .route('/connections', connectionRoutes(p))
     .route('/connections', ruleRoutes(p))
     .route('/connections', connectionSyncRoutes(p))
@@ -100,15 +105,14 @@ export function createApp(p: AppParts) {
     c.set('credentialLimit', credentialLimit);
     await next();
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new TandemError('PAYLOAD_TOO_LARGE', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new TandemError('PAYLOAD_TOO_LARGE', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  // An upload streams to the blob store under its own limit (TANDEM_MAX_ATTACHMENT_MB).
+  app.use('*', (c, next) => (isUpload(c.req.method, c.req.path) ? next() : limit(c, next)));
   app.onError(onError);
   app.notFound((c) => problemResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}`));
 
@@ -121,3 +125,6 @@ export function createApp(p: AppParts) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+const UPLOAD_PATH = /^\/api\/entities\/[^/]+\/attachments\/?$/;
+const isUpload = (method: string, path: string) => method === 'POST' && UPLOAD_PATH.test(path);

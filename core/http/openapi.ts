@@ -6,6 +6,7 @@ import { TANDEM_VERSION } from '../version.ts';
 import type { AppEnv } from './app-env.ts';
 import { components, type Operation, operation, pathItems } from './contract.ts';
 import { connectionActivityOperations, dashboardOperations } from './routes/activity.ts';
+import { attachmentOperations, entityAttachmentOperations } from './routes/attachments.ts';
 import { connectionOperations } from './routes/connections.ts';
 import { entityOperations } from './routes/entities.ts';
 import { invitationOperations } from './routes/invitations.ts';
@@ -46,6 +47,8 @@ export const GENERATED: ReadonlyArray<[prefix: string, ops: readonly Operation[]
   ['/api/tracker', trackerOperations],
   ['/api/entities', entityOperations],
   ['/api/entities', entitySyncOperations],
+  ['/api/entities', entityAttachmentOperations],
+  ['/api/attachments', attachmentOperations],
   ['/api/connections', connectionOperations],
   ['/api/connections', ruleOperations],
   ['/api/connections', connectionSyncOperations],

@@ -1,5 +1,6 @@
 // The JavaScript that runs inside each isolate context: lockdown, frozen helpers, the call driver.
 import { MAX_JSON_DEPTH } from '../json-bounds.ts';
+import { CONTENT_HELPERS } from './prelude-content.ts';
 import type { ScriptName } from './sandbox.ts';
 
 /** The user's line 1 is the wrapper's line 2: subtract this from reported lines. */
@@ -34,7 +35,7 @@ const getDesc = Object.getOwnPropertyDescriptor, isArray = Array.isArray, hasOwn
 const parse = JSON.parse, stringify = JSON.stringify, ObjectProto = Object.prototype;
 const MAX_WARNINGS = 20, MAX_WARNING_CHARS = 500;
 
-let state = { script: 'outgoing', unlink: false, warnings: [] };
+let state = { script: 'outgoing', unlink: false, warnings: [], remove: false, twins: null, missing: [] };
 
 function harden(roots) {
   const stack = roots.slice(), seen = new Set();
@@ -151,7 +152,17 @@ function unlink() {
   state.unlink = true;
 }
 
-const helpers = { comments: { merge: merge }, map: map, users: { byEmail: byEmail }, sync: { unlink: unlink } };
+${CONTENT_HELPERS}
+
+const helpers = {
+  comments: { merge: merge },
+  map: map,
+  users: { byEmail: byEmail },
+  sync: { unlink: unlink },
+  attachments: { public: publicAttachments },
+  twins: { localId: localId, remoteId: remoteId },
+  entity: { delete: deleteEntity },
+};
 G.helpers = helpers;
 
 harden([
@@ -229,7 +240,7 @@ function describe(e, script) {
 }
 
 function start(factory, script, i) {
-  state = { script: script, unlink: false, warnings: [] };
+  state = { script: script, unlink: false, warnings: [], remove: false, twins: i.twins || null, missing: [] };
   const conn = deepFreeze(i.connection);
   if (script === 'outgoing') return factory(deepFreeze(i.entity), {}, conn, helpers);
   const replica = deepFreeze(i.replica);
@@ -269,7 +280,8 @@ function finish(pair, script, maxChars) {
     return stringify({ ok: false, kind: 'output', message: 'entity.type must be a non-empty string' });
   }
   // The value's JSON goes in as it is (not as a string inside JSON): one parse on the way out.
-  return '{"ok":true,"unlink":' + (state.unlink === true) + ',"warnings":' + stringify(state.warnings) + ',"out":' + text + '}';
+  const content = (state.remove ? ',"delete":true' : '') + (state.missing.length ? ',"missing":' + stringify(state.missing) : '');
+  return '{"ok":true,"unlink":' + (state.unlink === true) + content + ',"warnings":' + stringify(state.warnings) + ',"out":' + text + '}';
 }
 
 async function run(factory, script, input, maxChars) {

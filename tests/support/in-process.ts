@@ -36,7 +36,10 @@ export async function inProcessHost(
       server: { port: 0, name: 'Test Host', adminToken: token, ...opts.config?.server },
       storage: { dataDir },
     }),
-    { tracker: ({ db }) => (opts.tracker === 'memory' ? createMemoryTracker() : createBuiltinTracker(db)) },
+    {
+      tracker: ({ db, blobs }) =>
+        opts.tracker === 'memory' ? createMemoryTracker() : createBuiltinTracker(db, { blobs }),
+    },
   );
   const server = createAdaptorServer({ fetch: host.app.fetch });
   return {

@@ -1,7 +1,7 @@
 // The built-in tracker's entities and comments, the fields of a type, and how many entities a query matches now.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { notFound } from '../../errors.ts';
+import { notFound, TandemError } from '../../errors.ts';
 import { knownFields } from '../../rules/known-fields.ts';
 import { flatten } from '../../sync/flat.ts';
 import { matches, parseQuery } from '../../sync/trigger-query.ts';
@@ -9,6 +9,7 @@ import { entityTypeSchema, parseFields } from '../../trackers/builtin/entity-inp
 import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
+import { attachmentSchema } from './attachments.ts';
 
 export const listQuery = z.object({
   type: entityTypeSchema.optional(),
@@ -55,6 +56,10 @@ export const entitySchema = z.strictObject({
     .partial()
     .catchall(z.unknown()),
   comments: z.array(commentSchema),
+  attachments: z
+    .array(attachmentSchema)
+    .optional()
+    .describe('Attachment metadata (trackers that keep attachments)'),
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -80,6 +85,8 @@ const entityFieldSchema = z.strictObject({
   standard: z.boolean(),
   values: z.array(z.union([z.string(), z.number()])).describe('Distinct values seen on entities of the type'),
 });
+
+const commentEditBody = z.object({ body: z.string().trim().min(1).max(20_000) });
 
 const T = 'Entities';
 export const entityOperations = [
@@ -140,6 +147,25 @@ export const entityOperations = [
     body: commentBody,
     responses: { 201: entitySchema },
     problems: [404, 422],
+  }),
+  operation({
+    method: 'patch',
+    path: '/:id/comments/:commentId',
+    operationId: 'editComment',
+    tag: T,
+    summary: "Edit a comment's text (a sync event like any change)",
+    body: commentEditBody,
+    responses: { 200: entitySchema },
+    problems: [404, 415, 422, 501],
+  }),
+  operation({
+    method: 'delete',
+    path: '/:id/comments/:commentId',
+    operationId: 'deleteComment',
+    tag: T,
+    summary: 'Delete a comment (a sync event like any change)',
+    responses: { 200: entitySchema },
+    problems: [404, 501],
   }),
   operation({
     method: 'post',
@@ -229,4 +255,27 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
         { origin: 'local' },
       );
       return c.json(entity, 201);
+    })
+    .patch('/:id/comments/:commentId', jsonBody(commentEditBody), async (c) => {
+      const { body } = c.req.valid('json');
+      const entity = await commentEdits(tracker).update(c.req.param('id'), c.req.param('commentId'), body, {
+        origin: 'local',
+      });
+      return c.json(entity);
+    })
+    .delete('/:id/comments/:commentId', async (c) => {
+      const entity = await commentEdits(tracker).remove(c.req.param('id'), c.req.param('commentId'), {
+        origin: 'local',
+      });
+      return c.json(entity);
     });
+
+function commentEdits(tracker: Tracker) {
+  if (!tracker.commentEdits)
+    throw new TandemError(
+      'NOT_SUPPORTED',
+      501,
+      `The ${tracker.id} tracker cannot edit or delete comments (ServiceNow journal entries, for one, are permanent)`,
+    );
+  return tracker.commentEdits;
+}
