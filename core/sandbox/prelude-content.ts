@@ -5,7 +5,7 @@
  * `twins: {local: {remoteId: localId}, remote: {localId: remoteId}}` for the ids found in its input, so
  * a look-up is a plain read (no hop to the host per id).
  */
-export const CONTENT_HELPERS = String.raw`
+export const CONTENT_HELPERS = `
 function publicAttachments(list) {
   if (list === undefined || list === null) return [];
   if (!isArray(list)) throw new TypeError('helpers.attachments.public(list): list must be an array of attachments');

@@ -82,9 +82,9 @@ function capability(tracker: Tracker): TrackerAttachments {
 /** A name safe in a file system and a header: no path, no control characters, at most 255 characters. */
 export function safeFilename(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const clean = base
-    .replace(/[\u0000-\u001f\u007f"]/g, '')
+  const clean = [...base]
+    .filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f && ch !== '"')
+    .join('')
     .trim()
     .replace(/^\.+/, '');
   return clean.slice(0, 255) || 'attachment';
