@@ -106,10 +106,16 @@ function merge(local, remote, options) {
   const withInternal = options !== null && typeof options === 'object' && options.internal === true;
   const outgoing = state.script === 'outgoing';
   const out = [], ids = new Set(), ownIds = new Set(), texts = new Map();
+  // Incoming, a local comment that mirrors a partner comment (remoteId) follows it: edited, or gone.
+  const follow = !outgoing && remote !== undefined && remote !== null, remoteById = new Map();
+  if (follow) for (let i = 0; i < from.length; i++) if (isComment(from[i]) && from[i].id != null) remoteById.set(String(from[i].id), from[i]);
   for (let i = 0; i < into.length; i++) {
     const c = into[i];
     if (!isComment(c)) continue;
-    out.push(Object.assign({}, c));
+    if (follow && c.remoteId != null && !remoteById.has(String(c.remoteId))) continue;
+    const mine = Object.assign({}, c);
+    if (follow && c.remoteId != null) mine.body = remoteById.get(String(c.remoteId)).body;
+    out.push(mine);
     if (c.id != null) { ids.add(String(c.id)); ownIds.add(String(c.id)); }
     if (c.remoteId != null) ids.add(String(c.remoteId));
     const key = String(c.author) + '\u0000' + c.body;

@@ -3,6 +3,9 @@ import { inChunks } from '../../storage/chunks.ts';
 import type { ConnectionInfo, Replica, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
 import { localClocks, replicaClocks } from './conflicts.ts';
+import { withoutMirroredAttachments } from './content/attachment-meta.ts';
+import { deletedAtPartner, forgetPartnerDeletions, mirroredAttachments } from './content/mirrored.ts';
+import { outgoingTwinTables } from './content/references.ts';
 import { RULE_BATCH, type SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
 import { fieldsOf, flatten } from './flat.ts';
@@ -55,17 +58,31 @@ export async function processOutgoing(
         entities.map((e) => e.id),
       );
   const triggers = opts.force ? [] : await listTriggers(db, connectionId, true);
-  const inScope = entities.filter(
+  const matched = entities.filter(
     (e) => opts.force || twins.has(e.id) || triggers.some((t) => triggerMatches(t, flatten(e))),
   );
+  // An entity whose partner deleted its twin comes back only by hand (a manual sync), not by a trigger.
+  const deletedThere = opts.force
+    ? new Set<string>()
+    : await deletedAtPartner(
+        db,
+        connectionId,
+        matched.filter((e) => !twins.has(e.id)).map((e) => e.id),
+      );
+  const inScope = deletedThere.size ? matched.filter((e) => !deletedThere.has(e.id)) : matched;
 
   const results: RuleResult[] = [];
   const sandbox = ctx.sandbox();
   if (inScope.length && !sandbox) throw new Error('the sandbox is not available');
+  const flats = inScope.map(flatten);
+  const tables = await outgoingTwinTables(db, connectionId, flats);
   for (let i = 0; i < inScope.length; i += RULE_BATCH) {
-    const calls = inScope
-      .slice(i, i + RULE_BATCH)
-      .map((e) => ({ script: 'outgoing' as const, entity: flatten(e), connection: opts.connection }));
+    const calls = flats.slice(i, i + RULE_BATCH).map((entity, j) => ({
+      script: 'outgoing' as const,
+      entity,
+      connection: opts.connection,
+      twins: tables[i + j] ?? {},
+    }));
     results.push(...(await sandbox!.run(connectionId, opts.program, calls, ctx.hostApi)));
   }
 
@@ -74,6 +91,7 @@ export async function processOutgoing(
     const inScopeIds = inScope.map((e) => e.id);
     const current = await twinsByLocal(tx, connectionId, inScopeIds);
     const mirrored = await mirroredComments(tx, connectionId, inScopeIds);
+    const mirroredFiles = await mirroredAttachments(tx, connectionId, inScopeIds);
     const openErrors = await openOutErrors(tx, connectionId, inScopeIds);
     const events: SyncEvent[] = [];
     const twinWrites = twinWriter(connectionId);
@@ -101,7 +119,10 @@ export async function processOutgoing(
         continue;
       }
       for (const w of result.warnings) items.push({ ...item, action: 'warning', message: w });
-      const replica = withoutMirroredComments(result.replica, mirrored.get(entity.id));
+      const replica = withoutMirroredAttachments(
+        withoutMirroredComments(result.replica, mirrored.get(entity.id)),
+        mirroredFiles.get(entity.id),
+      );
       const lastSent = parseJson<Replica | null>(twin?.local_replica, null);
       const replicaJson = JSON.stringify(replica);
       const manual = opts.manual ? { manual: 1 } : {};
@@ -151,6 +172,7 @@ export async function processOutgoing(
     await appendOutbox(tx, connectionId, events);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
     if (opts.runId) await addRunItems(tx, opts.runId, items);
+    if (opts.manual) await forgetPartnerDeletions(tx, connectionId, inScopeIds);
   });
   return items;
 }

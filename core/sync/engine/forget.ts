@@ -1,5 +1,6 @@
 // What the engine drops when a connection is deleted: its sync rows; its open errors are resolved.
 import type { Db } from '../../../storage/schema.ts';
+import { forgetContent } from '../content/references.ts';
 
 /** Deletes the connection's twins, queues, stream, triggers and comment links in one transaction. */
 export async function forgetConnection(db: Db, id: string): Promise<void> {
@@ -15,6 +16,7 @@ export async function forgetConnection(db: Db, id: string): Promise<void> {
       'sync_apply_versions',
     ] as const)
       await tx.deleteFrom(t).where('connection_id', '=', id).execute();
+    await forgetContent(tx, id);
     await tx
       .updateTable('sync_errors')
       .set({ status: 'resolved', resolved_at: new Date().toISOString() })

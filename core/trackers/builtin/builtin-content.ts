@@ -17,6 +17,8 @@ import type {
 /** What the tracker's view lends these writes: its transaction, loads and change log. */
 export interface ContentParts {
   exec: DbExecutor;
+  /** Inside a caller's transaction: blobs are not collected (the store may use another connection). */
+  joined: boolean;
   blobs: BlobStore;
   inTx<T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T>;
   mustLoad(tx: DbExecutor, id: string): Promise<Entity>;
@@ -134,7 +136,7 @@ export function builtinAttachments(p: ContentParts): TrackerAttachments {
         return { change: await bump(p, tx, entity, 'attachment', opts.origin), sha: row.sha256 };
       });
       p.emit(change);
-      await collectBlobs(p.exec, p.blobs, [sha]);
+      if (!p.joined) await collectBlobs(p.exec, p.blobs, [sha]);
     },
   };
 }

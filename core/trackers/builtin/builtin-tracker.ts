@@ -550,7 +550,7 @@ function view(
 
     transactional: { withTx: (tx) => view(db, tx, true, emit, events, blobs) },
   };
-  const content = { exec, blobs, inTx, mustLoad, checkVersion, logChange, emit };
+  const content = { exec, joined, blobs, inTx, mustLoad, checkVersion, logChange, emit };
   tracker.attachments = builtinAttachments(content);
   tracker.commentEdits = builtinCommentEdits(content);
   return tracker;
