@@ -55,8 +55,11 @@ export interface HostConfig {
   };
   metrics: { token: string | undefined };
   log: { level: LogLevel };
-  /** Attachments: the largest one accepted (TANDEM_MAX_ATTACHMENT_MB, default 100 MB). */
-  content: { maxAttachmentBytes: number };
+  /**
+   * Attachments: the largest one accepted (TANDEM_MAX_ATTACHMENT_MB, default 100 MB); how long a change
+   * waits for an item it links to (TANDEM_REFERENCE_WAIT_MS, default 15 minutes).
+   */
+  content: { maxAttachmentBytes: number; referenceWaitMs: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -105,6 +108,7 @@ export const VARIABLES = {
   TANDEM_TRACKER_CONFIG: { schema: z.string().min(1), accepts: 'the path of a JSON file' },
   TANDEM_METRICS_TOKEN: text,
   TANDEM_MAX_ATTACHMENT_MB: positive('megabytes'),
+  TANDEM_REFERENCE_WAIT_MS: positive('milliseconds'),
   TANDEM_LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepts: LOG_LEVELS.join(', ') },
 } satisfies Record<string, Variable<unknown>>;
 
@@ -190,7 +194,10 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
     tracker: { name: read(env, 'TANDEM_TRACKER', fromFlag('--tracker')) ?? 'builtin', configFile },
     metrics: { token: read(env, 'TANDEM_METRICS_TOKEN') },
     log: { level: read(env, 'TANDEM_LOG_LEVEL') ?? 'info' },
-    content: { maxAttachmentBytes: Math.floor((read(env, 'TANDEM_MAX_ATTACHMENT_MB') ?? 100) * 1024 * 1024) },
+    content: {
+      maxAttachmentBytes: Math.floor((read(env, 'TANDEM_MAX_ATTACHMENT_MB') ?? 100) * 1024 * 1024),
+      referenceWaitMs: read(env, 'TANDEM_REFERENCE_WAIT_MS') ?? 15 * 60_000,
+    },
   };
 }
 

@@ -172,6 +172,11 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       hostApi: trackerUserLookup(tracker),
       onConnectionChange: (listener) => connections.onChange(listener),
       tickMs: config.sync.tickMs,
+      content: {
+        blobs,
+        maxAttachmentBytes: config.content.maxAttachmentBytes,
+        referenceWaitMs: config.content.referenceWaitMs,
+      },
     });
     parts = {
       config,

@@ -1,11 +1,13 @@
 // The sync engine: follows the change feed, applies the inbox, delivers the outbox, and runs manual/bulk syncs.
 import type { Db } from '../../storage/schema.ts';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import type { LinkHub } from '../link/link-hub.ts';
 import type { Logger } from '../log.ts';
 import type { RuleHostApi, Sandbox } from '../sandbox/sandbox.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import { type Clock, realClock } from './clock.ts';
 import { syncConnection } from './connections-view.ts';
+import { createContentSync } from './content/content-sync.ts';
 import type { RuleSource, SyncContext } from './context.ts';
 import { createDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
 import { createErrorActions } from './engine/error-actions.ts';
@@ -38,6 +40,8 @@ export interface SyncEngineDeps {
   delivery?: Pick<DeliveryOptions, 'windowEvents' | 'windowBytes' | 'frameEvents' | 'ackTimeoutMs'>;
   /** Time for backoff, coalescing, the tick, idle cursor saves and delivery; the real clock by default. */
   clock?: Clock;
+  /** Attachment bytes: with a blob store, attachments cross the link (core/sync/content/). */
+  content?: { blobs: BlobStore; maxAttachmentBytes: number; referenceWaitMs: number };
 }
 
 /**
@@ -60,6 +64,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     hostApi: deps.hostApi,
   };
   let delivery: Delivery | undefined;
+  let content: ReturnType<typeof createContentSync> | undefined;
   const unsubscribe: Array<() => void> = [];
   const holds = createHolds({ db, log, clock });
   const programs = createPrograms(ctx);
@@ -103,11 +108,26 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           log,
           clock,
           canSend: async (id) => (await syncConnection(db, id))?.state === 'active',
-          onInbox: () => wake(),
+          onInbox: () => {
+            wake();
+            content?.wake();
+          },
           receive: (id, events) => exclusive(() => receive(id, events)),
           ...deps.delivery,
         });
         unsubscribe.push(delivery.start());
+        if (deps.content) {
+          content = createContentSync({
+            db,
+            tracker,
+            link,
+            log,
+            clock,
+            ...deps.content,
+            tickMs: deps.tickMs ?? 1000,
+          });
+          unsubscribe.push(content.start());
+        }
       } else log.warn('sync engine started without a link: nothing will be sent or received');
       // Without push the scheduler's tick polls the feed.
       if (tracker.watch) unsubscribe.push(tracker.watch(() => scheduler.wakeSoon()));
@@ -130,6 +150,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       scheduler.halt();
       for (const u of unsubscribe.splice(0)) u();
       const closing = delivery?.close();
+      await content?.stop();
       await scheduler.drain();
       await closing;
       await feed

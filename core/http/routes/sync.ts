@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../../storage/schema.ts';
 import { notFound, TandemError } from '../../errors.ts';
 import { syncConnection } from '../../sync/connections-view.ts';
+import { partnerDeletionsOf } from '../../sync/content/mirrored.ts';
 import type { SyncEngine } from '../../sync/engine.ts';
 import { parseJson } from '../../sync/json.ts';
 import { type ReportPart, runReportCsv } from '../../sync/run-report.ts';
@@ -411,6 +412,8 @@ export const twinSchema = z.strictObject({
   remoteReplica: z.unknown(),
   status: z.enum(['synced', 'pending', 'error_here', 'error_at_peer', 'unlinked']),
   manual: z.boolean(),
+  /** The partner deleted its entity: this one was kept, unlinked (status `unlinked`). */
+  deletedAtPartner: z.boolean().optional(),
 });
 
 export const entitySyncOperations = [
@@ -430,17 +433,21 @@ export const entitySyncRoutes = ({ db, tracker }: { db: Db; tracker: Tracker }) 
   new Hono<AppEnv>().get('/:id/sync', async (c) => {
     const id = c.req.param('id');
     const twins = await twinsOfEntity(db, id);
+    const deleted = await partnerDeletionsOf(db, id);
     if (twins.length === 0 && !(await tracker.get(id))) throw notFound('Entity', id);
     return c.json({
-      items: twins.map((t) => ({
-        connectionId: t.connection_id,
-        remoteId: t.remote_id,
-        remoteKey: t.remote_key,
-        lastSyncedAt: t.last_synced_at,
-        localReplica: parseJson(t.local_replica, null),
-        remoteReplica: parseJson(t.remote_replica, null),
-        status: t.status,
-        manual: t.manual === 1,
-      })),
+      items: [
+        ...twins.map((t) => ({
+          connectionId: t.connection_id,
+          remoteId: t.remote_id,
+          remoteKey: t.remote_key,
+          lastSyncedAt: t.last_synced_at,
+          localReplica: parseJson(t.local_replica, null),
+          remoteReplica: parseJson(t.remote_replica, null),
+          status: t.status,
+          manual: t.manual === 1,
+        })),
+        ...deleted,
+      ],
     });
   });

@@ -57,3 +57,23 @@ export async function forgetPartnerDeletions(
       .execute(),
   );
 }
+
+/** An entity's twins ended by a deletion at the partner, as the entity's sync list shows them. */
+export async function partnerDeletionsOf(db: DbExecutor, entityId: string) {
+  const rows = await db
+    .selectFrom('sync_partner_deletions')
+    .selectAll()
+    .where('local_id', '=', entityId)
+    .execute();
+  return rows.map((r) => ({
+    connectionId: r.connection_id,
+    remoteId: r.remote_id,
+    remoteKey: r.remote_key,
+    lastSyncedAt: r.deleted_at,
+    localReplica: null,
+    remoteReplica: null,
+    status: 'unlinked' as const,
+    manual: false,
+    deletedAtPartner: true,
+  }));
+}
