@@ -57,6 +57,8 @@ export type BuiltParts = Readonly<
     sandbox: ManagedSandbox;
     link: LinkNetwork;
     activity: ActivitySampler;
+    /** Attachment bytes (files in the data directory, or the database). */
+    blobs: BlobStore;
   }
 >;
 
@@ -196,6 +198,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       engine,
       metrics,
       dashboard: createDashboard({ db, connections, link, clock: realClock }),
+      blobs,
       // Reads what the engine and the link already keep, once a minute; writes only its own tables.
       activity: createActivitySampler({
         db,

@@ -3,70 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scriptMode } from '../../modes/script/script-mode.ts';
 import { waitFor } from '../../tests/support/host-process.ts';
 import { type InProcessHost, inProcessHost, insertConnection } from '../../tests/support/in-process.ts';
-import type { FrameHandler, LinkFrame, LinkHub } from '../link/link-hub.ts';
+import { memoryLink } from '../../tests/support/memory-link.ts';
+import type { LinkFrame, LinkHub } from '../link/link-hub.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
 import type { RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
 import { createSyncEngine, type SyncEngine } from './engine.ts';
 import { createTrigger } from './triggers.ts';
-
-/** Two LinkHubs joined in memory; frames arrive in order, asynchronously; a cut drops frames in flight. */
-function memoryLink(connA: string, connB: string) {
-  class Hub implements LinkHub {
-    handlers = new Map<string, FrameHandler>();
-    listeners = new Set<(id: string, up: boolean) => void>();
-    queue: Promise<void> = Promise.resolve();
-    peer!: Hub;
-    /** Rewrites what this hub sends (drop, duplicate, reorder); identity by default. */
-    tap: (frame: LinkFrame) => LinkFrame[] = (f) => [f];
-    sent: LinkFrame[] = [];
-    constructor(readonly connId: string) {}
-    isUp = () => link.up;
-    send(_id: string, frame: LinkFrame) {
-      if (!link.up) return false;
-      const gen = link.generation;
-      const copy = JSON.parse(JSON.stringify(frame)) as LinkFrame;
-      this.sent.push(copy);
-      for (const f of this.tap(copy)) {
-        const peer = this.peer;
-        peer.queue = peer.queue.then(async () => {
-          await new Promise((r) => setImmediate(r));
-          if (!link.up || link.generation !== gen) return;
-          try {
-            await peer.handlers.get(f.ch)?.(peer.connId, f);
-          } catch {
-            // a handler failure ends nothing else, as on the real link
-          }
-        });
-      }
-      return true;
-    }
-    bufferedAmount = () => 0;
-    handle(ch: string, h: FrameHandler) {
-      this.handlers.set(ch, h);
-    }
-    onStatus(l: (id: string, up: boolean) => void) {
-      this.listeners.add(l);
-      return () => this.listeners.delete(l);
-    }
-  }
-  const a = new Hub(connA);
-  const b = new Hub(connB);
-  a.peer = b;
-  b.peer = a;
-  const link = {
-    up: false,
-    generation: 0,
-    a,
-    b,
-    set(up: boolean) {
-      link.up = up;
-      link.generation++;
-      for (const h of [a, b]) for (const l of h.listeners) l(h.connId, up);
-    },
-  };
-  return link;
-}
 
 const program = (incoming = scriptMode.defaults().incoming): RuleProgram => ({
   version: `v-${incoming.length}`,

@@ -41,7 +41,13 @@ export interface SyncEngineDeps {
   /** Time for backoff, coalescing, the tick, idle cursor saves and delivery; the real clock by default. */
   clock?: Clock;
   /** Attachment bytes: with a blob store, attachments cross the link (core/sync/content/). */
-  content?: { blobs: BlobStore; maxAttachmentBytes: number; referenceWaitMs: number };
+  content?: {
+    blobs: BlobStore;
+    maxAttachmentBytes: number;
+    referenceWaitMs: number;
+    /** Backoff after the n-th failed transfer of an attachment (1 s doubling to 60 s by default). */
+    backoffMs?(attempt: number): number;
+  };
 }
 
 /**

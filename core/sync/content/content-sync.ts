@@ -23,6 +23,8 @@ export interface ContentSyncDeps {
   referenceWaitMs: number;
   /** How often it looks for work without being woken. */
   tickMs?: number;
+  /** Backoff after the n-th failed transfer. */
+  backoffMs?(attempt: number): number;
 }
 
 /**
