@@ -140,7 +140,9 @@ describe('docs/script-api.md worked examples', () => {
     expect(bodies).toEqual(['public', 'reply']); // same author and text as one we have: not added again
 
     // A copy of the other side's comment (remoteId) follows its edit, and goes with its deletion.
-    const mirrored = incident({ comments: [{ ...comment('k5', 'Frist'), remoteId: 'r5' }, comment('k6', 'ours')] });
+    const mirrored = incident({
+      comments: [{ ...comment('k5', 'Frist'), remoteId: 'r5' }, comment('k6', 'ours')],
+    });
     const edited = await incoming(into!, { type: 'incident', comments: [comment('r5', 'First')] }, mirrored);
     expect((edited.entity.comments as Array<{ body: string }>).map((c) => c.body)).toEqual(['First', 'ours']);
     const deleted = await incoming(into!, { type: 'incident', comments: [] }, mirrored);
@@ -236,7 +238,11 @@ describe('docs/script-api.md worked examples', () => {
     const replica = await outgoing(
       out!,
       incident({
-        attachments: [file('f1', 'log.txt', 100), file('f2', 'note.txt', 10, true), file('f3', 'dump.bin', 11 * 1024 * 1024)],
+        attachments: [
+          file('f1', 'log.txt', 100),
+          file('f2', 'note.txt', 10, true),
+          file('f3', 'dump.bin', 11 * 1024 * 1024),
+        ],
       }),
     );
     expect((replica.attachments as Array<{ id: string }>).map((a) => a.id)).toEqual(['f1']);
@@ -252,12 +258,22 @@ describe('docs/script-api.md worked examples', () => {
     const [out, into] = blocks('Links between items');
     const replica = await outgoing(out!, incident({ problem: 'p-globex' }));
     expect(replica.problem).toBe('p-globex');
-    const linked = await incoming(into!, { type: 'incident', summary: 'S', problem: 'p-globex' }, incident(), noUsers, {
-      local: { 'p-globex': 'p-acme' },
-    });
+    const linked = await incoming(
+      into!,
+      { type: 'incident', summary: 'S', problem: 'p-globex' },
+      incident(),
+      noUsers,
+      {
+        local: { 'p-globex': 'p-acme' },
+      },
+    );
     expect(linked.entity.problem).toBe('p-acme');
     expect(linked.missing).toBeUndefined();
-    const waiting = await incoming(into!, { type: 'incident', summary: 'S', problem: 'p-globex' }, incident());
+    const waiting = await incoming(
+      into!,
+      { type: 'incident', summary: 'S', problem: 'p-globex' },
+      incident(),
+    );
     expect(waiting.missing).toEqual(['p-globex']);
   });
 

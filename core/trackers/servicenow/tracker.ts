@@ -10,6 +10,7 @@ import type {
   EntityType,
   FieldInfo,
   Tracker,
+  TrackerAttachments,
   WriteContext,
   WriteOutcome,
   WriteRequest,
@@ -17,6 +18,7 @@ import type {
 import type { TrackerPush } from '../tracker-push.ts';
 import type { TrackerReport, TrackerStatus } from '../tracker-report.ts';
 import { simpleWrites } from '../write-outcomes.ts';
+import { createServiceNowAttachments } from './attachments.ts';
 import { createChangeFeed } from './change-feed.ts';
 import type { ServiceNowClient, ServiceNowRecord } from './client.ts';
 import type { ServiceNowConfig } from './config.ts';
@@ -91,6 +93,17 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const notify = () => {
     for (const l of [...listeners]) l();
   };
+  const files = createServiceNowAttachments({
+    client,
+    async tableOf(id) {
+      const type = typeOf.get(id) ?? (await readOne(id))?.type;
+      return type ? tableOf(type) : undefined;
+    },
+    onWrite: () => {
+      caughtUp.clear();
+      notify();
+    },
+  });
 
   async function withComments(pairs: Array<[EntityType, ServiceNowRecord]>): Promise<Entity[]> {
     const entities = pairs.map(([type, record]) => mapper.toEntity(type, record));
@@ -107,6 +120,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
         createdAt,
       }));
     }
+    if (entities.length) await files.fill(entities);
     return entities;
   }
 
@@ -322,6 +336,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     },
     get: readOne,
     getMany: readMany,
+    attachments: files as TrackerAttachments,
     async list(query) {
       const listed = query.type ? [query.type] : types;
       const at = query.cursor ? decodeListCursor(query.cursor) : { i: 0, o: 0 };
