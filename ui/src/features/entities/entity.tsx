@@ -3,6 +3,7 @@ import { client, enc, json } from '../../api.ts';
 import { Page, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
+import { Attachments } from './attachments.tsx';
 import { Comments } from './comments.tsx';
 import { EditEntity } from './edit-entity.tsx';
 import { typeLabel } from './entity-fields.tsx';
@@ -30,6 +31,7 @@ export function EntityPage({ id }: { id: string }) {
             <div class="main-col">
               <EditEntity entity={e} onSaved={entity.setData} />
               <Comments entity={e} onAdded={entity.setData} />
+              <Attachments entity={e} onChanged={() => void entity.reload()} />
             </div>
             <aside class="side-col" aria-label="Sync status">
               <SyncStatus entityId={e.id} version={e.version} />

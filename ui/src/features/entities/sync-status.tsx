@@ -45,11 +45,12 @@ export function SyncStatus({ entityId, version }: { entityId: string; version: n
                   {names.get(t.connectionId) ?? t.connectionId}
                 </a>{' '}
                 <span class="badge tone-off" data-twin-status={t.status}>
-                  {t.status}
+                  {t.deletedAtPartner ? 'deleted at partner' : t.status}
                 </span>
               </div>
               <div class="muted">
-                Remote {t.remoteKey ?? t.remoteId ?? '—'} · last synced <When at={t.lastSyncedAt} />
+                Remote {t.remoteKey ?? t.remoteId ?? '—'} ·{' '}
+                {t.deletedAtPartner ? 'deleted there' : 'last synced'} <When at={t.lastSyncedAt} />
               </div>
               {t.localReplica !== undefined || t.remoteReplica !== undefined ? (
                 <details>
