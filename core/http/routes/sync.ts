@@ -446,6 +446,7 @@ export const entitySyncRoutes = ({ db, tracker }: { db: Db; tracker: Tracker }) 
           remoteReplica: parseJson(t.remote_replica, null),
           status: t.status,
           manual: t.manual === 1,
+          deletedAtPartner: false,
         })),
         ...deleted,
       ],
