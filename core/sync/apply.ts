@@ -9,7 +9,8 @@ import { connectionInfo } from './connections-view.ts';
 import {
   applyAttachments,
   applyCommentEdits,
-  linkedComments,
+  type EntityLinks,
+  linksOf,
   withCommentLinks,
 } from './content/apply-content.ts';
 import { type ContentWrites, flushContentWrites, newContentWrites } from './content/content-writes.ts';
@@ -64,6 +65,8 @@ export interface Prepared {
   entry: InboxEntry;
   twin?: TwinRow | undefined;
   entity?: Entity | undefined;
+  /** What the entity already has from the partner (comments and attachments). */
+  links?: EntityLinks | undefined;
   call?: number;
 }
 
@@ -150,19 +153,20 @@ export async function prepareBatch(
     conn.id,
     upserts.map((e) => e.replica),
   );
-  const commentLinks = await linkedComments(db, conn.id, localIds);
+  const links = await linksOf(db, conn.id, localIds);
   for (const entry of batch) {
     const p: Prepared = { entry };
     if (entry.event.kind === 'upsert') {
       p.twin = twins.get(entry.event);
       p.entity = p.twin ? locals.get(p.twin.local_id) : undefined;
+      p.links = p.entity ? links.get(p.entity.id) : undefined;
       p.call = calls.length;
       calls.push({
         script: 'incoming',
         replica: entry.event.replica,
         previous: parseJson<Replica | null>(p.twin?.remote_replica, null),
         firstSync: !p.entity,
-        entity: p.entity ? withCommentLinks(flatten(p.entity), commentLinks.get(p.entity.id)) : null,
+        entity: p.entity ? withCommentLinks(flatten(p.entity), links.get(p.entity.id)?.comments) : null,
         connection: connectionInfo(conn),
         twins: tables[upserts.indexOf(entry.event)] ?? {},
       });
@@ -465,8 +469,9 @@ async function applyOne(
     idempotencyKey: `${conn.id}:${entry.seq}`,
   });
   const warn = (message: string) => ctx.log.warn({ connectionId: conn.id, entityId: entity.id }, message);
-  entity = await applyCommentEdits(writes.target, tx, conn.id, entity, out, { origin }, warn);
-  if (await applyAttachments(writes.target, tx, conn.id, entity, out, { origin }, writes.content, warn))
+  const known = current ? p.links : undefined; // an entity created now has nothing from the partner yet
+  entity = await applyCommentEdits(writes.target, entity, out, { origin }, known, writes.content, warn);
+  if (await applyAttachments(writes.target, entity, out, { origin }, known, writes.content, warn))
     entity = (await writes.target.get(entity.id)) ?? entity;
   writes.current.set(entity.id, entity);
   if (p.twin && p.twin.local_id !== entity.id) writes.twinWrites.delete(p.twin.local_id);

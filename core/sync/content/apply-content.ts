@@ -1,29 +1,66 @@
 // The apply step's content: comment edits and deletions, attachments wanted or removed, linked comments shown to rules.
+import { inChunks } from '../../../storage/chunks.ts';
 import type { DbExecutor } from '../../../storage/schema.ts';
 import type { FlatEntity } from '../../sandbox/sandbox.ts';
 import type { Entity, Tracker, WriteOptions } from '../../trackers/tracker.ts';
 import { attachmentsOf } from './attachment-meta.ts';
 import type { ContentWrites } from './content-writes.ts';
 
-/** Local comments that mirror a partner comment, per entity: local id -> the partner's id. */
-export async function linkedComments(
+/** What one entity already has from the partner: comment and attachment links, attachments still wanted. */
+export interface EntityLinks {
+  /** Local comment id -> the partner's comment id. */
+  comments: Map<string, string>;
+  /** The partner's attachment id -> the local copy's id. */
+  attachments: Map<string, string>;
+  /** The partner's attachment ids waiting for their file. */
+  wants: Set<string>;
+}
+
+const NO_LINKS: EntityLinks = { comments: new Map(), attachments: new Map(), wants: new Set() };
+
+/** The links of a batch's entities, in three queries for the batch. */
+export async function linksOf(
   db: DbExecutor,
   connectionId: string,
   entityIds: string[],
-): Promise<Map<string, Map<string, string>>> {
-  const out = new Map<string, Map<string, string>>();
+): Promise<Map<string, EntityLinks>> {
+  const out = new Map<string, EntityLinks>();
   if (entityIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('sync_comment_links')
-    .select(['entity_id', 'local_comment_id', 'remote_comment_id'])
-    .where('connection_id', '=', connectionId)
-    .where('entity_id', 'in', entityIds)
-    .execute();
-  for (const r of rows) {
-    const m = out.get(r.entity_id) ?? new Map<string, string>();
-    m.set(r.local_comment_id, r.remote_comment_id);
-    out.set(r.entity_id, m);
-  }
+  const of = (id: string) => {
+    let l = out.get(id);
+    if (!l) {
+      l = { comments: new Map(), attachments: new Map(), wants: new Set() };
+      out.set(id, l);
+    }
+    return l;
+  };
+  const comments = await inChunks(entityIds, (chunk) =>
+    db
+      .selectFrom('sync_comment_links')
+      .select(['entity_id', 'local_comment_id', 'remote_comment_id'])
+      .where('connection_id', '=', connectionId)
+      .where('entity_id', 'in', chunk)
+      .execute(),
+  );
+  for (const c of comments) of(c.entity_id).comments.set(c.local_comment_id, c.remote_comment_id);
+  const files = await inChunks(entityIds, (chunk) =>
+    db
+      .selectFrom('sync_attachment_links')
+      .select(['entity_id', 'remote_attachment_id', 'local_attachment_id'])
+      .where('connection_id', '=', connectionId)
+      .where('entity_id', 'in', chunk)
+      .execute(),
+  );
+  for (const f of files) of(f.entity_id).attachments.set(f.remote_attachment_id, f.local_attachment_id);
+  const wants = await inChunks(entityIds, (chunk) =>
+    db
+      .selectFrom('sync_attachment_wants')
+      .select(['entity_id', 'remote_attachment_id'])
+      .where('connection_id', '=', connectionId)
+      .where('entity_id', 'in', chunk)
+      .execute(),
+  );
+  for (const w of wants) of(w.entity_id).wants.add(w.remote_attachment_id);
   return out;
 }
 
@@ -44,16 +81,15 @@ export function withCommentLinks(flat: FlatEntity, links: Map<string, string> | 
  */
 export async function applyCommentEdits(
   target: Tracker,
-  tx: DbExecutor,
-  connectionId: string,
   entity: Entity,
   out: FlatEntity,
   opts: WriteOptions,
+  known: EntityLinks | undefined,
+  content: ContentWrites,
   warn: (message: string) => void,
 ): Promise<Entity> {
-  if (!Array.isArray(out.comments)) return entity;
-  const links = (await linkedComments(tx, connectionId, [entity.id])).get(entity.id);
-  if (!links?.size) return entity;
+  const links = (known ?? NO_LINKS).comments;
+  if (!Array.isArray(out.comments) || links.size === 0) return entity;
   const wanted = new Map<string, string>();
   for (const c of out.comments as unknown[]) {
     if (!c || typeof c !== 'object') continue;
@@ -73,28 +109,23 @@ export async function applyCommentEdits(
     }
     if (body === undefined) {
       entity = await target.commentEdits.remove(entity.id, comment.id, opts);
-      await tx
-        .deleteFrom('sync_comment_links')
-        .where('connection_id', '=', connectionId)
-        .where('local_comment_id', '=', comment.id)
-        .execute();
+      content.dropCommentLinks.push(comment.id);
     } else entity = await target.commentEdits.update(entity.id, comment.id, body.slice(0, 20_000), opts);
   }
   return entity;
 }
 
 /**
- * Attachments in the rule's output (true when a local copy was removed, so the entity moved on): a partner attachment not here yet is wanted (fetched, then added, by the
- * content worker); a local copy of a partner attachment the output leaves out is removed. Attachments added
- * here are never removed for being absent.
+ * Attachments in the rule's output: a partner attachment not here yet is wanted (fetched, then added, by the
+ * content worker); a local copy of a partner attachment the output leaves out is removed (true then: the
+ * entity moved on). Attachments added here are never removed for being absent.
  */
 export async function applyAttachments(
   target: Tracker,
-  tx: DbExecutor,
-  connectionId: string,
   entity: Entity,
   out: FlatEntity,
   opts: WriteOptions,
+  known: EntityLinks | undefined,
   content: ContentWrites,
   warn: (message: string) => void,
 ): Promise<boolean> {
@@ -103,20 +134,8 @@ export async function applyAttachments(
   if (listed.invalid)
     warn(`${listed.invalid} attachment(s) in the rule's output are not valid metadata and were left out`);
   const local = new Set((entity.attachments ?? []).map((a) => a.id));
-  const links = await tx
-    .selectFrom('sync_attachment_links')
-    .select(['remote_attachment_id', 'local_attachment_id'])
-    .where('connection_id', '=', connectionId)
-    .where('entity_id', '=', entity.id)
-    .execute();
-  const wants = await tx
-    .selectFrom('sync_attachment_wants')
-    .select('remote_attachment_id')
-    .where('connection_id', '=', connectionId)
-    .where('entity_id', '=', entity.id)
-    .execute();
-  const linked = new Map(links.map((l) => [l.remote_attachment_id, l.local_attachment_id]));
-  const wanted = new Set(wants.map((w) => w.remote_attachment_id));
+  const linked = (known ?? NO_LINKS).attachments;
+  const wanted = (known ?? NO_LINKS).wants;
   const named = new Set(listed.items.map((a) => a.id));
   const now = new Date().toISOString();
   for (const a of listed.items) {

@@ -11,6 +11,8 @@ export interface ContentWrites {
   dropWants: string[];
   /** Links of partner attachments whose local copy was removed. */
   dropLinks: string[];
+  /** Links of local comments deleted because the partner deleted theirs. */
+  dropCommentLinks: string[];
   /** Twins whose partner entity was deleted (unlinked, entity kept or deleted by the rules). */
   partnerDeletions: Array<{ local_id: string; remote_id: string; remote_key: string | null; kept: boolean }>;
   /** Events waiting for partner entities they refer to. */
@@ -20,7 +22,15 @@ export interface ContentWrites {
 }
 
 export function newContentWrites(): ContentWrites {
-  return { wants: [], dropWants: [], dropLinks: [], partnerDeletions: [], waits: [], arrived: [] };
+  return {
+    wants: [],
+    dropWants: [],
+    dropLinks: [],
+    dropCommentLinks: [],
+    partnerDeletions: [],
+    waits: [],
+    arrived: [],
+  };
 }
 
 export async function flushContentWrites(
@@ -44,12 +54,29 @@ export async function flushContentWrites(
         .where('remote_attachment_id', 'in', chunk)
         .execute(),
     );
-  for (const want of w.wants)
+  if (w.dropCommentLinks.length)
+    await inChunks(w.dropCommentLinks, (chunk) =>
+      tx
+        .deleteFrom('sync_comment_links')
+        .where('connection_id', '=', connectionId)
+        .where('local_comment_id', 'in', chunk)
+        .execute(),
+    );
+  for (const want of w.wants) {
+    // Read before the transaction, the links may be behind: a copy added meanwhile is not wanted again.
+    const added = await tx
+      .selectFrom('sync_attachment_links')
+      .select('local_attachment_id')
+      .where('connection_id', '=', connectionId)
+      .where('remote_attachment_id', '=', want.remote_attachment_id)
+      .executeTakeFirst();
+    if (added) continue;
     await tx
       .insertInto('sync_attachment_wants')
       .values({ connection_id: connectionId, ...want })
       .onConflict((oc) => oc.columns(['connection_id', 'remote_attachment_id']).doNothing())
       .execute();
+  }
   const now = new Date().toISOString();
   for (const d of w.partnerDeletions) {
     await tx
