@@ -50,6 +50,15 @@ export interface SyncAttachmentWantTable {
   created_at: string;
 }
 
+/** A blob whose attachment metadata went to the partner: it may ask for the bytes. */
+export interface SyncBlobOfferTable {
+  connection_id: string;
+  sha256: string;
+  entity_id: string;
+  attachment_id: string;
+  offered_at: string;
+}
+
 /** A twin whose partner entity was deleted: unlinked here, the entity kept. */
 export interface SyncPartnerDeletionTable {
   connection_id: string;
@@ -73,6 +82,7 @@ export interface ContentTables {
   blob_chunks: BlobChunkTable;
   sync_attachment_links: SyncAttachmentLinkTable;
   sync_attachment_wants: SyncAttachmentWantTable;
+  sync_blob_offers: SyncBlobOfferTable;
   sync_partner_deletions: SyncPartnerDeletionTable;
   sync_reference_waits: SyncReferenceWaitTable;
 }

@@ -4,7 +4,12 @@ import type { ConnectionInfo, Replica, RuleProgram, RuleResult } from '../sandbo
 import type { Entity } from '../trackers/tracker.ts';
 import { localClocks, replicaClocks } from './conflicts.ts';
 import { withoutMirroredAttachments } from './content/attachment-meta.ts';
-import { deletedAtPartner, forgetPartnerDeletions, mirroredAttachments } from './content/mirrored.ts';
+import {
+  deletedAtPartner,
+  forgetPartnerDeletions,
+  mirroredAttachments,
+  recordOffers,
+} from './content/mirrored.ts';
 import { outgoingTwinTables } from './content/references.ts';
 import { RULE_BATCH, type SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
@@ -91,9 +96,11 @@ export async function processOutgoing(
     const inScopeIds = inScope.map((e) => e.id);
     const current = await twinsByLocal(tx, connectionId, inScopeIds);
     const mirrored = await mirroredComments(tx, connectionId, inScopeIds);
-    const mirroredFiles = await mirroredAttachments(tx, connectionId, inScopeIds);
+    const withFiles = inScope.filter((e) => e.attachments?.length).map((e) => e.id);
+    const mirroredFiles = await mirroredAttachments(tx, connectionId, withFiles);
     const openErrors = await openOutErrors(tx, connectionId, inScopeIds);
     const events: SyncEvent[] = [];
+    const offers: Array<{ entityId: string; attachments: unknown }> = [];
     const twinWrites = twinWriter(connectionId);
     for (const [i, entity] of inScope.entries()) {
       const result = results[i];
@@ -139,6 +146,8 @@ export async function processOutgoing(
       // conflict resolution, which Script mode does not run: there they would be ~2 KB per twin write.
       const perField =
         opts.mode !== 'script' ? fieldClocksOf(entity, twin, replica, lastSent, clock) : undefined;
+      if (Array.isArray(replica.attachments) && replica.attachments.length)
+        offers.push({ entityId: entity.id, attachments: replica.attachments });
       events.push({
         kind: 'upsert',
         entityId: entity.id,
@@ -170,6 +179,7 @@ export async function processOutgoing(
     }
     await twinWrites.flush(tx);
     await appendOutbox(tx, connectionId, events);
+    await recordOffers(tx, connectionId, offers);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
     if (opts.runId) await addRunItems(tx, opts.runId, items);
     if (opts.manual) await forgetPartnerDeletions(tx, connectionId, inScopeIds);

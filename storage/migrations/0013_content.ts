@@ -69,6 +69,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('sync_attachment_wants_pk', ['connection_id', 'remote_attachment_id'])
     .execute();
 
+  // Blobs this side sent the metadata of, per connection: the only ones the partner may fetch.
+  await db.schema
+    .createTable('sync_blob_offers')
+    .addColumn('connection_id', 'text', (c) => c.notNull())
+    .addColumn('sha256', 'text', (c) => c.notNull())
+    .addColumn('entity_id', 'text', (c) => c.notNull())
+    .addColumn('attachment_id', 'text', (c) => c.notNull())
+    .addColumn('offered_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('sync_blob_offers_pk', ['connection_id', 'sha256'])
+    .execute();
+
   await db.schema
     .createTable('sync_partner_deletions')
     .addColumn('connection_id', 'text', (c) => c.notNull())
@@ -99,6 +110,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
     'sync_reference_waits',
     'sync_partner_deletions',
+    'sync_blob_offers',
     'sync_attachment_wants',
     'sync_attachment_links',
     'blob_chunks',

@@ -29,10 +29,10 @@ export function attachmentsOf(list: unknown): { items: ReplicaAttachment[]; inva
 /** Drops attachments that came from this peer (it has them already), so they never echo back as new ones. */
 export function withoutMirroredAttachments(replica: Replica, mirrored: Set<string> | undefined): Replica {
   if (!Array.isArray(replica.attachments) || !mirrored?.size) return replica;
-  return {
-    ...replica,
-    attachments: replica.attachments.filter(
-      (a) => !(a && typeof a === 'object' && mirrored.has(String((a as { id?: unknown }).id))),
-    ),
+  const theirs = (a: unknown) => {
+    if (!a || typeof a !== 'object') return false;
+    const { id, sha256 } = a as { id?: unknown; sha256?: unknown };
+    return mirrored.has(String(id)) || (typeof sha256 === 'string' && mirrored.has(`sha:${sha256}`));
   };
+  return { ...replica, attachments: replica.attachments.filter((a) => !theirs(a)) };
 }

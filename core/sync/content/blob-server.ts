@@ -45,15 +45,12 @@ export function createBlobServer(deps: BlobServerDeps) {
    * can name (an internal attachment's, say) by its hash.
    */
   async function offered(connectionId: string, sha256: string) {
-    const row = await db
-      .selectFrom('sync_twins')
-      .select('local_id')
+    return db
+      .selectFrom('sync_blob_offers')
+      .select(['entity_id', 'attachment_id'])
       .where('connection_id', '=', connectionId)
-      .where('local_replica', 'like', `%${sha256}%`)
+      .where('sha256', '=', sha256)
       .executeTakeFirst();
-    if (!row) return undefined;
-    const entity = await tracker.get(row.local_id);
-    return entity?.attachments?.find((a) => a.sha256 === sha256);
   }
 
   /** The blob in the host's store: a tracker that keeps its files elsewhere (ServiceNow) is read once into it. */
@@ -61,10 +58,10 @@ export function createBlobServer(deps: BlobServerDeps) {
     if (await blobs.has(sha256)) return true;
     const attachment = await offered(connectionId, sha256);
     if (!attachment || !tracker.attachments) return false;
-    const stored = await blobs.put(await tracker.attachments.open(attachment.id));
+    const stored = await blobs.put(await tracker.attachments.open(attachment.attachment_id));
     if (stored.sha256 !== sha256) {
       log.warn(
-        { connectionId, attachmentId: attachment.id },
+        { connectionId, attachmentId: attachment.attachment_id },
         'an attachment no longer has the content it was sent with',
       );
       return false;

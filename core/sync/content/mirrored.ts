@@ -2,12 +2,24 @@
 import { inChunks } from '../../../storage/chunks.ts';
 import type { DbExecutor } from '../../../storage/schema.ts';
 
+/**
+ * Per entity, what must not be sent to the partner as its own: local copies of the partner's attachments
+ * (their ids), and the content of attachments still being added from the partner (`sha:<hash>`: between the
+ * copy's add and its link, it would otherwise look like a new local attachment).
+ */
 export async function mirroredAttachments(
   tx: DbExecutor,
   connectionId: string,
   entityIds: string[],
 ): Promise<Map<string, Set<string>>> {
-  const rows = await inChunks(entityIds, (chunk) =>
+  const out = new Map<string, Set<string>>();
+  if (entityIds.length === 0) return out;
+  const add = (entityId: string, v: string) => {
+    const set = out.get(entityId) ?? new Set<string>();
+    set.add(v);
+    out.set(entityId, set);
+  };
+  const links = await inChunks(entityIds, (chunk) =>
     tx
       .selectFrom('sync_attachment_links')
       .select(['entity_id', 'local_attachment_id'])
@@ -15,12 +27,16 @@ export async function mirroredAttachments(
       .where('entity_id', 'in', chunk)
       .execute(),
   );
-  const out = new Map<string, Set<string>>();
-  for (const r of rows) {
-    const set = out.get(r.entity_id) ?? new Set<string>();
-    set.add(r.local_attachment_id);
-    out.set(r.entity_id, set);
-  }
+  for (const r of links) add(r.entity_id, r.local_attachment_id);
+  const wants = await inChunks(entityIds, (chunk) =>
+    tx
+      .selectFrom('sync_attachment_wants')
+      .select(['entity_id', 'sha256'])
+      .where('connection_id', '=', connectionId)
+      .where('entity_id', 'in', chunk)
+      .execute(),
+  );
+  for (const w of wants) add(w.entity_id, `sha:${w.sha256}`);
   return out;
 }
 
@@ -76,4 +92,31 @@ export async function partnerDeletionsOf(db: DbExecutor, entityId: string) {
     manual: false,
     deletedAtPartner: true,
   }));
+}
+
+/** The blobs a replica's attachments name: recorded as offered to the partner (it may fetch those, no others). */
+export async function recordOffers(
+  tx: DbExecutor,
+  connectionId: string,
+  sent: Array<{ entityId: string; attachments: unknown }>,
+): Promise<void> {
+  const now = new Date().toISOString();
+  for (const { entityId, attachments } of sent) {
+    if (!Array.isArray(attachments)) continue;
+    for (const a of attachments.slice(0, 1000)) {
+      const { id, sha256 } = (a ?? {}) as { id?: unknown; sha256?: unknown };
+      if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256) || typeof id !== 'string') continue;
+      await tx
+        .insertInto('sync_blob_offers')
+        .values({
+          connection_id: connectionId,
+          sha256,
+          entity_id: entityId,
+          attachment_id: id,
+          offered_at: now,
+        })
+        .onConflict((oc) => oc.columns(['connection_id', 'sha256']).doNothing())
+        .execute();
+    }
+  }
 }

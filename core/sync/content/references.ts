@@ -151,6 +151,7 @@ export async function forgetContent(tx: DbExecutor, connectionId: string): Promi
   for (const table of [
     'sync_attachment_links',
     'sync_attachment_wants',
+    'sync_blob_offers',
     'sync_partner_deletions',
     'sync_reference_waits',
   ] as const)
