@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PouchFigures } from './ref-pouch.ts';
 import type { RawFigures } from './ref-raw.ts';
+import type { ServiceNowFigures } from './servicenow.ts';
 import { round } from './stats.ts';
-import type { TandemFigures } from './tandem.ts';
+import type { Missing, TandemFigures } from './tandem.ts';
 
 export interface BenchResults {
   at: string;
@@ -13,6 +14,8 @@ export interface BenchResults {
   raw: RawFigures | undefined;
   pouch: PouchFigures | undefined;
   tandem: TandemFigures | undefined;
+  /** Figure (f); a run without it keeps the last one recorded. */
+  servicenow?: ServiceNowFigures | Missing | undefined;
 }
 
 interface Row {
@@ -108,6 +111,25 @@ export function buildRows(r: BenchResults): Row[] {
     target: '< 1 GB',
     met: memV ? (memV.rssMb < 1024 && memV.connections >= r.options.idleConnections ? 'yes' : 'no') : 'n/a',
   });
+  const sn = r.servicenow;
+  const snM = missingOf(sn);
+  const snV = snM ? undefined : (sn as ServiceNowFigures | undefined);
+  rows.push({
+    figure: `(f) ServiceNow <-> built-in through the fake instance, bulk both ways${snV ? ` (${snV.records} per phase)` : ''}`,
+    tandem: snV
+      ? `${snV.callsPerChange} API calls per synced change, ${snV.perSecond} changes/s over ${snV.phases.length} phases (below)`
+      : `missing: ${snM ?? 'not run'}`,
+    raw: '-',
+    pouch: '-',
+    vsRaw: '-',
+    vsPouch: '-',
+    target: 'at most 2 API calls per synced change (comments included)',
+    met: snV
+      ? snV.callsPerChange <= 2 && snV.phases.every((p) => p.callsPerChange <= 2)
+        ? 'yes'
+        : 'no'
+      : 'n/a',
+  });
   return rows;
 }
 
@@ -133,7 +155,32 @@ export function writeResults(dir: string, results: BenchResults): void {
     'Where a target is missed, [analysis.md](analysis.md) says by how much and why, from CPU profiles.',
     '',
   ];
-  const notes = results.tandem?.notes ?? [];
+  const snFigure =
+    results.servicenow && !missingOf(results.servicenow)
+      ? (results.servicenow as ServiceNowFigures)
+      : undefined;
+  if (snFigure)
+    lines.push(
+      `## (f) ServiceNow, by phase`,
+      '',
+      `Recorded ${snFigure.at} on ${snFigure.machine}; ${snFigure.records} changes per phase.`,
+      '',
+      '| Phase | Changes/s | Seconds | API calls | API calls per change |',
+      '|---|---|---|---|---|',
+      ...snFigure.phases.map(
+        (p) => `| ${p.name} | ${p.perSecond} | ${p.seconds} | ${p.calls} | ${p.callsPerChange} |`,
+      ),
+      `| all phases | ${snFigure.perSecond} | ${round(
+        snFigure.phases.reduce((t, p) => t + p.seconds, 0),
+        2,
+      )} | ${snFigure.phases.reduce((t, p) => t + p.calls, 0)} | ${snFigure.callsPerChange} |`,
+      '',
+      `Requests by route: ${Object.entries(snFigure.calls)
+        .map(([route, k]) => `\`${route}\` ${k}`)
+        .join(', ')}.`,
+      '',
+    );
+  const notes = [...(results.tandem?.notes ?? []), ...(snFigure?.notes ?? [])];
   if (notes.length) lines.push('## Notes on this run', '', ...notes.map((n) => `- ${n}`), '');
   fs.writeFileSync(path.join(dir, 'results.md'), `${lines.join('\n')}\n`);
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { ROOT } from './child.ts';
 import { runPouchReference } from './ref-pouch.ts';
 import { runRawReference } from './ref-raw.ts';
-import { writeResults } from './report.ts';
+import { type BenchResults, writeResults } from './report.ts';
+import { runServiceNow } from './servicenow.ts';
 import { runTandem } from './tandem.ts';
 
 const BENCH = path.join(ROOT, 'bench');
@@ -30,10 +31,19 @@ function ensureDeps(): void {
   if (r.status !== 0) throw new Error('bench: npm install in bench/ failed');
 }
 
+/** The last recorded results, whose figures a partial run (BENCH_ONLY) keeps. */
+function previousResults(): Partial<BenchResults> {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(BENCH, 'results.json'), 'utf8')) as Partial<BenchResults>;
+  } catch {
+    return {};
+  }
+}
+
 async function main(): Promise<void> {
-  ensureDeps();
+  const only = new Set((process.env.BENCH_ONLY ?? 'raw,pouch,tandem,servicenow').split(','));
+  if (only.has('raw') || only.has('pouch')) ensureDeps();
   fs.mkdirSync(WORK, { recursive: true });
-  const only = new Set((process.env.BENCH_ONLY ?? 'raw,pouch,tandem').split(','));
   const started = Date.now();
   const log = (s: string) =>
     process.stderr.write(`bench: ${s} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
@@ -44,6 +54,8 @@ async function main(): Promise<void> {
   const pouch = only.has('pouch') ? await runPouchReference(WORK, OPTIONS) : undefined;
   log('Tandem (two host processes)');
   const tandem = only.has('tandem') ? await runTandem(WORK, OPTIONS, log) : undefined;
+  log('ServiceNow (a ServiceNow-backed host and a built-in host through the fake instance)');
+  const servicenow = only.has('servicenow') ? await runServiceNow(WORK, OPTIONS, log) : undefined;
   log('done');
 
   const machine = {
@@ -52,7 +64,18 @@ async function main(): Promise<void> {
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown'}`,
     memoryGb: Math.round(os.totalmem() / 1024 ** 3),
   };
-  writeResults(BENCH, { at: new Date().toISOString(), machine, options: OPTIONS, raw, pouch, tandem });
+  // A partial run keeps the other figures of the last recorded run (their date and options with them).
+  const before = previousResults();
+  const others = Boolean(raw || pouch || tandem);
+  writeResults(BENCH, {
+    at: others || !before.at ? new Date().toISOString() : before.at,
+    machine: others || !before.machine ? machine : before.machine,
+    options: others || !before.options ? OPTIONS : before.options,
+    raw: raw ?? (others ? undefined : before.raw),
+    pouch: pouch ?? (others ? undefined : before.pouch),
+    tandem: tandem ?? (others ? undefined : before.tandem),
+    servicenow: servicenow ?? before.servicenow,
+  });
   fs.rmSync(WORK, { recursive: true, force: true });
 }
 

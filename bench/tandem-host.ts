@@ -5,19 +5,22 @@ import { randomBytes } from 'node:crypto';
 import { resolveConfig } from '../core/config.ts';
 import { startHost } from '../core/host.ts';
 import { createBuiltinTracker } from '../core/trackers/builtin/builtin-tracker.ts';
+import { loadTracker } from '../core/trackers/load.ts';
 import type { Change } from '../core/trackers/tracker.ts';
 import { makeRecord } from './payload.ts';
 
 const [dataDir, name] = process.argv.slice(2);
 if (!dataDir || !name) throw new Error('usage: tandem-host.ts DIR NAME');
 const token = `bench-${randomBytes(24).toString('base64url')}`;
-const host = await startHost(
-  resolveConfig(['--data', dataDir, '--port', '0', '--name', name], {
-    ...process.env,
-    TANDEM_ADMIN_TOKEN: token,
-  }),
-  { tracker: ({ db }) => createBuiltinTracker(db) },
-);
+const config = resolveConfig(['--data', dataDir, '--port', '0', '--name', name], {
+  ...process.env,
+  TANDEM_ADMIN_TOKEN: token,
+});
+// TANDEM_TRACKER / TANDEM_TRACKER_CONFIG choose another tracker, as for `tandem start` (figure (f): ServiceNow).
+const chosen = config.tracker.name === 'builtin' ? undefined : await loadTracker(config.tracker);
+const host = await startHost(config, {
+  tracker: (ctx) => (chosen ? chosen.build({ ...ctx, env: process.env }) : createBuiltinTracker(ctx.db)),
+});
 const { tracker, db } = host.parts;
 
 /** Entities written by the sync engine (origin = a connection) since the last reset: id -> first time. */
@@ -35,14 +38,23 @@ const joined = (tx: Parameters<NonNullable<typeof tracker.transactional>['withTx
 
 type Msg = { id: number; cmd: string; [k: string]: unknown };
 const commands: Record<string, (m: Msg) => Promise<unknown>> = {
+  /** Creates n entities (record `from + i` of the payload), each with `comments` public comments. */
   async load(m) {
     const n = Number(m.n);
+    const from = Number(m.from ?? 0);
+    const comments = Number(m.comments ?? 0);
     ids = [];
     for (let i = 0; i < n; i += 500) {
       await db.transaction().execute(async (tx) => {
         for (let j = i; j < Math.min(n, i + 500); j++) {
-          const { id: _id, type: _type, ...fields } = makeRecord(j);
+          const { id: _id, type: _type, ...fields } = makeRecord(from + j);
           const e = await joined(tx).create({ type: 'incident', fields }, { origin: 'local' });
+          for (let c = 0; c < comments; c++)
+            await joined(tx).addComment(
+              e.id,
+              { body: `Comment ${c} on ${fields.summary}`, author: 'agent@acme.example', internal: false },
+              { origin: 'local' },
+            );
           ids.push(e.id);
         }
       });
@@ -85,11 +97,12 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
     const n = Math.min(Number(m.n), ids.length);
     const batch = Number(m.batch ?? 100);
     const tag = String(m.tag);
+    const field = String(m.field ?? 'status');
     const start = Date.now();
     for (let i = 0; i < n; i += batch) {
       await db.transaction().execute(async (tx) => {
         for (let j = i; j < Math.min(n, i + batch); j++)
-          await joined(tx).update(ids[j]!, { status: `${tag}-${j}` }, { origin: 'local' });
+          await joined(tx).update(ids[j]!, { [field]: `${tag}-${j}` }, { origin: 'local' });
       });
       // Writes that arrive by HTTP are separate tasks; a loop of awaits on synchronous SQLite
       // never yields, and would keep the sync engine (timers, IPC, the link) off the host until

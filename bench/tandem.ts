@@ -46,7 +46,7 @@ entity.status = STATUS[replica.status] || replica.status;
 entity.priority = replica.priority;`,
 };
 
-class HostHandle {
+export class HostHandle {
   #seq = 0;
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   constructor(
@@ -80,7 +80,7 @@ class HostHandle {
   }
 }
 
-const describe = (r: { status: number; body: unknown }) =>
+export const describe = (r: { status: number; body: unknown }) =>
   `${r.status} ${JSON.stringify(r.body).slice(0, 200)}`;
 
 interface Conn {
@@ -117,7 +117,11 @@ async function apiCall<T>(
 }
 
 /** Pairs A -> B through the real invitation flow; answers both connection ids or why it failed. */
-async function pair(a: Endpoint, b: Endpoint, name: string): Promise<{ a: string; b: string } | Missing> {
+export async function pair(
+  a: Endpoint,
+  b: Endpoint,
+  name: string,
+): Promise<{ a: string; b: string } | Missing> {
   const created = await apiCall<{ connection: Conn; invitationCode: string }>(a, 'POST', '/api/connections', {
     destinationUrl: b.url,
     mode: 'script',
@@ -134,7 +138,7 @@ async function pair(a: Endpoint, b: Endpoint, name: string): Promise<{ a: string
   return { a: created.body.connection.id, b: accepted.body.connection.id };
 }
 
-async function waitActive(h: HostHandle, id: string, timeoutMs = 30_000): Promise<string> {
+export async function waitActive(h: HostHandle, id: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let state = 'unknown';
   while (Date.now() < deadline) {

@@ -77,6 +77,21 @@ describe('resolveConfig', () => {
     );
   });
 
+  it('takes a 32-byte TANDEM_SECRET_KEY and refuses another without printing it', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(resolveConfig([], { TANDEM_SECRET_KEY: key }).secrets.key).toBe(key);
+    expect(resolveConfig([], {}).secrets.key).toBeUndefined();
+    let message = '';
+    try {
+      resolveConfig([], { TANDEM_SECRET_KEY: 'my-very-secret-passphrase' });
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'INVALID_SECRET_KEY' });
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^TANDEM_SECRET_KEY must be 32 random bytes .*openssl rand -base64 32/);
+    expect(message).not.toContain('passphrase');
+  });
+
   it('names the flag when the flag is wrong', () => {
     expect(() => resolveConfig(['--port', 'x'], {})).toThrow(
       expect.objectContaining({

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TandemError } from './errors.ts';
 import { parseTrustedProxies } from './net/ip-address.ts';
+import { parseSecretKey } from './secrets/secret-key.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -54,6 +55,10 @@ export interface HostConfig {
     configFile: string | undefined;
   };
   metrics: { token: string | undefined };
+  /** TANDEM_SECRET_KEY (checked: 32 bytes, base64 or hex); absent: a key file in the data directory. */
+  secrets: { key: string | undefined };
+  /** Webhook notifications (core/notifications/): how often to look for events, and the error digest's window. */
+  notifications: { pollMs: number; digestMs: number };
   log: { level: LogLevel };
   /**
    * Attachments: the largest one accepted (TANDEM_MAX_ATTACHMENT_MB, default 100 MB); how long a change
@@ -109,6 +114,9 @@ export const VARIABLES = {
   TANDEM_METRICS_TOKEN: text,
   TANDEM_MAX_ATTACHMENT_MB: positive('megabytes'),
   TANDEM_REFERENCE_WAIT_MS: positive('milliseconds'),
+  TANDEM_SECRET_KEY: text,
+  TANDEM_NOTIFY_POLL_MS: positive('milliseconds'),
+  TANDEM_NOTIFY_DIGEST_MS: positive('milliseconds'),
   TANDEM_LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepts: LOG_LEVELS.join(', ') },
 } satisfies Record<string, Variable<unknown>>;
 
@@ -160,6 +168,8 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
   if (publicUrl) assertHttpUrl(publicUrl, 'public URL');
   const trackerConfig = read(env, 'TANDEM_TRACKER_CONFIG', fromFlag('--tracker-config'));
   const configFile = trackerConfig === undefined ? undefined : path.resolve(trackerConfig);
+  const secretKey = read(env, 'TANDEM_SECRET_KEY');
+  if (secretKey) parseSecretKey(secretKey, 'TANDEM_SECRET_KEY');
   return {
     server: {
       port: read(env, 'TANDEM_PORT', fromFlag('--port')) ?? 4100,
@@ -193,6 +203,11 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
     },
     tracker: { name: read(env, 'TANDEM_TRACKER', fromFlag('--tracker')) ?? 'builtin', configFile },
     metrics: { token: read(env, 'TANDEM_METRICS_TOKEN') },
+    secrets: { key: secretKey },
+    notifications: {
+      pollMs: read(env, 'TANDEM_NOTIFY_POLL_MS') ?? 5000,
+      digestMs: read(env, 'TANDEM_NOTIFY_DIGEST_MS') ?? 60_000,
+    },
     log: { level: read(env, 'TANDEM_LOG_LEVEL') ?? 'info' },
     content: {
       maxAttachmentBytes: Math.floor((read(env, 'TANDEM_MAX_ATTACHMENT_MB') ?? 100) * 1024 * 1024),

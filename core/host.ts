@@ -9,6 +9,7 @@ import { openDatabase } from '../storage/database.ts';
 import type { Db } from '../storage/schema.ts';
 import { createDashboard } from './activity/dashboard.ts';
 import { type ActivitySampler, createActivitySampler } from './activity/sampler.ts';
+import { createAuditLog } from './audit/audit-log.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import { createDbBlobStore } from './blobs/db-blob-store.ts';
 import { createFileBlobStore } from './blobs/file-blob-store.ts';
@@ -27,13 +28,23 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { readSnapshot } from './metrics/snapshot.ts';
 import { timedSandbox } from './metrics/timed-sandbox.ts';
+import { createNotificationStore } from './notifications/notification-store.ts';
+import { createNotifier } from './notifications/notifier.ts';
+import { createWebhookSender } from './notifications/sender.ts';
+import { createEventWatcher } from './notifications/watcher.ts';
+import { createApiTokens } from './people/api-tokens.ts';
+import { createUserStore } from './people/user-store.ts';
 import { createRuleService } from './rules/rule-service.ts';
 import { trackerUserLookup } from './rules/user-lookup.ts';
 import { attachVisualRulesLink } from './rules/visual-link.ts';
 import { createSandbox, type ManagedSandbox } from './sandbox/create-sandbox.ts';
+import { checkSecretKey } from './secrets/key-check.ts';
+import { createSecretBox } from './secrets/secret-box.ts';
+import { loadSecretKey } from './secrets/secret-key.ts';
 import { realClock } from './sync/clock.ts';
 import { createSyncEngine } from './sync/engine.ts';
 import type { Tracker } from './trackers/tracker.ts';
+import { TANDEM_VERSION } from './version.ts';
 
 /**
  * What the caller chooses (the CLI, a test, the bench); everything else follows from the config.
@@ -121,6 +132,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   const { db } = database;
   let parts: BuiltParts;
   let generatedToken: string | undefined;
+  let built: Tracker | undefined;
   try {
     const identity = await loadOrCreateIdentity(config.storage.dataDir);
     const settings = await loadNodeSettings(
@@ -130,12 +142,16 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     );
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
+    const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
+    const secrets = createSecretBox(secretKey.key);
+    await checkSecretKey(db, secrets, log, secretKey.source);
     // Attachment bytes: files beside a SQLite database; in the database itself when processes share it.
     const blobs =
       database.dialect === 'sqlite'
         ? createFileBlobStore(path.join(config.storage.dataDir, 'blobs'))
         : createDbBlobStore(db);
     const tracker = await choice.tracker({ db, log, dataDir: config.storage.dataDir, blobs });
+    built = tracker;
     const metrics = createMetrics();
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(
@@ -180,6 +196,21 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         referenceWaitMs: config.content.referenceWaitMs,
       },
     });
+    const notificationStore = createNotificationStore(db, secrets, () => new Date());
+    const notifier = createNotifier({
+      store: notificationStore,
+      watcher: createEventWatcher({
+        db,
+        clock: realClock,
+        digestMs: config.notifications.digestMs,
+        isUp: (id) => link.isUp(id),
+      }),
+      sender: createWebhookSender({ userAgent: `Tandem/${TANDEM_VERSION}` }),
+      clock: realClock,
+      log,
+      node: () => ({ id: identity.nodeId, name: settings.name(), url: settings.publicUrl() }),
+      pollMs: config.notifications.pollMs,
+    });
     parts = {
       config,
       log,
@@ -208,12 +239,19 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         sampleMs: config.activity.sampleMs,
         retentionMs: config.activity.retentionDays * 24 * 3_600_000,
       }),
+      secrets,
+      users: createUserStore(db),
+      tokens: createApiTokens(db),
+      audit: createAuditLog(db),
+      notificationStore,
+      notifier,
     };
   } catch (err) {
+    await built?.close?.();
     await database.close();
     throw err;
   }
-  const { link, connections, rules, engine, sandbox, metrics, activity } = parts;
+  const { link, connections, rules, engine, sandbox, metrics, activity, notifier } = parts;
   // Registered now, before the link comes up, so no link-up or frame is missed.
   const detachVisualRules = attachVisualRulesLink({ link, rules, nodeId: parts.identity.nodeId, log });
   const app = createApp({ ...parts, console: choice.console });
@@ -226,7 +264,9 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       [
         ['metrics', () => stopCollecting?.()],
         ['activity', () => activity.stop()],
+        ['notifications', () => notifier.stop()],
         ['sync', () => engine.stop()],
+        ['tracker', () => parts.tracker.close?.()],
         ['rules', () => detachVisualRules()],
         ['link', () => link.close()],
         ['sandbox', () => sandbox.close()],
@@ -271,6 +311,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       await connections.start();
       await engine.start();
       activity.start();
+      notifier.start();
       log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
       return { url };
     } catch (err) {

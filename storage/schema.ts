@@ -2,6 +2,7 @@
 import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { ActivityTables } from './activity-tables.ts';
 import type { ContentTables } from './content-tables.ts';
+import type { PeopleTables } from './people-tables.ts';
 import type { RuleTables } from './rule-tables.ts';
 import type { SyncTables } from './sync-tables.ts';
 import type { TrackerTables } from './tracker-tables.ts';
@@ -54,6 +55,8 @@ export interface SessionTable {
   id_hash: string;
   created_at: string;
   expires_at: string;
+  /** The signed-in user; null for a session made from the admin token (migration 0009). */
+  user_id?: string | null;
 }
 
 /** A pairing with one peer host (see core/connections/). Timestamps ISO-8601; `dials` 0/1. */
@@ -106,7 +109,13 @@ export interface LinkRevocationTable {
 }
 
 /** Every table; later migrations extend this interface in their own files via declaration merging. */
-export interface Database extends SyncTables, RuleTables, TrackerTables, ActivityTables, ContentTables {
+export interface Database
+  extends SyncTables,
+    RuleTables,
+    TrackerTables,
+    ActivityTables,
+    PeopleTables,
+    ContentTables {
   settings: SettingTable;
   entities: EntityTable;
   comments: CommentTable;

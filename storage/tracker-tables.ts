@@ -13,7 +13,15 @@ export interface BuiltinCorrelationTable {
   entity_id: string;
 }
 
+/** An update or delete the ServiceNow connector made with an idempotency key (migration 0011): a replay is not sent again. */
+export interface ServiceNowWriteKeyTable {
+  key: string;
+  sys_id: string;
+  created_at: string;
+}
+
 export interface TrackerTables {
   builtin_write_keys: BuiltinWriteKeyTable;
   builtin_correlations: BuiltinCorrelationTable;
+  servicenow_write_keys: ServiceNowWriteKeyTable;
 }

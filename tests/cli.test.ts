@@ -132,6 +132,19 @@ describe('tandem start', () => {
     expect(cmd.status).toBe(2);
   });
 
+  it('refuses a bad TANDEM_SECRET_KEY without printing it, and makes an owner-only key file otherwise', async () => {
+    const bad = spawnSync(process.execPath, [BIN, 'start', '--port', '0', '--data', tempDir()], {
+      encoding: 'utf8',
+      env: { ...process.env, TANDEM_SECRET_KEY: 'my-memorable-passphrase' },
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('(invalid_secret_key)');
+    expect(bad.stderr).not.toContain('memorable');
+    const host = await startHostProcess();
+    expect(fs.statSync(path.join(host.dataDir, 'secret.key')).mode & 0o777).toBe(0o600);
+    await host.stop();
+  });
+
   it('names a port in use with a stable code and leaves its database closed', async () => {
     const taken = await startHostProcess();
     const dataDir = tempDir();

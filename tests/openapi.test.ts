@@ -112,6 +112,92 @@ describe('the OpenAPI document', () => {
   });
 });
 
+type Call = (m: string, p: string, t: string, b?: unknown) => Promise<{ status: number; body: Checked }>;
+
+/** Users, password sign-in, personal tokens, the account, notifications: each route's answers, problems included. */
+async function people(call: Call, ok: (m: string, p: string, t: string, b?: unknown) => Promise<Checked>) {
+  await ok('GET', '/api/account', '/api/account');
+  const password = 'correct horse battery staple';
+  const ana = await ok('POST', '/api/users', '/api/users', {
+    email: 'Ana@Example.com',
+    name: 'Ana',
+    role: 'admin',
+    password,
+  });
+  expect(ana).toMatchObject({ email: 'ana@example.com', role: 'admin' });
+  expect(
+    (
+      await call('POST', '/api/users', '/api/users', {
+        email: 'ana@example.com',
+        name: 'A',
+        role: 'viewer',
+        password,
+      })
+    ).status,
+  ).toBe(409);
+  await call('POST', '/api/users', '/api/users', {
+    email: 'not-an-email',
+    name: 'B',
+    role: 'viewer',
+    password: 'short',
+  });
+  const bo = await ok('POST', '/api/users', '/api/users', {
+    email: 'bo@example.com',
+    name: 'Bo',
+    role: 'viewer',
+    password,
+  });
+  await ok('GET', '/api/users', '/api/users');
+  await ok('PATCH', `/api/users/${bo.id}`, '/api/users/{id}', { name: 'Bo B.', role: 'rules' });
+  const last = await call('PATCH', `/api/users/${ana.id}`, '/api/users/{id}', { role: 'viewer' });
+  expect(last.body).toMatchObject({ status: 409, code: 'last_admin' });
+  await call('PATCH', '/api/users/missing', '/api/users/{id}', { name: 'X' });
+  await ok('POST', '/api/session', '/api/session', { email: 'ana@example.com', password });
+  await call('POST', '/api/session', '/api/session', {
+    email: 'ana@example.com',
+    password: 'wrong password',
+  });
+  await call('POST', '/api/account/password', '/api/account/password', {
+    currentPassword: 'x',
+    newPassword: 'another long password',
+  });
+
+  const token = await ok('POST', '/api/tokens', '/api/tokens', { name: 'ci' });
+  expect(token.token).toMatch(/^tdp_/);
+  await call('POST', '/api/tokens', '/api/tokens', { name: 'ci' });
+  expect((await ok('GET', '/api/tokens', '/api/tokens')).items).toEqual([
+    expect.objectContaining({ name: 'ci' }),
+  ]);
+  await ok('DELETE', `/api/tokens/${token.id}`, '/api/tokens/{id}');
+  await call('DELETE', `/api/tokens/${token.id}`, '/api/tokens/{id}');
+
+  await call('POST', '/api/notifications', '/api/notifications', {
+    url: 'ftp://example.com/x',
+    events: ['run.finished'],
+  });
+  const target = await ok('POST', '/api/notifications', '/api/notifications', {
+    url: 'http://127.0.0.1:9/hooks/secret-part',
+    events: ['run.finished', 'entity.error'],
+    secret: 'shh',
+    format: 'slack',
+  });
+  expect(target).toMatchObject({ url: 'http://127.0.0.1:9/hooks/…', hasSecret: true });
+  await ok('GET', '/api/notifications', '/api/notifications');
+  const sent = await ok('POST', `/api/notifications/${target.id}/test`, '/api/notifications/{id}/test');
+  expect(sent).toMatchObject({ status: 'failed', event: 'test', attempts: 1 });
+  await call('POST', '/api/notifications/missing/test', '/api/notifications/{id}/test');
+  await ok('GET', `/api/notifications/${target.id}/deliveries`, '/api/notifications/{id}/deliveries');
+  await call('GET', '/api/notifications/missing/deliveries', '/api/notifications/{id}/deliveries');
+  await ok('DELETE', `/api/notifications/${target.id}`, '/api/notifications/{id}');
+  await call('DELETE', `/api/notifications/${target.id}`, '/api/notifications/{id}');
+
+  await ok('DELETE', `/api/users/${bo.id}`, '/api/users/{id}');
+  expect((await call('DELETE', `/api/users/${ana.id}`, '/api/users/{id}')).body).toMatchObject({
+    code: 'last_admin',
+  });
+  await call('DELETE', `/api/users/${bo.id}`, '/api/users/{id}');
+}
+
 describe('the published response schemas', () => {
   const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const seen = new Set<string>();
@@ -126,6 +212,9 @@ describe('the published response schemas', () => {
   async function call(method: string, path: string, template: string, body?: unknown, on = 0) {
     // Bytes are an upload: sent raw, with their own media type.
     const raw = body instanceof Uint8Array;
+    const audit = hosts[on]!.parts.audit;
+    const lastAudit = async () => (await audit.page({ limit: 1 })).items[0]?.id ?? '0';
+    const before = await lastAudit();
     const res = await hosts[on]!.app.request(path, {
       method,
       headers: raw ? { ...auth, 'content-type': 'text/plain' } : auth,
@@ -135,6 +224,18 @@ describe('the published response schemas', () => {
     expect(op, `${method} ${template} is a generated operation`).toBeDefined();
     seen.add(`${method} ${template}`);
     const where = `${method} ${template} -> ${res.status}`;
+    // Every successful change leaves an audit entry; a route that declares it changes nothing leaves none.
+    if (method !== 'GET' && res.status < 300) {
+      const after = await lastAudit();
+      if (typeof op!.audit === 'string')
+        expect(Number(after), `${where} records ${op!.audit}`).toBeGreaterThan(Number(before));
+      else expect(after, `${where} records nothing`).toBe(before);
+    }
+    const alternate = (op!.alternates as Record<number, string> | undefined)?.[res.status];
+    if (alternate && res.headers.get('content-type')?.startsWith(alternate)) {
+      await res.text();
+      return { status: res.status, body: {} };
+    }
     if (res.headers.get('content-type')?.startsWith('application/problem+json')) {
       expect(problemStatuses(op!), `${where} is a declared problem`).toContain(res.status);
       const parsed = problemSchema.safeParse(await res.json());
@@ -177,6 +278,7 @@ describe('the published response schemas', () => {
     await ok('GET', '/api/node', '/api/node');
     for (const [i, url] of urls.entries())
       await ok('PATCH', '/api/node', '/api/node', { name: `Schema Host ${i}`, publicUrl: url }, i);
+    await people(call, ok);
     await ok('GET', `/api/probe?url=${encodeURIComponent(urls[1]!)}`, '/api/probe');
     await call('GET', '/api/probe', '/api/probe');
     const tracker = await ok('GET', '/api/tracker', '/api/tracker');
@@ -366,7 +468,38 @@ describe('the published response schemas', () => {
       await ok('GET', `${activity}?range=${range}`, '/api/connections/{id}/activity');
     await call('GET', `${activity}?range=1y`, '/api/connections/{id}/activity');
     await call('GET', '/api/connections/missing/activity', '/api/connections/{id}/activity');
+    // A run whose event waits on the paused link is running until its outcome comes: it can be cancelled.
+    const paused = await ok('POST', '/api/entities', '/api/entities', {
+      type: 'incident',
+      fields: { summary: 'Sent while paused' },
+    });
+    const waiting = await ok('POST', `/api/connections/${cid}/sync`, '/api/connections/{id}/sync', {
+      entityIds: [paused.id],
+    });
+    await waitFor(
+      async () => (await ok('GET', `/api/runs/${waiting.runId}`, '/api/runs/{id}')).pending === 1,
+      15_000,
+      100,
+    );
+    const cancelled = await ok('POST', `/api/runs/${waiting.runId}/cancel`, '/api/runs/{id}/cancel');
+    expect(cancelled).toMatchObject({ status: 'cancelled', finishedAt: null, pending: 1 });
+    await call('POST', `/api/runs/${waiting.runId}/cancel`, '/api/runs/{id}/cancel');
+    await call('POST', '/api/runs/missing/cancel', '/api/runs/{id}/cancel');
     await ok('POST', `/api/connections/${cid}/activate`, '/api/connections/{id}/activate');
+    await waitFor(
+      async () => (await ok('GET', `/api/runs/${waiting.runId}`, '/api/runs/{id}')).finishedAt,
+      15_000,
+      100,
+    );
+    await ok('GET', '/api/runs?status=cancelled', '/api/runs');
+    const history = await ok(
+      'GET',
+      `/api/entities/${paused.id}/history?limit=5`,
+      '/api/entities/{id}/history',
+    );
+    // Its replica carries no type, so the partner cannot create it: its outcome says so.
+    expect(history.items[0]).toMatchObject({ direction: 'out', outcome: 'failed' });
+    await call('GET', '/api/entities/missing/history', '/api/entities/{id}/history');
     const bid = String(accepted.connection.id);
     await ok(
       'GET',
@@ -389,10 +522,38 @@ describe('the published response schemas', () => {
     await call('POST', `/api/errors/${errors[0].id}/resolve`, '/api/errors/{id}/resolve');
     await call('POST', '/api/errors/missing/resolve', '/api/errors/{id}/resolve');
     await ok('GET', '/api/errors?status=resolved', '/api/errors');
+    const atPeer = await ok('GET', '/api/errors?side=peer&level=entity', '/api/errors');
+    expect(atPeer.items[0]).toMatchObject({ side: 'peer', entityId: paused.id, attempts: 1 });
+    const refusedHere = await call(
+      'POST',
+      `/api/errors/${atPeer.items[0].id}/retry`,
+      '/api/errors/{id}/retry',
+    );
+    expect(refusedHere.body).toMatchObject({ status: 409, code: 'error_at_peer' });
+    await call('GET', '/api/errors?side=nowhere', '/api/errors');
+    const none = { connectionId: cid, level: 'entity', q: 'no error says this' };
+    expect(await ok('POST', '/api/errors/retry', '/api/errors/retry', none)).toMatchObject({ matched: 0 });
+    // The outgoing rule still throws on "fail": retried, it fails again on the same error.
+    const retried = await ok('POST', '/api/errors/retry', '/api/errors/retry', {
+      connectionId: cid,
+      q: 'NOPE',
+    });
+    expect(retried).toMatchObject({ matched: 1, resolved: 0, open: 1, atPeer: 0, more: false });
+    const still = await ok('GET', `/api/errors?connectionId=${cid}&q=nope`, '/api/errors');
+    expect(still.items).toMatchObject([{ status: 'open', attempts: 2, side: 'here', entityKey: failed.key }]);
+    await ok('POST', '/api/errors/resolve', '/api/errors/resolve', { connectionId: cid });
+    await call('POST', '/api/errors/resolve', '/api/errors/resolve', { level: 'planet' });
 
     await ok('POST', `/api/connections/${cid}/unsync`, '/api/connections/{id}/unsync', { entityIds: [id] });
     await ok('DELETE', `/api/connections/${cid}`, '/api/connections/{id}');
     await ok('DELETE', `/api/entities/${id}`, '/api/entities/{id}');
+
+    // The audit log saw the walk, the CSV export included.
+    const log = await ok('GET', '/api/audit?action=connection.*&limit=5', '/api/audit');
+    expect(log.items.map((e: Checked) => e.action)).toContain('connection.deleted');
+    await call('GET', '/api/audit?format=csv&actor=admin-token', '/api/audit');
+    await call('GET', '/api/audit?cursor=nope', '/api/audit');
+    await call('GET', '/api/audit?action=DROP TABLE', '/api/audit');
 
     expect(operations.map((o) => `${o.method.toUpperCase()} ${o.at}`).filter((r) => !seen.has(r))).toEqual(
       [],

@@ -51,7 +51,16 @@ describe.each(['sqlite', 'postgres'] as const)('the activity sampler on %s', (di
   async function stream(id: string, outSeq: number, outAcked: number, inHigh: number) {
     await db
       .insertInto('sync_streams')
-      .values({ connection_id: id, feed_cursor: null, out_seq: outSeq, out_acked: outAcked, in_high: inHigh })
+      .values({
+        connection_id: id,
+        feed_cursor: null,
+        out_seq: outSeq,
+        out_acked: outAcked,
+        in_high: inHigh,
+        outcome_seq: 0,
+        outcome_acked: 0,
+        outcome_high: 0,
+      })
       .onConflict((oc) =>
         oc.column('connection_id').doUpdateSet({ out_seq: outSeq, out_acked: outAcked, in_high: inHigh }),
       )

@@ -1,5 +1,5 @@
-// Admin credentials: one bearer token (stored only as a hash) and browser sessions made from it.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// Admin credentials: one bearer token (stored only as a hash), and browser sessions made from it or a user's password.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
 import { readSetting, writeSetting } from '../identity/node-settings.ts';
@@ -10,9 +10,28 @@ export const MIN_ADMIN_TOKEN_LENGTH = 32;
 
 export interface AdminAuth {
   checkToken(token: string): boolean;
-  createSession(): Promise<{ id: string; expiresAt: Date }>;
+  /** A new session: of a user, or (no user) of the admin token. */
+  createSession(userId?: string | null): Promise<{ id: string; expiresAt: Date }>;
   checkSession(id: string): Promise<boolean>;
+  /** A live session's user (null: the admin token's), or undefined when there is no such session. */
+  session(id: string): Promise<{ userId: string | null } | undefined>;
   endSession(id: string): Promise<void>;
+}
+
+/**
+ * The CSRF token of a session: derived from the session id (which only the HttpOnly cookie holds), so it
+ * needs no storage and a page can be given it again; it says nothing about the id.
+ */
+export function csrfTokenOf(sessionId: string): string {
+  return createHmac('sha256', sessionId).update('tandem-csrf').digest('base64url');
+}
+
+/** Whether `presented` is the CSRF token of the session, compared in constant time. */
+export function checkCsrfToken(sessionId: string, presented: string | undefined): boolean {
+  if (!presented) return false;
+  const expected = Buffer.from(csrfTokenOf(sessionId));
+  const given = Buffer.from(presented);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
@@ -71,7 +90,7 @@ export async function initAdminAuth(
   const auth: AdminAuth = {
     // Both sides are fixed-length digests, so the comparison time says nothing about the token.
     checkToken: (token) => timingSafeEqual(sha256(token), stored),
-    async createSession() {
+    async createSession(userId = null) {
       const id = randomBytes(32).toString('base64url');
       const now = new Date();
       const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
@@ -81,6 +100,7 @@ export async function initAdminAuth(
           id_hash: sha256(id).toString('hex'),
           created_at: now.toISOString(),
           expires_at: expiresAt.toISOString(),
+          user_id: userId,
         })
         .execute();
       await db.deleteFrom('sessions').where('expires_at', '<', now.toISOString()).execute();
@@ -94,6 +114,15 @@ export async function initAdminAuth(
         .executeTakeFirst();
       return !!row && row.expires_at > new Date().toISOString();
     },
+    async session(id) {
+      const row = await db
+        .selectFrom('sessions')
+        .select(['expires_at', 'user_id'])
+        .where('id_hash', '=', sha256(id).toString('hex'))
+        .executeTakeFirst();
+      if (!row || row.expires_at <= new Date().toISOString()) return undefined;
+      return { userId: row.user_id ?? null };
+    },
     async endSession(id) {
       await db.deleteFrom('sessions').where('id_hash', '=', sha256(id).toString('hex')).execute();
     },
@@ -101,10 +130,16 @@ export async function initAdminAuth(
   return generated ? { auth, generated } : { auth };
 }
 
-/** Replaces the admin token with a new one (the `tandem reset-token` command). */
+/**
+ * Replaces the admin token with a new one (the `tandem reset-token` command). Every session ends, and the
+ * personal tokens made with the old admin token are revoked: whoever held it kept no way back in.
+ */
 export async function resetAdminToken(db: Db): Promise<string> {
   const token = generateToken();
-  await writeSetting(db, 'admin.token_hash', sha256(token).toString('hex'));
-  await db.deleteFrom('sessions').execute();
+  await db.transaction().execute(async (tx) => {
+    await writeSetting(tx, 'admin.token_hash', sha256(token).toString('hex'));
+    await tx.deleteFrom('sessions').execute();
+    await tx.deleteFrom('api_tokens').where('user_id', 'is', null).execute();
+  });
   return token;
 }

@@ -3,29 +3,39 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Db } from '../../storage/schema.ts';
 import type { Dashboard } from '../activity/dashboard.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import { TandemError } from '../errors.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { NodeSettings } from '../identity/node-settings.ts';
 import type { Logger } from '../log.ts';
 import type { HostMetrics } from '../metrics/metrics.ts';
+import type { NotificationStore } from '../notifications/notification-store.ts';
+import type { Notifier } from '../notifications/notifier.ts';
+import type { ApiTokens } from '../people/api-tokens.ts';
+import type { UserStore } from '../people/user-store.ts';
 import type { RuleService } from '../rules/rule-service.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import type { AdminAuth } from './admin-auth.ts';
 import type { AppEnv } from './app-env.ts';
-import { requireAdmin } from './auth-middleware.ts';
+import { guardApi } from './auth-middleware.ts';
 import { createCredentialLimit } from './credential-limit.ts';
-import { openApiRoutes } from './openapi.ts';
+import { GENERATED, openApiRoutes } from './openapi.ts';
 import { onError, problemResponse } from './problem.ts';
+import { routeIndex } from './route-index.ts';
+import { accountRoutes } from './routes/account.ts';
 import { connectionActivityRoutes, dashboardRoutes } from './routes/activity.ts';
 import { attachmentRoutes, entityAttachmentRoutes } from './routes/attachments.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { entityRoutes } from './routes/entities.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { nodeRoutes } from './routes/node.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { probeRoutes } from './routes/probe.ts';
 import { publicRoutes } from './routes/public.ts';
 import { ruleRoutes } from './routes/rules.ts';
@@ -37,8 +47,11 @@ import {
   runRoutes,
   triggerRoutes,
 } from './routes/sync.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { trackerRoutes } from './routes/tracker.ts';
 import { trackerPushRoutes } from './routes/tracker-push.ts';
+import { userRoutes } from './routes/users.ts';
+import { createAccountLimit } from './sign-in-limit.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -62,6 +75,13 @@ export interface AppParts {
   metrics: HostMetrics;
   /** The dashboard and each connection's activity history (core/activity/). */
   dashboard: Dashboard;
+  users: UserStore;
+  tokens: ApiTokens;
+  /** Seals secrets entered through the API (AES-256-GCM, key outside the database): use it for any credential you store. */
+  secrets: SecretBox;
+  audit: AuditLog;
+  notificationStore: NotificationStore;
+  notifier: Notifier;
   /** TANDEM_METRICS_TOKEN: opens /metrics and nothing else. */
   metricsToken: string | undefined;
   /** The largest attachment accepted (config.content). */
@@ -70,11 +90,19 @@ export interface AppParts {
   console?: Hono<AppEnv> | undefined;
 }
 
-/** The admin API under /api: sign-in first, then everything behind the admin guard. */
+/** Every published operation, for the guard to find each request's role and audit action. */
+const ROUTES = routeIndex(GENERATED);
+
+/** The admin API under /api: sign-in first, then everything behind the guard (credentials, role, audit). */
 export function adminApi(p: AppParts) {
   return new Hono<AppEnv>()
     .route('/session', sessionRoutes(p))
-    .use('*', requireAdmin(p.auth))
+    .use('*', guardApi({ ...p, routes: ROUTES }))
+    .route('/account', accountRoutes(p))
+    .route('/users', userRoutes(p))
+    .route('/tokens', tokenRoutes(p))
+    .route('/audit', auditRoutes(p))
+    .route('/notifications', notificationRoutes({ store: p.notificationStore, notifier: p.notifier }))
     .route('/node', nodeRoutes(p))
     .route('/openapi.json', openApiRoutes)
     .route('/probe', probeRoutes(p))
@@ -99,10 +127,12 @@ export type AdminApi = ReturnType<typeof adminApi>;
 
 export function createApp(p: AppParts) {
   const credentialLimit = createCredentialLimit({ trustedProxies: p.trustedProxies, log: p.log });
+  const accountLimit = createAccountLimit();
   const app = new Hono<AppEnv>();
   app.use('*', async (c, next) => {
     c.set('log', p.log);
     c.set('credentialLimit', credentialLimit);
+    c.set('accountLimit', accountLimit);
     await next();
   });
   const limit = bodyLimit({

@@ -13,6 +13,7 @@ import { adminTokenWeakness, assertStrongAdminToken } from './admin-auth.ts';
 import { type AppParts, createApp } from './app.ts';
 import { clientAddress } from './client-address.ts';
 import { CREDENTIAL_BURST } from './credential-limit.ts';
+import { ACCOUNT_BURST } from './sign-in-limit.ts';
 
 interface Reply {
   status: number;
@@ -242,6 +243,33 @@ describe('admin credentials over real sockets', () => {
       statuses.push(res.status);
     }
     expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+  });
+
+  it('limits password sign-ins per account and per address, refusing even the right password once throttled', async () => {
+    const password = 'correct horse battery staple';
+    await host.services.users.create({ email: 'ana@example.com', name: 'Ana', role: 'rules', password });
+    await host.services.users.create({ email: 'bo@example.com', name: 'Bo', role: 'viewer', password });
+    const signIn = (from: string, email: string, pw: string) =>
+      send(served.url, from, { method: 'POST', path: '/api/session', body: { email, password: pw } });
+    // Per account: wrong guesses spread over many addresses use up Ana's budget (on a slow machine the
+    // buckets refill a little while scrypt runs, so guess until refused, then at once the right password).
+    const statuses: number[] = [];
+    for (let i = 0; statuses.at(-1) !== 429 && i < ACCOUNT_BURST + 10; i++)
+      statuses.push((await signIn(`127.0.1.${i + 1}`, 'ANA@example.com', `guess-${i}`)).status);
+    expect(statuses.slice(0, ACCOUNT_BURST)).toEqual(Array(ACCOUNT_BURST).fill(401));
+    expect(statuses.at(-1)).toBe(429);
+    const refused = await signIn('127.0.1.100', 'ana@example.com', password);
+    expect(refused).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await signIn('127.0.1.100', 'bo@example.com', password)).status).toBe(201);
+    // Per address: guesses at many accounts from one address use up that address's budget.
+    statuses.length = 0;
+    for (let i = 0; statuses.at(-1) !== 429 && i < CREDENTIAL_BURST + 10; i++)
+      statuses.push((await signIn('127.0.1.200', `nobody-${i}@example.com`, 'guess')).status);
+    expect(statuses.slice(0, CREDENTIAL_BURST)).toEqual(Array(CREDENTIAL_BURST).fill(401));
+    expect(statuses.at(-1)).toBe(429);
+    expect((await signIn('127.0.1.200', 'bo@example.com', password)).status).toBe(429);
+    expect((await signIn('127.0.1.201', 'bo@example.com', password)).status).toBe(201);
   });
 
   it('counts bearer and sign-in failures in one budget, and leaves requests without credentials alone', async () => {

@@ -2,6 +2,7 @@
 // validators below read requests through them (types flow to hono's `hc`), and the OpenAPI document is made from them.
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import type { Role } from '../people/roles.ts';
 import type { AppEnv } from './app-env.ts';
 import { readJson, readQuery } from './body.ts';
 
@@ -26,13 +27,29 @@ export interface Operation {
   rawBody?: string;
   query?: z.ZodType;
   responses: Record<number, z.ZodType | null | TextBody>;
+  /** Another media type a status may answer instead, when asked (`?format=csv`): `{ 200: 'text/csv' }`. */
+  alternates?: Record<number, TextBody>;
   /** Problem statuses this route may answer besides 401 (e.g. 404, 409, 422): bodies of `problemSchema`. */
   problems?: number[];
   /** Public routes need no admin credentials. */
   public?: boolean;
   /** Credentials other than the document's default (bearer or session), e.g. the metrics token. */
   security?: Record<string, string[]>[];
+  /**
+   * The least role that may call it. Absent: `viewer` for a GET, `admin` for anything else (the one policy,
+   * `requiredRole` in core/http/access.ts); declare `rules` or `viewer` to open a write to more people.
+   */
+  role?: Role;
+  /**
+   * What a successful call records in the audit log: a dotted action (`trigger.created`), which the handler may
+   * refine through `c.var.audit`; or `{ none: why }` for a call that changes nothing. Every admin route that is
+   * not a GET declares one (tests/access.test.ts checks it, and that each one records).
+   */
+  audit?: AuditAction;
 }
+
+/** A dotted audit action, or why a route records none. */
+export type AuditAction = string | { none: string };
 
 /** A download, named by its media type (`'text/csv'`; any type, the star pair: a file of whatever type it has). */
 export type TextBody = `text/${string}` | '*/*';
@@ -66,7 +83,7 @@ export const problemSchema = z
 export const PROBLEMS: Record<number, string> = {
   400: 'Bad request (e.g. invalid_json, invalid_cursor)',
   401: 'unauthorized: no valid admin token or session',
-  403: 'forbidden',
+  403: 'forbidden: the role may not do this (or `csrf_rejected`: a cookie write from another origin)',
   404: 'not_found',
   409: 'Conflict (e.g. mode_not_editable, invitation_used)',
   410: 'Gone (e.g. invitation_expired)',
@@ -79,13 +96,21 @@ export const PROBLEMS: Record<number, string> = {
   503: 'A part of the host is not running (e.g. the rule sandbox)',
 };
 
-/** The problem statuses an operation may answer: 401 unless public, then its own. */
+/** The problem statuses an operation may answer: 401 and 403 (`forbidden` for the role) unless public, then its own. */
 export const problemStatuses = (o: Operation): number[] => [
-  ...(o.public ? [] : [401]),
-  ...(o.problems ?? []),
+  ...new Set([...(o.public ? [] : [401, 403]), ...(o.problems ?? [])]),
 ];
 
 export const operation = <const O extends Operation>(o: O): O => o;
+
+/**
+ * The role policy, in one place: the least role an admin route needs. Writes need `admin` unless the route
+ * declares otherwise; reads need `viewer` unless the route declares otherwise (a GET that shows a secret).
+ * @example requiredRole({ method: 'put', role: 'rules' }) // 'rules'; requiredRole({ method: 'post' }) // 'admin'
+ */
+export function requiredRole(o: Pick<Operation, 'method' | 'role'>): Role {
+  return o.role ?? (o.method === 'get' ? 'viewer' : 'admin');
+}
 
 /** Validates the JSON body (415 for non-JSON, bounded depth, problem+json `validation_failed`) into `c.req.valid('json')`. */
 export function jsonBody<S extends z.ZodType>(
@@ -172,6 +197,10 @@ export function pathItems(mounted: ReadonlyArray<[prefix: string, ops: readonly 
                 }
               : { description: 'OK', content: { 'application/json': { schema: toSchema(body, 'output') } } };
       }
+      for (const [status, type] of Object.entries(o.alternates ?? {})) {
+        const r = responses[status] as { content?: Record<string, unknown> } | undefined;
+        if (r?.content) r.content[type] = { schema: { type: 'string' } };
+      }
       for (const s of problemStatuses(o))
         responses[String(s)] = { $ref: `#/components/responses/Problem${s}` };
       paths[p] ??= {};
@@ -198,6 +227,8 @@ export function pathItems(mounted: ReadonlyArray<[prefix: string, ops: readonly 
               }
             : {}),
         ...(o.security ? { security: o.security } : o.public ? { security: [] } : {}),
+        ...(o.public ? {} : { 'x-tandem-role': requiredRole(o) }),
+        ...(typeof o.audit === 'string' ? { 'x-tandem-audit': o.audit } : {}),
         responses,
       };
     }

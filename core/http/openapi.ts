@@ -5,13 +5,16 @@ import { z } from 'zod';
 import { TANDEM_VERSION } from '../version.ts';
 import type { AppEnv } from './app-env.ts';
 import { components, type Operation, operation, pathItems } from './contract.ts';
+import { accountOperations } from './routes/account.ts';
 import { connectionActivityOperations, dashboardOperations } from './routes/activity.ts';
 import { attachmentOperations, entityAttachmentOperations } from './routes/attachments.ts';
+import { auditOperations } from './routes/audit.ts';
 import { connectionOperations } from './routes/connections.ts';
 import { entityOperations } from './routes/entities.ts';
 import { invitationOperations } from './routes/invitations.ts';
 import { metricsOperations } from './routes/metrics.ts';
 import { nodeOperations } from './routes/node.ts';
+import { notificationOperations } from './routes/notifications.ts';
 import { probeOperations } from './routes/probe.ts';
 import { publicOperations } from './routes/public.ts';
 import { ruleOperations } from './routes/rules.ts';
@@ -23,7 +26,9 @@ import {
   runOperations,
   triggerOperations,
 } from './routes/sync.ts';
+import { tokenOperations } from './routes/tokens.ts';
 import { trackerOperations } from './routes/tracker.ts';
+import { userOperations } from './routes/users.ts';
 
 const openApiOperations = [
   operation({
@@ -41,6 +46,11 @@ export const GENERATED: ReadonlyArray<[prefix: string, ops: readonly Operation[]
   ['', publicOperations],
   ['/metrics', metricsOperations],
   ['/api/session', sessionOperations],
+  ['/api/account', accountOperations],
+  ['/api/users', userOperations],
+  ['/api/tokens', tokenOperations],
+  ['/api/audit', auditOperations],
+  ['/api/notifications', notificationOperations],
   ['/api/node', nodeOperations],
   ['/api/openapi.json', openApiOperations],
   ['/api/probe', probeOperations],
@@ -79,7 +89,12 @@ export const openApiDocument = {
   paths: pathItems(GENERATED),
   components: {
     securitySchemes: {
-      bearer: { type: 'http', scheme: 'bearer', description: 'The admin token' },
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          "The admin token, or a personal API token (`POST /api/tokens`) acting with its owner's role",
+      },
       session: { type: 'apiKey', in: 'cookie', name: 'tandem_session', description: 'The console session' },
       metricsToken: {
         type: 'http',

@@ -17,13 +17,14 @@ import { type ContentWrites, flushContentWrites, newContentWrites } from './cont
 import { applyDeletion, deletionCall } from './content/deletions.ts';
 import { incomingTwinTables } from './content/references.ts';
 import type { SyncContext } from './context.ts';
+import { type IncomingOutcome, logIncoming, type OutcomeAction } from './event-log.ts';
 import type { SyncEvent } from './events.ts';
 import { fieldPatch, fieldsOf, flatten } from './flat.ts';
 import { failInbox, type InboxEntry, nextInboxBatch, removeInboxMany } from './inbox.ts';
 import { own, parseJson } from './json.ts';
 import { loadEntities, trackerIn } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
-import { recordError } from './sync-errors.ts';
+import { closeRetried, recordError } from './sync-errors.ts';
 import {
   saveTwin,
   type TwinRow,
@@ -59,6 +60,8 @@ export interface BatchWrites {
   versions: Array<{ entityId: string; version: number }>;
   /** Attachments wanted or dropped, deletions, references waiting (core/sync/content/). */
   content: ContentWrites;
+  /** What became of each event decided (applied or failed), logged and reported to the peer. */
+  outcomes: IncomingOutcome[];
 }
 
 export interface Prepared {
@@ -222,6 +225,7 @@ export async function runBatch(
     commentLinks: [],
     versions: [],
     content: newContentWrites(),
+    outcomes: [],
     current: await target.getMany(batch.localIds),
     twinWrites: twinWriter(conn.id),
     twins: await twinsByLocal(
@@ -244,7 +248,10 @@ export async function runBatch(
   return { outcome: { applied: writes.applied, failed: writes.failed, again }, writes };
 }
 
-/** The local half of a batch's writes: twins, comment links and events for the peer. */
+/**
+ * The local half of a batch's writes: twins, comment links, events for the peer, and the outcomes (the
+ * errors of events a retry replayed and that applied now are resolved).
+ */
 export async function flushWrites(tx: Exec, connectionId: string, writes: BatchWrites): Promise<void> {
   await writes.twinWrites.flush(tx);
   for (const link of writes.commentLinks)
@@ -254,6 +261,11 @@ export async function flushWrites(tx: Exec, connectionId: string, writes: BatchW
       .execute();
   await appendOutbox(tx, connectionId, writes.outbox);
   await flushContentWrites(tx, connectionId, writes.content);
+  await logIncoming(tx, connectionId, writes.outcomes);
+  await closeRetried(
+    tx,
+    writes.outcomes.flatMap((o) => (o.outcome === 'applied' && o.errorId ? [o.errorId] : [])),
+  );
 }
 
 /** After a batch rolled back: records the event that broke it, with its twin held in error. */
@@ -264,19 +276,33 @@ export async function parkFailure(
 ): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
     const twin = await findTwin(tx, conn.id, failure.entry.event);
+    const { entry } = failure;
     const id = await recordError(tx, {
       level: 'entity',
       connectionId: conn.id,
       direction: 'in',
       entityId: twin?.local_id ?? null,
-      remoteId: failure.entry.remoteId,
-      eventSeq: failure.entry.seq,
+      remoteId: entry.remoteId,
+      remoteKey: keyOf(entry.event),
+      eventSeq: entry.seq,
       message: failure.message,
     });
-    await failInbox(tx, conn.id, failure.entry.seq, id);
+    await failInbox(tx, conn.id, entry.seq, id);
     if (twin) await saveTwin(tx, conn.id, twin.local_id, { status: 'error' });
+    await logIncoming(tx, conn.id, [
+      {
+        seq: entry.seq,
+        event: entry.event,
+        outcome: 'failed',
+        entityId: twin?.local_id ?? null,
+        errorId: id,
+      },
+    ]);
   });
 }
+
+/** The sender's key of the entity an event is about (an unlink names none). */
+const keyOf = (event: SyncEvent): string | null => (event.kind === 'unlink' ? null : event.key);
 
 /** Applies one batch from the inbox; returns how many events it settled (applied, skipped or failed). */
 export async function applyInbox(
@@ -332,13 +358,13 @@ async function applyOne(
       });
     }
     writes.content.arrived.push(event.entityId);
-    writes.applied.push(entry.seq);
+    writes.applied.push(entry.seq); // not logged: nothing to report (see `logged`)
     return true;
   }
   if (event.kind === 'unlink') {
     const twin = await findTwin(tx, conn.id, event);
     if (twin) writes.twinWrites.delete(twin.local_id);
-    writes.applied.push(entry.seq);
+    appliedAs(writes, entry, 'unlinked', twin?.local_id ?? null);
     return true;
   }
   if (event.kind === 'delete' && (!result || result.ok)) {
@@ -355,7 +381,7 @@ async function applyOne(
       content: writes.content,
       write: (request, context) => writtenOrGone(writes, request, context),
     });
-    writes.applied.push(entry.seq);
+    appliedAs(writes, entry, 'unlinked', p.twin?.local_id ?? null, p.entity?.key ?? null);
     return true;
   }
   if (!result) throw new Error('the incoming rule gave no result');
@@ -367,6 +393,8 @@ async function applyOne(
       direction: 'in',
       entityId: p.twin?.local_id ?? null,
       remoteId: entry.remoteId,
+      entityKey: p.entity?.key ?? null,
+      remoteKey: event.key,
       eventSeq: entry.seq,
       message: failure
         ? `${failure.script} rule failed (${failure.kind}): ${failure.message}`
@@ -374,7 +402,7 @@ async function applyOne(
       script: failure?.script ?? 'incoming',
       scriptLine: failure?.line ?? null,
     });
-    writes.failed.push({ seq: entry.seq, errorId: id });
+    failedAs(writes, entry, id, p.twin?.local_id ?? null);
     if (p.twin) writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }
@@ -388,10 +416,11 @@ async function applyOne(
       direction: 'in',
       entityId: p.twin.local_id,
       remoteId: entry.remoteId,
+      remoteKey: event.key,
       eventSeq: entry.seq,
       message: `The record linked to the partner's ${event.key ?? event.entityId} (${p.twin.local_id}) no longer exists in ${ctx.tracker.id}: it was deleted there. Resolve this error to skip the change, or stop syncing the record (unsync) so that the next change creates it again.`,
     });
-    writes.failed.push({ seq: entry.seq, errorId: id });
+    failedAs(writes, entry, id, p.twin.local_id);
     writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }
@@ -406,7 +435,7 @@ async function applyOne(
     // Nothing here to keep: create nothing, and tell the peer so it forgets its side of the twin.
     writes.outbox.push({ kind: 'unlink', entityId: event.entityId, twinId: event.entityId });
     if (p.twin) writes.twinWrites.delete(p.twin.local_id);
-    writes.applied.push(entry.seq);
+    appliedAs(writes, entry, 'unlinked', p.twin?.local_id ?? null);
     return true;
   }
   ctx.hlc.observe(event.clock);
@@ -479,10 +508,12 @@ async function applyOne(
     // The change of this run is written; then the twin ends here and at the peer.
     writes.twinWrites.delete(entity.id);
     writes.outbox.push({ kind: 'unlink', entityId: entity.id, twinId: event.entityId });
-    writes.applied.push(entry.seq);
+    appliedAs(writes, entry, 'unlinked', entity.id, entity.key);
     return true;
   }
+  const typeKnown = p.twin?.local_id === entity.id && p.twin.entity_type === entity.type;
   writes.twinWrites.save(entity.id, {
+    ...(typeKnown ? {} : { entity_type: entity.type }),
     remote_id: event.entityId,
     remote_key: event.key,
     remote_replica: JSON.stringify(event.replica),
@@ -493,8 +524,35 @@ async function applyOne(
     last_synced_at: now,
   });
   writes.content.arrived.push(event.entityId);
-  writes.applied.push(entry.seq);
+  const action = !current ? 'created' : entity.version !== current.version ? 'updated' : 'unchanged';
+  appliedAs(writes, entry, action, entity.id, entity.key);
   return true;
+}
+
+/** An event applied: settled in the inbox, and its outcome (with the error a retry resolved) to log and report. */
+function appliedAs(
+  writes: BatchWrites,
+  entry: InboxEntry,
+  action: OutcomeAction,
+  entityId: string | null,
+  entityKey: string | null = null,
+) {
+  writes.applied.push(entry.seq);
+  writes.outcomes.push({
+    seq: entry.seq,
+    event: entry.event,
+    outcome: 'applied',
+    action,
+    entityId,
+    entityKey,
+    errorId: entry.errorId ?? null,
+  });
+}
+
+/** An event failed here: it waits in the inbox behind error `errorId`, and the peer is told. */
+function failedAs(writes: BatchWrites, entry: InboxEntry, errorId: string, entityId: string | null) {
+  writes.failed.push({ seq: entry.seq, errorId });
+  writes.outcomes.push({ seq: entry.seq, event: entry.event, outcome: 'failed', entityId, errorId });
 }
 
 /** Adds the rule result's comments this entity does not have yet, remembering which remote comment each mirrors. */

@@ -1,14 +1,13 @@
 // The engine end to end in one process: two hosts' databases, the real sandbox, an in-memory link between them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scriptMode } from '../../modes/script/script-mode.ts';
+import { engineSide, memoryLink, type Side } from '../../tests/support/engine-pair.ts';
 import { waitFor } from '../../tests/support/host-process.ts';
-import { type InProcessHost, inProcessHost, insertConnection } from '../../tests/support/in-process.ts';
-import { memoryLink } from '../../tests/support/memory-link.ts';
+import { type InProcessHost, insertConnection } from '../../tests/support/in-process.ts';
 import type { LinkFrame, LinkHub } from '../link/link-hub.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
 import type { RuleProgram, Sandbox } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
-import { createSyncEngine, type SyncEngine } from './engine.ts';
 import { createTrigger } from './triggers.ts';
 
 const program = (incoming = scriptMode.defaults().incoming): RuleProgram => ({
@@ -16,13 +15,6 @@ const program = (incoming = scriptMode.defaults().incoming): RuleProgram => ({
   outgoing: scriptMode.defaults().outgoing,
   incoming,
 });
-
-interface Side {
-  host: InProcessHost;
-  engine: SyncEngine;
-  conn: string;
-  rules: { program: RuleProgram };
-}
 
 let sandbox: ManagedSandbox;
 /** When set, the engines' sandbox: the real one, except that runs for connection `bad` throw. */
@@ -38,23 +30,16 @@ async function side(
   nodeId: string,
   before?: (host: InProcessHost) => Promise<void>,
 ): Promise<Side> {
-  const host = await inProcessHost({ tracker: trackerKind });
-  await before?.(host);
-  await insertConnection(host.services.db, conn, mode);
-  const rules = { program: program() };
-  const engine = createSyncEngine({
-    db: host.services.db,
-    tracker: host.services.tracker,
-    log: host.services.log,
+  return engineSide({
+    conn,
+    hub,
+    mode,
     nodeId,
-    link: () => hub,
-    rules: () => ({ program: async () => rules.program }),
+    tracker: trackerKind,
     sandbox: () => failingOn ?? sandbox,
-    tickMs: 100,
-    delivery: { frameEvents: 4, windowEvents: 12, ackTimeoutMs: 500 },
+    program: program(),
+    before,
   });
-  await engine.start();
-  return { host, engine, conn, rules };
 }
 
 async function setup(mode: 'basic' | 'script' = 'script') {
@@ -351,7 +336,7 @@ for (const kind of ['builtin', 'memory'] as const)
       expect(held.map((r) => r.status)).toEqual(['failed', 'pending']); // its later event waits behind it
       // fix the rule and retry: both held events apply, in order
       B.rules.program = program();
-      await B.engine.retryError(errs[0]!.id);
+      await B.engine.retryError(errs[0]!.id, 'admin-token');
       const fixed = await arrived(B, bad.id, (s) => s === 'poison 1b');
       expect(fixed.version).toBe(2);
 
@@ -370,7 +355,7 @@ for (const kind of ['builtin', 'memory'] as const)
       await tracker(A).update(good.id, { summary: 'after skip' }, { origin: 'local' });
       await settled(); // 'after skip' is in B's inbox, behind the failed event
       expect((await arrived(B, good.id)).fields.summary).toBe('good 2');
-      await B.engine.resolveError(err2!.id);
+      await B.engine.resolveError(err2!.id, 'admin-token');
       await arrived(B, good.id, (s) => s === 'after skip');
     });
 
@@ -566,7 +551,7 @@ for (const kind of ['builtin', 'memory'] as const)
         }),
       ]);
       // Retrying releases the hold at once: the step runs now, fails again, and one error is open again.
-      await A.engine.retryError(errors[0]!.id);
+      await A.engine.retryError(errors[0]!.id, 'admin-token');
       await waitFor(async () => {
         const open = await A.host.services.db
           .selectFrom('sync_errors')

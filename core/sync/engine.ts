@@ -12,6 +12,7 @@ import type { RuleSource, SyncContext } from './context.ts';
 import { createDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
 import { createErrorActions } from './engine/error-actions.ts';
 import { createFeed } from './engine/feed.ts';
+import { createFollowedTypes } from './engine/followed-types.ts';
 import { forgetConnection } from './engine/forget.ts';
 import { createHolds } from './engine/holds.ts';
 import { createManualSync } from './engine/manual.ts';
@@ -20,6 +21,7 @@ import { createScheduler } from './engine/scheduler.ts';
 import { createSettled } from './engine/settled.ts';
 import { createStep } from './engine/step.ts';
 import { createHlc } from './hlc.ts';
+import { takePeerOutcomes } from './peer-outcomes.ts';
 import { receiveEvents } from './receive.ts';
 
 /** What the engine needs from the host; link, rules and sandbox come from other modules and may be absent. */
@@ -37,7 +39,12 @@ export interface SyncEngineDeps {
   /** How often the engine looks for work without being woken (activation, retries). */
   tickMs?: number;
   /** Delivery tuning (window, frame size, ack timeout); defaults suit production. */
-  delivery?: Pick<DeliveryOptions, 'windowEvents' | 'windowBytes' | 'frameEvents' | 'ackTimeoutMs'>;
+  delivery?: Pick<
+    DeliveryOptions,
+    'windowEvents' | 'windowBytes' | 'frameEvents' | 'ackTimeoutMs' | 'windowOutcomes'
+  >;
+  /** Entities a manual or bulk run queues per chunk (500 by default). */
+  runChunk?: number;
   /** Time for backoff, coalescing, the tick, idle cursor saves and delivery; the real clock by default. */
   clock?: Clock;
   /** Attachment bytes: with a blob store, attachments cross the link (core/sync/content/). */
@@ -75,10 +82,38 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   const holds = createHolds({ db, log, clock });
   const programs = createPrograms(ctx);
   const feed = createFeed({ ctx, clock, holds });
-  const step = createStep({ ctx, feed, holds, programs, pump: (id) => void delivery?.pump(id) });
-  const scheduler = createScheduler({ db, log, clock, step });
-  const { exclusive, wake } = scheduler;
-  const manual = createManualSync({ ctx, programs, scheduler });
+  const step = createStep({
+    ctx,
+    feed,
+    holds,
+    programs,
+    pump: (id) => void delivery?.pump(id),
+    pumpOutcomes: (id, decided) => void delivery?.pumpOutcomes(id, decided),
+  });
+  // A tracker that can follow only the types in use is told them before a step reads its feed.
+  const followed = createFollowedTypes({ db, tracker, clock, log });
+  const scheduler = createScheduler({
+    db,
+    log,
+    clock,
+    step: async () => {
+      await followed.refresh();
+      return step();
+    },
+  });
+  const { exclusive } = scheduler;
+  /** A step now; triggers and connections may have changed (the admin API wakes the engine after such changes). */
+  const wake = () => {
+    followed.changed();
+    scheduler.wake();
+  };
+  const manual = createManualSync({
+    ctx,
+    programs,
+    scheduler,
+    clock,
+    ...(deps.runChunk ? { chunk: deps.runChunk } : {}),
+  });
   const errors = createErrorActions({ ctx, programs, holds, scheduler });
   const settled = createSettled({
     db,
@@ -90,6 +125,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     programs,
     link: () => (delivery ? deps.link() : undefined),
     deliveryBusy: () => delivery?.busy ?? false,
+    outcomesAcknowledged: (id) => delivery?.outcomesAcknowledged(id),
   });
 
   /** Commits a received frame: applied at once on an active connection whose rules work, else to the inbox. */
@@ -115,10 +151,11 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           clock,
           canSend: async (id) => (await syncConnection(db, id))?.state === 'active',
           onInbox: () => {
-            wake();
+            scheduler.wake();
             content?.wake();
           },
           receive: (id, events) => exclusive(() => receive(id, events)),
+          takeOutcomes: (id, outcomes) => exclusive(() => takePeerOutcomes(db, id, outcomes)),
           ...deps.delivery,
         });
         unsubscribe.push(delivery.start());
@@ -150,10 +187,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         );
       }
       scheduler.start(deps.tickMs ?? 1000);
+      await manual
+        .resume()
+        .catch((err: unknown) => log.error({ err }, 'taking up unfinished sync runs failed'));
     },
 
     async stop() {
       scheduler.halt();
+      manual.stop();
       for (const u of unsubscribe.splice(0)) u();
       const closing = delivery?.close();
       await content?.stop();
@@ -173,8 +214,11 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     syncEntities: manual.syncEntities,
     bulkSync: manual.bulkSync,
     unsync: manual.unsync,
+    cancelRun: manual.cancelRun,
     retryError: errors.retryError,
     resolveError: errors.resolveError,
+    retryErrors: errors.retryErrors,
+    resolveErrors: errors.resolveErrors,
   };
 }
 

@@ -2,10 +2,11 @@
 import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import { prepared } from '../../storage/prepared.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
+import { logIncoming } from './event-log.ts';
 import type { EventRefusal, SyncEvent } from './events.ts';
 import { ensureStream, updateStream } from './streams.ts';
 import { recordError } from './sync-errors.ts';
-import { twinByRemote } from './twins.ts';
+import { twinByRemote, twinsByRemote } from './twins.ts';
 
 export interface CommitResult {
   /** Highest sequence now held (what the ack carries). */
@@ -20,6 +21,8 @@ export interface InboxEntry {
   seq: number;
   remoteId: string;
   event: SyncEvent;
+  /** The error of an earlier failure that a retry put back in line (resolved if it applies now). */
+  errorId?: string | null;
 }
 
 /** A frame's events split against the high-water mark: duplicates dropped, a gap stops it. */
@@ -99,7 +102,31 @@ export async function heldInInbox(
   return new Set(rows.map((r) => r.remote_id));
 }
 
-/** Commits a frame's events to the inbox in one transaction (see `splitFrame`). */
+/** Logs received events that wait in the inbox as pending, under the entity their twin links to when known. */
+export async function logWaiting(
+  tx: DbExecutor,
+  connectionId: string,
+  events: Array<{ seq: number; event: SyncEvent }>,
+): Promise<void> {
+  if (events.length === 0) return;
+  const twins = await twinsByRemote(
+    tx,
+    connectionId,
+    events.map((e) => e.event.entityId),
+  );
+  await logIncoming(
+    tx,
+    connectionId,
+    events.map(({ seq, event }) => ({
+      seq,
+      event,
+      outcome: 'pending' as const,
+      entityId: twins.get(event.entityId)?.local_id ?? null,
+    })),
+  );
+}
+
+/** Commits a frame's events to the inbox in one transaction (see `splitFrame`), logged as pending. */
 export async function commitInbox(
   db: Db,
   connectionId: string,
@@ -109,6 +136,7 @@ export async function commitInbox(
     const stream = await ensureStream(tx, connectionId, null);
     const split = splitFrame(stream.in_high, events);
     await storeInbox(tx, connectionId, split.accepted);
+    await logWaiting(tx, connectionId, split.accepted);
     if (split.high !== stream.in_high) await updateStream(tx, connectionId, { in_high: split.high });
     return {
       high: split.high,
@@ -139,7 +167,7 @@ export async function commitRefused(
     if (seq !== stream.in_high + 1) return { ...held, gap: true };
     const message = `${refusal.message}: event ${seq} was refused, and the partner was told`;
     const twin = refusal.remoteId ? await twinByRemote(tx, connectionId, refusal.remoteId) : undefined;
-    await recordError(
+    const errorId = await recordError(
       tx,
       refusal.remoteId
         ? {
@@ -153,6 +181,18 @@ export async function commitRefused(
           }
         : { level: 'connection', connectionId, direction: 'in', eventSeq: seq, message },
     );
+    // Logged (and reported) as refused; the sender also has `sync.refused`, which names the error there.
+    await logIncoming(tx, connectionId, [
+      {
+        seq,
+        event: { kind: 'refused', entityId: refusal.remoteId ?? '' },
+        outcome: 'failed',
+        action: 'refused',
+        entityId: twin?.local_id ?? null,
+        errorId,
+        message: refusal.reason,
+      },
+    ]);
     await updateStream(tx, connectionId, { in_high: seq });
     return { ...held, high: seq };
   });
@@ -179,7 +219,12 @@ export async function nextInboxBatch(
       if (seen.has(r.remote_id)) continue;
       seen.add(r.remote_id);
       if (r.status !== 'pending') continue;
-      out.push({ seq: r.seq, remoteId: r.remote_id, event: JSON.parse(r.payload) as SyncEvent });
+      out.push({
+        seq: r.seq,
+        remoteId: r.remote_id,
+        event: JSON.parse(r.payload) as SyncEvent,
+        errorId: r.error_id,
+      });
       if (out.length >= limit) break;
     }
     if (rows.length < page) break;
@@ -194,7 +239,7 @@ const INBOX_SCAN = 5000;
 const inboxPage = prepared((db, connectionId: string, afterSeq: number, limit: number) =>
   db
     .selectFrom('sync_inbox')
-    .select(['seq', 'remote_id', 'payload', 'status'])
+    .select(['seq', 'remote_id', 'payload', 'status', 'error_id'])
     .where('connection_id', '=', connectionId)
     .where('seq', '>', afterSeq)
     .orderBy('seq')
@@ -231,11 +276,13 @@ export async function failInbox(
     .execute();
 }
 
-export async function retryInbox(tx: DbExecutor, connectionId: string, seq: number): Promise<void> {
-  await tx
+/** Puts a failed event back in line; it keeps its error, which resolves if the event applies and counts an attempt if not. */
+export async function retryInbox(tx: DbExecutor, connectionId: string, seq: number): Promise<boolean> {
+  const r = await tx
     .updateTable('sync_inbox')
-    .set({ status: 'pending', error_id: null })
+    .set({ status: 'pending' })
     .where('connection_id', '=', connectionId)
     .where('seq', '=', seq)
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }

@@ -10,11 +10,13 @@ import {
 } from '../../tests/support/in-process.ts';
 import { createSandbox, type ManagedSandbox } from '../sandbox/create-sandbox.ts';
 import type { RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
+import type { WriteContext, WriteRequest } from '../trackers/tracker.ts';
 import { syncConnection } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
-import { commitInbox } from './inbox.ts';
+import { commitInbox, retryInbox } from './inbox.ts';
 import { applyJournaled, originsOf } from './journal.ts';
+import { pruneJournal } from './journal-writes.ts';
 import { receiveEvents } from './receive.ts';
 
 let host: InProcessHost;
@@ -137,5 +139,79 @@ describe('apply journal', () => {
     expect(await applyJournaled(ctx, c, program)).toBe(1);
     expect(await journal()).toEqual([{ seq: 1, status: 'done' }]);
     expect((await real.list({ limit: 10 })).items.map((e) => e.fields.summary)).toEqual(['one']);
+  });
+
+  it('prunes journal rows done before a time with the versions they recorded; pending rows stay', async () => {
+    const row = (seq: number, status: 'pending' | 'done', doneAt: string | null) => ({
+      connection_id: 'c1',
+      seq,
+      remote_id: `r${seq}`,
+      result: '{}',
+      status,
+      created_at: '2026-01-01T00:00:00.000Z',
+      done_at: doneAt,
+    });
+    await db()
+      .insertInto('sync_apply_journal')
+      .values([
+        row(1, 'done', '2026-01-01T00:00:00.000Z'),
+        row(2, 'done', '2026-03-01T00:00:00.000Z'),
+        row(3, 'pending', null),
+      ])
+      .execute();
+    await db()
+      .insertInto('sync_apply_versions')
+      .values([
+        { entity_id: 'e1', version: 1, connection_id: 'c1', seq: 1 },
+        { entity_id: 'e2', version: 4, connection_id: 'c1', seq: 2 },
+      ])
+      .execute();
+    await pruneJournal(db(), '2026-02-01T00:00:00.000Z');
+    expect(await journal()).toEqual([
+      { seq: 2, status: 'done' },
+      { seq: 3, status: 'pending' },
+    ]);
+    expect(await db().selectFrom('sync_apply_versions').select('seq').execute()).toEqual([{ seq: 2 }]);
+  });
+
+  it('a first try says so to the tracker; the retry of a refused event does not (its create may have landed)', async () => {
+    const c = await conn();
+    const event = upsert('r1', 'one');
+    if (event.kind === 'upsert')
+      event.replica.comments = [{ id: 'rc1', author: 'Partner', body: 'Hello', internal: false }];
+    await commitInbox(db(), 'c1', [{ seq: 1, event }]);
+    const real = tracker();
+    const seen: Array<[WriteRequest['op'], boolean | undefined]> = [];
+    let refuse = true;
+    const spying: SyncContext = {
+      ...ctx,
+      tracker: {
+        ...real,
+        write: async (request: WriteRequest, context: WriteContext) => {
+          seen.push([request.op, context.firstTry]);
+          if (request.op === 'comment' && refuse)
+            return { outcome: 'rejected', message: 'comments are closed', issues: [] };
+          return real.write(request, context);
+        },
+      },
+    };
+    // The create lands, then its comment is refused: the event is parked.
+    expect(await applyJournaled(spying, c, program)).toBe(1);
+    expect(await journal()).toEqual([{ seq: 1, status: 'rerun' }]);
+    expect(await db().selectFrom('sync_inbox').select('status').execute()).toEqual([{ status: 'failed' }]);
+    // Retried: not a first try, so the create finds its record by correlation id instead of making another.
+    refuse = false;
+    await retryInbox(db(), 'c1', 1);
+    expect(await applyJournaled(spying, c, program)).toBe(1);
+    expect(seen).toEqual([
+      ['create', true],
+      ['comment', true],
+      ['create', undefined],
+      ['comment', undefined],
+    ]);
+    const items = (await real.list({ limit: 10 })).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]!.comments.map((x) => x.body)).toEqual(['Hello']);
+    expect(await journal()).toEqual([{ seq: 1, status: 'done' }]);
   });
 });

@@ -4,28 +4,20 @@ import { inChunks } from '../../storage/chunks.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
 import type { Change, Origin } from '../trackers/tracker.ts';
-import {
-  APPLY_BATCH,
-  ApplyFailure,
-  commitPrepared,
-  flushWrites,
-  type PreparedBatch,
-  parkFailure,
-  prepareBatch,
-  runBatch,
-  TrackerUnavailable,
-} from './apply.ts';
+import { APPLY_BATCH, commitPrepared, type PreparedBatch, prepareBatch } from './apply.ts';
 import type { SyncConnection } from './connections-view.ts';
 import type { SyncContext } from './context.ts';
-import { failInbox, type InboxEntry, nextInboxBatch, removeInboxMany } from './inbox.ts';
+import { type InboxEntry, nextInboxBatch } from './inbox.ts';
+import { applyExternal, type ExternalEvent } from './journal-writes.ts';
 
 /**
- * Applies one batch from the inbox through the journal, event by event: (1) a `pending` row records the
- * incoming rule's result; (2) the tracker writes, idempotent by key (connection + event sequence) and
- * correlation id (the peer's record id); (3) in one transaction the row is marked done with the versions
- * the writes made, the twin and the events for the peer are written and the inbox row goes. After a crash
- * a pending row's event is still first in the inbox for its entity: it is replayed with the same result
- * and keys before any later event of that entity. Returns how many events it settled.
+ * Applies one batch from the inbox through the journal: (1) a `pending` row records each event's incoming rule
+ * result; (2) the tracker writes, idempotent by key (connection + event sequence) and correlation id (the
+ * peer's record id); (3) in one transaction the rows are marked done with the versions the writes made, the
+ * twins and the events for the peer are written and the inbox rows go (journal-writes.ts: the events of a
+ * batch write side by side and commit together). After a crash a pending row's event is still first in the
+ * inbox for its entity: it is replayed with the same result and keys before any later event of that entity.
+ * Returns how many events it settled.
  * @example if (!ctx.tracker.transactional) await applyJournaled(ctx, conn, program);
  */
 export async function applyJournaled(
@@ -39,120 +31,45 @@ export async function applyJournaled(
   const decided = await journalRows(db, conn.id, batch);
   const prepared = await prepareBatch(ctx, conn, program, batch);
   let settled = 0;
+  const external: ExternalEvent[] = [];
   for (const p of prepared.prepared) {
     const row = decided.get(p.entry.seq);
-    const result: RuleResult | undefined = row
-      ? (JSON.parse(row) as RuleResult) // decided before a crash: the same writes, the same keys
-      : p.call === undefined
-        ? undefined
-        : prepared.results[p.call];
+    const result: RuleResult | undefined =
+      row?.status === 'pending'
+        ? (JSON.parse(row.result) as RuleResult) // decided before a crash: the same writes, the same keys
+        : p.call === undefined
+          ? undefined
+          : prepared.results[p.call];
     const single: PreparedBatch = {
       prepared: [result ? { ...p, call: 0 } : p],
       results: result ? [result] : [],
       localIds: p.entity ? [p.entity.id] : [],
     };
-    const external = p.entry.event.kind === 'upsert' && result?.ok === true && result.script === 'incoming';
-    settled += external
-      ? await applyExternal(ctx, conn, p.entry, result, single, !row)
-      : await commitPrepared(ctx, conn, single); // writes nothing to the tracker: one local transaction
+    if (p.entry.event.kind === 'upsert' && result?.ok === true && result.script === 'incoming')
+      external.push({ entry: p.entry, result, single, row: row?.status ?? null });
+    else settled += await commitPrepared(ctx, conn, single); // writes nothing to the tracker: one local transaction
   }
+  if (external.length > 0) settled += await applyExternal(ctx, conn, external);
   return settled;
 }
 
-async function applyExternal(
-  ctx: SyncContext,
-  conn: SyncConnection,
-  entry: InboxEntry,
-  result: RuleResult,
-  single: PreparedBatch,
-  fresh: boolean,
-): Promise<number> {
-  const { db } = ctx;
-  const forget = (tx: DbExecutor) =>
-    tx
-      .deleteFrom('sync_apply_journal')
-      .where('connection_id', '=', conn.id)
-      .where('seq', '=', entry.seq)
-      .execute();
-  // 1. The intent, with the result decided.
-  if (fresh)
-    await db
-      .insertInto('sync_apply_journal')
-      .values({
-        connection_id: conn.id,
-        seq: entry.seq,
-        remote_id: entry.remoteId,
-        result: JSON.stringify(result),
-        status: 'pending',
-        created_at: new Date().toISOString(),
-        done_at: null,
-      })
-      .execute();
-  // 2. The external writes (reads of twins and links need no transaction: this step alone writes them).
-  let ran: Awaited<ReturnType<typeof runBatch>>;
-  try {
-    ran = await runBatch(ctx, db, ctx.tracker, conn, single);
-  } catch (err) {
-    if (!(err instanceof ApplyFailure)) throw err;
-    // Unavailable: the row stays pending and the connection is held (the error says why); replayed later.
-    if (err.cause instanceof TrackerUnavailable) throw err.cause;
-    // Refused: nothing was written; a retry runs the rule again.
-    await forget(db);
-    await parkFailure(ctx, conn, err);
-    return 1;
-  }
-  // 3. Done: the journal row, the versions our writes made, the twin, the peer's events, the inbox row.
-  const { outcome, writes } = ran;
-  await db.transaction().execute(async (tx) => {
-    if (outcome.again.length > 0) {
-      await forget(tx); // the entity moved on before we wrote: the rule runs again on it
-      return;
-    }
-    await flushWrites(tx, conn.id, writes);
-    await inChunks(writes.versions, (chunk) =>
-      tx
-        .insertInto('sync_apply_versions')
-        .values(
-          chunk.map((v) => ({
-            entity_id: v.entityId,
-            version: v.version,
-            connection_id: conn.id,
-            seq: entry.seq,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['entity_id', 'version']).doNothing())
-        .execute(),
-    );
-    await tx
-      .updateTable('sync_apply_journal')
-      .set({ status: 'done', done_at: new Date().toISOString() })
-      .where('connection_id', '=', conn.id)
-      .where('seq', '=', entry.seq)
-      .execute();
-    await removeInboxMany(tx, conn.id, outcome.applied);
-    for (const f of outcome.failed) await failInbox(tx, conn.id, f.seq, f.errorId);
-  });
-  return outcome.again.length > 0 ? 0 : 1;
-}
-
-/** The results decided for pending journal rows of these events (a crash came between write and done). */
+/** The journal rows of these events: pending (a crash or an outage came between write and done) or rerun. */
 async function journalRows(
   db: DbExecutor,
   connectionId: string,
   batch: InboxEntry[],
-): Promise<Map<number, string>> {
+): Promise<Map<number, { status: 'pending' | 'done' | 'rerun'; result: string }>> {
   const rows = await inChunks(
     batch.map((e) => e.seq),
     (chunk) =>
       db
         .selectFrom('sync_apply_journal')
-        .select(['seq', 'result'])
+        .select(['seq', 'status', 'result'])
         .where('connection_id', '=', connectionId)
-        .where('status', '=', 'pending')
         .where('seq', 'in', chunk)
         .execute(),
   );
-  return new Map(rows.map((r) => [r.seq, r.result]));
+  return new Map(rows.map((r) => [r.seq, r]));
 }
 
 /** Connections with an event between its external write and its done row: their feed waits for it. */

@@ -1,6 +1,7 @@
 // The durable per-connection outbox: events numbered in order, removed once the peer acknowledges them.
 import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
+import { logOutgoing } from './event-log.ts';
 import type { SyncEvent } from './events.ts';
 import { getStream, updateStream } from './streams.ts';
 
@@ -10,11 +11,15 @@ export interface OutboxEntry {
   bytes: number;
 }
 
-/** Appends events with the next sequence numbers; run it inside the transaction that decided them. */
+/**
+ * Appends events with the next sequence numbers, logged pending their outcome (as part of run `runId` when
+ * given); run it inside the transaction that decided them.
+ */
 export async function appendOutbox(
   tx: DbExecutor,
   connectionId: string,
   events: SyncEvent[],
+  runId: string | null = null,
 ): Promise<number[]> {
   if (events.length === 0) return [];
   const stream = await getStream(tx, connectionId);
@@ -36,6 +41,13 @@ export async function appendOutbox(
   });
   await inChunks(rows, (chunk) => tx.insertInto('sync_outbox').values(chunk).execute(), INSERT_CHUNK);
   await updateStream(tx, connectionId, { out_seq: seq });
+  await logOutgoing(
+    tx,
+    connectionId,
+    rows.map((r, i) => ({ seq: r.seq, event: events[i]! })),
+    runId,
+    now,
+  );
   return rows.map((r) => r.seq);
 }
 

@@ -17,9 +17,9 @@ import { fieldsOf, flatten } from './flat.ts';
 import { own, parseJson, sameJson } from './json.ts';
 import { loadEntities } from './load-entities.ts';
 import { appendOutbox } from './outbox.ts';
-import { addRunItems, type RunItem } from './runs.ts';
+import { type RunItem, recordRunChunk } from './runs.ts';
 import { updateStream } from './streams.ts';
-import { closeError, recordError } from './sync-errors.ts';
+import { closeError, type Resolved, recordError, SYSTEM_ACTOR } from './sync-errors.ts';
 import { listTriggers, triggerMatches } from './triggers.ts';
 import { type TwinRow, twinnedIds, twinsByLocal, twinWriter } from './twins.ts';
 
@@ -34,20 +34,29 @@ export interface OutgoingOptions {
   manual?: boolean;
   /** Advance the connection's change-feed cursor to this sequence in the same transaction. */
   cursorTo?: string;
-  /** Record the run items of a manual or bulk run in the same transaction. */
+  /**
+   * A chunk of a manual or bulk run: its events are logged as the run's (counted once the peer tells their
+   * outcome), and what is decided here (skipped, errors, warnings) recorded as its items, in the same transaction.
+   */
   runId?: string;
+  /** Who resolves the entities' open outgoing errors when their replica builds now (a retry: its actor). */
+  resolves?: Resolved;
 }
 
-/** Processes entities for one connection; returns one run item per entity (plus warnings). */
+/**
+ * Processes entities for one connection; returns one run item per entity decided here (skipped, error),
+ * plus warnings, and the ids of the entities whose replica was queued.
+ */
 export async function processOutgoing(
   ctx: SyncContext,
   ids: string[],
   opts: OutgoingOptions,
-): Promise<RunItem[]> {
+): Promise<{ items: RunItem[]; sent: string[] }> {
   const { db, tracker } = ctx;
   const connectionId = opts.connection.id;
   const entities: Entity[] = [];
   const items: RunItem[] = [];
+  const sent: string[] = [];
   const found = await loadEntities(tracker, ids);
   for (const id of ids) {
     const e = found.get(id);
@@ -99,6 +108,7 @@ export async function processOutgoing(
     const withFiles = inScope.filter((e) => e.attachments?.length).map((e) => e.id);
     const mirroredFiles = await mirroredAttachments(tx, connectionId, withFiles);
     const openErrors = await openOutErrors(tx, connectionId, inScopeIds);
+    const resolves = opts.resolves ?? { by: SYSTEM_ACTOR, how: 'superseded' };
     const events: SyncEvent[] = [];
     const offers: Array<{ entityId: string; attachments: unknown }> = [];
     const twinWrites = twinWriter(connectionId);
@@ -117,6 +127,8 @@ export async function processOutgoing(
           direction: 'out',
           entityId: entity.id,
           remoteId: twin?.remote_id ?? null,
+          entityKey: entity.key,
+          remoteKey: twin?.remote_key ?? null,
           message,
           script: failure?.script ?? 'outgoing',
           scriptLine: failure?.line ?? null,
@@ -133,7 +145,7 @@ export async function processOutgoing(
       const lastSent = parseJson<Replica | null>(twin?.local_replica, null);
       const replicaJson = JSON.stringify(replica);
       const manual = opts.manual ? { manual: 1 } : {};
-      for (const errorId of openErrors.get(entity.id) ?? []) await closeError(tx, errorId);
+      for (const errorId of openErrors.get(entity.id) ?? []) await closeError(tx, errorId, resolves);
       // The same rule gives the same key order, so equal text is the common case of "unchanged".
       if (lastSent && (replicaJson === twin?.local_replica || sameJson(lastSent, replica))) {
         if (opts.manual || twin?.status === 'error')
@@ -159,6 +171,8 @@ export async function processOutgoing(
       });
       twinWrites.save(entity.id, {
         ...manual,
+        // Written once (the engine follows the types twins use, see engine/followed-types.ts).
+        ...(twin?.entity_type === entity.type ? {} : { entity_type: entity.type }),
         local_replica: replicaJson,
         ...(perField
           ? {
@@ -170,21 +184,21 @@ export async function processOutgoing(
         status: twin?.remote_id ? 'synced' : 'pending',
         last_synced_at: new Date().toISOString(),
       });
-      items.push({ ...item, action: lastSent ? 'updated' : 'created' });
+      sent.push(entity.id);
     }
-    const sent = new Set(inScope);
+    const considered = new Set(inScope);
     for (const e of entities) {
-      if (!sent.has(e))
+      if (!considered.has(e))
         items.push({ entityId: e.id, entityKey: e.key, action: 'skipped', message: 'not in scope' });
     }
     await twinWrites.flush(tx);
-    await appendOutbox(tx, connectionId, events);
+    await appendOutbox(tx, connectionId, events, opts.runId ?? null);
     await recordOffers(tx, connectionId, offers);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
-    if (opts.runId) await addRunItems(tx, opts.runId, items);
+    if (opts.runId) await recordRunChunk(tx, opts.runId, ids, items, events.length);
     if (opts.manual) await forgetPartnerDeletions(tx, connectionId, inScopeIds);
   });
-  return items;
+  return { items, sent };
 }
 
 /** The clock of each replica field and entity field, for per-field conflict resolution at the peer. */
@@ -225,6 +239,7 @@ async function openOutErrors(
       .where('connection_id', '=', connectionId)
       .where('entity_id', 'in', chunk)
       .where('direction', '=', 'out')
+      .where('side', '=', 'here')
       .where('status', '=', 'open')
       .execute(),
   );

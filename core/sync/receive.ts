@@ -11,6 +11,7 @@ import {
   heldInInbox,
   type InboxEntry,
   type InboxRowInput,
+  logWaiting,
   splitFrame,
   storeInbox,
 } from './inbox.ts';
@@ -75,11 +76,12 @@ export async function receiveEvents(
       if ((await getStream(tx, connectionId))?.in_high !== stream.in_high) throw new StreamMoved();
       const outcome = await writeBatch(ctx, tx, target.conn, batch);
       const bySeq = new Map(now.map((e) => [e.seq, e.event]));
+      const waiting = [...wait, ...outcome.again.map(({ seq, event }) => ({ seq, event }))];
       await storeInbox(tx, connectionId, [
-        ...wait,
-        ...outcome.again,
+        ...waiting,
         ...outcome.failed.map((f) => ({ seq: f.seq, event: bySeq.get(f.seq)!, errorId: f.errorId })),
       ]);
+      await logWaiting(tx, connectionId, waiting);
       await updateStream(tx, connectionId, { in_high: split.high });
     });
   } catch (err) {

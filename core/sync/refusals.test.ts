@@ -91,6 +91,8 @@ const errors = () =>
 const inbox = () =>
   host.services.db.selectFrom('sync_inbox').select(['seq', 'remote_id', 'status']).orderBy('seq').execute();
 const acks = (link: ReturnType<typeof testLink>) => link.sent.filter((f) => f.ch === 'sync.ack');
+/** What was sent of the event stream (the outcomes that follow each commit aside). */
+const stream = (link: ReturnType<typeof testLink>) => link.sent.filter((f) => f.ch !== 'sync.outcomes');
 
 describe('the receiving side', () => {
   it('records a replica nested past the bound and an invalid event, acknowledges them and refuses them to the sender', async () => {
@@ -108,10 +110,10 @@ describe('the receiving side', () => {
     await link.deliver('sync.events', frame);
     await waitFor(() => acks(link).length === 1);
     // The refusals go before the ack, so the sender still holds the refused events when it reads them.
-    expect(link.sent.map((f) => f.ch)).toEqual(['sync.refused', 'sync.ack']);
-    expect(link.sent[1]).toEqual({ ch: 'sync.ack', upTo: 4 });
+    expect(stream(link).map((f) => f.ch)).toEqual(['sync.refused', 'sync.ack']);
+    expect(stream(link)[1]).toEqual({ ch: 'sync.ack', upTo: 4 });
     const refused = (
-      link.sent[0] as unknown as { refused: Array<{ seq: number; code: string; reason: string }> }
+      stream(link)[0] as unknown as { refused: Array<{ seq: number; code: string; reason: string }> }
     ).refused;
     expect(refused.map((r) => [r.seq, r.code])).toEqual([
       [1, 'replica_too_deep'],
@@ -133,11 +135,25 @@ describe('the receiving side', () => {
       /^The partner sent a replica nested more than 64 levels deep at replica\.deep(\.a)+: event 1 was refused/,
     );
     expect(open[1]?.message).toMatch(/^The partner sent an event that is not valid/);
+    // Their outcomes go back too, after the commit: failed, refused (the others wait in the inbox).
+    await waitFor(() => link.sent.some((f) => f.ch === 'sync.outcomes'));
+    const told = link.sent.find((f) => f.ch === 'sync.outcomes') as unknown as {
+      outcomes: Array<{ seq: number; outcome: string; action: string; error: { id: string } }>;
+    };
+    expect(told.outcomes.map((o) => [o.seq, o.outcome, o.action])).toEqual([
+      [1, 'failed', 'refused'],
+      [3, 'failed', 'refused'],
+    ]);
+    expect(told.outcomes.map((o) => o.error.id)).toEqual(open.map((e) => e.id));
 
     // The frame again (its ack was lost): duplicates, refused again, recorded once.
     await link.deliver('sync.events', frame);
     await waitFor(() => acks(link).length === 2);
-    expect(link.sent.slice(2).map((f) => f.ch)).toEqual(['sync.refused', 'sync.ack']);
+    expect(
+      stream(link)
+        .slice(2)
+        .map((f) => f.ch),
+    ).toEqual(['sync.refused', 'sync.ack']);
     expect(acks(link)[1]).toEqual({ ch: 'sync.ack', upTo: 4 });
     expect(await errors()).toHaveLength(2);
     expect(await inbox()).toHaveLength(2);

@@ -4,8 +4,17 @@ import type { SyncEvent } from './events.ts';
 import { createHlc } from './hlc.ts';
 import { commitInbox, failInbox, nextInboxBatch, removeInbox } from './inbox.ts';
 import { ackOutbox, appendOutbox, readOutbox } from './outbox.ts';
-import { runReportCsv } from './run-report.ts';
-import { addRunItems, getRun, runItems, startRun } from './runs.ts';
+import { csvCell, runReport, runReportCsv } from './run-report.ts';
+import {
+  addCounts,
+  bucketOf,
+  finishIfDone,
+  getRun,
+  markQueued,
+  outcomeDelta,
+  recordRunChunk,
+  startRun,
+} from './runs.ts';
 import { ensureStream, getStream } from './streams.ts';
 import { saveTwin, saveTwins, type TwinSave, twinsByLocal, twinWriter } from './twins.ts';
 
@@ -109,32 +118,70 @@ describe('inbox', () => {
 });
 
 describe('runs', () => {
-  it('counts items and exports data, errors or both as CSV, guarding formulas', async () => {
+  it('counts what is decided here at once and what was sent only by its outcome, and exports data, errors or both as CSV', async () => {
     const { db } = host.services;
-    const id = await startRun(db, 'c1', 'manual');
-    await addRunItems(db, id, [
-      { entityId: 'a', entityKey: 'INC1', action: 'created' },
-      { entityId: 'b', entityKey: 'INC2', action: 'skipped' },
-      { entityId: 'c', entityKey: 'INC3', action: 'error', message: '=HYPERLINK("x"), line 3' },
-      { entityId: 'a', entityKey: 'INC1', action: 'warning', message: 'no assignee' },
-    ]);
+    await ensureStream(db, 'c1', '0');
+    const id = await startRun(db, 'c1', 'manual', null, ['a', 'b', 'c', 'd']);
+    await db.transaction().execute(async (tx) => {
+      await appendOutbox(tx, 'c1', [upsert('a', '1'), upsert('d', '1')], id);
+      await recordRunChunk(
+        tx,
+        id,
+        ['a', 'b', 'c', 'd'],
+        [
+          { entityId: 'b', entityKey: 'INC2', action: 'skipped', message: 'unchanged since the last sync' },
+          { entityId: 'c', entityKey: 'INC3', action: 'error', message: '=HYPERLINK("x"), line 3' },
+          { entityId: 'a', entityKey: 'INC1', action: 'warning', message: 'no assignee' },
+        ],
+        2,
+      );
+    });
+    await markQueued(db, id);
+    // Two events sent: the run waits for their outcomes.
     expect(await getRun(db, id)).toMatchObject({
-      processed: 3,
-      created: 1,
+      status: 'running',
+      total: 4,
+      processed: 2,
+      pending: 2,
+      created: 0,
       skipped: 1,
       errors: 1,
       warnings: 1,
+      finished_at: null,
     });
-    const items = await runItems(db, id);
-    expect(runReportCsv(id, items, 'data').trim().split('\r\n')).toEqual([
-      'run_id,entity_id,entity_key,action,message',
-      `${id},a,INC1,created,`,
-      `${id},b,INC2,skipped,`,
+    // The partner created one and failed the other: the counts follow, and the run ends.
+    await addCounts(db, id, outcomeDelta('pending', bucketOf('applied', 'created')));
+    await addCounts(db, id, outcomeDelta('pending', bucketOf('failed', null)));
+    await db
+      .updateTable('sync_event_log')
+      .set({ outcome: 'applied', action: 'created', remote_key: 'B-1' })
+      .where('seq', '=', 1)
+      .execute();
+    await db
+      .updateTable('sync_event_log')
+      .set({ outcome: 'failed', message: 'incoming rule failed' })
+      .where('seq', '=', 2)
+      .execute();
+    await finishIfDone(db, id);
+    expect(await getRun(db, id)).toMatchObject({
+      status: 'finished',
+      processed: 4,
+      pending: 0,
+      created: 1,
+      errors: 2,
+    });
+    const lines = await runReport(db, id);
+    const run = csvCell(id); // a run id may begin with '-': guarded like any cell
+    expect(runReportCsv(id, lines, 'data').trim().split('\r\n')).toEqual([
+      'run_id,entity_id,entity_key,action,message,side,remote_key',
+      `${run},b,INC2,skipped,unchanged since the last sync,here,`,
+      `${run},a,,created,,partner,B-1`,
     ]);
-    const errors = runReportCsv(id, items, 'errors').trim().split('\r\n');
-    expect(errors[1]).toBe(`${id},c,INC3,error,"'=HYPERLINK(""x""), line 3"`);
-    expect(errors).toHaveLength(3);
-    expect(runReportCsv(id, items, 'all').trim().split('\r\n')).toHaveLength(5);
+    const errors = runReportCsv(id, lines, 'errors').trim().split('\r\n');
+    expect(errors[1]).toBe(`${run},c,INC3,error,"'=HYPERLINK(""x""), line 3",here,`);
+    expect(errors).toContain(`${run},d,,error,incoming rule failed,partner,`);
+    expect(errors).toHaveLength(4);
+    expect(runReportCsv(id, lines, 'all').trim().split('\r\n')).toHaveLength(6);
   });
 });
 

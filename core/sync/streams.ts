@@ -30,6 +30,9 @@ export async function ensureStream(
     out_seq: 0,
     out_acked: 0,
     in_high: 0,
+    outcome_seq: 0,
+    outcome_acked: 0,
+    outcome_high: 0,
   };
   await db
     .insertInto('sync_streams')

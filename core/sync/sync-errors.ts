@@ -16,14 +16,38 @@ export interface NewSyncError {
   message: string;
   script?: string | null;
   scriptLine?: number | null;
+  /** This side's entity key and the other side's, when the caller knows them (shown and searched). */
+  entityKey?: string | null;
+  remoteKey?: string | null;
 }
 
-/** Opens an error, or refreshes the open one for the same place (one open error per entity and direction). */
+/** Who resolves an error that resolves itself (a recovery, a later success). */
+export const SYSTEM_ACTOR = 'tandem';
+
+/**
+ * How an error was resolved: `retried` (a retry worked), `skipped` (resolved: its event skipped), `recovered`
+ * (its cause went away by itself), `superseded` (a later change of the entity went through), `connection_deleted`.
+ */
+export type Resolution = 'retried' | 'skipped' | 'recovered' | 'superseded' | 'connection_deleted';
+
+/** Who resolved an error and how. */
+export interface Resolved {
+  by: string;
+  how: Resolution;
+}
+
+const RECOVERED: Resolved = { by: SYSTEM_ACTOR, how: 'recovered' };
+
+/**
+ * Opens an error, or refreshes the open one for the same place (one open error per entity and direction),
+ * counting one more attempt: a failed retry updates the error it retried.
+ */
 export async function recordError(db: DbExecutor, e: NewSyncError): Promise<string> {
   let q = db
     .selectFrom('sync_errors')
     .select('id')
     .where('status', '=', 'open')
+    .where('side', '=', 'here')
     .where('level', '=', e.level)
     .where('connection_id', e.connectionId === null ? 'is' : '=', e.connectionId);
   if (e.level === 'entity') {
@@ -40,8 +64,16 @@ export async function recordError(db: DbExecutor, e: NewSyncError): Promise<stri
     script_line: e.scriptLine ?? null,
     occurred_at: now,
   };
+  const keys = {
+    ...(e.entityKey ? { entity_key: e.entityKey } : {}),
+    ...(e.remoteKey ? { remote_key: e.remoteKey } : {}),
+  };
   if (open) {
-    await db.updateTable('sync_errors').set(fields).where('id', '=', open.id).execute();
+    await db
+      .updateTable('sync_errors')
+      .set((eb) => ({ ...fields, ...keys, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', open.id)
+      .execute();
     return open.id;
   }
   const id = nanoid();
@@ -57,6 +89,14 @@ export async function recordError(db: DbExecutor, e: NewSyncError): Promise<stri
       event_seq: e.eventSeq ?? null,
       status: 'open',
       resolved_at: null,
+      side: 'here',
+      attempts: 1,
+      resolved_by: null,
+      resolution: null,
+      entity_key: e.entityKey ?? null,
+      remote_key: e.remoteKey ?? null,
+      peer_error_id: null,
+      retry_by: null,
       ...fields,
     })
     .execute();
@@ -70,12 +110,15 @@ export async function recordError(db: DbExecutor, e: NewSyncError): Promise<stri
 export async function reopenError(db: DbExecutor, id: string, message: string): Promise<boolean> {
   const r = await db
     .updateTable('sync_errors')
-    .set({
+    .set((eb) => ({
       status: 'open',
       resolved_at: null,
+      resolved_by: null,
+      resolution: null,
       message: message.slice(0, 4000),
       occurred_at: new Date().toISOString(),
-    })
+      attempts: eb('attempts', '+', 1),
+    }))
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
@@ -85,11 +128,37 @@ export async function getError(db: DbExecutor, id: string): Promise<SyncErrorRow
   return db.selectFrom('sync_errors').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function closeError(db: DbExecutor, id: string): Promise<void> {
+/** The columns that resolve an error. */
+export const resolvedSet = (r: Resolved) => ({
+  status: 'resolved' as const,
+  resolved_at: new Date().toISOString(),
+  resolved_by: r.by,
+  resolution: r.how,
+});
+
+/** Resolves error `id` if it is open (a resolved one keeps who and how it was resolved). */
+export async function closeError(db: DbExecutor, id: string, resolved: Resolved = RECOVERED): Promise<void> {
   await db
     .updateTable('sync_errors')
-    .set({ status: 'resolved', resolved_at: new Date().toISOString() })
+    .set(resolvedSet(resolved))
     .where('id', '=', id)
+    .where('status', '=', 'open')
+    .execute();
+}
+
+/** Resolves the open errors among `ids` whose failed event a retry replayed successfully (by whoever asked). */
+export async function closeRetried(db: DbExecutor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('sync_errors')
+    .set((eb) => ({
+      status: 'resolved',
+      resolved_at: new Date().toISOString(),
+      resolved_by: eb.fn.coalesce('retry_by', eb.val(SYSTEM_ACTOR)),
+      resolution: 'retried',
+    }))
+    .where('id', 'in', ids)
+    .where('status', '=', 'open')
     .execute();
 }
 
@@ -105,7 +174,7 @@ export async function closeConnectionErrors(
 ) {
   let q = db
     .updateTable('sync_errors')
-    .set({ status: 'resolved', resolved_at: new Date().toISOString() })
+    .set(resolvedSet(RECOVERED))
     .where('status', '=', 'open')
     .where('level', '=', level)
     .where('connection_id', connectionId === null ? 'is' : '=', connectionId);
@@ -115,44 +184,4 @@ export async function closeConnectionErrors(
     q = q.where('message', 'like', `${cause}%`);
   }
   await q.execute();
-}
-
-export interface ErrorQuery {
-  connectionId?: string | undefined;
-  status?: 'open' | 'resolved' | undefined;
-  limit: number;
-  offset: number;
-}
-
-export async function listErrors(db: DbExecutor, q: ErrorQuery) {
-  let query = db.selectFrom('sync_errors').selectAll();
-  if (q.connectionId) query = query.where('connection_id', '=', q.connectionId);
-  if (q.status) query = query.where('status', '=', q.status);
-  const rows = await query
-    .orderBy('occurred_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(q.limit + 1)
-    .offset(q.offset)
-    .execute();
-  const page = rows.slice(0, q.limit);
-  return { rows: page, more: rows.length > q.limit };
-}
-
-/** The contract's error JSON. */
-export function errorJson(r: SyncErrorRow) {
-  return {
-    id: r.id,
-    level: r.level,
-    connectionId: r.connection_id,
-    ...(r.entity_id ? { entityId: r.entity_id } : {}),
-    ...(r.remote_id ? { remoteId: r.remote_id } : {}),
-    direction: r.direction,
-    message: r.message,
-    ...(r.script ? { script: r.script } : {}),
-    ...(r.script_line !== null ? { scriptLine: r.script_line } : {}),
-    ...(r.event_seq !== null ? { eventSeq: r.event_seq } : {}),
-    occurredAt: r.occurred_at,
-    status: r.status,
-    ...(r.resolved_at ? { resolvedAt: r.resolved_at } : {}),
-  };
 }

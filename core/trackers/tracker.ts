@@ -161,6 +161,11 @@ export interface WriteContext {
   correlationId?: string;
   /** The entity as the caller read it in the same joined transaction: the tracker need not read it again. */
   current?: Entity;
+  /**
+   * The engine never sent this key before (the first try of a journaled event, not a replay after a crash or
+   * an unavailable tracker): a tracker may skip looking for an earlier try of it (one call less per write).
+   */
+  firstTry?: boolean;
 }
 
 export type WriteOutcome =
@@ -173,9 +178,17 @@ export type WriteOutcome =
   | { outcome: 'rejected'; message: string; issues: FieldIssue[] }
   | { outcome: 'unavailable'; message: string; retryAfterMs: number };
 
+/** An entity type the sync engine needs to follow, and since when (a trigger became active, a twin was made). */
+export interface FollowedType {
+  type: EntityType;
+  /** ISO 8601 time the need began, on the host's clock. */
+  since: string;
+}
+
 /**
  * A system of record. Required: batch reads, an opaque change feed and one idempotent write.
- * Optional members are capabilities (push wake-ups, user lookup, health, joining our transaction).
+ * Optional members are capabilities (push wake-ups, user lookup, health, joining our transaction, following
+ * only the types in use, stopping its own timers).
  * @example
  * const r = await tracker.write({ op: 'create', type: 'incident', fields: { summary: 'Disk full' } },
  *   { origin: 'connection:c1', idempotencyKey: 'c1:42', correlationId: 'peer-id' });
@@ -217,6 +230,17 @@ export interface Tracker {
   attachments?: TrackerAttachments;
   /** Comment edits and deletions. */
   commentEdits?: TrackerCommentEdits;
+  /**
+   * Following only what is needed: the engine calls it with the types its triggers and twins use, at start and
+   * whenever that set changes. The feed may then leave other types out (a polled system reads fewer tables).
+   * A type a cursor has no position for starts at its `since` (a little before: clocks differ); a type left
+   * out may be dropped from the cursors the feed gives back, so when it is needed again it starts at its new
+   * `since`. Without this member, or before the first call, the feed covers every type it offers.
+   * @example tracker.follow?.([{ type: 'incident', since: '2026-03-01T12:00:00.000Z' }]);
+   */
+  follow?(types: readonly FollowedType[]): void;
+  /** Stops what the tracker runs by itself (pollers, timers, open sockets); the host calls it when it closes. */
+  close?(): void | Promise<void>;
 }
 
 // The plugin contract: what a tracker module exports and what the host hands it (core/trackers/load.ts).

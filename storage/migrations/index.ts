@@ -7,6 +7,9 @@ import * as m0004 from './0004_sync.ts';
 import * as m0005 from './0005_tracker_writes.ts';
 import * as m0006 from './0006_apply_journal.ts';
 import * as m0007 from './0007_invitation_payload.ts';
+import * as m0008 from './0008_outcomes.ts';
+import * as m0009 from './0009_people.ts';
+import * as m0011 from './0011_servicenow_keys.ts';
 import * as m0012 from './0012_activity.ts';
 import * as m0013 from './0013_content.ts';
 
@@ -18,6 +21,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_tracker_writes': m0005,
   '0006_apply_journal': m0006,
   '0007_invitation_payload': m0007,
+  '0008_outcomes': m0008,
+  '0009_people': m0009,
+  '0011_servicenow_keys': m0011,
   '0012_activity': m0012,
   '0013_content': m0013,
 };

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { createAdaptorServer } from '@hono/node-server';
 import { configWith, type HostConfig } from '../../core/config.ts';
-import { type BuiltParts, createHost, type Host } from '../../core/host.ts';
+import { type BuiltParts, createHost, type Host, type HostParts } from '../../core/host.ts';
 import type { Sandbox } from '../../core/sandbox/sandbox.ts';
 import type { SyncContext } from '../../core/sync/context.ts';
 import { createHlc } from '../../core/sync/hlc.ts';
@@ -24,8 +24,8 @@ export interface InProcessHost {
 export async function inProcessHost(
   opts: {
     config?: { [S in keyof HostConfig]?: Partial<HostConfig[S]> };
-    /** `memory`: a tracker that cannot join a transaction (the engine applies through its journal). */
-    tracker?: 'builtin' | 'memory';
+    /** `memory`: a tracker that cannot join a transaction (the engine applies through its journal); or a factory. */
+    tracker?: 'builtin' | 'memory' | HostParts['tracker'];
   } = {},
 ): Promise<InProcessHost> {
   const dataDir = tempDir();
@@ -37,8 +37,12 @@ export async function inProcessHost(
       storage: { dataDir },
     }),
     {
-      tracker: ({ db, blobs }) =>
-        opts.tracker === 'memory' ? createMemoryTracker() : createBuiltinTracker(db, { blobs }),
+      tracker: (ctx) =>
+        typeof opts.tracker === 'function'
+          ? opts.tracker(ctx)
+          : opts.tracker === 'memory'
+            ? createMemoryTracker()
+            : createBuiltinTracker(ctx.db, { blobs: ctx.blobs }),
     },
   );
   const server = createAdaptorServer({ fetch: host.app.fetch });

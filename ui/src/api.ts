@@ -43,11 +43,21 @@ const API_BASE = '/api';
 /** Fired when the API answers 401 so the shell can show the sign-in page. */
 export const UNAUTHORIZED_EVENT = 'tandem:unauthorized';
 
+let csrfToken: string | undefined;
+
+/** The session's CSRF token (from the sign-in answer), sent with every write besides the browser's Origin. */
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
 /** The fetch under every call: same-origin with the cookie; a network failure or a problem answer throws ApiError. */
 async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   let res: Response;
+  const method = (init?.method ?? 'GET').toUpperCase();
+  const headers = new Headers(init?.headers);
+  if (csrfToken && method !== 'GET' && method !== 'HEAD') headers.set('x-csrf-token', csrfToken);
   try {
-    res = await fetch(input, { ...init, credentials: 'same-origin' });
+    res = await fetch(input, { ...init, headers, credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'network_error', 'The host cannot be reached. Is it running?', {});
   }
@@ -152,5 +162,22 @@ export type TestRunResult = Answer<Client['connections'][':id']['rules']['test']
 
 export type Trigger = Answer<Client['triggers'][':id']['$patch']>;
 export type SyncError = Answer<Client['errors'][':id']['retry']['$post']>;
+/** What retry all / resolve all did (`POST /api/errors/retry|resolve`). */
+export type BulkErrorResult = Answer<Client['errors']['retry']['$post']>;
 export type Run = Answer<Client['runs'][':id']['$get']>;
 export type QueueItem = Answer<Client['connections'][':id']['queue']['$get']>['items'][number];
+
+export type User = Answer<Client['users'][':id']['$patch']>;
+export type ApiToken = Answer<Client['tokens']['$get']>['items'][number];
+export type NewApiToken = Answer<Client['tokens']['$post'], 201>;
+/** A page of the audit log (`GET /api/audit`; its CSV form is a download, not a call). */
+export type AuditPage = Exclude<Answer<Client['audit']['$get']>, string>;
+export type AuditRecord = AuditPage['items'][number];
+export type NotificationTarget = Answer<Client['notifications']['$get']>['items'][number];
+export type Delivery = Answer<Client['notifications'][':id']['test']['$post']>;
+/** An entity's twins with their status, and the comments the partner wrote (`GET /api/entities/:id/sync`). */
+export type EntitySync = Answer<Client['entities'][':id']['sync']['$get']>;
+export type Twin = EntitySync['items'][number];
+export type TwinStatus = Twin['status'];
+/** One event of an entity each way, with its outcome (`GET /api/entities/:id/history`). */
+export type HistoryItem = Answer<Client['entities'][':id']['history']['$get']>['items'][number];

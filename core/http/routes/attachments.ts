@@ -38,6 +38,7 @@ export const entityAttachmentOperations = [
     query: uploadQuery,
     responses: { 201: attachmentSchema },
     problems: [404, 413, 422, 501],
+    audit: 'entity.attachment_added',
   }),
   operation({
     method: 'get',
@@ -67,6 +68,7 @@ export const attachmentOperations = [
     summary: 'Remove an attachment',
     responses: { 204: null },
     problems: [404, 501],
+    audit: 'entity.attachment_deleted',
   }),
 ];
 
@@ -155,6 +157,10 @@ export const entityAttachmentRoutes = ({ tracker, maxAttachmentBytes }: Attachme
         },
         { origin: 'local' },
       );
+      c.var.audit?.note({
+        target: `entity:${id}`,
+        detail: { attachment: attachment.id, filename: attachment.filename, size: attachment.size },
+      });
       return c.json(attachmentView(attachment), 201);
     })
     .get('/:id/attachments', async (c) => {
@@ -193,6 +199,13 @@ export const attachmentRoutes = ({ tracker }: { tracker: Tracker }) =>
       });
     })
     .delete('/:id', async (c) => {
-      await capability(tracker).remove(c.req.param('id'), { origin: 'local' });
+      const files = capability(tracker);
+      const found = await files.get(c.req.param('id'));
+      if (!found) throw notFound('Attachment', c.req.param('id'));
+      await files.remove(found.attachment.id, { origin: 'local' });
+      c.var.audit?.note({
+        target: `entity:${found.entityId}`,
+        detail: { attachment: found.attachment.id, filename: found.attachment.filename },
+      });
       return c.body(null, 204);
     });

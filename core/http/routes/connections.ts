@@ -131,6 +131,7 @@ export const connectionOperations = [
     body: createBody,
     responses: { 201: createdSchema },
     problems: [409, 415, 422, 502],
+    audit: 'connection.initiated',
   }),
   operation({
     method: 'get',
@@ -160,6 +161,7 @@ export const connectionOperations = [
     body: patchBody,
     responses: { 200: connectionSchema },
     problems: [400, 404, 409, 415, 422],
+    audit: 'connection.renamed',
   }),
   operation({
     method: 'get',
@@ -170,6 +172,8 @@ export const connectionOperations = [
     description: '409 `connection_not_pending` once the code was used, and on the accepting host.',
     responses: { 200: invitationSchema },
     problems: [404, 409],
+    // The code is a bearer secret until used: viewers read everything but secrets.
+    role: 'admin',
   }),
   operation({
     method: 'post',
@@ -180,6 +184,7 @@ export const connectionOperations = [
     description: 'Accepting the old code is refused with `invitation_replaced`.',
     responses: { 200: invitationSchema },
     problems: [404, 409],
+    audit: 'invitation.regenerated',
   }),
   operation({
     method: 'post',
@@ -189,6 +194,7 @@ export const connectionOperations = [
     summary: 'Resume; queued changes are applied',
     responses: { 200: connectionSchema },
     problems: [404, 409],
+    audit: 'connection.activated',
   }),
   operation({
     method: 'post',
@@ -198,6 +204,7 @@ export const connectionOperations = [
     summary: 'Pause; changes keep queueing',
     responses: { 200: connectionSchema },
     problems: [404, 409],
+    audit: 'connection.deactivated',
   }),
   operation({
     method: 'delete',
@@ -207,6 +214,7 @@ export const connectionOperations = [
     summary: 'Delete; twins are unlinked, entity data stays on both sides',
     responses: { 204: null },
     problems: [404],
+    audit: 'connection.deleted',
   }),
   operation({
     method: 'get',
@@ -225,6 +233,7 @@ export const connectionOperations = [
     summary: 'Run the health checks again',
     responses: { 200: healthSchema },
     problems: [404, 409],
+    audit: 'connection.validated',
   }),
 ];
 
@@ -233,7 +242,23 @@ export const connectionRoutes = ({ connections }: { connections: ConnectionServi
     .post('/', jsonBody(createBody), async (c) => {
       const body = c.req.valid('json');
       const result = await connections.create({ ...body, destinationUrl: body.destinationUrl || null });
-      return c.json({ ...result, invitationFingerprint: codeFingerprint(result.invitationCode) }, 201);
+      const invitationFingerprint = codeFingerprint(result.invitationCode);
+      const target = `connection:${result.connection.id}`;
+      c.var.audit?.note({
+        target,
+        detail: {
+          name: result.connection.name,
+          mode: result.connection.mode,
+          destinationUrl: body.destinationUrl,
+        },
+      });
+      // The fingerprint only: the code is a bearer secret until it is used.
+      c.var.audit?.also({
+        action: 'invitation.issued',
+        target,
+        detail: { fingerprint: invitationFingerprint },
+      });
+      return c.json({ ...result, invitationFingerprint }, 201);
     })
     .get('/', queryOf(pageQuery), async (c) => c.json(await connections.page(c.req.valid('query'))))
     .get('/:id', async (c) => {
@@ -246,11 +271,25 @@ export const connectionRoutes = ({ connections }: { connections: ConnectionServi
       c.json(await connections.update(c.req.param('id'), c.req.valid('json'))),
     )
     .get('/:id/invitation', async (c) => c.json(await connections.invitation(c.req.param('id'))))
-    .post('/:id/invitation', async (c) => c.json(await connections.renewInvitation(c.req.param('id'))))
-    .post('/:id/activate', async (c) => c.json(await connections.activate(c.req.param('id'))))
-    .post('/:id/deactivate', async (c) => c.json(await connections.deactivate(c.req.param('id'))))
+    .post('/:id/invitation', async (c) => {
+      const invitation = await connections.renewInvitation(c.req.param('id'));
+      c.var.audit?.note({ detail: { fingerprint: invitation.fingerprint, expiresAt: invitation.expiresAt } });
+      return c.json(invitation);
+    })
+    .post('/:id/activate', async (c) => {
+      const connection = await connections.activate(c.req.param('id'));
+      c.var.audit?.note({ detail: { name: connection.name } });
+      return c.json(connection);
+    })
+    .post('/:id/deactivate', async (c) => {
+      const connection = await connections.deactivate(c.req.param('id'));
+      c.var.audit?.note({ detail: { name: connection.name } });
+      return c.json(connection);
+    })
     .delete('/:id', async (c) => {
+      const gone = await connections.get(c.req.param('id'));
       await connections.remove(c.req.param('id'));
+      c.var.audit?.note({ detail: gone ? { name: gone.name, peer: gone.peer.name } : {} });
       return c.body(null, 204);
     })
     .get('/:id/health', async (c) => c.json(await connections.health(c.req.param('id'))))

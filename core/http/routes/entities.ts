@@ -109,6 +109,7 @@ export const entityOperations = [
     body: createBody,
     responses: { 201: entitySchema },
     problems: [422],
+    audit: 'entity.created',
   }),
   operation({
     method: 'get',
@@ -128,6 +129,7 @@ export const entityOperations = [
     body: patchBody,
     responses: { 200: entitySchema },
     problems: [404, 409, 422],
+    audit: 'entity.updated',
   }),
   operation({
     method: 'delete',
@@ -137,6 +139,7 @@ export const entityOperations = [
     summary: 'Delete an entity',
     responses: { 204: null },
     problems: [404],
+    audit: 'entity.deleted',
   }),
   operation({
     method: 'post',
@@ -147,6 +150,7 @@ export const entityOperations = [
     body: commentBody,
     responses: { 201: entitySchema },
     problems: [404, 422],
+    audit: 'entity.commented',
   }),
   operation({
     method: 'patch',
@@ -157,6 +161,7 @@ export const entityOperations = [
     body: commentEditBody,
     responses: { 200: entitySchema },
     problems: [404, 415, 422, 501],
+    audit: 'entity.comment_edited',
   }),
   operation({
     method: 'delete',
@@ -166,6 +171,7 @@ export const entityOperations = [
     summary: 'Delete a comment (a sync event like any change)',
     responses: { 200: entitySchema },
     problems: [404, 501],
+    audit: 'entity.comment_deleted',
   }),
   operation({
     method: 'post',
@@ -176,6 +182,8 @@ export const entityOperations = [
     body: matchBody,
     responses: { 200: matchSchema },
     problems: [415, 422],
+    role: 'viewer',
+    audit: { none: 'a query: it reads entities, changes nothing' },
   }),
   operation({
     method: 'get',
@@ -203,6 +211,7 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
         { type: body.type, fields: parseFields(body.fields) },
         { origin: 'local' },
       );
+      c.var.audit?.note({ target: `entity:${entity.id}`, detail: { key: entity.key, type: entity.type } });
       return c.json(entity, 201);
     })
     .post('/match', jsonBody(matchBody), async (c) => {
@@ -254,6 +263,7 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
         { body: body.body, author: body.author ?? 'admin', internal: body.internal ?? false },
         { origin: 'local' },
       );
+      c.var.audit?.note({ target: `entity:${entity.id}`, detail: { key: entity.key, type: entity.type } });
       return c.json(entity, 201);
     })
     .patch('/:id/comments/:commentId', jsonBody(commentEditBody), async (c) => {
@@ -261,11 +271,19 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
       const entity = await commentEdits(tracker).update(c.req.param('id'), c.req.param('commentId'), body, {
         origin: 'local',
       });
+      c.var.audit?.note({
+        target: `entity:${entity.id}`,
+        detail: { key: entity.key, comment: c.req.param('commentId') },
+      });
       return c.json(entity);
     })
     .delete('/:id/comments/:commentId', async (c) => {
       const entity = await commentEdits(tracker).remove(c.req.param('id'), c.req.param('commentId'), {
         origin: 'local',
+      });
+      c.var.audit?.note({
+        target: `entity:${entity.id}`,
+        detail: { key: entity.key, comment: c.req.param('commentId') },
       });
       return c.json(entity);
     });

@@ -57,6 +57,7 @@ export const invitationOperations = [
     body: inspectBody,
     responses: { 200: invitationSummarySchema },
     problems: [400, 403, 409, 410, 413, 415, 422],
+    audit: { none: 'reads a code; changes nothing' },
   }),
   operation({
     method: 'post',
@@ -68,6 +69,7 @@ export const invitationOperations = [
     body: acceptBody,
     responses: { 201: z.strictObject({ connection: connectionSchema }) },
     problems: [400, 409, 410, 415, 422, 429, 502],
+    audit: 'connection.accepted',
   }),
 ];
 
@@ -89,5 +91,14 @@ export const invitationRoutes = ({ connections }: { connections: ConnectionServi
     .post('/accept', jsonBody(acceptBody), async (c) => {
       const body = c.req.valid('json');
       const connection = await connections.accept({ code: body.code, publicUrl: body.publicUrl });
+      c.var.audit?.note({
+        target: `connection:${connection.id}`,
+        // Never the code: its fingerprint names it.
+        detail: {
+          name: connection.name,
+          fingerprint: codeFingerprint(body.code),
+          peer: connection.peer.name,
+        },
+      });
       return c.json({ connection }, 201);
     });

@@ -41,6 +41,7 @@ export const nodeOperations = [
     body: nodePatch,
     responses: { 200: nodeSchema },
     problems: [422],
+    audit: 'node.updated',
   }),
 ];
 

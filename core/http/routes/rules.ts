@@ -2,15 +2,18 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Db } from '../../../storage/schema.ts';
+import { ruleSetDiff } from '../../audit/audit-detail.ts';
 import { notFound } from '../../errors.ts';
 import { knownFields } from '../../rules/known-fields.ts';
 import type { RuleService } from '../../rules/rule-service.ts';
 import { testRun, testRunBody } from '../../rules/test-run.ts';
 import { trackerUserLookup } from '../../rules/user-lookup.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { twinStatuses } from '../../sync/twin-status.ts';
 import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
+import { twinStatusSchema } from './entity-sync.ts';
 import { MODES } from './public.ts';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -116,7 +119,7 @@ export const connectionTwinSchema = z.strictObject({
   entityId: z.string(),
   remoteId: z.string().nullable(),
   remoteKey: z.string().nullable(),
-  status: z.string(),
+  status: twinStatusSchema,
   lastSyncedAt: z.string().nullable(),
 });
 const twinsQuery = z.object({
@@ -145,6 +148,8 @@ export const ruleOperations = [
     body: putBody,
     responses: { 200: rulesViewSchema },
     problems: [404, 409, 415, 422],
+    role: 'rules',
+    audit: 'rules.saved',
   }),
   operation({
     method: 'post',
@@ -155,6 +160,8 @@ export const ruleOperations = [
     body: testRunBody,
     responses: { 200: testRunResultSchema },
     problems: [404, 415, 422, 503],
+    role: 'rules',
+    audit: { none: 'a test run writes nothing' },
   }),
   operation({
     method: 'get',
@@ -177,6 +184,8 @@ export const ruleOperations = [
     description: 'Basic: 409 `mode_not_editable`.',
     responses: { 200: rulesViewSchema },
     problems: [404, 409, 422],
+    role: 'rules',
+    audit: 'rules.published',
   }),
   operation({
     method: 'get',
@@ -214,9 +223,24 @@ export const ruleRoutes = ({ rules, db, tracker, sandbox }: RuleRouteDeps) =>
     .get('/:id/rules', async (c) => c.json(await rules.get(c.req.param('id'))))
     .put('/:id/rules', jsonBody(putBody), async (c) => {
       const { publish, ...ruleSet } = c.req.valid('json');
-      return c.json(
-        await rules.save(c.req.param('id'), ruleSet, { publish: publish === true, origin: 'local' }),
+      const before = publish === true ? await rules.get(c.req.param('id')) : undefined;
+      const saved = await rules.save(c.req.param('id'), ruleSet, {
+        publish: publish === true,
+        origin: 'local',
+      });
+      c.var.audit?.note(
+        before
+          ? {
+              action: 'rules.published',
+              detail: {
+                from: before.version,
+                version: saved.version,
+                diff: ruleSetDiff(before.published, saved.published),
+              },
+            }
+          : { detail: { version: saved.version, draft: true } },
       );
+      return c.json(saved);
     })
     .get('/:id/rules/versions', queryOf(versionsQuery), async (c) => {
       const { limit, cursor } = c.req.valid('query');
@@ -236,7 +260,17 @@ export const ruleRoutes = ({ rules, db, tracker, sandbox }: RuleRouteDeps) =>
     .post('/:id/rules/versions/:version/rollback', async (c) => {
       const parsed = versionParam.safeParse({ version: c.req.param('version') });
       if (!parsed.success) throw notFound('Rule version', c.req.param('version'));
-      return c.json(await rules.rollback(c.req.param('id'), parsed.data.version));
+      const before = await rules.get(c.req.param('id'));
+      const saved = await rules.rollback(c.req.param('id'), parsed.data.version);
+      c.var.audit?.note({
+        detail: {
+          rolledBackTo: parsed.data.version,
+          from: before.version,
+          version: saved.version,
+          diff: ruleSetDiff(before.published, saved.published),
+        },
+      });
+      return c.json(saved);
     })
     .get('/:id/rules/fields', queryOf(fieldsQuery), async (c) => {
       const { type } = c.req.valid('query');
@@ -248,18 +282,24 @@ export const ruleRoutes = ({ rules, db, tracker, sandbox }: RuleRouteDeps) =>
       const conn = await rules.connection(c.req.param('id'));
       let q = db
         .selectFrom('sync_twins')
-        .select(['local_id', 'remote_id', 'remote_key', 'status', 'last_synced_at'])
+        .select(['local_id', 'remote_id', 'remote_key', 'last_synced_at'])
         .where('connection_id', '=', conn.id);
       if (cursor) q = q.where('local_id', '>', cursor);
       const rows = await q
         .orderBy('local_id')
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit).map((r) => ({
+      const page = rows.slice(0, limit);
+      const statuses = await twinStatuses(
+        db,
+        conn.id,
+        page.map((r) => ({ localId: r.local_id, remoteId: r.remote_id })),
+      );
+      const items = page.map((r) => ({
         entityId: r.local_id,
         remoteId: r.remote_id,
         remoteKey: r.remote_key,
-        status: r.status,
+        status: statuses.get(r.local_id) ?? 'pending',
         lastSyncedAt: r.last_synced_at,
       }));
       const last = items.at(-1);

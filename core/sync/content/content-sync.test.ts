@@ -2,9 +2,9 @@
 // arrive corrupted or not at all, links to items that never come, and ids through the twins in both directions.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scriptMode } from '../../../modes/script/script-mode.ts';
+import { memoryLink } from '../../../tests/support/engine-pair.ts';
 import { waitFor } from '../../../tests/support/host-process.ts';
 import { type InProcessHost, inProcessHost, insertConnection } from '../../../tests/support/in-process.ts';
-import { memoryLink } from '../../../tests/support/memory-link.ts';
 import type { LinkFrame, LinkHub } from '../../link/link-hub.ts';
 import { createSandbox, type ManagedSandbox } from '../../sandbox/create-sandbox.ts';
 import type { Entity } from '../../trackers/tracker.ts';

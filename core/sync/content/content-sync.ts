@@ -55,7 +55,7 @@ export function createContentSync(deps: ContentSyncDeps) {
 
   function wake(): void {
     if (stopped) return;
-    if (running) {
+    if (running !== undefined) {
       again = true;
       return;
     }

@@ -32,6 +32,8 @@ export interface ReceiverOptions {
   receive: CommitReceived;
   /** Called after a frame's events were committed (applied or stored in the inbox). */
   onInbox(connectionId: string): void;
+  /** Called after every commit, refusals included (their outcomes were decided in it). */
+  onCommitted?(connectionId: string): void;
 }
 
 /**
@@ -112,6 +114,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
         if (r.refused.length) link.send(id, { ch: REFUSED_CHANNEL, refused: r.refused });
         link.send(id, { ch: ACK_CHANNEL, upTo: r.high, ...(r.gap ? { resend: true } : {}) });
         if (r.accepted) opts.onInbox(id);
+        opts.onCommitted?.(id);
         await storeRecovered(id);
       }
     } catch (err) {

@@ -1,40 +1,84 @@
 // What an admin starts by hand: manual and bulk sync runs, and unsync.
-import { notFound } from '../../errors.ts';
+import { conflict, notFound } from '../../errors.ts';
+import type { RuleProgram } from '../../sandbox/sandbox.ts';
+import type { Clock } from '../clock.ts';
 import { connectionInfo, type SyncConnection, syncConnection } from '../connections-view.ts';
 import type { SyncContext } from '../context.ts';
 import { flatten } from '../flat.ts';
 import { appendOutbox } from '../outbox.ts';
 import { processOutgoing } from '../outgoing.ts';
-import { addRunItems, finishRun, startRun } from '../runs.ts';
+import {
+  cancelRun,
+  failRun,
+  finishIfDone,
+  getRun,
+  markQueued,
+  nextRunChunk,
+  type RunRow,
+  startRun,
+  unfinishedRuns,
+} from '../runs.ts';
 import { ensureStream } from '../streams.ts';
 import { getTrigger, triggerMatches } from '../triggers.ts';
 import { deleteTwin, twinByLocal } from '../twins.ts';
 import type { Programs } from './programs.ts';
 import type { Scheduler } from './scheduler.ts';
 
-const RUN_CHUNK = 500;
+/** Entities a run queues per step (each chunk one transaction, beside no other engine work). */
+export const RUN_CHUNK = 500;
+/** The longest a run waits before trying a chunk that failed again. */
+const RUN_RETRY_MAX_MS = 60_000;
 
 /**
  * Runs go on in the background in chunks, each beside no other engine work; they return their id at once.
+ * A run's state is in the database: a stop leaves it where it is, and `resume` takes it up on the next start.
  * @example const runId = await manual.syncEntities(connectionId, [entityId]);
  */
 export interface ManualSync {
   /** Manual sync: the entities are synced by hand from now on, and sent now. */
   syncEntities(connectionId: string, ids: string[]): Promise<string>;
-  /** Bulk sync: every entity the trigger matches now. */
+  /** Bulk sync: every entity the trigger matches now, whether the trigger is active or not. */
   bulkSync(triggerId: string): Promise<string>;
   /** Stops syncing the entities on the connection; the peer forgets its twins too. */
   unsync(connectionId: string, ids: string[]): Promise<number>;
+  /** Stops queueing the rest of a running run; what it sent still gets its outcome (409 `run_not_running` else). */
+  cancelRun(runId: string): Promise<RunRow>;
+  /** Takes up the runs a stop left unfinished: queueing goes on, the others wait for their outcomes. */
+  resume(): Promise<void>;
+  /** Ends the waits of runs that will try a chunk again (call it once the scheduler is halted). */
+  stop(): void;
 }
 
 export function createManualSync(deps: {
   ctx: SyncContext;
   programs: Programs;
   scheduler: Scheduler;
+  /** Entities per chunk (RUN_CHUNK by default). */
+  chunk?: number;
+  clock: Clock;
 }): ManualSync {
-  const { ctx, programs, scheduler } = deps;
+  const { ctx, programs, scheduler, clock } = deps;
   const { db, tracker, log } = ctx;
   const { exclusive, wake } = scheduler;
+  const chunk = deps.chunk ?? RUN_CHUNK;
+  const working = new Set<string>();
+  /** Runs waiting to try a failed chunk again: a stop ends their wait at once. */
+  const waits = new Set<() => void>();
+
+  function pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        waits.delete(end);
+        resolve();
+      };
+      const cancel = clock.after(ms, done);
+      const end = () => {
+        cancel();
+        done();
+      };
+      waits.add(end);
+    });
+  }
 
   async function mustConnection(id: string): Promise<SyncConnection> {
     const conn = await syncConnection(db, id);
@@ -42,46 +86,71 @@ export function createManualSync(deps: {
     return conn;
   }
 
-  /** Starts a run over `ids` in the background and returns its id at once. */
+  /** One chunk of a run, or its end; true when nothing is left for the worker to queue. */
+  async function queueChunk(runId: string, program: RuleProgram): Promise<boolean> {
+    const run = await getRun(db, runId);
+    if (run?.status !== 'running') return true; // cancelled (the cancel ended its queue)
+    const conn = await syncConnection(db, run.connection_id);
+    if (!conn) {
+      await failRun(db, runId);
+      return true;
+    }
+    const ids = await nextRunChunk(db, runId, chunk);
+    if (ids.length === 0) {
+      await markQueued(db, runId);
+      return true;
+    }
+    await ensureStream(db, conn.id, await tracker.head());
+    await processOutgoing(ctx, ids, {
+      program,
+      connection: connectionInfo(conn),
+      mode: conn.mode,
+      force: true,
+      manual: run.kind === 'manual',
+      runId,
+    });
+    return false;
+  }
+
+  /** Queues a run's entities chunk by chunk in the background (once per run at a time). */
+  function work(runId: string, conn: SyncConnection) {
+    if (working.has(runId)) return;
+    working.add(runId);
+    const go = async () => {
+      // A stop leaves the rest in the run's queue: the next start goes on from there.
+      for (let failures = 0; !scheduler.halted; ) {
+        try {
+          const program = await exclusive(() => programs.of(conn));
+          if (!program) throw new Error("the connection's rules cannot be used now (an open error says why)");
+          const done = await exclusive(() => queueChunk(runId, program));
+          wake();
+          if (done) return;
+          failures = 0;
+        } catch (err) {
+          // A passing failure (rules being fixed, the rule runner restarting, a busy database) must not end
+          // the run: it waits and tries the same chunk again; an admin who does not want that cancels it.
+          const waitMs = Math.min(RUN_RETRY_MAX_MS, 500 * 2 ** Math.min(failures++, 10));
+          log.warn({ err, runId, waitMs }, 'a sync run could not queue a chunk; trying again');
+          await pause(waitMs);
+        }
+      }
+    };
+    void go()
+      .catch(async (err: unknown) => {
+        log.error({ err, runId }, 'sync run failed');
+        await failRun(db, runId).catch(() => undefined);
+      })
+      .finally(() => working.delete(runId));
+  }
+
   async function startSyncRun(
     conn: SyncConnection,
     ids: string[],
     kind: 'manual' | 'bulk',
     triggerId: string | null,
   ): Promise<string> {
-    const runId = await startRun(db, conn.id, kind, triggerId);
-    const work = async () => {
-      const program = await exclusive(() => programs.of(conn));
-      if (!program) {
-        const items = ids.map((id) => ({
-          entityId: id,
-          entityKey: null,
-          action: 'error' as const,
-          message: 'the rules cannot run',
-        }));
-        await db.transaction().execute((tx) => addRunItems(tx, runId, items));
-        return finishRun(db, runId, 'failed');
-      }
-      for (let i = 0; i < ids.length && !scheduler.halted; i += RUN_CHUNK) {
-        await exclusive(async () => {
-          await ensureStream(db, conn.id, await tracker.head());
-          await processOutgoing(ctx, ids.slice(i, i + RUN_CHUNK), {
-            program,
-            connection: connectionInfo(conn),
-            mode: conn.mode,
-            force: true,
-            manual: kind === 'manual',
-            runId,
-          });
-        });
-        wake();
-      }
-      await finishRun(db, runId, scheduler.halted ? 'failed' : 'finished');
-    };
-    void work().catch(async (err: unknown) => {
-      log.error({ err, runId }, 'sync run failed');
-      await finishRun(db, runId, 'failed').catch(() => undefined);
-    });
+    const runId = await startRun(db, conn.id, kind, triggerId, ids);
+    work(runId, conn);
     return runId;
   }
 
@@ -126,6 +195,36 @@ export function createManualSync(deps: {
           return n;
         }),
       );
+    },
+
+    cancelRun(runId) {
+      // Queued at once beside the run's chunks: the chunk under way is sent, the next one is not.
+      return exclusive(async () => {
+        const run = await getRun(db, runId);
+        if (!run) throw notFound('Run', runId);
+        if (!(await cancelRun(db, runId)))
+          throw conflict(
+            'RUN_NOT_RUNNING',
+            `Run ${runId} is ${run.status}: only a running run can be cancelled`,
+          );
+        return (await getRun(db, runId))!;
+      });
+    },
+
+    stop() {
+      for (const end of [...waits]) end();
+    },
+
+    async resume() {
+      for (const run of await unfinishedRuns(db)) {
+        if (run.status !== 'running' || run.queued_at !== null) {
+          await finishIfDone(db, run.id);
+          continue;
+        }
+        const conn = await syncConnection(db, run.connection_id);
+        if (conn) work(run.id, conn);
+        else await failRun(db, run.id);
+      }
     },
   };
 }

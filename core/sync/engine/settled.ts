@@ -18,7 +18,7 @@ const LOOK_AGAIN_MS = 5;
  * Builds `settled()`: it resolves once no step runs or is due, no frame is being sent or committed, and for
  * every active connection that is not held and whose rules work: the change feed is read to its head, no
  * inbox event waits to be applied (events held behind an error do not count) and, when its link is up,
- * every outbox event is acknowledged with the ack written. It resolves at once after a stop. It does not
+ * every outbox event is acknowledged with the ack written, and every outcome told to the peer acknowledged. It resolves at once after a stop. It does not
  * wait for the peer: two engines settle together with `Promise.all([a.settled(), b.settled()])`.
  * @example await tracker.update(id, patch); await engine.settled(); expect(await outbox()).toEqual([]);
  */
@@ -33,6 +33,8 @@ export function createSettled(deps: {
   link(): LinkHub | undefined;
   /** Whether delivery sends or commits something now. */
   deliveryBusy(): boolean;
+  /** The highest outcome sequence the peer acknowledged on the link, when known. */
+  outcomesAcknowledged(connectionId: string): number | undefined;
 }): () => Promise<void> {
   const { db, scheduler, feed, holds, programs } = deps;
 
@@ -57,6 +59,9 @@ export function createSettled(deps: {
       if (!stream || at === null || !(await readToHead(at))) return false;
       if ((await nextInboxBatch(db, conn.id, 1)).length > 0) return false;
       if (link?.isUp(conn.id) && stream.out_acked < stream.out_seq) return false;
+      // Outcome acks are written seldom (they only spare resends): the one the link holds counts.
+      const told = Math.max(stream.outcome_acked, deps.outcomesAcknowledged(conn.id) ?? 0);
+      if (link?.isUp(conn.id) && told < stream.outcome_seq) return false;
     }
     return true;
   }

@@ -21,6 +21,8 @@ export function createStep(deps: {
   programs: Programs;
   /** Sends what the connection's outbox holds (delivery, when there is a link). */
   pump(connectionId: string): void;
+  /** Sends the outcomes of received events the peer has not acknowledged, up to `decided` (the last one). */
+  pumpOutcomes(connectionId: string, decided: number): void;
 }): () => Promise<boolean> {
   const { ctx, feed, holds, programs } = deps;
   const { db } = ctx;
@@ -43,6 +45,9 @@ export function createStep(deps: {
     );
     const streams = await streamsById(db);
     for (const conn of conns) {
+      const stream = streams.get(conn.id);
+      // Outcomes of events already received go back whatever the state (a retry or resolve decided them).
+      if (stream && stream.outcome_seq > stream.outcome_acked) deps.pumpOutcomes(conn.id, stream.outcome_seq);
       if (conn.state !== 'active') continue;
       if (withInbox.has(conn.id) && !holds.isHeld(conn.id)) {
         await holds.contained(conn, async () => {
@@ -50,7 +55,6 @@ export function createStep(deps: {
           if (program && (await apply(ctx, conn, program)) > 0) more = true;
         });
       }
-      const stream = streams.get(conn.id);
       if (stream && stream.out_seq > stream.out_acked) deps.pump(conn.id);
     }
     return more;

@@ -132,6 +132,23 @@ describe('ServiceNow change feed', () => {
     expect(() => decodeCursor('not-a-cursor')).toThrow(/not one this connector made/);
   });
 
+  it('starts a table the cursor has no position for at the time given, and can drop the tables not asked', async () => {
+    sn.seed('problem', { short_description: 'before' });
+    sn.advance(60_000);
+    sn.seed('problem', { short_description: 'after' });
+    const inc = sn.seed('incident', {});
+    const first = await feed.poll(null, ['incident']);
+    expect(first.changes.map((c) => c.sysId)).toEqual([inc.sys_id]);
+    // The problem table becomes needed 30 s before the second record: only that one is read.
+    const starts = new Map([['problem', T0 + 30_000]]);
+    const r = await feed.poll(first.cursor, ['problem'], { starts, dropOthers: true });
+    expect(r.changes.map((c) => storedValue(c.record.short_description))).toEqual(['after']);
+    expect(Object.keys(decodeCursor(r.cursor))).toEqual(['problem']);
+    // A table with nothing since its start keeps that start as its position.
+    const empty = await feed.poll(null, ['change_request'], { starts: new Map([['change_request', T0]]) });
+    expect(decodeCursor(empty.cursor).change_request).toEqual({ t: '2026-03-01 12:00:00', seen: [] });
+  });
+
   it("lets the caller tell the connector's own writes (sys_id + sys_mod_count) from others'", async () => {
     const recent = createRecentWrites(2);
     const a = sn.seed('incident', {});

@@ -122,9 +122,12 @@ export function createChangeFeed(o: ChangeFeedOptions) {
 
   async function pollTable(
     table: string,
-    from: TableCursor | undefined,
+    at: TableCursor | undefined,
     budget: number,
+    startMs: number | undefined,
   ): Promise<{ changes: FeedChange[]; next: TableCursor | undefined; more: boolean; read: number }> {
+    // A table the cursor has no position for starts at `startMs` when given (else at its first record).
+    const from = at ?? (startMs === undefined ? undefined : { t: formatServiceNowTime(startMs), seen: [] });
     const lastMs = from ? parseServiceNowTime(from.t)! : null;
     // Versions known with their stamp (ms): those of the cursor, then those read now.
     const known = new Map<string, number>();
@@ -230,14 +233,19 @@ export function createChangeFeed(o: ChangeFeedOptions) {
     },
     /**
      * Reads the changes of `tables` since `cursor` (only those tables; others in the cursor are kept as they
-     * are). A failure throws and leaves the caller's cursor as it was: nothing read by this poll is lost.
+     * are, or left out with `dropOthers`). A table the cursor has no position for starts at `starts` (ms) when
+     * given, else at its first record. A failure throws and leaves the caller's cursor as it was: nothing read
+     * by this poll is lost.
      */
     async poll(
       cursor: string | null,
       tables: readonly string[],
-      opts: { limit?: number } = {},
+      opts: { limit?: number; starts?: ReadonlyMap<string, number>; dropOthers?: boolean } = {},
     ): Promise<PollResult> {
-      const state = decodeCursor(cursor);
+      const decoded = decodeCursor(cursor);
+      const state = opts.dropOthers
+        ? Object.fromEntries(Object.entries(decoded).filter(([table]) => tables.includes(table)))
+        : decoded;
       const limit = opts.limit ?? Number.POSITIVE_INFINITY;
       const out: PollResult = { changes: [], cursor: '', more: false, read: 0 };
       for (const table of [...new Set(tables)]) {
@@ -245,7 +253,7 @@ export function createChangeFeed(o: ChangeFeedOptions) {
           out.more = true;
           break;
         }
-        const r = await pollTable(table, state[table], limit - out.changes.length);
+        const r = await pollTable(table, state[table], limit - out.changes.length, opts.starts?.get(table));
         out.changes.push(...r.changes);
         out.read += r.read;
         out.more ||= r.more;

@@ -91,14 +91,15 @@ export function instanceBaseUrl(raw: string): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function checkName(kind: 'table' | 'sys_id', value: string): string {
+export function checkName(kind: 'table' | 'sys_id', value: string): string {
   if (!(kind === 'table' ? TABLE : SYS_ID).test(value)) {
     throw new TandemError('SERVICENOW_QUERY_INVALID', 500, `Not a ServiceNow ${kind}: ${value.slice(0, 40)}`);
   }
   return value;
 }
 
-function readParams(o: ReadOptions): Record<string, string> {
+/** The `sysparm_*` parameters of a read (or of a write's answer). */
+export function readParams(o: ReadOptions): Record<string, string> {
   const p: Record<string, string> = {
     sysparm_display_value: String(o.displayValue ?? false),
     sysparm_exclude_reference_link: String(o.excludeReferenceLink ?? true),
@@ -106,6 +107,10 @@ function readParams(o: ReadOptions): Record<string, string> {
   if (o.fields?.length) p.sysparm_fields = o.fields.join(',');
   return p;
 }
+
+/** The instance-relative Table API path of a table, or of one of its records. */
+export const tablePath = (table: string, sysId?: string) =>
+  `/api/now/table/${checkName('table', table)}${sysId ? `/${checkName('sys_id', sysId)}` : ''}`;
 
 /** The `rel="next"` target of a Link header, if any. */
 function nextLink(header: string | null): string | null {
@@ -210,9 +215,6 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
       return res;
     }
   }
-
-  const tablePath = (table: string, sysId?: string) =>
-    `/api/now/table/${checkName('table', table)}${sysId ? `/${checkName('sys_id', sysId)}` : ''}`;
 
   async function fetchPage(table: string, lo: ListOptions, offset: number, limit: number) {
     const params = { ...readParams(lo), sysparm_limit: String(limit), sysparm_offset: String(offset) };
@@ -335,10 +337,13 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
         idempotent: true,
       });
     },
-    /** Several calls in one request; an item's failure is in its status, for the caller to read. */
-    async batch(items: readonly BatchItem[]): Promise<BatchResult> {
+    /**
+     * Several calls in one request; an item's failure is in its status, for the caller to read. The request is
+     * tried again after a failure in flight only when `idempotent` (default: no item is a POST).
+     */
+    async batch(items: readonly BatchItem[], opts: { idempotent?: boolean } = {}): Promise<BatchResult> {
       const body = JSON.parse(encodeBatch(randomUUID(), items)) as unknown;
-      const idempotent = items.every((i) => i.method !== 'POST');
+      const idempotent = opts.idempotent ?? items.every((i) => i.method !== 'POST');
       const r = await call({
         method: 'POST',
         path: '/api/now/v1/batch',

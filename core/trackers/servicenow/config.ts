@@ -35,7 +35,7 @@ export interface ServiceNowConfig {
   pollMs: number;
   /** How far back each poll re-reads (ServiceNow stamps to the second and commits late). */
   overlapMs: number;
-  /** The entity types offered and followed: only their tables are polled. */
+  /** The entity types offered; of these, only the tables of the types in use are polled (`Tracker.follow`). */
   entityTypes: readonly EntityType[];
 }
 

@@ -33,5 +33,6 @@ export const createTracker: CreateTracker = (options, context) => {
     client,
     log: context.log,
     pushSecret: pushSecret(context.env, context.dataDir),
+    db: context.db,
   });
 };

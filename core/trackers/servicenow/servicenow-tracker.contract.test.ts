@@ -1,8 +1,9 @@
 // The ServiceNow tracker against the fake instance: the conformance suite every tracker passes.
 
-import type { Db } from '../../../storage/schema.ts';
+import { openDatabase } from '../../../storage/database.ts';
 import { startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
 import { FAKE_T0 } from '../../../tests/support/fake-servicenow-client.ts';
+import { tempDir } from '../../../tests/support/host-process.ts';
 import { createLogger } from '../../log.ts';
 import { describeTrackerContract } from '../tracker.contract.ts';
 import { createTracker } from './index.ts';
@@ -21,9 +22,18 @@ describeTrackerContract(
       TANDEM_SERVICENOW_PASSWORD: 'pw',
       TANDEM_SERVICENOW_PUSH_SECRET: 'contract-push-secret',
     };
-    const context = { db: {} as Db, log: createLogger('test', 'silent'), dataDir: '/nonexistent', env };
+    const dataDir = tempDir();
+    const database = await openDatabase(dataDir);
+    const context = { db: database.db, log: createLogger('test', 'silent'), dataDir, env };
     const tracker = await createTracker({ entityTypes: ['incident', 'change'] }, context);
-    return { tracker, close: () => sn.close() };
+    return {
+      tracker,
+      close: async () => {
+        await tracker.close?.();
+        await sn.close();
+        await database.close();
+      },
+    };
   },
   {
     cannot: {

@@ -1,14 +1,13 @@
-// The ServiceNow connector as a `Tracker`: reads in batches, the polled change feed, one idempotent write, health.
-import { randomUUID } from 'node:crypto';
-import type { FieldIssue } from '../../errors.ts';
+// The ServiceNow connector as a `Tracker`: reads in batches, the polled change feed of the tables in use, one idempotent write.
+import type { Db } from '../../../storage/schema.ts';
 import type { Logger } from '../../log.ts';
 import type {
   Change,
   ChangePage,
   Entity,
-  EntityFields,
   EntityType,
   FieldInfo,
+  FollowedType,
   Tracker,
   TrackerAttachments,
   WriteContext,
@@ -19,17 +18,22 @@ import type { TrackerPush } from '../tracker-push.ts';
 import type { TrackerReport, TrackerStatus } from '../tracker-report.ts';
 import { simpleWrites } from '../write-outcomes.ts';
 import { createServiceNowAttachments } from './attachments.ts';
+import { batchedWrites } from './batched-writes.ts';
 import { createChangeFeed } from './change-feed.ts';
 import type { ServiceNowClient, ServiceNowRecord } from './client.ts';
+import { mergedLookups } from './coalesce.ts';
 import type { ServiceNowConfig } from './config.ts';
 import { encodedQuery } from './encoded-query.ts';
 import { ServiceNowError } from './errors.ts';
 import { checkServiceNowHealth } from './health.ts';
-import { createIdempotently } from './idempotent-create.ts';
-import { createJournal, type JournalComment } from './journal.ts';
+import { createJournal } from './journal.ts';
+import { entityList } from './list.ts';
 import { createEntityMapper } from './mapping.ts';
 import { verifyPush } from './push.ts';
-import { checkFields, issueOf, outcomeOfError } from './write-checks.ts';
+import { userLookup } from './user-lookup.ts';
+import { outcomeOfError } from './write-checks.ts';
+import { createWriteKeys } from './write-keys.ts';
+import { serviceNowWrites } from './writes.ts';
 
 export interface ServiceNowTrackerDeps {
   config: ServiceNowConfig;
@@ -38,12 +42,19 @@ export interface ServiceNowTrackerDeps {
   now?: () => number;
   /** The push path's secret (push.ts); without it the tracker takes no push. */
   pushSecret?: string;
+  /** The host database, where idempotency keys of writes outlive a restart (else they are kept in memory). */
+  db?: Db;
+  /** Creates and updates per Batch API request (batched-writes.ts). */
+  batchItems?: number;
 }
 
 const SYS_ID = /^[0-9a-f]{32}$/;
-/** Idempotency keys remembered (an update or delete replayed after a restart is a field set again: no change). */
-const KEYS_KEPT = 10_000;
 const CAUGHT_UP_KEPT = 64;
+/**
+ * A table that starts being followed is read from a minute before the need began: the host's clock and the
+ * instance's may differ by that much without a change being missed (the poll's overlap comes on top).
+ */
+export const FOLLOW_CLOCK_SKEW_MS = 60_000;
 
 /** A bounded map, oldest entry dropped first. */
 function boundedMap<V>(max: number) {
@@ -59,8 +70,12 @@ function boundedMap<V>(max: number) {
   };
 }
 
+const sameTables = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>) =>
+  a.size === b.size && [...a].every(([t, ms]) => b.get(t) === ms);
+
 /**
- * @example const tracker = createServiceNowTracker({ config: parseServiceNowConfig(options, env), client });
+ * @example const tracker = createServiceNowTracker({ config: parseServiceNowConfig(options, env), client, db });
+ * tracker.follow([{ type: 'incident', since: new Date().toISOString() }]);
  * const { changes, cursor } = await tracker.changes(await tracker.head(), 500);
  */
 export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
@@ -72,19 +87,25 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const typeOfTable = new Map(types.map((t) => [config.tables[t], t] as const));
   const mapper = createEntityMapper({ client, config, now });
   const feed = createChangeFeed({ client, overlapMs: config.overlapMs });
+  // Writes made side by side (the engine's journaled events of one step) go as one Batch API request.
+  const writer = batchedWrites(client, deps.batchItems);
   const journal = createJournal({
-    client,
+    client: writer,
     fields: { comments: config.fields.incident.comments, workNotes: config.fields.incident.workNotes },
   });
+  const readJournal = mergedLookups((ids) => journal.read(ids));
   /** sys_id -> entity type, learned from every read, feed page and write (so a read asks one table). */
   const typeOf = boundedMap<EntityType>(100_000);
-  /** Idempotency key -> the sys_id its write touched. */
-  const keys = boundedMap<string>(KEYS_KEPT);
+  /** Idempotency key -> the sys_id its write touched (in the host database when there is one). */
+  const keys = createWriteKeys(deps.db, now);
   /**
    * Cursors a poll ended at, caught up, and when: asked again within pollMs, they answer without a call.
    * Cleared when a poll is due (the poller's tick, a push, a local write), so every follower's cursor asks once.
    */
   const caughtUp = boundedMap<number>(CAUGHT_UP_KEPT);
+  /** The tables the engine needs (`follow`), each with where a cursor without it starts; null: every table. */
+  let followed: Map<string, number> | null = null;
+  const polled = () => (followed ? [...followed.keys()] : types.map(tableOf));
   const listeners = new Set<(change?: Change) => void>();
   let lastPollAt: number | null = null;
   let lastPollError: ServiceNowError | null = null;
@@ -107,9 +128,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
 
   async function withComments(pairs: Array<[EntityType, ServiceNowRecord]>): Promise<Entity[]> {
     const entities = pairs.map(([type, record]) => mapper.toEntity(type, record));
-    const comments = entities.length
-      ? await journal.read(entities.map((e) => e.id))
-      : new Map<string, JournalComment[]>();
+    const comments = await readJournal(entities.map((e) => e.id));
     for (const e of entities) {
       typeOf.set(e.id, e.type);
       e.comments = (comments.get(e.id) ?? []).map(({ id, author, body, internal, createdAt }) => ({
@@ -120,12 +139,18 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
         createdAt,
       }));
     }
+    return entities;
+  }
+
+  /** Entities as reads give them: with their attachments (one Attachment API query per 100 records). */
+  async function withContent(pairs: Array<[EntityType, ServiceNowRecord]>): Promise<Entity[]> {
+    const entities = await withComments(pairs);
     if (entities.length) await files.fill(entities);
     return entities;
   }
 
   /** The records of these ids: one `sys_idIN` query per table (known ids ask their own table only). */
-  async function readMany(ids: readonly string[]): Promise<Map<string, Entity>> {
+  async function readManyNow(ids: readonly string[]): Promise<Map<string, Entity>> {
     const wanted = [...new Set(ids.filter((id) => SYS_ID.test(id)))];
     const byType = new Map<EntityType, string[]>();
     const unknown: string[] = [];
@@ -147,142 +172,57 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
         }
       }),
     );
-    return new Map((await withComments(found)).map((e) => [e.id, e]));
+    return new Map((await withContent(found)).map((e) => [e.id, e]));
   }
-
+  /** Reads made side by side (the engine's events of one step) become one. */
+  const readMany = mergedLookups(readManyNow);
   const readOne = async (id: string) => (await readMany([id])).get(id);
 
-  /** Where a write goes: the entity the engine read (`current`), else one read. */
-  async function target(id: string, context: WriteContext): Promise<Entity | undefined> {
-    if (context.current?.id === id) return context.current;
-    return readOne(id);
-  }
-
-  const deletedMessage = (id: string) =>
-    `The ServiceNow record ${id} was deleted in ServiceNow (or the integration user can no longer see it)`;
-
-  async function create(
-    request: Extract<WriteRequest, { op: 'create' }>,
-    context: WriteContext,
-  ): Promise<WriteOutcome> {
-    if (!types.includes(request.type))
-      return {
-        outcome: 'rejected',
-        message: `This ServiceNow tracker does not offer ${request.type} (entityTypes)`,
-        issues: [{ path: 'type', message: `must be one of ${types.join(', ')}` }],
-      };
-    const issues = checkFields(request.fields, true);
-    const record = await mapped(request.type, request.fields, issues);
-    if (issues.length) return { outcome: 'rejected', message: 'The fields are not valid', issues };
-    const table = tableOf(request.type);
-    const read = mapper.readOptions(request.type);
-    if (context.correlationId) {
-      const r = await createIdempotently(client, table, record, context.correlationId, { read });
-      const [entity] = await (r.outcome === 'replayed'
-        ? withComments([[request.type, r.record]])
-        : Promise.resolve([mapper.toEntity(request.type, r.record)]));
-      typeOf.set(entity!.id, request.type);
-      return { outcome: r.outcome, entity: entity! };
-    }
-    const entity = mapper.toEntity(request.type, await client.create(table, record, read));
-    typeOf.set(entity.id, request.type);
-    return { outcome: 'applied', entity };
-  }
-
-  /** The record fields of `fields`, each field's refusal an issue of its own. */
-  async function mapped(
-    type: EntityType,
-    fields: Partial<EntityFields>,
-    issues: FieldIssue[],
-  ): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(fields)) {
-      if (value === undefined || issues.some((i) => i.path === `fields.${name}`)) continue;
-      try {
-        Object.assign(out, await mapper.toRecord(type, { [name]: value }));
-      } catch (err) {
-        const issue = issueOf(err, name);
-        if (!issue) throw err;
-        issues.push(issue);
-      }
-    }
-    return out;
-  }
-
-  async function change(
-    request: Exclude<WriteRequest, { op: 'create' }>,
-    context: WriteContext,
-  ): Promise<WriteOutcome> {
-    const current = await target(request.id, context);
-    if (!current) return { outcome: 'not_found', message: deletedMessage(request.id) };
-    if (request.expectedVersion !== undefined && request.expectedVersion !== current.version)
-      return {
-        outcome: 'conflict',
-        version: current.version,
-        message: `The ServiceNow record is at version ${current.version}, not ${request.expectedVersion}`,
-      };
-    const table = tableOf(current.type);
-    const read = mapper.readOptions(current.type);
-    try {
-      if (request.op === 'delete') {
-        await client.remove(table, current.id);
-        return { outcome: 'applied', entity: null };
-      }
-      if (request.op === 'update') {
-        const issues = checkFields(request.fields, false);
-        const record = await mapped(current.type, request.fields, issues);
-        if (issues.length) return { outcome: 'rejected', message: 'The fields are not valid', issues };
-        const written = await client.update(table, current.id, record, read);
-        const entity = mapper.toEntity(current.type, written, current.comments);
-        return { outcome: 'applied', entity };
-      }
-      const { body, author, internal } = request.comment;
-      const key = context.idempotencyKey ?? `local:${randomUUID()}`;
-      const r = await journal.write(table, current.id, { body, internal, key, author }, { read });
-      if (r.outcome === 'replayed')
-        return { outcome: 'replayed', entity: (await readOne(current.id)) ?? null };
-      const [entity] = await withComments([[current.type, r.record!]]);
-      return { outcome: 'applied', entity: entity! };
-    } catch (err) {
-      if (
-        err instanceof ServiceNowError &&
-        err.code === 'SERVICENOW_NOT_FOUND' &&
-        err.message.includes(current.id)
-      )
-        return { outcome: 'not_found', message: deletedMessage(current.id) };
-      throw err;
-    }
-  }
+  const writes = serviceNowWrites({
+    config,
+    writer,
+    mapper,
+    journal,
+    readOne,
+    withComments,
+    learn: (id, type) => typeOf.set(id, type),
+  });
 
   async function write(request: WriteRequest, context: WriteContext): Promise<WriteOutcome> {
     const key = context.idempotencyKey;
-    const seen = key ? keys.get(key) : undefined;
-    if (seen !== undefined) return { outcome: 'replayed', entity: (await readOne(seen)) ?? null };
-    let r: WriteOutcome;
     try {
-      r =
+      // A first try's key was never used: no look-up.
+      const seen = key && context.firstTry !== true ? await keys.get(key) : undefined;
+      if (seen !== undefined) return { outcome: 'replayed', entity: (await readOne(seen)) ?? null };
+      const r =
         request.op === 'create'
-          ? await create(request, context)
+          ? await writes.create(request, context)
           : SYS_ID.test(request.id)
-            ? await change(request, context)
-            : { outcome: 'not_found', message: `No ServiceNow record ${request.id.slice(0, 40)}` };
+            ? await writes.change(request, context)
+            : ({
+                outcome: 'not_found',
+                message: `No ServiceNow record ${request.id.slice(0, 40)}`,
+              } as const);
+      if (r.outcome === 'applied' || r.outcome === 'replayed') {
+        const id = r.entity?.id ?? (request.op === 'create' ? undefined : request.id);
+        if (key && id) await keys.set(key, id);
+        // A change made here (the admin API's) is one to send: look at the feed at once; any write wakes watchers.
+        if (context.origin === 'local') caughtUp.clear();
+        notify();
+      }
+      return r;
     } catch (err) {
       return outcomeOfError(err, now);
     }
-    if (r.outcome === 'applied' || r.outcome === 'replayed') {
-      const id = r.entity?.id ?? (request.op === 'create' ? undefined : request.id);
-      if (key && id) keys.set(key, id);
-      // A change made here (the admin API's) is one to send: look at the feed at once; any write wakes watchers.
-      if (context.origin === 'local') caughtUp.clear();
-      notify();
-    }
-    return r;
   }
 
   async function poll(cursor: string | null, limit: number): Promise<ChangePage> {
-    const tables = types.map(tableOf);
     try {
-      const r = await feed.poll(cursor, tables, { limit });
+      const r = await feed.poll(
+        cursor,
+        polled(),
+        followed ? { limit, starts: followed, dropOthers: true } : { limit },
+      );
       lastPollAt = now();
       lastPollError = null;
       const changes: Change[] = r.changes.map((c) => {
@@ -316,6 +256,12 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     return down ? 'down' : 'degraded';
   };
 
+  const stop = () => {
+    listeners.clear();
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+
   const tracker = {
     id: 'servicenow',
     entityTypes: types,
@@ -337,28 +283,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     get: readOne,
     getMany: readMany,
     attachments: files as TrackerAttachments,
-    async list(query) {
-      const listed = query.type ? [query.type] : types;
-      const at = query.cursor ? decodeListCursor(query.cursor) : { i: 0, o: 0 };
-      const type = listed[at.i];
-      if (!type || !types.includes(type)) return { items: [] };
-      const f = config.fields[type];
-      let q = encodedQuery();
-      if (query.q) q = q.where(f.summary, 'LIKE', query.q.replace(/[\r\n]+/g, ' '));
-      q = q.orderBy('sys_created_on').orderBy('sys_id');
-      const page = await client.list(tableOf(type), {
-        ...mapper.readOptions(type),
-        query: q,
-        limit: query.limit,
-        offset: at.o,
-      });
-      const items = await withComments(page.records.map((r) => [type, r]));
-      const next = at.o + page.records.length;
-      const full = page.records.length >= query.limit && (page.total ?? Infinity) > next;
-      if (full) return { items, nextCursor: encodeListCursor({ i: at.i, o: next }) };
-      if (at.i + 1 < listed.length) return { items, nextCursor: encodeListCursor({ i: at.i + 1, o: 0 }) };
-      return { items };
-    },
+    list: entityList({ client, config, mapper, withComments: withContent }),
     async changes(cursor, limit) {
       const at = cursor === null ? undefined : caughtUp.get(cursor);
       if (cursor !== null && at !== undefined && now() - at < config.pollMs)
@@ -367,7 +292,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       if (!page.more) caughtUp.set(page.cursor, now());
       return page;
     },
-    head: () => feed.head(types.map(tableOf)),
+    head: () => feed.head(polled()),
     write,
     ...simpleWrites(write),
     watch(listener) {
@@ -386,28 +311,23 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
         }
       };
     },
-    users: {
-      async byEmail(email: string) {
-        const e = email.trim();
-        if (e === '' || /[\r\n,^]/.test(e)) return undefined;
-        const [row] = (
-          await client.list(config.tables.user, {
-            query: encodedQuery().where('email', '=', e).orWhere('user_name', '=', e),
-            fields: [
-              'sys_id',
-              'user_name',
-              'name',
-              'email',
-              'sys_mod_count',
-              'sys_created_on',
-              'sys_updated_on',
-            ],
-            limit: 1,
-          })
-        ).records;
-        return row ? userEntity(row) : undefined;
-      },
+    /** Polls only the tables of the types in use; one that starts being followed is read from its need on. */
+    follow(needed: readonly FollowedType[]) {
+      const next = new Map<string, number>();
+      for (const n of needed) {
+        const ms = Date.parse(n.since);
+        if (!types.includes(n.type) || !Number.isFinite(ms)) continue;
+        const table = tableOf(n.type);
+        next.set(table, Math.min(next.get(table) ?? Number.POSITIVE_INFINITY, ms - FOLLOW_CLOCK_SKEW_MS));
+      }
+      if (followed && sameTables(followed, next)) return;
+      followed = next;
+      caughtUp.clear();
+      log?.info({ tables: [...next.keys()] }, 'ServiceNow tables followed');
     },
+    /** Stops the poller (the host calls it on close). */
+    close: stop,
+    users: userLookup(client, config.tables.user),
     health: () => checkServiceNowHealth(client, types.map(tableOf)),
     status(): TrackerStatus {
       const stats = client.stats();
@@ -440,56 +360,9 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       caughtUp.clear();
       notify();
     },
-    /** Stops the poller (the Tracker interface has no close: the host ends watchers on stop). */
-    close() {
-      listeners.clear();
-      if (timer) clearInterval(timer);
-      timer = undefined;
-    },
   };
-
-  function userEntity(row: ServiceNowRecord): Entity {
-    const v = (k: string) => {
-      const x = row[k];
-      return x === null || x === undefined ? '' : typeof x === 'object' ? (x.value ?? '') : String(x);
-    };
-    const at = (k: string) => new Date(`${v(k).replace(' ', 'T')}Z`).toISOString();
-    return {
-      id: v('sys_id'),
-      key: v('user_name') || v('sys_id'),
-      type: 'user',
-      fields: {
-        summary: v('name') || v('user_name'),
-        description: '',
-        status: '',
-        priority: 3,
-        assignee: null,
-        email: v('email'),
-        user_name: v('user_name'),
-      },
-      comments: [],
-      version: Number(v('sys_mod_count')) || 0,
-      createdAt: at('sys_created_on'),
-      updatedAt: at('sys_updated_on'),
-    };
-  }
 
   return { ...tracker, ...controls };
 }
 
 export type ServiceNowTracker = ReturnType<typeof createServiceNowTracker>;
-
-interface ListCursor {
-  i: number;
-  o: number;
-}
-
-const encodeListCursor = (c: ListCursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
-
-function decodeListCursor(cursor: string): ListCursor {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<ListCursor>;
-    if (Number.isInteger(c.i) && Number.isInteger(c.o) && c.i! >= 0 && c.o! >= 0) return c as ListCursor;
-  } catch {}
-  return { i: Number.MAX_SAFE_INTEGER, o: 0 };
-}

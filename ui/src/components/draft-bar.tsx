@@ -1,4 +1,6 @@
 // The Save draft / Publish bar of a rules editor, with what was saved last or that changes are unsaved.
+import { useCan } from '../access.tsx';
+
 /**
  * `<DraftBar busy={save.busy} onSave={(publish) => void submit(publish)} savedAs="Draft saved" dirty={false} />`
  */
@@ -11,6 +13,8 @@ export function DraftBar(props: {
   dirty?: boolean;
 }) {
   const { busy, savedAs, dirty } = props;
+  if (!useCan()('rules'))
+    return <p class="muted read-only">Read only: your role can read these rules, not change them.</p>;
   return (
     <div class="form-actions">
       <button type="button" onClick={() => props.onSave(false)} disabled={busy}>

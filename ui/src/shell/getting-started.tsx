@@ -1,4 +1,5 @@
 // First steps for an admin: name the node, connect to a partner, write rules, choose what syncs.
+import { Can } from '../access.tsx';
 import type { NodeInfo } from '../api.ts';
 import { Page } from '../components/ui.tsx';
 import { href } from '../router.ts';
@@ -31,14 +32,16 @@ export function GettingStarted({ node }: { node: NodeInfo | undefined }) {
             One side initiates a connection and copies an invitation code; the other side accepts it. It does
             not matter which side starts.
           </p>
-          <p class="actions-inline">
-            <a class="button primary" href={href('/connections/initiate')}>
-              Initiate connection
-            </a>
-            <a class="button" href={href('/connections/accept')}>
-              Accept invitation
-            </a>
-          </p>
+          <Can need="admin" otherwise={<p class="muted">An admin of this host sets up connections.</p>}>
+            <p class="actions-inline">
+              <a class="button primary" href={href('/connections/initiate')}>
+                Initiate connection
+              </a>
+              <a class="button" href={href('/connections/accept')}>
+                Accept invitation
+              </a>
+            </p>
+          </Can>
         </li>
         <li>
           <h2>Decide what each side sends and receives</h2>

@@ -1,5 +1,6 @@
-// The console frame: header with the node name and Sign out, the navigation, the page for the route, the footer.
+// The console frame: header with the node name, who is signed in and Sign out, the navigation the role may use, the page, the footer.
 import { useEffect, useRef } from 'preact/hooks';
+import { useAccess, useCan } from '../access.tsx';
 import { client, json } from '../api.ts';
 import { useLoad } from '../hooks.ts';
 import { href, useRoute } from '../router.ts';
@@ -8,6 +9,8 @@ import { NAV, pageFor } from './routes.tsx';
 
 export function Shell({ onSignedOut }: { onSignedOut: () => void }) {
   const route = useRoute();
+  const access = useAccess();
+  const can = useCan();
   const node = useLoad(() => json(client.node.$get()), 'node');
   const section = `/${route.segments[0] ?? 'dashboard'}`;
   const firstRender = useRef(true);
@@ -41,13 +44,17 @@ export function Shell({ onSignedOut }: { onSignedOut: () => void }) {
         <span class="node-name" title={node.data?.nodeId}>
           {node.data?.name ?? ''}
         </span>
+        <span class="signed-in" data-testid="signed-in">
+          {access.actor === 'admin-token' ? 'Admin token' : access.actor}{' '}
+          <span class={`role-badge role-${access.role}`}>{access.role}</span>
+        </span>
         <button type="button" class="link-button" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>
       <nav class="sidenav" aria-label="Main">
         <ul>
-          {NAV.map((n) => (
+          {NAV.filter((n) => !n.role || can(n.role)).map((n) => (
             <li key={n.path}>
               <a href={href(n.path)} aria-current={section === n.path ? 'page' : undefined}>
                 {n.label}

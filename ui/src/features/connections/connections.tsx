@@ -1,4 +1,5 @@
 // Connections list: state, link status and counts, refreshed every two seconds for live changes.
+import { Can } from '../../access.tsx';
 import { type Connection, client, json } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Page } from '../../components/ui.tsx';
@@ -59,14 +60,14 @@ export function Connections() {
       title="Connections"
       intro="A connection defines how this node syncs with one partner: communication details, sync rules and scope."
       actions={
-        <>
+        <Can need="admin">
           <a class="button primary" href={href('/connections/initiate')}>
             Initiate connection
           </a>
           <a class="button" href={href('/connections/accept')}>
             Accept invitation
           </a>
-        </>
+        </Can>
       }
     >
       <DataTable
@@ -79,7 +80,9 @@ export function Connections() {
         empty={
           <>
             You do not have any connection defined yet.{' '}
-            <a href={href('/connections/initiate')}>Create a new connection</a>.
+            <Can need="admin">
+              <a href={href('/connections/initiate')}>Create a new connection</a>.
+            </Can>
           </>
         }
         describedBy="conn-live"

@@ -1,4 +1,5 @@
 // Health: the connection's checks with how to fix the failed ones, and a Validate button to run them again.
+import { Can } from '../../access.tsx';
 import { type Connection, client, enc, json } from '../../api.ts';
 import { Checks, Empty, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
@@ -26,9 +27,11 @@ export function HealthTab({
     <section aria-labelledby="health-title">
       <div class="tab-head">
         <h2 id="health-title">Health checks</h2>
-        <button type="button" class="primary" onClick={() => void validate()} disabled={action.busy}>
-          {action.busy ? 'Validating…' : 'Validate'}
-        </button>
+        <Can need="admin">
+          <button type="button" class="primary" onClick={() => void validate()} disabled={action.busy}>
+            {action.busy ? 'Validating…' : 'Validate'}
+          </button>
+        </Can>
       </div>
       <Problem error={action.error} title="Validation could not run" />
       <WhenLoaded data={health.data} error={health.error}>

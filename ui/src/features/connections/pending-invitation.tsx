@@ -1,5 +1,7 @@
 // A pending connection's invitation on its page: when it expires, the code shown again, and a new code.
+
 import { useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import { type Connection, client, enc, json, type PendingCode } from '../../api.ts';
 import { Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
@@ -54,32 +56,34 @@ export function PendingInvitation({
           </>
         )}
       </p>
-      <div class="form-actions">
-        {shown ? (
-          <button type="button" onClick={() => setShown(null)}>
-            Hide code
-          </button>
-        ) : (
-          <button type="button" onClick={() => void show()} disabled={action.busy}>
-            Show invitation code
-          </button>
-        )}
-        {confirmNew ? (
-          <span class="confirm">
-            The current code stops working.{' '}
-            <button type="button" class="primary" onClick={() => void renew()} disabled={action.busy}>
-              Make a new code
-            </button>{' '}
-            <button type="button" onClick={() => setConfirmNew(false)}>
-              Keep the current one
+      <Can need="admin">
+        <div class="form-actions">
+          {shown ? (
+            <button type="button" onClick={() => setShown(null)}>
+              Hide code
             </button>
-          </span>
-        ) : (
-          <button type="button" onClick={() => setConfirmNew(true)}>
-            New code…
-          </button>
-        )}
-      </div>
+          ) : (
+            <button type="button" onClick={() => void show()} disabled={action.busy}>
+              Show invitation code
+            </button>
+          )}
+          {confirmNew ? (
+            <span class="confirm">
+              The current code stops working.{' '}
+              <button type="button" class="primary" onClick={() => void renew()} disabled={action.busy}>
+                Make a new code
+              </button>{' '}
+              <button type="button" onClick={() => setConfirmNew(false)}>
+                Keep the current one
+              </button>
+            </span>
+          ) : (
+            <button type="button" onClick={() => setConfirmNew(true)}>
+              New code…
+            </button>
+          )}
+        </div>
+      </Can>
       {shown ? (
         <div class="field">
           <label for="pending-code">{renewed ? 'New invitation code' : 'Invitation code'}</label>

@@ -1,5 +1,7 @@
 // The summary card of one connection: its state, links, partner and counts, the pending invitation, with Edit, Activate, Deactivate and Delete.
+
 import { useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import { type Connection, client, enc, json } from '../../api.ts';
 import { Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
@@ -109,33 +111,35 @@ export function Summary({
           {c.lastError}
         </p>
       ) : null}
-      <EditDetails connection={c} onChanged={onChanged} />
-      <div class="form-actions">
-        {c.state === 'deactivated' ? (
-          <button type="button" onClick={() => void lifecycle('activate')} disabled={action.busy}>
-            Activate
-          </button>
-        ) : c.state === 'active' || c.state === 'error' ? (
-          <button type="button" onClick={() => void lifecycle('deactivate')} disabled={action.busy}>
-            Deactivate
-          </button>
-        ) : null}
-        {confirmDelete ? (
-          <span class="confirm">
-            Delete this connection? Synced items are unlinked; their data stays on both sides.{' '}
-            <button type="button" class="danger" onClick={() => void remove()} disabled={action.busy}>
-              Delete connection
-            </button>{' '}
-            <button type="button" onClick={() => setConfirmDelete(false)}>
-              Keep it
+      <Can need="admin">
+        <EditDetails connection={c} onChanged={onChanged} />
+        <div class="form-actions">
+          {c.state === 'deactivated' ? (
+            <button type="button" onClick={() => void lifecycle('activate')} disabled={action.busy}>
+              Activate
             </button>
-          </span>
-        ) : (
-          <button type="button" class="quiet" onClick={() => setConfirmDelete(true)}>
-            Delete…
-          </button>
-        )}
-      </div>
+          ) : c.state === 'active' || c.state === 'error' ? (
+            <button type="button" onClick={() => void lifecycle('deactivate')} disabled={action.busy}>
+              Deactivate
+            </button>
+          ) : null}
+          {confirmDelete ? (
+            <span class="confirm">
+              Delete this connection? Synced items are unlinked; their data stays on both sides.{' '}
+              <button type="button" class="danger" onClick={() => void remove()} disabled={action.busy}>
+                Delete connection
+              </button>{' '}
+              <button type="button" onClick={() => setConfirmDelete(false)}>
+                Keep it
+              </button>
+            </span>
+          ) : (
+            <button type="button" class="quiet" onClick={() => setConfirmDelete(true)}>
+              Delete…
+            </button>
+          )}
+        </div>
+      </Can>
       <Problem error={action.error} title="The action failed" />
     </div>
   );

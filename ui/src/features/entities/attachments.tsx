@@ -1,5 +1,6 @@
 // The attachments of one entity: drop files or pick them, watch each upload's progress, download, delete (confirmed).
 import { useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import { ApiError, apiUrl, client, type Entity, enc, json } from '../../api.ts';
 import { Empty, Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
@@ -120,69 +121,77 @@ export function Attachments({ entity, onChanged }: { entity: Entity; onChanged: 
                 {sizeLabel(a.size)} · {a.contentType} · <When at={a.createdAt} />
               </span>
               {a.internal ? <span class="badge tone-off">Internal</span> : null}{' '}
-              {confirming === a.id ? (
-                <span class="confirm">
-                  Delete {a.filename}? The partner's copy goes too.{' '}
+              <Can need="admin">
+                {confirming === a.id ? (
+                  <span class="confirm">
+                    Delete {a.filename}? The partner's copy goes too.{' '}
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => void remove(a.id)}
+                      disabled={action.busy}
+                    >
+                      Delete attachment
+                    </button>{' '}
+                    <button type="button" onClick={() => setConfirming(undefined)}>
+                      Keep it
+                    </button>
+                  </span>
+                ) : (
                   <button
                     type="button"
-                    class="danger"
-                    onClick={() => void remove(a.id)}
-                    disabled={action.busy}
+                    class="quiet"
+                    onClick={() => setConfirming(a.id)}
+                    aria-label={`Delete ${a.filename}`}
                   >
-                    Delete attachment
-                  </button>{' '}
-                  <button type="button" onClick={() => setConfirming(undefined)}>
-                    Keep it
+                    Delete…
                   </button>
-                </span>
-              ) : (
-                <button
-                  type="button"
-                  class="quiet"
-                  onClick={() => setConfirming(a.id)}
-                  aria-label={`Delete ${a.filename}`}
-                >
-                  Delete…
-                </button>
-              )}
+                )}
+              </Can>
             </li>
           ))}
         </ul>
       )}
       <Problem error={action.error} title="Attachment not deleted" />
-      <fieldset
-        class={`drop-zone${over ? ' over' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          void start(e.dataTransfer?.files ?? null);
-        }}
-      >
-        <legend class="visually-hidden">Add attachments</legend>
-        <p>Drop files here, or</p>
-        <label class="button">
-          Choose files
-          <input
-            id="attachment-file"
-            type="file"
-            multiple
-            class="visually-hidden"
-            onChange={(e) => {
-              void start(e.currentTarget.files);
-              e.currentTarget.value = '';
-            }}
-          />
-        </label>
-        <label class="check">
-          <input type="checkbox" checked={internal} onChange={(e) => setInternal(e.currentTarget.checked)} />
-          Internal (not sent to partners by default)
-        </label>
-      </fieldset>
+      <Can need="admin">
+        <fieldset
+          class={`drop-zone${over ? ' over' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            void start(e.dataTransfer?.files ?? null);
+          }}
+        >
+          <legend class="visually-hidden">Add attachments</legend>
+          <p>Drop files here, or</p>
+          <label class="button">
+            Choose files
+            <input
+              id="attachment-file"
+              type="file"
+              multiple
+              class="visually-hidden"
+              onChange={(e) => {
+                void start(e.currentTarget.files);
+                e.currentTarget.value = '';
+              }}
+            />
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={internal}
+              onChange={(e) => setInternal(e.currentTarget.checked)}
+            />
+            Internal (not sent to partners by default)
+          </label>
+        </fieldset>
+      </Can>
       {uploads.length ? (
         <ul class="uploads" aria-label="Uploads">
           {uploads.map((u) => (

@@ -1,20 +1,20 @@
 // The comments of one entity: add one (public or internal), edit or delete one (each a sync event like any change).
 import { useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import { client, type Entity, enc, json } from '../../api.ts';
 import { Empty, Field, issueFor, Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
 
 type Comment = Entity['comments'][number];
 
-function CommentItem({
-  entity,
-  c,
-  onChanged,
-}: {
+function CommentItem(props: {
   entity: Entity;
   c: Comment;
   onChanged: (e: Entity) => void;
+  /** The connection's name when the partner wrote it. */
+  partner: string | undefined;
 }) {
+  const { entity, c, onChanged, partner } = props;
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [body, setBody] = useState(c.body);
@@ -35,12 +35,17 @@ function CommentItem({
     if (r) onChanged(r);
   };
   return (
-    <li class={c.internal ? 'internal' : ''}>
+    <li class={`${c.internal ? 'internal' : ''}${partner ? ' from-partner' : ''}`} data-comment={c.id}>
       <div class="comment-meta">
         <strong>{c.author}</strong> · <When at={c.createdAt} />
         {c.internal ? <span class="badge tone-off">Internal</span> : null}
+        {partner ? (
+          <span class="badge tone-mode" data-from-partner="">
+            From partner · {partner}
+          </span>
+        ) : null}
         {!editing ? (
-          <>
+          <Can need="admin">
             <button
               type="button"
               class="quiet small"
@@ -71,7 +76,7 @@ function CommentItem({
                 Delete…
               </button>
             )}
-          </>
+          </Can>
         ) : null}
       </div>
       {editing ? (
@@ -101,7 +106,13 @@ function CommentItem({
   );
 }
 
-export function Comments({ entity, onAdded }: { entity: Entity; onAdded: (e: Entity) => void }) {
+export function Comments(props: {
+  entity: Entity;
+  onAdded: (e: Entity) => void;
+  /** Comments the partner wrote (synced in), by comment id: the connection's name. */
+  fromPartner?: Map<string, string>;
+}) {
+  const { entity, onAdded } = props;
   const [body, setBody] = useState('');
   const [internal, setInternal] = useState(false);
   const action = useAction();
@@ -126,29 +137,42 @@ export function Comments({ entity, onAdded }: { entity: Entity; onAdded: (e: Ent
       ) : (
         <ol class="comments">
           {entity.comments.map((c) => (
-            <CommentItem key={c.id} entity={entity} c={c} onChanged={onAdded} />
+            <CommentItem
+              key={c.id}
+              entity={entity}
+              c={c}
+              onChanged={onAdded}
+              partner={props.fromPartner?.get(c.id)}
+            />
           ))}
         </ol>
       )}
-      <form class="form" onSubmit={submit}>
-        <Field label="Add a comment" id="comment-body" error={issueFor(action.error, 'body')}>
-          <textarea id="comment-body" rows={3} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
-        </Field>
-        <div class="form-actions">
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={internal}
-              onChange={(e) => setInternal(e.currentTarget.checked)}
+      <Can need="admin">
+        <form class="form" onSubmit={submit}>
+          <Field label="Add a comment" id="comment-body" error={issueFor(action.error, 'body')}>
+            <textarea
+              id="comment-body"
+              rows={3}
+              value={body}
+              onInput={(e) => setBody(e.currentTarget.value)}
             />
-            Internal note (not sent to partners by default)
-          </label>
-          <button type="submit" disabled={action.busy || !body.trim()}>
-            {action.busy ? 'Adding…' : 'Add comment'}
-          </button>
-        </div>
-        <Problem error={action.error} title="Comment not added" />
-      </form>
+          </Field>
+          <div class="form-actions">
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={internal}
+                onChange={(e) => setInternal(e.currentTarget.checked)}
+              />
+              Internal note (not sent to partners by default)
+            </label>
+            <button type="submit" disabled={action.busy || !body.trim()}>
+              {action.busy ? 'Adding…' : 'Add comment'}
+            </button>
+          </div>
+          <Problem error={action.error} title="Comment not added" />
+        </form>
+      </Can>
     </section>
   );
 }

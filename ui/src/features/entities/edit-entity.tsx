@@ -1,6 +1,8 @@
 // The Details form of one entity: summary, description, status and priority as pick-lists, custom fields; it
 // follows the entity as it changes and, when a save meets a newer version, re-applies the edit on it.
+
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCan } from '../../access.tsx';
 import { ApiError, client, type Entity, enc, json } from '../../api.ts';
 import { Field, issueFor, Problem, When } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
@@ -67,6 +69,7 @@ export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: E
     setSaved(`Your edit is re-applied on version ${latest.version}: check it and save.`);
   };
 
+  const canEdit = useCan()('admin');
   const moved = dirty && entity.version !== base.version;
   const refused = conflict && action.error instanceof ApiError && action.error.code === 'version_conflict';
   const known = new Map((options.data?.items ?? []).map((f) => [f.name, f.values]));
@@ -87,60 +90,65 @@ export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: E
           </button>
         </div>
       ) : null}
-      <Field label="Summary" id="ent-summary" required error={issueFor(action.error, 'summary')}>
-        <input
-          id="ent-summary"
-          required
-          value={form.summary}
-          onInput={(e) => set({ summary: e.currentTarget.value })}
-        />
-      </Field>
-      <Field label="Description" id="ent-description" error={issueFor(action.error, 'description')}>
-        <textarea
-          id="ent-description"
-          rows={5}
-          value={form.description}
-          onInput={(e) => set({ description: e.currentTarget.value })}
-        />
-      </Field>
-      <div class="grid-2">
-        <Field label="Status" id="ent-status" error={issueFor(action.error, 'status')}>
-          <ValuePicker
-            id="ent-status"
-            value={form.status}
-            values={(known.get('status') ?? []).map(String)}
-            onChange={(status) => set({ status })}
+      {/* Read only for roles that may not change entities: the fields show, nothing can be sent. */}
+      <fieldset class="plain" disabled={!canEdit}>
+        <Field label="Summary" id="ent-summary" required error={issueFor(action.error, 'summary')}>
+          <input
+            id="ent-summary"
+            required
+            value={form.summary}
+            onInput={(e) => set({ summary: e.currentTarget.value })}
           />
         </Field>
-        <Field label="Priority" id="ent-priority" error={issueFor(action.error, 'priority')}>
-          <select
-            id="ent-priority"
-            value={form.priority}
-            onChange={(e) => set({ priority: e.currentTarget.value })}
-          >
-            <option value="">None</option>
-            {[...new Set([...(known.get('priority') ?? [1, 2, 3, 4, 5]).map(String), form.priority])]
-              .filter(Boolean)
-              .map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-          </select>
+        <Field label="Description" id="ent-description" error={issueFor(action.error, 'description')}>
+          <textarea
+            id="ent-description"
+            rows={5}
+            value={form.description}
+            onInput={(e) => set({ description: e.currentTarget.value })}
+          />
         </Field>
-      </div>
-      <CustomFields
-        values={form.custom}
-        names={custom}
-        known={known}
-        onChange={(c) => set({ custom: c })}
-        error={action.error}
-      />
+        <div class="grid-2">
+          <Field label="Status" id="ent-status" error={issueFor(action.error, 'status')}>
+            <ValuePicker
+              id="ent-status"
+              value={form.status}
+              values={(known.get('status') ?? []).map(String)}
+              onChange={(status) => set({ status })}
+            />
+          </Field>
+          <Field label="Priority" id="ent-priority" error={issueFor(action.error, 'priority')}>
+            <select
+              id="ent-priority"
+              value={form.priority}
+              onChange={(e) => set({ priority: e.currentTarget.value })}
+            >
+              <option value="">None</option>
+              {[...new Set([...(known.get('priority') ?? [1, 2, 3, 4, 5]).map(String), form.priority])]
+                .filter(Boolean)
+                .map((p) => (
+                  <option key={p} value={p}>
+                    {p}
+                  </option>
+                ))}
+            </select>
+          </Field>
+        </div>
+        <CustomFields
+          values={form.custom}
+          names={custom}
+          known={known}
+          onChange={(c) => set({ custom: c })}
+          error={action.error}
+        />
+      </fieldset>
       {refused ? null : <Problem error={action.error} title="Not saved" />}
       <div class="form-actions">
-        <button type="submit" class="primary" disabled={action.busy}>
-          {action.busy ? 'Saving…' : 'Save changes'}
-        </button>
+        {canEdit ? (
+          <button type="submit" class="primary" disabled={action.busy}>
+            {action.busy ? 'Saving…' : 'Save changes'}
+          </button>
+        ) : null}
         {saved ? (
           <span class="saved" role="status">
             {saved}

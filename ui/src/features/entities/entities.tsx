@@ -1,5 +1,7 @@
 // Entities of the built-in tracker: filter by type, search, page through, create a new one.
+
 import { useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import { client, type Entity, json } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Page, When } from '../../components/ui.tsx';
@@ -36,9 +38,11 @@ export function Entities({ query }: { query: URLSearchParams }) {
       title="Entities"
       intro="Work items in this host's built-in tracker."
       actions={
-        <button type="button" class="primary" onClick={() => setCreating(true)} disabled={creating}>
-          New entity
-        </button>
+        <Can need="admin">
+          <button type="button" class="primary" onClick={() => setCreating(true)} disabled={creating}>
+            New entity
+          </button>
+        </Can>
       }
     >
       {creating ? <NewEntity onCancel={() => setCreating(false)} /> : null}

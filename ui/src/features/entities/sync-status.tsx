@@ -1,21 +1,23 @@
-// Where one entity is synced (its twin on each connection, with the replicas), and Sync now with a connection.
+// Where one entity is synced (its twin on each connection, with its status and the replicas), and Sync now.
 import { useState } from 'preact/hooks';
-import { client, enc, json } from '../../api.ts';
+import { useCan } from '../../access.tsx';
+import { type Connection, client, type EntitySync, enc, json } from '../../api.ts';
 import { Empty, Field, Json, Loading, Problem, When } from '../../components/ui.tsx';
-import { useAction, useLoad } from '../../hooks.ts';
+import { type Loaded, useAction } from '../../hooks.ts';
 import { href } from '../../router.ts';
+import { Badge, TWIN_STATUS } from '../sync/outcome-labels.tsx';
 
-export function SyncStatus({ entityId, version }: { entityId: string; version: number }) {
-  const twins = useLoad(
-    () => json(client.entities[':id'].sync.$get({ param: { id: enc(entityId) } })),
-    `${entityId}@${version}`,
-    5000,
-  );
-  const conns = useLoad(() => json(client.connections.$get({ query: {} })), 'connections');
+export function SyncStatus(props: {
+  entityId: string;
+  twins: Loaded<EntitySync>;
+  connections: Connection[] | undefined;
+}) {
+  const { entityId, twins } = props;
+  const can = useCan();
   const [target, setTarget] = useState('');
   const [queued, setQueued] = useState('');
   const action = useAction();
-  const names = new Map((conns.data?.items ?? []).map((c) => [c.id, c.name]));
+  const names = new Map((props.connections ?? []).map((c) => [c.id, c.name]));
   const syncNow = async () => {
     const r = await action.run(() =>
       json(
@@ -44,9 +46,12 @@ export function SyncStatus({ entityId, version }: { entityId: string; version: n
                 <a href={href(`/connections/${t.connectionId}`)}>
                   {names.get(t.connectionId) ?? t.connectionId}
                 </a>{' '}
-                <span class="badge tone-off" data-twin-status={t.status}>
-                  {t.deletedAtPartner ? 'deleted at partner' : t.status}
-                </span>
+                <Badge
+                  of={
+                    t.deletedAtPartner ? { label: 'Deleted at partner', tone: 'off' } : TWIN_STATUS[t.status]
+                  }
+                  data={{ 'data-twin-status': t.status }}
+                />
               </div>
               <div class="muted">
                 Remote {t.remoteKey ?? t.remoteId ?? '—'} ·{' '}
@@ -65,12 +70,12 @@ export function SyncStatus({ entityId, version }: { entityId: string; version: n
           ))}
         </ul>
       )}
-      {conns.data?.items.length ? (
+      {props.connections?.length && can('rules') ? (
         <div class="form sync-now">
           <Field label="Sync with connection" id="sync-target">
             <select id="sync-target" value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
               <option value="">Choose a connection</option>
-              {conns.data.items.map((c) => (
+              {props.connections.map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name}
                 </option>

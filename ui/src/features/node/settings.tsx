@@ -1,5 +1,6 @@
 // General settings: the node's name and public URL (editable), its id and key fingerprint (read-only), its tracker.
 import { useEffect, useState } from 'preact/hooks';
+import { useCan } from '../../access.tsx';
 import { client, json } from '../../api.ts';
 import { Field, issueFor, Page, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
@@ -11,6 +12,7 @@ export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
   const [publicUrl, setPublicUrl] = useState('');
   const [saved, setSaved] = useState(false);
   const action = useAction();
+  const canEdit = useCan()('admin');
   useEffect(() => {
     if (!node.data) return;
     setName(node.data.name);
@@ -36,40 +38,46 @@ export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
         {(n) => (
           <>
             <form class="card form" onSubmit={submit}>
-              <Field label="Node name" id="node-name" required error={issueFor(action.error, 'name')}>
-                <input
-                  id="node-name"
-                  required
-                  maxLength={100}
-                  value={name}
-                  onInput={(e) => {
-                    setName(e.currentTarget.value);
-                    setSaved(false);
-                  }}
-                />
-              </Field>
-              <Field
-                label="Public URL"
-                id="public-url"
-                hint="The address partners use to reach this host. Leave empty when this host is private; it then dials out."
-                error={issueFor(action.error, 'publicUrl')}
-              >
-                <input
+              <fieldset class="plain" disabled={!canEdit}>
+                <Field label="Node name" id="node-name" required error={issueFor(action.error, 'name')}>
+                  <input
+                    id="node-name"
+                    required
+                    maxLength={100}
+                    value={name}
+                    onInput={(e) => {
+                      setName(e.currentTarget.value);
+                      setSaved(false);
+                    }}
+                  />
+                </Field>
+                <Field
+                  label="Public URL"
                   id="public-url"
-                  type="url"
-                  placeholder="https://tandem.example.com"
-                  value={publicUrl}
-                  onInput={(e) => {
-                    setPublicUrl(e.currentTarget.value);
-                    setSaved(false);
-                  }}
-                />
-              </Field>
+                  hint="The address partners use to reach this host. Leave empty when this host is private; it then dials out."
+                  error={issueFor(action.error, 'publicUrl')}
+                >
+                  <input
+                    id="public-url"
+                    type="url"
+                    placeholder="https://tandem.example.com"
+                    value={publicUrl}
+                    onInput={(e) => {
+                      setPublicUrl(e.currentTarget.value);
+                      setSaved(false);
+                    }}
+                  />
+                </Field>
+              </fieldset>
               <Problem error={action.error} title="Not saved" />
               <div class="form-actions">
-                <button type="submit" class="primary" disabled={action.busy}>
-                  {action.busy ? 'Saving…' : 'Save'}
-                </button>
+                {canEdit ? (
+                  <button type="submit" class="primary" disabled={action.busy}>
+                    {action.busy ? 'Saving…' : 'Save'}
+                  </button>
+                ) : (
+                  <span class="muted">Only an admin changes these settings.</span>
+                )}
                 {saved ? (
                   <span class="saved" role="status">
                     Saved

@@ -1,5 +1,7 @@
 // Script mode rules: outgoing and incoming editors, compile errors at their line, test run, draft and publish.
+
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import type { Connection, RulesView } from '../../api.ts';
 import { DraftBar } from '../../components/draft-bar.tsx';
 import { CodeEditor } from '../../components/lazy-editor.tsx';
@@ -128,11 +130,13 @@ export function ScriptRulesEditor(props: {
         savedAs={draft.savedAs}
         dirty={dirty}
       />
-      <TestRun
-        connectionId={props.connection.id}
-        onFailure={setRunMarker}
-        editor={{ ruleSet: text, state: dirty ? 'unsaved' : props.rules.draft ? 'draft' : 'published' }}
-      />
+      <Can need="rules">
+        <TestRun
+          connectionId={props.connection.id}
+          onFailure={setRunMarker}
+          editor={{ ruleSet: text, state: dirty ? 'unsaved' : props.rules.draft ? 'draft' : 'published' }}
+        />
+      </Can>
     </div>
   );
 }

@@ -1,6 +1,8 @@
 // Version history of a connection's rules: each published version with its time and origin, what it changed
 // against the one before (a line diff), and roll back (publishes that version's rules as a new version).
+
 import { useState } from 'preact/hooks';
+import { useCan } from '../../access.tsx';
 import { client, enc, json, jsonAs, type RulesView } from '../../api.ts';
 import { Problem, When, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
@@ -19,6 +21,7 @@ export function RuleVersions(props: {
   editable: boolean;
   onRolledBack: (r: RulesView) => void;
 }) {
+  const can = useCan();
   const param = { id: enc(props.connectionId) };
   const versions = useLoad(
     () => json(client.connections[':id'].rules.versions.$get({ param, query: { limit: '50' } })),
@@ -69,7 +72,7 @@ export function RuleVersions(props: {
                             : `Changes from version ${previous.version}`}
                         </button>
                       ) : null}
-                      {props.editable && !current ? (
+                      {props.editable && !current && can('rules') ? (
                         <button
                           type="button"
                           class="small"

@@ -1,5 +1,7 @@
 // Visual mode rules: a field mapping table for both sides (direction, value pairs, defaults) and the scope.
+
 import { useEffect, useState } from 'preact/hooks';
+import { Can } from '../../access.tsx';
 import {
   type Connection,
   client,
@@ -134,10 +136,12 @@ export function VisualRulesEditor(props: {
         savedAs={draft.savedAs}
         dirty={dirty}
       />
-      <TestRun
-        connectionId={props.connection.id}
-        editor={{ ruleSet: current, state: dirty ? 'unsaved' : props.rules.draft ? 'draft' : 'published' }}
-      />
+      <Can need="rules">
+        <TestRun
+          connectionId={props.connection.id}
+          editor={{ ruleSet: current, state: dirty ? 'unsaved' : props.rules.draft ? 'draft' : 'published' }}
+        />
+      </Can>
     </div>
   );
 }

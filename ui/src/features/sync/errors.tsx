@@ -10,7 +10,7 @@ export function Errors() {
   return (
     <Page
       title="Errors"
-      intro="What could not be synced, on every connection. Retry replays from the failed change; Resolve skips it."
+      intro="What could not be synced, here and at partners, on every connection. Retry replays from the failed change; Resolve skips it. Errors at a partner are handled on the partner's host."
     >
       <ErrorsTab names={names} />
     </Page>

@@ -1,6 +1,8 @@
 // Triggers: which entities a connection syncs (a query per type), edited in place with how many match now,
 // active toggle, and bulk sync with progress.
+
 import { useState } from 'preact/hooks';
+import { Can, useCan } from '../../access.tsx';
 import { type Connection, client, enc, json, type Trigger } from '../../api.ts';
 import { type Column, DataTable } from '../../components/data-table.tsx';
 import { Problem } from '../../components/ui.tsx';
@@ -9,13 +11,25 @@ import { typeLabel } from '../entities/entity-fields.tsx';
 import { NewTrigger, TriggerForm } from './new-trigger.tsx';
 import { RunProgress } from './run-progress.tsx';
 
+/** A trigger's latest bulk sync, read from the host (so it is there when you come back to the page). */
+function LastRun({ triggerId, started }: { triggerId: string; started: number }) {
+  const last = useLoad(
+    () => json(client.runs.$get({ query: { triggerId, limit: '1' } })),
+    `${triggerId}:${started}`,
+  );
+  const run = last.data?.items[0];
+  return run ? <RunProgress key={run.id} runId={run.id} /> : null;
+}
+
 export function TriggersTab({ connection }: { connection: Connection }) {
   const triggers = useLoad(
     () => json(client.connections[':id'].triggers.$get({ param: { id: enc(connection.id) } })),
     connection.id,
   );
   const action = useAction();
-  const [runs, setRuns] = useState<Record<string, string>>({});
+  const can = useCan();
+  /** Bumped by a bulk sync started here, so each trigger's last run is read again at once. */
+  const [started, setStarted] = useState(0);
   const [editing, setEditing] = useState<string | null>(null);
 
   const toggle = async (t: Trigger) => {
@@ -35,7 +49,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
     const r = await action.run(() =>
       json(client.triggers[':id']['bulk-sync'].$post({ param: { id: enc(t.id) } })),
     );
-    if (r) setRuns((cur) => ({ ...cur, [t.id]: r.runId }));
+    if (r) setStarted((n) => n + 1);
   };
 
   const columns: Column<Trigger>[] = [
@@ -46,7 +60,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
       cell: (t) => (
         <>
           <code>{t.query}</code>
-          {runs[t.id] ? <RunProgress runId={runs[t.id]!} /> : null}
+          <LastRun triggerId={t.id} started={started} />
         </>
       ),
     },
@@ -59,7 +73,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
             role="switch"
             aria-checked={t.active}
             checked={t.active}
-            disabled={action.busy}
+            disabled={action.busy || !can('rules')}
             onChange={() => void toggle(t)}
             aria-label={`Trigger on ${typeLabel(t.entityType)} active`}
           />
@@ -71,7 +85,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
       head: 'Actions',
       class: 'links',
       cell: (t) => (
-        <>
+        <Can need="rules">
           <button type="button" onClick={() => setEditing(t.id)} disabled={editing === t.id}>
             Edit
           </button>
@@ -81,7 +95,7 @@ export function TriggersTab({ connection }: { connection: Connection }) {
           <button type="button" class="quiet" onClick={() => void remove(t)} disabled={action.busy}>
             Delete
           </button>
-        </>
+        </Can>
       ),
     },
   ];
@@ -118,7 +132,9 @@ export function TriggersTab({ connection }: { connection: Connection }) {
           onBulk={bulk}
         />
       ) : null}
-      <NewTrigger connectionId={connection.id} onCreated={triggers.reload} />
+      <Can need="rules">
+        <NewTrigger connectionId={connection.id} onCreated={triggers.reload} />
+      </Can>
     </section>
   );
 }

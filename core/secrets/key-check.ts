@@ -1,0 +1,25 @@
+// Remembers which key sealed the database's secrets, and says so at start when another key is in use.
+import type { Db } from '../../storage/schema.ts';
+import { readSetting, writeSetting } from '../identity/node-settings.ts';
+import type { Logger } from '../log.ts';
+import type { SecretBox } from './secret-box.ts';
+
+const KEY_ID = 'secrets.key_id';
+
+/**
+ * Stores the key's id on first use; with a different key later (a restored database without its key file,
+ * or processes with different keys) it warns: secrets sealed before cannot be read until the key is back.
+ */
+export async function checkSecretKey(db: Db, box: SecretBox, log: Logger, source: string): Promise<void> {
+  const known = await readSetting(db, KEY_ID);
+  if (!known) {
+    await writeSetting(db, KEY_ID, box.keyId);
+    return;
+  }
+  if (known !== box.keyId)
+    log.warn(
+      { keyId: box.keyId, sealedWith: known, source },
+      'the secret key is not the one the stored secrets were sealed with: they cannot be read until that key ' +
+        'is back (TANDEM_SECRET_KEY, or the secret.key file of the data directory); secrets entered from now on use this key',
+    );
+}
