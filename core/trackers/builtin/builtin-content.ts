@@ -17,8 +17,12 @@ import type {
 /** What the tracker's view lends these writes: its transaction, loads and change log. */
 export interface ContentParts {
   exec: DbExecutor;
-  /** Inside a caller's transaction: blobs are not collected (the store may use another connection). */
+  /**
+   * Inside a caller's transaction: blobs are collected a moment later on `root` (after the commit; the store
+   * may use another connection, and a rolled back removal leaves its row, which keeps the blob).
+   */
   joined: boolean;
+  root: DbExecutor;
   blobs: BlobStore;
   inTx<T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T>;
   mustLoad(tx: DbExecutor, id: string): Promise<Entity>;
@@ -58,6 +62,9 @@ export async function attachmentsOf(exec: DbExecutor, entityIds: readonly string
   for (const r of rows) out.set(r.entity_id, [...(out.get(r.entity_id) ?? []), toAttachment(r)]);
   return out;
 }
+
+/** How long after a removal inside a caller's transaction its blob is looked at again. */
+const COLLECT_AFTER_MS = 2000;
 
 /** Drops blobs no attachment uses any more (after the rows went). */
 export async function collectBlobs(exec: DbExecutor, blobs: BlobStore, shas: string[]): Promise<void> {
@@ -137,6 +144,8 @@ export function builtinAttachments(p: ContentParts): TrackerAttachments {
       });
       p.emit(change);
       if (!p.joined) await collectBlobs(p.exec, p.blobs, [sha]);
+      else
+        setTimeout(() => void collectBlobs(p.root, p.blobs, [sha]).catch(() => {}), COLLECT_AFTER_MS).unref();
     },
   };
 }

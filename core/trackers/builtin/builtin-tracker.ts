@@ -332,7 +332,10 @@ function view(
       return { change, shas: (current.attachments ?? []).flatMap((a) => (a.sha256 ? [a.sha256] : [])) };
     });
     emit(change);
-    if (!joined && shas.length) await collectBlobs(db, blobs, shas);
+    if (shas.length) {
+      if (!joined) await collectBlobs(db, blobs, shas);
+      else setTimeout(() => void collectBlobs(db, blobs, shas).catch(() => {}), 2000).unref();
+    }
   }
 
   async function addComment(id: string, comment: NewComment, opts: Opts) {
@@ -550,7 +553,7 @@ function view(
 
     transactional: { withTx: (tx) => view(db, tx, true, emit, events, blobs) },
   };
-  const content = { exec, joined, blobs, inTx, mustLoad, checkVersion, logChange, emit };
+  const content = { exec, joined, root: db, blobs, inTx, mustLoad, checkVersion, logChange, emit };
   tracker.attachments = builtinAttachments(content);
   tracker.commentEdits = builtinCommentEdits(content);
   return tracker;
