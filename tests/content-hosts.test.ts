@@ -1,6 +1,8 @@
 // Content between real host processes (Basic, B dialling A through a TCP proxy): attachments across a cut link,
 // one transfer per blob, internal ones kept home, comment edits and deletions, deletions, links between items.
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEntity, type Entity, getEntity } from './support/entities.ts';
 import { type HostProcess, stopAllHosts, waitFor } from './support/host-process.ts';
@@ -117,12 +119,16 @@ describe('attachments over the link', () => {
     const e = await createEntity(pair.a, { summary: 'file to remove' });
     const file = await upload(pair.a, e.id, Buffer.from('short-lived'), 'gone.txt');
     await twinOnB(e.id, (x) => x.attachments.length === 1);
+    const blobOnB = path.join(pair.b.dataDir, 'blobs', file.sha256.slice(0, 2), file.sha256);
+    expect(fs.existsSync(blobOnB)).toBe(true);
     const r = await fetch(`${pair.a.url}/api/attachments/${file.id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${pair.a.token}` },
     });
     expect(r.status).toBe(204);
     await twinOnB(e.id, (x) => x.attachments.length === 0);
+    // The copy's bytes go too, once nothing uses them.
+    await waitFor(() => !fs.existsSync(blobOnB), 10_000);
   }, 30_000);
 });
 
