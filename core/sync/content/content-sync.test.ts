@@ -220,6 +220,11 @@ describe('links between items', () => {
     expect(error?.message).toContain(`the partner's item ${problem.id}`);
     expect(error?.message).toContain('has not arrived here');
     expect((await tracker(B).list({ limit: 10 })).items).toEqual([]);
+    // The sending side hears of it as the partner's error, like any failure there.
+    const atPeer = await waitFor(() =>
+      db(A).selectFrom('sync_errors').selectAll().where('side', '=', 'peer').executeTakeFirst(),
+    );
+    expect(atPeer?.message).toContain('has not arrived here');
   });
 
   it("helpers.twins.remoteId gives the partner's id of a twinned entity, null otherwise", async () => {

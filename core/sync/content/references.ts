@@ -2,6 +2,7 @@
 import { inChunks } from '../../../storage/chunks.ts';
 import type { Db, DbExecutor } from '../../../storage/schema.ts';
 import type { TwinTable } from '../../sandbox/sandbox.ts';
+import { logIncoming } from '../event-log.ts';
 import { recordError } from '../sync-errors.ts';
 
 /** Values that never name another entity: looking them up would only cost. */
@@ -117,7 +118,8 @@ export async function expireWaits(db: Db, nowMs: number, maxWaitMs: number): Pro
         .where('seq', '=', seq)
         .execute();
       if (row?.status !== 'waiting') return;
-      const key = (JSON.parse(row.payload) as { key?: string | null }).key ?? row.remote_id;
+      const event = JSON.parse(row.payload) as { kind: string; key?: string | null };
+      const key = event.key ?? row.remote_id;
       const twin = await tx
         .selectFrom('sync_twins')
         .select('local_id')
@@ -140,6 +142,16 @@ export async function expireWaits(db: Db, nowMs: number, maxWaitMs: number): Pro
         .where('connection_id', '=', connectionId)
         .where('seq', '=', seq)
         .execute();
+      // The partner hears of it like any failure here.
+      await logIncoming(tx, connectionId, [
+        {
+          seq,
+          event: { kind: event.kind, entityId: row.remote_id, key: event.key ?? null },
+          outcome: 'failed',
+          entityId: twin?.local_id ?? null,
+          errorId,
+        },
+      ]);
       expired++;
     });
   }
