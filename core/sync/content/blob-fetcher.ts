@@ -52,6 +52,21 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
     for (const w of wants) {
       const origin = `connection:${w.connection_id}` as const;
       try {
+        // Unsynced (here or by the partner) since it was wanted: it is not added any more.
+        const twinned = await db
+          .selectFrom('sync_twins')
+          .select('local_id')
+          .where('connection_id', '=', w.connection_id)
+          .where('local_id', '=', w.entity_id)
+          .executeTakeFirst();
+        if (!twinned) {
+          await db
+            .deleteFrom('sync_attachment_wants')
+            .where('connection_id', '=', w.connection_id)
+            .where('remote_attachment_id', '=', w.remote_attachment_id)
+            .execute();
+          continue;
+        }
         // After a crash between the add and its link, the copy added then is adopted, not added again.
         const entity = await tracker.get(w.entity_id);
         const linkedIds = new Set(
