@@ -60,6 +60,11 @@ export interface HostConfig {
   /** Webhook notifications (core/notifications/): how often to look for events, and the error digest's window. */
   notifications: { pollMs: number; digestMs: number };
   log: { level: LogLevel };
+  /**
+   * Attachments: the largest one accepted (TANDEM_MAX_ATTACHMENT_MB, default 100 MB); how long a change
+   * waits for an item it links to (TANDEM_REFERENCE_WAIT_MS, default 15 minutes).
+   */
+  content: { maxAttachmentBytes: number; referenceWaitMs: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -107,6 +112,8 @@ export const VARIABLES = {
   },
   TANDEM_TRACKER_CONFIG: { schema: z.string().min(1), accepts: 'the path of a JSON file' },
   TANDEM_METRICS_TOKEN: text,
+  TANDEM_MAX_ATTACHMENT_MB: positive('megabytes'),
+  TANDEM_REFERENCE_WAIT_MS: positive('milliseconds'),
   TANDEM_SECRET_KEY: text,
   TANDEM_NOTIFY_POLL_MS: positive('milliseconds'),
   TANDEM_NOTIFY_DIGEST_MS: positive('milliseconds'),
@@ -202,6 +209,10 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
       digestMs: read(env, 'TANDEM_NOTIFY_DIGEST_MS') ?? 60_000,
     },
     log: { level: read(env, 'TANDEM_LOG_LEVEL') ?? 'info' },
+    content: {
+      maxAttachmentBytes: Math.floor((read(env, 'TANDEM_MAX_ATTACHMENT_MB') ?? 100) * 1024 * 1024),
+      referenceWaitMs: read(env, 'TANDEM_REFERENCE_WAIT_MS') ?? 15 * 60_000,
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 // connections -> rules -> engine -> http), each part given what it needs; `start` listens, `close` undoes it all.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { openDatabase } from '../storage/database.ts';
@@ -9,6 +10,9 @@ import type { Db } from '../storage/schema.ts';
 import { createDashboard } from './activity/dashboard.ts';
 import { type ActivitySampler, createActivitySampler } from './activity/sampler.ts';
 import { createAuditLog } from './audit/audit-log.ts';
+import type { BlobStore } from './blobs/blob-store.ts';
+import { createDbBlobStore } from './blobs/db-blob-store.ts';
+import { createFileBlobStore } from './blobs/file-blob-store.ts';
 import type { HostConfig } from './config.ts';
 import { createConnectionService } from './connections/connection-service.ts';
 import { trackerHealthCheck } from './connections/health-checks.ts';
@@ -59,6 +63,7 @@ export interface HostParts {
     log: Logger;
     dataDir: string;
     storedCredentials: Readonly<Record<string, string>>;
+    blobs: BlobStore;
   }): Tracker | Promise<Tracker>;
   /** The credentials the tracker takes and the environment that wins over the console's values; none by default. */
   trackerCredentials?: TrackerCredentialSource;
@@ -77,6 +82,8 @@ export type BuiltParts = Readonly<
     sandbox: ManagedSandbox;
     link: LinkNetwork;
     activity: ActivitySampler;
+    /** Attachment bytes (files in the data directory, or the database). */
+    blobs: BlobStore;
   }
 >;
 
@@ -152,6 +159,11 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
     const secrets = createSecretBox(secretKey.key);
     await checkSecretKey(db, secrets, log, secretKey.source);
+    // Attachment bytes: files beside a SQLite database; in the database itself when processes share it.
+    const blobs =
+      database.dialect === 'sqlite'
+        ? createFileBlobStore(path.join(config.storage.dataDir, 'blobs'))
+        : createDbBlobStore(db);
     const credentialStore = createCredentialStore(db, secrets);
     const stored = await credentialStore.read();
     if (stored.unreadable)
@@ -161,6 +173,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       log,
       dataDir: config.storage.dataDir,
       storedCredentials: stored.values,
+      blobs,
     });
     built = tracker;
     const metrics = createMetrics();
@@ -201,6 +214,11 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       hostApi: trackerUserLookup(tracker),
       onConnectionChange: (listener) => connections.onChange(listener),
       tickMs: config.sync.tickMs,
+      content: {
+        blobs,
+        maxAttachmentBytes: config.content.maxAttachmentBytes,
+        referenceWaitMs: config.content.referenceWaitMs,
+      },
     });
     const notificationStore = createNotificationStore(db, secrets, () => new Date());
     const notifier = createNotifier({
@@ -222,6 +240,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       log,
       trustedProxies: config.server.trustedProxies,
       metricsToken: config.metrics.token,
+      maxAttachmentBytes: config.content.maxAttachmentBytes,
       db,
       identity,
       settings,
@@ -234,6 +253,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       engine,
       metrics,
       dashboard: createDashboard({ db, connections, link, clock: realClock }),
+      blobs,
       // Reads what the engine and the link already keep, once a minute; writes only its own tables.
       activity: createActivitySampler({
         db,

@@ -1,6 +1,7 @@
 // Table types of the host database, as kysely sees them. Timestamps are ISO-8601 text, booleans 0/1.
 import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { ActivityTables } from './activity-tables.ts';
+import type { ContentTables } from './content-tables.ts';
 import type { PeopleTables } from './people-tables.ts';
 import type { RuleTables } from './rule-tables.ts';
 import type { SyncTables } from './sync-tables.ts';
@@ -108,7 +109,13 @@ export interface LinkRevocationTable {
 }
 
 /** Every table; later migrations extend this interface in their own files via declaration merging. */
-export interface Database extends SyncTables, RuleTables, TrackerTables, ActivityTables, PeopleTables {
+export interface Database
+  extends SyncTables,
+    RuleTables,
+    TrackerTables,
+    ActivityTables,
+    PeopleTables,
+    ContentTables {
   settings: SettingTable;
   entities: EntityTable;
   comments: CommentTable;

@@ -32,7 +32,8 @@ export interface SyncInboxTable {
   kind: string;
   remote_id: string;
   payload: string;
-  status: 'pending' | 'failed';
+  /** `waiting`: for a referenced entity to arrive (see sync_reference_waits); blocks its entity like `failed`. */
+  status: 'pending' | 'failed' | 'waiting';
   error_id: string | null;
   received_at: string;
 }

@@ -9,6 +9,7 @@ import type {
   Replica,
   RuleHostApi,
   RuleResult,
+  TwinTable,
 } from '../core/sandbox/sandbox.ts';
 import { matches, parseQuery } from '../core/sync/trigger-query.ts';
 
@@ -50,7 +51,8 @@ async function incoming(
   replica: Replica,
   entity: FlatEntity | null,
   host = noUsers,
-): Promise<{ entity: FlatEntity; unlink: boolean }> {
+  twins: TwinTable = {},
+): Promise<{ entity: FlatEntity; unlink: boolean; delete?: boolean; missing?: string[] }> {
   const program = { version: String(++version), outgoing: '', incoming: code };
   const call = {
     script: 'incoming' as const,
@@ -59,15 +61,23 @@ async function incoming(
     firstSync: entity === null,
     entity,
     connection,
+    twins,
   };
   const [r] = await sandbox.run('docs', program, [call], host);
   const done = ok(r);
-  return { entity: done.entity, unlink: done.unlink };
+  return { entity: done.entity, unlink: done.unlink, delete: done.delete, missing: done.missing };
 }
 
 function ok(r: RuleResult | undefined) {
   if (!r?.ok) throw new Error(`the example failed: ${JSON.stringify(r)}`);
-  return r as RuleResult & { ok: true; replica: Replica; entity: FlatEntity; unlink: boolean };
+  return r as RuleResult & {
+    ok: true;
+    replica: Replica;
+    entity: FlatEntity;
+    unlink: boolean;
+    delete?: boolean;
+    missing?: string[];
+  };
 }
 
 const incident = (extra: Record<string, unknown> = {}): FlatEntity => ({
@@ -128,6 +138,17 @@ describe('docs/script-api.md worked examples', () => {
     );
     const bodies = (back.entity.comments as Array<{ body: string }>).map((c) => c.body);
     expect(bodies).toEqual(['public', 'reply']); // same author and text as one we have: not added again
+
+    // A copy of the other side's comment (remoteId) follows its edit, and goes with its deletion.
+    const mirrored = incident({
+      comments: [{ ...comment('k5', 'Frist'), remoteId: 'r5' }, comment('k6', 'ours')],
+    });
+    const edited = await incoming(into!, { type: 'incident', comments: [comment('r5', 'First')] }, mirrored);
+    expect((edited.entity.comments as Array<{ body: string }>).map((c) => c.body)).toEqual(['First', 'ours']);
+    const deleted = await incoming(into!, { type: 'incident', comments: [] }, mirrored);
+    expect((deleted.entity.comments as Array<{ body: string }>).map((c) => c.body)).toEqual(['ours']);
+    const silent = await incoming(into!, { type: 'incident' }, mirrored);
+    expect((silent.entity.comments as Array<{ body: string }>).map((c) => c.body)).toEqual(['Frist', 'ours']);
   });
 
   it('internal comments kept private: the right outgoing rule never sends a work note', async () => {
@@ -201,6 +222,70 @@ describe('docs/script-api.md worked examples', () => {
       approvedBy: 'carol@acme.example',
       comments: [],
     });
+  });
+
+  it('attachments: public ones under 10 MB go out, executables do not come in', async () => {
+    const [out, into] = blocks('Attachments: public ones under 10 MB');
+    const file = (id: string, filename: string, size: number, internal = false) => ({
+      id,
+      filename,
+      contentType: 'application/octet-stream',
+      size,
+      sha256: 'a'.repeat(64),
+      internal,
+      createdAt: 't',
+    });
+    const replica = await outgoing(
+      out!,
+      incident({
+        attachments: [
+          file('f1', 'log.txt', 100),
+          file('f2', 'note.txt', 10, true),
+          file('f3', 'dump.bin', 11 * 1024 * 1024),
+        ],
+      }),
+    );
+    expect((replica.attachments as Array<{ id: string }>).map((a) => a.id)).toEqual(['f1']);
+    const landed = await incoming(
+      into!,
+      { type: 'incident', summary: 'S', attachments: [file('r1', 'a.pdf', 5), file('r2', 'setup.exe', 5)] },
+      incident(),
+    );
+    expect((landed.entity.attachments as Array<{ id: string }>).map((a) => a.id)).toEqual(['r1']);
+  });
+
+  it('links between items: ids go as they are and come back through the twins, or wait', async () => {
+    const [out, into] = blocks('Links between items');
+    const replica = await outgoing(out!, incident({ problem: 'p-globex' }));
+    expect(replica.problem).toBe('p-globex');
+    const linked = await incoming(
+      into!,
+      { type: 'incident', summary: 'S', problem: 'p-globex' },
+      incident(),
+      noUsers,
+      {
+        local: { 'p-globex': 'p-acme' },
+      },
+    );
+    expect(linked.entity.problem).toBe('p-acme');
+    expect(linked.missing).toBeUndefined();
+    const waiting = await incoming(
+      into!,
+      { type: 'incident', summary: 'S', problem: 'p-globex' },
+      incident(),
+    );
+    expect(waiting.missing).toEqual(['p-globex']);
+  });
+
+  it('a deletion at the other side: cases are deleted, incidents closed', async () => {
+    const [into] = blocks('A deletion at the other side');
+    const gone = { type: 'case', summary: 'S', deleted: true };
+    expect((await incoming(into!, gone, incident({ type: 'case' }))).delete).toBe(true);
+    const closed = await incoming(into!, { ...gone, type: 'incident' }, incident());
+    expect(closed).toMatchObject({ entity: { status: 'closed', summary: 'Mail is down' } });
+    expect(closed.delete).toBeUndefined();
+    const live = await incoming(into!, { type: 'incident', summary: 'New title' }, incident());
+    expect(live.entity.summary).toBe('New title');
   });
 
   it('unlink on close: the closing update is written and the twin ends', async () => {

@@ -319,3 +319,56 @@ describe('a ServiceNow host with a wrong password', () => {
     }
   }, 60_000);
 });
+
+describe('attachments between a ServiceNow-backed host and a built-in peer', () => {
+  it("a file attached on the built-in peer lands in ServiceNow through the Attachment API, and one attached in ServiceNow comes back with its record's next change", async () => {
+    const p = await snPair('basic');
+    const rec = sn.seed('incident', { short_description: 'Attach here' }, 'ann');
+    const there = await onB(p, 'Attach here');
+    const bytes = Buffer.from('%PDF-1.7 quarterly report');
+    const up = await fetch(`${p.b.url}/api/entities/${there.id}/attachments?filename=report.pdf`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.b.token}`, 'content-type': 'application/pdf' },
+      body: bytes as unknown as BodyInit,
+    });
+    expect(up.status).toBe(201);
+    const stored = await waitFor(() => sn.attachments().find((a) => a.table_sys_id === rec.sys_id), 20_000);
+    expect(stored).toMatchObject({
+      file_name: 'report.pdf',
+      content_type: 'application/pdf',
+      table_name: 'incident',
+    });
+    expect(stored!.data.equals(bytes)).toBe(true);
+
+    // An attachment added in ServiceNow (uploaded as a user would), then a change of its record.
+    const res = await fetch(
+      `${sn.url}/api/now/attachment/file?table_name=incident&table_sys_id=${rec.sys_id}&file_name=photo.png`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`tandem:${PASSWORD}`).toString('base64')}`,
+          'content-type': 'image/png',
+        },
+        body: Buffer.from('not really a png') as unknown as BodyInit,
+      },
+    );
+    expect(res.status).toBe(201);
+    sn.update('incident', rec.sys_id!, { description: 'photo attached' }, 'ann');
+    const back = await onB(p, 'Attach here', (e) =>
+      ((e as Entity & { attachments?: Array<{ filename: string }> }).attachments ?? []).some(
+        (a) => a.filename === 'photo.png',
+      ),
+    );
+    const files = (back as Entity & { attachments: Array<{ filename: string }> }).attachments;
+    expect(files.map((a) => a.filename).sort()).toEqual(['photo.png', 'report.pdf']);
+    // Nothing echoed: ServiceNow has the two files once each.
+    expect(
+      sn
+        .attachments()
+        .map((a) => a.file_name)
+        .sort(),
+    ).toEqual(['photo.png', 'report.pdf']);
+    await p.a.stop();
+    await p.b.stop();
+  }, 90_000);
+});

@@ -29,6 +29,7 @@ import { onError, problemResponse } from './problem.ts';
 import { routeIndex } from './route-index.ts';
 import { accountRoutes } from './routes/account.ts';
 import { connectionActivityRoutes, dashboardRoutes } from './routes/activity.ts';
+import { attachmentRoutes, entityAttachmentRoutes } from './routes/attachments.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { entityRoutes } from './routes/entities.ts';
@@ -87,6 +88,8 @@ export interface AppParts {
   notifier: Notifier;
   /** TANDEM_METRICS_TOKEN: opens /metrics and nothing else. */
   metricsToken: string | undefined;
+  /** The largest attachment accepted (config.content). */
+  maxAttachmentBytes: number;
   /** The admin console at `/`, when the CLI serves it (ui/serve.ts). */
   console?: Hono<AppEnv> | undefined;
 }
@@ -111,6 +114,8 @@ export function adminApi(p: AppParts) {
     .route('/tracker', trackerRoutes(p))
     .route('/entities', entityRoutes(p))
     .route('/entities', entitySyncRoutes(p))
+    .route('/entities', entityAttachmentRoutes(p))
+    .route('/attachments', attachmentRoutes(p))
     .route('/connections', connectionRoutes(p))
     .route('/connections', ruleRoutes(p))
     .route('/connections', connectionSyncRoutes(p))
@@ -135,15 +140,14 @@ export function createApp(p: AppParts) {
     c.set('accountLimit', accountLimit);
     await next();
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new TandemError('PAYLOAD_TOO_LARGE', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new TandemError('PAYLOAD_TOO_LARGE', 413, `The request body exceeds ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+  // An upload streams to the blob store under its own limit (TANDEM_MAX_ATTACHMENT_MB).
+  app.use('*', (c, next) => (isUpload(c.req.method, c.req.path) ? next() : limit(c, next)));
   app.onError(onError);
   app.notFound((c) => problemResponse(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}`));
 
@@ -156,3 +160,6 @@ export function createApp(p: AppParts) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+const UPLOAD_PATH = /^\/api\/entities\/[^/]+\/attachments\/?$/;
+const isUpload = (method: string, path: string) => method === 'POST' && UPLOAD_PATH.test(path);

@@ -23,6 +23,8 @@ export interface Operation {
   summary: string;
   description?: string;
   body?: z.ZodType;
+  /** A raw request body of any media type (an upload), described here; streamed, not JSON. */
+  rawBody?: string;
   query?: z.ZodType;
   responses: Record<number, z.ZodType | null | TextBody>;
   /** Another media type a status may answer instead, when asked (`?format=csv`): `{ 200: 'text/csv' }`. */
@@ -49,8 +51,8 @@ export interface Operation {
 /** A dotted audit action, or why a route records none. */
 export type AuditAction = string | { none: string };
 
-/** A text download, named by its media type (`'text/csv'`). */
-export type TextBody = `text/${string}`;
+/** A download, named by its media type (`'text/csv'`; any type, the star pair: a file of whatever type it has). */
+export type TextBody = `text/${string}` | '*/*';
 
 /** Every error answer (application/problem+json); `errors` lists the fields of a 422 `validation_failed`. */
 export const problemSchema = z
@@ -87,6 +89,7 @@ export const PROBLEMS: Record<number, string> = {
   410: 'Gone (e.g. invitation_expired)',
   413: 'payload_too_large',
   415: 'unsupported_media_type: the body must be JSON',
+  501: 'not_supported: the system of record cannot do this',
   422: 'validation_failed, with `errors: [{path, message}]`',
   429: 'rate_limited',
   502: 'The other host could not be reached',
@@ -184,7 +187,14 @@ export function pathItems(mounted: ReadonlyArray<[prefix: string, ops: readonly 
           body === null
             ? { description: 'No content' }
             : typeof body === 'string'
-              ? { description: body, content: { [body]: { schema: { type: 'string' } } } }
+              ? {
+                  description: body === '*/*' ? 'The file' : body,
+                  content: {
+                    [body]: {
+                      schema: body === '*/*' ? { type: 'string', format: 'binary' } : { type: 'string' },
+                    },
+                  },
+                }
               : { description: 'OK', content: { 'application/json': { schema: toSchema(body, 'output') } } };
       }
       for (const [status, type] of Object.entries(o.alternates ?? {})) {
@@ -207,7 +217,15 @@ export function pathItems(mounted: ReadonlyArray<[prefix: string, ops: readonly 
                 content: { 'application/json': { schema: toSchema(o.body, 'input') } },
               },
             }
-          : {}),
+          : o.rawBody
+            ? {
+                requestBody: {
+                  required: true,
+                  description: o.rawBody,
+                  content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+                },
+              }
+            : {}),
         ...(o.security ? { security: o.security } : o.public ? { security: [] } : {}),
         ...(o.public ? {} : { 'x-tandem-role': requiredRole(o) }),
         ...(typeof o.audit === 'string' ? { 'x-tandem-audit': o.audit } : {}),

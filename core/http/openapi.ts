@@ -7,6 +7,7 @@ import type { AppEnv } from './app-env.ts';
 import { components, type Operation, operation, pathItems } from './contract.ts';
 import { accountOperations } from './routes/account.ts';
 import { connectionActivityOperations, dashboardOperations } from './routes/activity.ts';
+import { attachmentOperations, entityAttachmentOperations } from './routes/attachments.ts';
 import { auditOperations } from './routes/audit.ts';
 import { connectionOperations } from './routes/connections.ts';
 import { entityOperations } from './routes/entities.ts';
@@ -58,6 +59,8 @@ export const GENERATED: ReadonlyArray<[prefix: string, ops: readonly Operation[]
   ['/api/tracker', trackerOperations],
   ['/api/entities', entityOperations],
   ['/api/entities', entitySyncOperations],
+  ['/api/entities', entityAttachmentOperations],
+  ['/api/attachments', attachmentOperations],
   ['/api/connections', connectionOperations],
   ['/api/connections', ruleOperations],
   ['/api/connections', connectionSyncOperations],

@@ -26,6 +26,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 

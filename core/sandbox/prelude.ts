@@ -1,5 +1,6 @@
 // The JavaScript that runs inside each isolate context: lockdown, frozen helpers, the call driver.
 import { MAX_JSON_DEPTH } from '../json-bounds.ts';
+import { CONTENT_HELPERS } from './prelude-content.ts';
 import type { ScriptName } from './sandbox.ts';
 
 /** The user's line 1 is the wrapper's line 2: subtract this from reported lines. */
@@ -34,7 +35,7 @@ const getDesc = Object.getOwnPropertyDescriptor, isArray = Array.isArray, hasOwn
 const parse = JSON.parse, stringify = JSON.stringify, ObjectProto = Object.prototype;
 const MAX_WARNINGS = 20, MAX_WARNING_CHARS = 500;
 
-let state = { script: 'outgoing', unlink: false, warnings: [] };
+let state = { script: 'outgoing', unlink: false, warnings: [], remove: false, twins: null, missing: [] };
 
 function harden(roots) {
   const stack = roots.slice(), seen = new Set();
@@ -105,10 +106,16 @@ function merge(local, remote, options) {
   const withInternal = options !== null && typeof options === 'object' && options.internal === true;
   const outgoing = state.script === 'outgoing';
   const out = [], ids = new Set(), ownIds = new Set(), texts = new Map();
+  // Incoming, a local comment that mirrors a partner comment (remoteId) follows it: edited, or gone.
+  const follow = !outgoing && remote !== undefined && remote !== null, remoteById = new Map();
+  if (follow) for (let i = 0; i < from.length; i++) if (isComment(from[i]) && from[i].id != null) remoteById.set(String(from[i].id), from[i]);
   for (let i = 0; i < into.length; i++) {
     const c = into[i];
     if (!isComment(c)) continue;
-    out.push(Object.assign({}, c));
+    if (follow && c.remoteId != null && !remoteById.has(String(c.remoteId))) continue;
+    const mine = Object.assign({}, c);
+    if (follow && c.remoteId != null) mine.body = remoteById.get(String(c.remoteId)).body;
+    out.push(mine);
     if (c.id != null) { ids.add(String(c.id)); ownIds.add(String(c.id)); }
     if (c.remoteId != null) ids.add(String(c.remoteId));
     const key = String(c.author) + '\u0000' + c.body;
@@ -151,7 +158,17 @@ function unlink() {
   state.unlink = true;
 }
 
-const helpers = { comments: { merge: merge }, map: map, users: { byEmail: byEmail }, sync: { unlink: unlink } };
+${CONTENT_HELPERS}
+
+const helpers = {
+  comments: { merge: merge },
+  map: map,
+  users: { byEmail: byEmail },
+  sync: { unlink: unlink },
+  attachments: { public: publicAttachments },
+  twins: { localId: localId, remoteId: remoteId },
+  entity: { delete: deleteEntity },
+};
 G.helpers = helpers;
 
 harden([
@@ -229,7 +246,7 @@ function describe(e, script) {
 }
 
 function start(factory, script, i) {
-  state = { script: script, unlink: false, warnings: [] };
+  state = { script: script, unlink: false, warnings: [], remove: false, twins: i.twins || null, missing: [] };
   const conn = deepFreeze(i.connection);
   if (script === 'outgoing') return factory(deepFreeze(i.entity), {}, conn, helpers);
   const replica = deepFreeze(i.replica);
@@ -269,7 +286,8 @@ function finish(pair, script, maxChars) {
     return stringify({ ok: false, kind: 'output', message: 'entity.type must be a non-empty string' });
   }
   // The value's JSON goes in as it is (not as a string inside JSON): one parse on the way out.
-  return '{"ok":true,"unlink":' + (state.unlink === true) + ',"warnings":' + stringify(state.warnings) + ',"out":' + text + '}';
+  const content = (state.remove ? ',"delete":true' : '') + (state.missing.length ? ',"missing":' + stringify(state.missing) : '');
+  return '{"ok":true,"unlink":' + (state.unlink === true) + content + ',"warnings":' + stringify(state.warnings) + ',"out":' + text + '}';
 }
 
 async function run(factory, script, input, maxChars) {

@@ -10,7 +10,7 @@ const MAX_WARNINGS = 20;
  * depth again on what it parsed, since everything past this point walks the value recursively.
  */
 export function parseRuleOutput(script: ScriptName, text: string): RuleResult {
-  let parsed: { unlink?: unknown; warnings?: unknown; out?: unknown };
+  let parsed: { unlink?: unknown; warnings?: unknown; out?: unknown; delete?: unknown; missing?: unknown };
   try {
     parsed = JSON.parse(text);
   } catch {
@@ -23,7 +23,17 @@ export function parseRuleOutput(script: ScriptName, text: string): RuleResult {
   if (deep) return outputFailure(script, `${deep.path} ${deep.message}`);
   const warnings = Array.isArray(parsed.warnings) ? parsed.warnings.slice(0, MAX_WARNINGS).map(String) : [];
   if (script === 'outgoing') return { ok: true, script, replica: out as Replica, warnings };
-  return { ok: true, script, entity: out as FlatEntity, unlink: parsed.unlink === true, warnings };
+  const result: RuleResult = {
+    ok: true,
+    script,
+    entity: out as FlatEntity,
+    unlink: parsed.unlink === true,
+    warnings,
+  };
+  if (parsed.delete === true) result.delete = true;
+  if (Array.isArray(parsed.missing) && parsed.missing.length)
+    result.missing = parsed.missing.slice(0, 50).map((m) => String(m).slice(0, 200));
+  return result;
 }
 
 function outputFailure(script: ScriptName, message: string): RuleResult {

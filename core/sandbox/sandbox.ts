@@ -40,10 +40,17 @@ export interface CompileProblem {
   column: number;
 }
 
+/** Ids through the twins, for the ids a call's input holds: `local` maps the peer's ids to ours, `remote` ours to the peer's. */
+export interface TwinTable {
+  local?: Record<string, string>;
+  remote?: Record<string, string>;
+}
+
 export type RuleCall =
-  | { script: 'outgoing'; entity: FlatEntity; connection: ConnectionInfo }
+  | { script: 'outgoing'; entity: FlatEntity; connection: ConnectionInfo; twins?: TwinTable }
   | {
       script: 'incoming';
+      twins?: TwinTable;
       replica: Replica;
       previous: Replica | null;
       firstSync: boolean;
@@ -62,7 +69,17 @@ export interface RuleFailure {
 
 export type RuleResult =
   | { ok: true; script: 'outgoing'; replica: Replica; warnings: string[] }
-  | { ok: true; script: 'incoming'; entity: FlatEntity; unlink: boolean; warnings: string[] }
+  | {
+      ok: true;
+      script: 'incoming';
+      entity: FlatEntity;
+      unlink: boolean;
+      warnings: string[];
+      /** `helpers.entity.delete()` was called: the local entity is deleted. */
+      delete?: boolean;
+      /** The peer's ids `helpers.twins.localId` found no twin for: the event waits for them to arrive. */
+      missing?: string[];
+    }
   | { ok: false; error: RuleFailure };
 
 /** Host data that helpers may look up (narrow, validated callbacks across the process hop). */

@@ -6,6 +6,16 @@ import { errorOfOutcome } from '../trackers/write-outcomes.ts';
 import { localClocks, resolveLww } from './conflicts.ts';
 import type { SyncConnection } from './connections-view.ts';
 import { connectionInfo } from './connections-view.ts';
+import {
+  applyAttachments,
+  applyCommentEdits,
+  type EntityLinks,
+  linksOf,
+  withCommentLinks,
+} from './content/apply-content.ts';
+import { type ContentWrites, flushContentWrites, newContentWrites } from './content/content-writes.ts';
+import { applyDeletion, deletionCall } from './content/deletions.ts';
+import { incomingTwinTables } from './content/references.ts';
 import type { SyncContext } from './context.ts';
 import { type IncomingOutcome, logIncoming, type OutcomeAction } from './event-log.ts';
 import type { SyncEvent } from './events.ts';
@@ -48,6 +58,8 @@ export interface BatchWrites {
   commentLinks: Array<{ remote_comment_id: string; local_comment_id: string; entity_id: string }>;
   /** The entity versions the tracker writes made (the apply journal's echo test). */
   versions: Array<{ entityId: string; version: number }>;
+  /** Attachments wanted or dropped, deletions, references waiting (core/sync/content/). */
+  content: ContentWrites;
   /** What became of each event decided (applied or failed), logged and reported to the peer. */
   outcomes: IncomingOutcome[];
 }
@@ -56,6 +68,8 @@ export interface Prepared {
   entry: InboxEntry;
   twin?: TwinRow | undefined;
   entity?: Entity | undefined;
+  /** What the entity already has from the partner (comments and attachments). */
+  links?: EntityLinks | undefined;
   call?: number;
 }
 
@@ -132,24 +146,41 @@ export async function prepareBatch(
   const twins = await findTwins(
     db,
     conn.id,
-    batch.flatMap((e) => (e.event.kind === 'upsert' ? [e.event] : [])),
+    batch.flatMap((e) => (e.event.kind === 'upsert' || e.event.kind === 'delete' ? [e.event] : [])),
   );
   const localIds = [...twins.values()].map((t) => t.local_id);
   const locals = await loadEntities(ctx.tracker, localIds);
+  const upserts = batch.flatMap((e) => (e.event.kind === 'upsert' ? [e.event] : []));
+  const tables = await incomingTwinTables(
+    db,
+    conn.id,
+    upserts.map((e) => e.replica),
+  );
+  const links = await linksOf(db, conn.id, localIds);
   for (const entry of batch) {
     const p: Prepared = { entry };
     if (entry.event.kind === 'upsert') {
       p.twin = twins.get(entry.event);
       p.entity = p.twin ? locals.get(p.twin.local_id) : undefined;
+      p.links = p.entity ? links.get(p.entity.id) : undefined;
       p.call = calls.length;
       calls.push({
         script: 'incoming',
         replica: entry.event.replica,
         previous: parseJson<Replica | null>(p.twin?.remote_replica, null),
         firstSync: !p.entity,
-        entity: p.entity ? flatten(p.entity) : null,
+        entity: p.entity ? withCommentLinks(flatten(p.entity), links.get(p.entity.id)?.comments) : null,
         connection: connectionInfo(conn),
+        twins: tables[upserts.indexOf(entry.event)] ?? {},
       });
+    } else if (entry.event.kind === 'delete') {
+      p.twin = twins.get(entry.event);
+      p.entity = p.twin ? locals.get(p.twin.local_id) : undefined;
+      // Only Script's rules decide what a deletion does here; Basic and Visual keep the entity, unlinked.
+      if (conn.mode === 'script' && p.twin && p.entity) {
+        p.call = calls.length;
+        calls.push(deletionCall(p.twin, p.entity, connectionInfo(conn)));
+      }
     }
     prepared.push(p);
   }
@@ -193,6 +224,7 @@ export async function runBatch(
     failed: [],
     commentLinks: [],
     versions: [],
+    content: newContentWrites(),
     outcomes: [],
     current: await target.getMany(batch.localIds),
     twinWrites: twinWriter(conn.id),
@@ -228,6 +260,7 @@ export async function flushWrites(tx: Exec, connectionId: string, writes: BatchW
       .values({ connection_id: connectionId, ...link })
       .execute();
   await appendOutbox(tx, connectionId, writes.outbox);
+  await flushContentWrites(tx, connectionId, writes.content);
   await logIncoming(tx, connectionId, writes.outcomes);
   await closeRetried(
     tx,
@@ -324,6 +357,7 @@ async function applyOne(
         status: twin.status === 'error' ? 'error' : 'synced',
       });
     }
+    writes.content.arrived.push(event.entityId);
     writes.applied.push(entry.seq); // not logged: nothing to report (see `logged`)
     return true;
   }
@@ -331,6 +365,23 @@ async function applyOne(
     const twin = await findTwin(tx, conn.id, event);
     if (twin) writes.twinWrites.delete(twin.local_id);
     appliedAs(writes, entry, 'unlinked', twin?.local_id ?? null);
+    return true;
+  }
+  if (event.kind === 'delete' && (!result || result.ok)) {
+    const current = p.entity ? writes.current.get(p.entity.id) : undefined;
+    if (p.entity && (!current || current.version !== p.entity.version)) return false; // moved on: run again
+    await applyDeletion({
+      target: writes.target,
+      current,
+      twin: p.twin,
+      event,
+      result,
+      context: { origin: `connection:${conn.id}`, idempotencyKey: `${conn.id}:${entry.seq}` },
+      twinWrites: writes.twinWrites,
+      content: writes.content,
+      write: (request, context) => writtenOrGone(writes, request, context),
+    });
+    appliedAs(writes, entry, 'unlinked', p.twin?.local_id ?? null, p.entity?.key ?? null);
     return true;
   }
   if (!result) throw new Error('the incoming rule gave no result');
@@ -355,6 +406,7 @@ async function applyOne(
     if (p.twin) writes.twinWrites.save(p.twin.local_id, { status: 'error' });
     return true;
   }
+  if (event.kind !== 'upsert') throw new Error(`unexpected ${event.kind} event`); // deletions are done above
   if (p.twin && !p.entity && !result.unlink) {
     // The record this twin links to is gone here (deleted in the tracker): creating a new one would
     // quietly make a second record; the admin decides (resolve skips, unsync lets it be created anew).
@@ -374,6 +426,11 @@ async function applyOne(
   }
   const current = p.entity ? writes.current.get(p.entity.id) : undefined;
   if (p.entity && (!current || current.version !== p.entity.version)) return false; // moved on: run again
+  if (result.missing?.length) {
+    // It refers to partner items not here yet: it waits for them (no dangling id is written).
+    writes.content.waits.push({ seq: entry.seq, missing: result.missing });
+    return false;
+  }
   if (result.unlink && !current) {
     // Nothing here to keep: create nothing, and tell the peer so it forgets its side of the twin.
     writes.outbox.push({ kind: 'unlink', entityId: event.entityId, twinId: event.entityId });
@@ -440,6 +497,11 @@ async function applyOne(
     origin,
     idempotencyKey: `${conn.id}:${entry.seq}`,
   });
+  const warn = (message: string) => ctx.log.warn({ connectionId: conn.id, entityId: entity.id }, message);
+  const known = current ? p.links : undefined; // an entity created now has nothing from the partner yet
+  entity = await applyCommentEdits(writes.target, entity, out, { origin }, known, writes.content, warn);
+  if (await applyAttachments(writes.target, entity, out, { origin }, known, writes.content, warn))
+    entity = (await writes.target.get(entity.id)) ?? entity;
   writes.current.set(entity.id, entity);
   if (p.twin && p.twin.local_id !== entity.id) writes.twinWrites.delete(p.twin.local_id);
   if (result.unlink) {
@@ -461,6 +523,7 @@ async function applyOne(
     status: 'synced',
     last_synced_at: now,
   });
+  writes.content.arrived.push(event.entityId);
   const action = !current ? 'created' : entity.version !== current.version ? 'updated' : 'unchanged';
   appliedAs(writes, entry, action, entity.id, entity.key);
   return true;
@@ -542,6 +605,15 @@ async function written(writes: BatchWrites, request: WriteRequest, context: Writ
   if (r.outcome !== 'applied' && r.outcome !== 'replayed') throw errorOfOutcome(r);
   if (!r.entity) throw new Error(`the tracker gave no entity after a ${request.op}`);
   writes.versions.push({ entityId: r.entity.id, version: r.entity.version });
+  return r.entity;
+}
+
+/** A write that may leave no entity (a delete). */
+async function writtenOrGone(writes: BatchWrites, request: WriteRequest, context: WriteContext) {
+  const r = await writes.target.write(request, context);
+  if (r.outcome === 'unavailable') throw new TrackerUnavailable(r.message, r.retryAfterMs);
+  if (r.outcome !== 'applied' && r.outcome !== 'replayed') throw errorOfOutcome(r);
+  if (r.entity) writes.versions.push({ entityId: r.entity.id, version: r.entity.version });
   return r.entity;
 }
 

@@ -562,20 +562,27 @@ for (const kind of ['builtin', 'memory'] as const)
       });
     });
 
-    it('a twinned record deleted here is an entity error on its next change, not a second record', async () => {
+    it('a twinned record deleted here is a deletion at the partner: Basic there keeps its entity, unlinked, and no change brings a second record', async () => {
       const { e, there } = await basicTwins();
       await tracker(B).delete(there.id, { origin: 'local' });
-      await tracker(A).update(e.id, { summary: 'after the delete' }, { origin: 'local' });
-      const error = await waitFor(async () =>
-        B.host.services.db
-          .selectFrom('sync_errors')
+      const marked = await waitFor(async () =>
+        A.host.services.db
+          .selectFrom('sync_partner_deletions')
           .selectAll()
-          .where('status', '=', 'open')
-          .where('entity_id', '=', there.id)
+          .where('local_id', '=', e.id)
           .executeTakeFirst(),
       );
-      expect(error?.message).toMatch(/no longer exists in .*: it was deleted there/);
+      expect(marked).toMatchObject({ connection_id: 'ca', remote_id: there.id });
+      expect(await twinOf(A, e.id)).toBeUndefined();
+      await tracker(A).update(e.id, { summary: 'after the delete' }, { origin: 'local' });
       await settled();
+      expect((await tracker(A).get(e.id))?.fields.summary).toBe('after the delete');
       expect(await all(B)).toEqual([]);
+      const errors = await A.host.services.db
+        .selectFrom('sync_errors')
+        .selectAll()
+        .where('status', '=', 'open')
+        .execute();
+      expect(errors).toEqual([]);
     });
   });

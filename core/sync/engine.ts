@@ -1,11 +1,13 @@
 // The sync engine: follows the change feed, applies the inbox, delivers the outbox, and runs manual/bulk syncs.
 import type { Db } from '../../storage/schema.ts';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import type { LinkHub } from '../link/link-hub.ts';
 import type { Logger } from '../log.ts';
 import type { RuleHostApi, Sandbox } from '../sandbox/sandbox.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import { type Clock, realClock } from './clock.ts';
 import { syncConnection } from './connections-view.ts';
+import { createContentSync } from './content/content-sync.ts';
 import type { RuleSource, SyncContext } from './context.ts';
 import { createDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
 import { createErrorActions } from './engine/error-actions.ts';
@@ -45,6 +47,14 @@ export interface SyncEngineDeps {
   runChunk?: number;
   /** Time for backoff, coalescing, the tick, idle cursor saves and delivery; the real clock by default. */
   clock?: Clock;
+  /** Attachment bytes: with a blob store, attachments cross the link (core/sync/content/). */
+  content?: {
+    blobs: BlobStore;
+    maxAttachmentBytes: number;
+    referenceWaitMs: number;
+    /** Backoff after the n-th failed transfer of an attachment (1 s doubling to 60 s by default). */
+    backoffMs?(attempt: number): number;
+  };
 }
 
 /**
@@ -67,6 +77,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     hostApi: deps.hostApi,
   };
   let delivery: Delivery | undefined;
+  let content: ReturnType<typeof createContentSync> | undefined;
   const unsubscribe: Array<() => void> = [];
   const holds = createHolds({ db, log, clock });
   const programs = createPrograms(ctx);
@@ -139,12 +150,27 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           log,
           clock,
           canSend: async (id) => (await syncConnection(db, id))?.state === 'active',
-          onInbox: () => scheduler.wake(),
+          onInbox: () => {
+            scheduler.wake();
+            content?.wake();
+          },
           receive: (id, events) => exclusive(() => receive(id, events)),
           takeOutcomes: (id, outcomes) => exclusive(() => takePeerOutcomes(db, id, outcomes)),
           ...deps.delivery,
         });
         unsubscribe.push(delivery.start());
+        if (deps.content) {
+          content = createContentSync({
+            db,
+            tracker,
+            link,
+            log,
+            clock,
+            ...deps.content,
+            tickMs: deps.tickMs ?? 1000,
+          });
+          unsubscribe.push(content.start());
+        }
       } else log.warn('sync engine started without a link: nothing will be sent or received');
       // Without push the scheduler's tick polls the feed.
       if (tracker.watch) unsubscribe.push(tracker.watch(() => scheduler.wakeSoon()));
@@ -171,6 +197,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       manual.stop();
       for (const u of unsubscribe.splice(0)) u();
       const closing = delivery?.close();
+      await content?.stop();
       await scheduler.drain();
       await closing;
       await feed

@@ -35,9 +35,18 @@ export const twinEvent = z.object({
 /** The sender stopped syncing its entity: the receiver forgets the twin (entity data stays). */
 export const unlinkEvent = z.object({ kind: z.literal('unlink'), entityId: id, twinId: id.nullable() });
 
-export const syncEvent = z.discriminatedUnion('kind', [upsertEvent, twinEvent, unlinkEvent]);
+/** The sender's entity was deleted: what the receiver does is its rules' choice (Basic keeps its entity, unlinked). */
+export const deleteEvent = z.object({
+  kind: z.literal('delete'),
+  entityId: id,
+  key: z.string().max(MAX_ID).nullable(),
+  twinId: id.nullable(),
+});
+
+export const syncEvent = z.discriminatedUnion('kind', [upsertEvent, twinEvent, unlinkEvent, deleteEvent]);
 export type SyncEvent = z.infer<typeof syncEvent>;
 export type UpsertEvent = z.infer<typeof upsertEvent>;
+export type DeleteEvent = z.infer<typeof deleteEvent>;
 
 export const MAX_EVENTS_PER_FRAME = 500;
 

@@ -3,13 +3,31 @@ import type { FlatEntity } from '../sandbox/sandbox.ts';
 import type { Entity, EntityFields } from '../trackers/tracker.ts';
 import { own, sameJson } from './json.ts';
 
-const META = new Set(['id', 'key', 'type', 'comments', 'version', 'createdAt', 'updatedAt']);
+const META = new Set([
+  'id',
+  'key',
+  'type',
+  'comments',
+  'attachments',
+  'deleted',
+  'version',
+  'createdAt',
+  'updatedAt',
+]);
 
 export function flatten(entity: Entity): FlatEntity {
-  return { ...entity.fields, id: entity.id, key: entity.key, type: entity.type, comments: entity.comments };
+  const flat: FlatEntity = {
+    ...entity.fields,
+    id: entity.id,
+    key: entity.key,
+    type: entity.type,
+    comments: entity.comments,
+  };
+  if (entity.attachments) flat.attachments = entity.attachments;
+  return flat;
 }
 
-/** The plain field values of a flat entity (no id, key, type, comments). */
+/** The plain field values of a flat entity (no id, key, type, comments, attachments). */
 export function fieldsOf(flat: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(flat)) if (!META.has(k) && v !== undefined) out[k] = v;

@@ -3,6 +3,14 @@ import { inChunks } from '../../storage/chunks.ts';
 import type { ConnectionInfo, Replica, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
 import { localClocks, replicaClocks } from './conflicts.ts';
+import { withoutMirroredAttachments } from './content/attachment-meta.ts';
+import {
+  deletedAtPartner,
+  forgetPartnerDeletions,
+  mirroredAttachments,
+  recordOffers,
+} from './content/mirrored.ts';
+import { outgoingTwinTables } from './content/references.ts';
 import { RULE_BATCH, type SyncContext } from './context.ts';
 import type { SyncEvent } from './events.ts';
 import { fieldsOf, flatten } from './flat.ts';
@@ -64,17 +72,31 @@ export async function processOutgoing(
         entities.map((e) => e.id),
       );
   const triggers = opts.force ? [] : await listTriggers(db, connectionId, true);
-  const inScope = entities.filter(
+  const matched = entities.filter(
     (e) => opts.force || twins.has(e.id) || triggers.some((t) => triggerMatches(t, flatten(e))),
   );
+  // An entity whose partner deleted its twin comes back only by hand (a manual sync), not by a trigger.
+  const deletedThere = opts.force
+    ? new Set<string>()
+    : await deletedAtPartner(
+        db,
+        connectionId,
+        matched.filter((e) => !twins.has(e.id)).map((e) => e.id),
+      );
+  const inScope = deletedThere.size ? matched.filter((e) => !deletedThere.has(e.id)) : matched;
 
   const results: RuleResult[] = [];
   const sandbox = ctx.sandbox();
   if (inScope.length && !sandbox) throw new Error('the sandbox is not available');
+  const flats = inScope.map(flatten);
+  const tables = await outgoingTwinTables(db, connectionId, flats);
   for (let i = 0; i < inScope.length; i += RULE_BATCH) {
-    const calls = inScope
-      .slice(i, i + RULE_BATCH)
-      .map((e) => ({ script: 'outgoing' as const, entity: flatten(e), connection: opts.connection }));
+    const calls = flats.slice(i, i + RULE_BATCH).map((entity, j) => ({
+      script: 'outgoing' as const,
+      entity,
+      connection: opts.connection,
+      twins: tables[i + j] ?? {},
+    }));
     results.push(...(await sandbox!.run(connectionId, opts.program, calls, ctx.hostApi)));
   }
 
@@ -83,9 +105,12 @@ export async function processOutgoing(
     const inScopeIds = inScope.map((e) => e.id);
     const current = await twinsByLocal(tx, connectionId, inScopeIds);
     const mirrored = await mirroredComments(tx, connectionId, inScopeIds);
+    const withFiles = inScope.filter((e) => e.attachments?.length).map((e) => e.id);
+    const mirroredFiles = await mirroredAttachments(tx, connectionId, withFiles);
     const openErrors = await openOutErrors(tx, connectionId, inScopeIds);
     const resolves = opts.resolves ?? { by: SYSTEM_ACTOR, how: 'superseded' };
     const events: SyncEvent[] = [];
+    const offers: Array<{ entityId: string; attachments: unknown }> = [];
     const twinWrites = twinWriter(connectionId);
     for (const [i, entity] of inScope.entries()) {
       const result = results[i];
@@ -113,7 +138,10 @@ export async function processOutgoing(
         continue;
       }
       for (const w of result.warnings) items.push({ ...item, action: 'warning', message: w });
-      const replica = withoutMirroredComments(result.replica, mirrored.get(entity.id));
+      const replica = withoutMirroredAttachments(
+        withoutMirroredComments(result.replica, mirrored.get(entity.id)),
+        mirroredFiles.get(entity.id),
+      );
       const lastSent = parseJson<Replica | null>(twin?.local_replica, null);
       const replicaJson = JSON.stringify(replica);
       const manual = opts.manual ? { manual: 1 } : {};
@@ -130,6 +158,8 @@ export async function processOutgoing(
       // conflict resolution, which Script mode does not run: there they would be ~2 KB per twin write.
       const perField =
         opts.mode !== 'script' ? fieldClocksOf(entity, twin, replica, lastSent, clock) : undefined;
+      if (Array.isArray(replica.attachments) && replica.attachments.length)
+        offers.push({ entityId: entity.id, attachments: replica.attachments });
       events.push({
         kind: 'upsert',
         entityId: entity.id,
@@ -163,8 +193,10 @@ export async function processOutgoing(
     }
     await twinWrites.flush(tx);
     await appendOutbox(tx, connectionId, events, opts.runId ?? null);
+    await recordOffers(tx, connectionId, offers);
     if (opts.cursorTo !== undefined) await updateStream(tx, connectionId, { feed_cursor: opts.cursorTo });
     if (opts.runId) await recordRunChunk(tx, opts.runId, ids, items, events.length);
+    if (opts.manual) await forgetPartnerDeletions(tx, connectionId, inScopeIds);
   });
   return { items, sent };
 }

@@ -56,7 +56,8 @@ export async function twinStatuses(
       .select('remote_id')
       .distinct()
       .where('connection_id', '=', connectionId)
-      .where('status', '=', 'pending')
+      // `waiting`: for an item it links to (core/sync/content/references.ts); pending all the same.
+      .where('status', 'in', ['pending', 'waiting'])
       .where('remote_id', 'in', chunk)
       .execute(),
   );

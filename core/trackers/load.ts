@@ -31,11 +31,11 @@ const BUILTIN: Record<string, (() => Promise<TrackerModule>) | null> = {
   builtin: async () => {
     const { createBuiltinTracker } = await import('./builtin/builtin-tracker.ts');
     return {
-      createTracker: (options, { db }) => {
+      createTracker: (options, { db, blobs }) => {
         const [key] = Object.keys(options);
         if (key !== undefined)
           throw trackerConfigInvalid(key, 'absent: the builtin tracker takes no options');
-        return createBuiltinTracker(db);
+        return createBuiltinTracker(db, blobs ? { blobs } : {});
       },
     };
   },

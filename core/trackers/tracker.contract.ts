@@ -1,4 +1,5 @@
-// The conformance suite every tracker passes: reads, paging, the idempotent write's outcomes, the change feed.
+// The conformance suite every tracker passes: reads, paging, the idempotent write's outcomes, the change feed,
+// and the optional capabilities it has (attachments).
 import { afterEach, beforeEach, describe, expect, it as vitestIt } from 'vitest';
 import type { Change, Entity, Tracker, WriteContext, WriteRequest } from './tracker.ts';
 
@@ -244,6 +245,30 @@ export function describeTrackerContract(
       await new Promise((r) => setTimeout(r, 10));
       expect(woken).toBe(was);
     });
+    it('keeps attachments (when it has them): added from a stream, listed on the entity, read back, removed', async () => {
+      if (!tracker.attachments) return;
+      const e = await create('with a file');
+      async function* content() {
+        yield new TextEncoder().encode('hello ');
+        yield new TextEncoder().encode('attachment');
+      }
+      const a = await tracker.attachments.add(
+        e.id,
+        { filename: 'hello.txt', contentType: 'text/plain', internal: false, content: content() },
+        local,
+      );
+      expect(a).toMatchObject({ filename: 'hello.txt', contentType: 'text/plain', size: 16 });
+      expect((await tracker.get(e.id))?.attachments?.map((x) => x.id)).toEqual([a.id]);
+      expect(await tracker.attachments.list(e.id)).toEqual([a]);
+      expect((await tracker.attachments.get(a.id))?.entityId).toBe(e.id);
+      const parts: Uint8Array[] = [];
+      for await (const p of await tracker.attachments.open(a.id)) parts.push(p);
+      expect(Buffer.concat(parts).toString()).toBe('hello attachment');
+      await tracker.attachments.remove(a.id, local);
+      expect(await tracker.attachments.list(e.id)).toEqual([]);
+      expect(await tracker.attachments.get(a.id)).toBeUndefined();
+    });
+
     // A limit naming no test of the suite is a typo, not a pass.
     if (cannot.size > 0)
       vitestIt(`names only tests of the suite in its limits: ${[...cannot.keys()]}`, () => {

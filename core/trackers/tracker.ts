@@ -1,5 +1,6 @@
 // The `Tracker` extension point: a system of record the host reads, writes and follows, owned or not.
 import type { Db, DbExecutor } from '../../storage/schema.ts';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import type { FieldIssue } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -12,6 +13,49 @@ export interface Comment {
   body: string;
   internal: boolean;
   createdAt: string;
+}
+
+/** A file attached to an entity: its metadata (the bytes are read through `Tracker.attachments.open`). */
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** SHA-256 of the content (lower-case hex), when the tracker knows it. */
+  sha256?: string;
+  /** Internal attachments stay on this side unless a rule sends them. */
+  internal: boolean;
+  createdAt: string;
+}
+
+/** A file to attach: its bytes are read once, as a stream. */
+export interface NewAttachment {
+  filename: string;
+  contentType: string;
+  internal: boolean;
+  content: AsyncIterable<Uint8Array>;
+  /** What the caller knows of the content (a store that has this SHA-256 may skip reading it). */
+  sha256?: string;
+  size?: number;
+}
+
+/**
+ * Attachments, for a tracker that has them.
+ * @example const a = await tracker.attachments?.add(id, { filename: 'log.txt', contentType: 'text/plain', internal: false, content }, { origin: 'local' });
+ */
+export interface TrackerAttachments {
+  list(entityId: string): Promise<Attachment[]>;
+  get(attachmentId: string): Promise<{ entityId: string; attachment: Attachment } | undefined>;
+  /** The bytes of an attachment; throws NOT_FOUND when it is gone. */
+  open(attachmentId: string): Promise<AsyncIterable<Uint8Array>>;
+  add(entityId: string, file: NewAttachment, opts: WriteOptions): Promise<Attachment>;
+  remove(attachmentId: string, opts: WriteOptions): Promise<void>;
+}
+
+/** Editing and deleting comments, for a tracker that can (ServiceNow journal entries cannot be edited). */
+export interface TrackerCommentEdits {
+  update(entityId: string, commentId: string, body: string, opts: WriteOptions): Promise<Entity>;
+  remove(entityId: string, commentId: string, opts: WriteOptions): Promise<Entity>;
 }
 
 /** Standard fields plus any custom ones (JSON values). */
@@ -30,6 +74,8 @@ export interface Entity {
   type: EntityType;
   fields: EntityFields;
   comments: Comment[];
+  /** Attachment metadata, on a tracker that has attachments. */
+  attachments?: Attachment[];
   /** Changes on every write (ServiceNow's `sys_mod_count`); it need not grow by one. */
   version: number;
   createdAt: string;
@@ -49,7 +95,7 @@ export interface WriteOptions {
 export interface Change {
   entityId: string;
   entityType: EntityType;
-  op: 'create' | 'update' | 'delete' | 'comment';
+  op: 'create' | 'update' | 'delete' | 'comment' | 'attachment';
   version: number;
   /** Who caused it, where the tracker knows (the built-in change log); else the engine's apply journal tells. */
   origin?: Origin;
@@ -192,6 +238,10 @@ export interface Tracker {
    * and writes run in `tx` and roll back with it, so the engine needs no apply journal.
    */
   transactional?: { withTx(tx: DbExecutor): Tracker };
+  /** Attachments: list, read, add and remove. */
+  attachments?: TrackerAttachments;
+  /** Comment edits and deletions. */
+  commentEdits?: TrackerCommentEdits;
   /**
    * Following only what is needed: the engine calls it with the types its triggers and twins use, at start and
    * whenever that set changes. The feed may then leave other types out (a polled system reads fewer tables).
@@ -228,6 +278,8 @@ export interface TrackerContext {
   log: Logger;
   /** The host's data directory (`--data`), for files the tracker keeps. */
   dataDir: string;
+  /** The host's blob store (content-addressed bytes), for a tracker that keeps attachments itself. */
+  blobs?: BlobStore;
   /**
    * The host's environment, where secrets come from (`TANDEM_<NAME>_*`); the host's own tokens are left out.
    * Credentials the module declares (`credentials`) and an admin entered in the console are in it too, under

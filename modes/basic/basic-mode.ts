@@ -1,6 +1,7 @@
 // Basic mode: a fixed rule set (type, summary, description, status, priority, public comments), not editable.
 import { TandemError } from '../../core/errors.ts';
 import type { Mode, ModeContext } from '../../core/mode.ts';
+import { REFERENCE_FIELDS } from '../../core/sync/content/reference-fields.ts';
 
 /** The fields Basic syncs both ways, in this order. */
 export const BASIC_FIELDS = ['type', 'summary', 'description', 'status', 'priority', 'comments'] as const;
@@ -17,6 +18,9 @@ const OUTGOING = [
   'replica.key = entity.key;',
   ...SCALARS.map((f) => `replica.${f} = entity.${f};`),
   'replica.comments = helpers.comments.merge(replica.comments, entity.comments);',
+  "// Public attachments; links to other items as this side's ids (the other side translates them).",
+  'if (entity.attachments !== undefined) replica.attachments = helpers.attachments.public(entity.attachments);',
+  ...REFERENCE_FIELDS.map((f) => `if (entity.${f} !== undefined) replica.${f} = entity.${f};`),
   '',
 ].join('\n');
 
@@ -24,6 +28,11 @@ const INCOMING = [
   '// Basic mode (fixed): a new entity takes the replica type; fields and public comments follow the replica.',
   ...SCALARS.map((f) => `if (replica.${f} !== undefined) entity.${f} = replica.${f};`),
   'entity.comments = helpers.comments.merge(entity.comments, replica.comments);',
+  'if (replica.attachments !== undefined) entity.attachments = replica.attachments;',
+  '// Links to other items, through the twins: a link to an item not here yet waits for it.',
+  ...REFERENCE_FIELDS.map(
+    (f) => `if (replica.${f} !== undefined) entity.${f} = helpers.twins.localId(replica.${f});`,
+  ),
   '',
 ].join('\n');
 

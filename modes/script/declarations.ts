@@ -13,6 +13,18 @@ interface RuleComment {
   remoteId?: string;
 }
 
+/** An attachment as rules see it: metadata (the file follows over the link once a rule sends it). */
+interface RuleAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256?: string;
+  /** Internal attachments stay on this side unless a rule sends them. */
+  internal: boolean;
+  createdAt?: string;
+}
+
 /** An entity with its fields flattened beside id, key and type. */
 interface RuleEntity {
   id?: string;
@@ -24,6 +36,7 @@ interface RuleEntity {
   priority?: number;
   assignee?: string | null;
   comments?: RuleComment[];
+  attachments?: RuleAttachment[];
   [field: string]: unknown;
 }
 
@@ -62,6 +75,23 @@ declare const helpers: Readonly<{
   sync: Readonly<{
     /** Incoming only: after this change, stop syncing this entity with the other side. */
     unlink(): void;
+  }>;
+  attachments: Readonly<{
+    /** The attachments that are not internal: \`replica.attachments = helpers.attachments.public(entity.attachments)\` */
+    public(list: readonly RuleAttachment[] | null | undefined): RuleAttachment[];
+  }>;
+  twins: Readonly<{
+    /**
+     * Incoming: this side's id of the other side's entity (or of each in a list). An id with no twin here
+     * yet makes the change wait for that entity to arrive, unless \`{ wait: false }\` (then it is null).
+     */
+    localId<T extends string | readonly string[] | null | undefined>(remoteId: T, options?: { wait?: boolean }): T extends readonly string[] ? string[] : string | null;
+    /** Outgoing: the other side's id of this side's entity (or of each in a list), or null when it has none. */
+    remoteId<T extends string | readonly string[] | null | undefined>(localId: T): T extends readonly string[] ? string[] : string | null;
+  }>;
+  entity: Readonly<{
+    /** Incoming only: delete this side's entity (e.g. when \`replica.deleted === true\`: the other side deleted it). */
+    delete(): void;
   }>;
 }>;
 

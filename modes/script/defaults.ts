@@ -10,6 +10,8 @@ replica.status = entity.status;
 replica.priority = entity.priority;
 // Public comments only: internal comments stay on this side.
 replica.comments = helpers.comments.merge(replica.comments, entity.comments);
+// Public attachments only (metadata here; the files follow over the link).
+if (entity.attachments) replica.attachments = helpers.attachments.public(entity.attachments);
 `;
 
 export const DEFAULT_INCOMING = `// Incoming: apply the other side's replica to this side's entity.
@@ -19,6 +21,8 @@ export const DEFAULT_INCOMING = `// Incoming: apply the other side's replica to 
 for (const field of ['summary', 'description', 'status', 'priority']) {
   if (firstSync || !previous || replica[field] !== previous[field]) entity[field] = replica[field];
 }
-// Adds the other side's public comments this entity does not have yet.
+// Adds the other side's public comments this entity does not have yet (and follows their edits and deletions).
 entity.comments = helpers.comments.merge(entity.comments, replica.comments);
+// Adds the other side's attachments once their files arrive; removes those removed there.
+if (replica.attachments) entity.attachments = replica.attachments;
 `;

@@ -153,6 +153,62 @@ describe('visual mode', () => {
     expect(r).toMatchObject({ ok: true, unlink: true, entity: { type: 'problem' } });
   });
 
+  it("sends public attachments, takes the partner's, and translates a mapped link through the twins", async () => {
+    const rules = visualMode.parse({
+      mappings: [
+        { local: 'summary', remote: 'summary', direction: 'both' },
+        { local: 'problem', remote: 'problem', direction: 'both' },
+      ],
+      scope: { local: { types: ['incident'] }, remote: { types: ['incident'] } },
+    });
+    const program = { version: 'refs-1', ...visualMode.compile(rules, ctx) };
+    const file = (id: string, internal: boolean) => ({
+      id,
+      filename: `${id}.txt`,
+      contentType: 'text/plain',
+      size: 1,
+      sha256: 'a'.repeat(64),
+      internal,
+      createdAt: 't',
+    });
+    const [out, linked, waiting] = await sandbox.run('refs', program, [
+      {
+        script: 'outgoing',
+        entity: {
+          id: 'e1',
+          key: 'INC-1',
+          type: 'incident',
+          summary: 'S',
+          problem: 'p-here',
+          attachments: [file('f1', false), file('f2', true)],
+        },
+        connection,
+      },
+      {
+        script: 'incoming',
+        replica: { type: 'incident', summary: 'S', problem: 'p-there', attachments: [file('r1', false)] },
+        previous: null,
+        firstSync: true,
+        entity: null,
+        connection,
+        twins: { local: { 'p-there': 'p-here' } },
+      },
+      {
+        script: 'incoming',
+        replica: { type: 'incident', summary: 'S', problem: 'p-unknown' },
+        previous: null,
+        firstSync: true,
+        entity: null,
+        connection,
+      },
+    ]);
+    expect(out).toMatchObject({ ok: true, replica: { problem: 'p-here', attachments: [{ id: 'f1' }] } });
+    expect((out as unknown as { replica: { attachments: unknown[] } }).replica.attachments).toHaveLength(1);
+    expect(linked).toMatchObject({ ok: true, entity: { problem: 'p-here', attachments: [{ id: 'r1' }] } });
+    expect(linked).not.toHaveProperty('missing');
+    expect(waiting).toMatchObject({ ok: true, missing: ['p-unknown'] });
+  });
+
   it('refuses conflicts and bad shapes with clear errors', () => {
     const refuse = (mappings: unknown[], code: string, message: RegExp) => {
       let caught: unknown;

@@ -1,5 +1,6 @@
 // Visual mode: a declarative field/value mapping, compiled to the same outgoing/incoming programs as scripts.
 import type { Mode, ModeContext } from '../../core/mode.ts';
+import { REFERENCE_FIELDS } from '../../core/sync/content/reference-fields.ts';
 import { ENTITY_TYPES } from '../../core/trackers/tracker.ts';
 import { parseVisualRules, type VisualRules } from './mapping.ts';
 
@@ -28,9 +29,11 @@ for (const f of SENT) {
   if (f === 'comments') replica.comments = helpers.comments.merge(replica.comments, entity.comments);
   else if (Object.hasOwn(entity, f) && entity[f] !== undefined) replica[f] = entity[f];
 }
+if (entity.attachments !== undefined) replica.attachments = helpers.attachments.public(entity.attachments);
 `;
   const incoming = `// Visual mode (generated): the other side's fields translated into this side's.
 const APPLIED = ${JSON.stringify(applied)};
+const REFERENCES = ${JSON.stringify(REFERENCE_FIELDS)};
 const TYPES = ${JSON.stringify(rules.scope.remote.types)};
 if (!TYPES.includes(replica.type)) {
   console.warn('replica type ' + replica.type + ' is outside this connection\\'s scope: not synced');
@@ -51,9 +54,12 @@ for (const m of APPLIED) {
     if (!hit && raw !== undefined) console.warn(m.remote + ' = ' + JSON.stringify(raw) + ' has no mapped value');
   } else if (raw === undefined && m.hasDefault) {
     value = m.fallback;
+  } else if (REFERENCES.includes(m.local) && raw !== undefined) {
+    value = helpers.twins.localId(raw);
   }
   if (value !== undefined) entity[m.local] = value;
 }
+if (replica.attachments !== undefined) entity.attachments = replica.attachments;
 `;
   return { outgoing, incoming };
 }

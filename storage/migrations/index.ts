@@ -11,6 +11,7 @@ import * as m0008 from './0008_outcomes.ts';
 import * as m0009 from './0009_people.ts';
 import * as m0011 from './0011_servicenow_keys.ts';
 import * as m0012 from './0012_activity.ts';
+import * as m0013 from './0013_content.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_people': m0009,
   '0011_servicenow_keys': m0011,
   '0012_activity': m0012,
+  '0013_content': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -11,3 +11,9 @@ export function isPostgres(db: Kysely<any>): boolean {
 export function serialType(db: Kysely<any>): ColumnDataType {
   return isPostgres(db) ? 'bigserial' : 'integer';
 }
+
+/** Raw bytes: `blob` on SQLite, `bytea` on PostgreSQL. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export function binaryType(db: Kysely<any>): ColumnDataType {
+  return isPostgres(db) ? 'bytea' : 'blob';
+}

@@ -2,6 +2,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type BinaryResponse,
+  createFakeAttachments,
+  type FakeAttachment,
+  isAttachmentPath,
+  type RawRequest,
+} from './fake-servicenow-attachments.ts';
+import {
   type AclOperation,
   createFakeAuth,
   type FakeOAuthClient,
@@ -82,6 +89,10 @@ export interface FakeServiceNow {
   clearRequests(): void;
   /** Encoded-query parts and fields the fake ignored (ServiceNow ignores invalid parts silently). */
   invalidQueryParts(): string[];
+  /** sys_attachment rows with their bytes. */
+  attachments(): FakeAttachment[];
+  /** com.glide.attachment.max_size (bytes; 1 GB by default). */
+  setMaxAttachmentBytes(n: number): void;
 }
 
 const SYS_ID_IN_PATH = /\/[0-9a-f]{32}(?=\/|$)/g;
@@ -139,6 +150,7 @@ export async function startFakeServiceNow(opts: FakeServiceNowOptions = {}): Pro
   const log: LoggedRequest[] = [];
   const invalid: string[] = [];
   let baseUrl = '';
+  const files = createFakeAttachments(store, now, () => baseUrl);
   const ctx = (): TableContext => ({
     store,
     auth,
@@ -224,6 +236,14 @@ export async function startFakeServiceNow(opts: FakeServiceNowOptions = {}): Pro
     return dispatch(req, user, false);
   }
 
+  /** The Attachment API keeps bodies as bytes; faults and sign-in work as for the other APIs. */
+  function attachment(req: RawRequest, hit: FaultHit | null): BinaryResponse | 'drop' {
+    if (hit) return faultAnswer(hit, now());
+    const user = auth.authenticate(req.headers.authorization);
+    if (!user) return snError(401, 'User Not Authenticated', 'Required to provide Auth information');
+    return files.handle(req, user.userName);
+  }
+
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -233,7 +253,9 @@ export async function startFakeServiceNow(opts: FakeServiceNowOptions = {}): Pro
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
       const { latencyMs, hit } = faults.take(routeOf(method, url).path, method);
-      const answer = handle({ method, url, headers, body: Buffer.concat(chunks).toString('utf8') }, hit);
+      const answer = isAttachmentPath(routeOf(method, url).path)
+        ? attachment({ method, url, headers, body: Buffer.concat(chunks) }, hit)
+        : handle({ method, url, headers, body: Buffer.concat(chunks).toString('utf8') }, hit);
       const status = answer === 'drop' ? 0 : answer.status;
       log.push({ method, ...routeOf(method, url), status, at: now(), via: 'http' });
       const send = () => {
@@ -313,5 +335,7 @@ export async function startFakeServiceNow(opts: FakeServiceNowOptions = {}): Pro
       log.length = 0;
     },
     invalidQueryParts: () => [...invalid],
+    attachments: () => files.rows(),
+    setMaxAttachmentBytes: (n) => files.setMaxBytes(n),
   };
 }

@@ -42,7 +42,7 @@ export async function inProcessHost(
           ? opts.tracker(ctx)
           : opts.tracker === 'memory'
             ? createMemoryTracker()
-            : createBuiltinTracker(ctx.db),
+            : createBuiltinTracker(ctx.db, { blobs: ctx.blobs }),
     },
   );
   const server = createAdaptorServer({ fetch: host.app.fetch });

@@ -1,7 +1,7 @@
 // The built-in tracker's entities and comments, the fields of a type, and how many entities a query matches now.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { notFound } from '../../errors.ts';
+import { notFound, TandemError } from '../../errors.ts';
 import { knownFields } from '../../rules/known-fields.ts';
 import { flatten } from '../../sync/flat.ts';
 import { matches, parseQuery } from '../../sync/trigger-query.ts';
@@ -10,6 +10,7 @@ import { ENTITY_TYPES, type Tracker } from '../../trackers/tracker.ts';
 import { actorOf } from '../actor.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
+import { attachmentSchema } from './attachments.ts';
 
 export const listQuery = z.object({
   type: entityTypeSchema.optional(),
@@ -63,6 +64,10 @@ export const entitySchema = z.strictObject({
     .partial()
     .catchall(z.unknown()),
   comments: z.array(commentSchema),
+  attachments: z
+    .array(attachmentSchema)
+    .optional()
+    .describe('Attachment metadata (trackers that keep attachments)'),
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -106,6 +111,8 @@ const entityFieldSchema = z.strictObject({
   standard: z.boolean(),
   ...fieldChoiceMembers,
 });
+
+const commentEditBody = z.object({ body: z.string().trim().min(1).max(20_000) });
 
 const T = 'Entities';
 export const entityOperations = [
@@ -170,6 +177,27 @@ export const entityOperations = [
     responses: { 201: entitySchema },
     problems: [404, 422],
     audit: 'entity.commented',
+  }),
+  operation({
+    method: 'patch',
+    path: '/:id/comments/:commentId',
+    operationId: 'editComment',
+    tag: T,
+    summary: "Edit a comment's text (a sync event like any change)",
+    body: commentEditBody,
+    responses: { 200: entitySchema },
+    problems: [404, 415, 422, 501],
+    audit: 'entity.comment_edited',
+  }),
+  operation({
+    method: 'delete',
+    path: '/:id/comments/:commentId',
+    operationId: 'deleteComment',
+    tag: T,
+    summary: 'Delete a comment (a sync event like any change)',
+    responses: { 200: entitySchema },
+    problems: [404, 501],
+    audit: 'entity.comment_deleted',
   }),
   operation({
     method: 'post',
@@ -264,4 +292,35 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
       );
       c.var.audit?.note({ target: `entity:${entity.id}`, detail: { key: entity.key, type: entity.type } });
       return c.json(entity, 201);
+    })
+    .patch('/:id/comments/:commentId', jsonBody(commentEditBody), async (c) => {
+      const { body } = c.req.valid('json');
+      const entity = await commentEdits(tracker).update(c.req.param('id'), c.req.param('commentId'), body, {
+        origin: 'local',
+      });
+      c.var.audit?.note({
+        target: `entity:${entity.id}`,
+        detail: { key: entity.key, comment: c.req.param('commentId') },
+      });
+      return c.json(entity);
+    })
+    .delete('/:id/comments/:commentId', async (c) => {
+      const entity = await commentEdits(tracker).remove(c.req.param('id'), c.req.param('commentId'), {
+        origin: 'local',
+      });
+      c.var.audit?.note({
+        target: `entity:${entity.id}`,
+        detail: { key: entity.key, comment: c.req.param('commentId') },
+      });
+      return c.json(entity);
     });
+
+function commentEdits(tracker: Tracker) {
+  if (!tracker.commentEdits)
+    throw new TandemError(
+      'NOT_SUPPORTED',
+      501,
+      `The ${tracker.id} tracker cannot edit or delete comments (ServiceNow journal entries, for one, are permanent)`,
+    );
+  return tracker.commentEdits;
+}

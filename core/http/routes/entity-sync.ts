@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Db } from '../../../storage/schema.ts';
 import { notFound } from '../../errors.ts';
+import { partnerDeletionsOf } from '../../sync/content/mirrored.ts';
 import { entityHistory } from '../../sync/event-log.ts';
 import { parseJson } from '../../sync/json.ts';
 import { twinStatuses } from '../../sync/twin-status.ts';
@@ -27,6 +28,8 @@ export const twinSchema = z.strictObject({
   remoteReplica: z.unknown(),
   status: twinStatusSchema,
   manual: z.boolean(),
+  /** The partner deleted its entity: this one was kept, unlinked (status `unlinked`). */
+  deletedAtPartner: z.boolean().optional(),
 });
 
 const partnerCommentSchema = z.strictObject({
@@ -100,6 +103,12 @@ export const entitySyncRoutes = ({ db, tracker }: { db: Db; tracker: Tracker }) 
         });
       }
       items.push(...(await unlinked(db, id, new Set(twins.map((t) => t.connection_id)))));
+      // A twin ended by a deletion at the partner says so (its entity was kept here).
+      for (const d of await partnerDeletionsOf(db, id)) {
+        const i = items.findIndex((t) => t.connectionId === d.connectionId && t.status === 'unlinked');
+        if (i >= 0) items[i] = { ...items[i]!, ...d };
+        else if (!items.some((t) => t.connectionId === d.connectionId)) items.push(d);
+      }
       const comments = await db
         .selectFrom('sync_comment_links')
         .select(['local_comment_id', 'connection_id'])

@@ -135,9 +135,11 @@ async function incoming(db: Db, tracker: Tracker, connectionId: string, limit: n
     const reason =
       r.status === 'failed'
         ? (r.message ?? 'It failed to apply')
-        : waits !== undefined
-          ? `Waits behind event ${waits} of the same entity, which failed`
-          : undefined;
+        : r.status === 'waiting'
+          ? 'Waits for an item it links to, which has not arrived here yet'
+          : waits !== undefined
+            ? `Waits behind event ${waits} of the same entity, which failed`
+            : undefined;
     return {
       direction: 'in',
       seq: r.seq,
@@ -147,7 +149,7 @@ async function incoming(db: Db, tracker: Tracker, connectionId: string, limit: n
       ...(twin ? { entityId: twin.local_id } : {}),
       entityKey: entity?.key ?? null,
       entitySummary: summaryOf(entity),
-      status: r.status,
+      status: r.status === 'failed' ? 'failed' : 'pending',
       ...(r.error_id ? { errorId: r.error_id } : {}),
       ...(reason ? { reason } : {}),
       ...(waits !== undefined ? { waitsFor: waits } : {}),

@@ -3,6 +3,7 @@ import { inChunks } from '../../../storage/chunks.ts';
 import type { RuleProgram } from '../../sandbox/sandbox.ts';
 import type { Clock } from '../clock.ts';
 import { connectionInfo, type SyncConnection } from '../connections-view.ts';
+import { queueDeletions } from '../content/deletions.ts';
 import type { SyncContext } from '../context.ts';
 import { connectionsMidApply, originsOf } from '../journal.ts';
 import { processOutgoing } from '../outgoing.ts';
@@ -110,7 +111,16 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
               .map((c) => c.entityId),
           ),
         ];
+        // Deletions made here (not by this connection's own apply) are events too.
+        const deleted = [
+          ...new Set(
+            page.changes
+              .filter((c, i) => c.op === 'delete' && origins[i] !== `connection:${conn.id}`)
+              .map((c) => c.entityId),
+          ),
+        ];
         if (ids.length === 0) {
+          if (deleted.length) await holds.contained(conn, () => queueDeletions(ctx, conn.id, deleted));
           idleCursors.set(conn.id, page.cursor);
           continue;
         }
@@ -124,6 +134,7 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
             mode: conn.mode,
             cursorTo: page.cursor,
           });
+          await queueDeletions(ctx, conn.id, deleted);
         });
       }
     }

@@ -1,5 +1,6 @@
 // What the engine drops when a connection is deleted: its sync rows; its open errors are resolved, its runs end.
 import type { Db } from '../../../storage/schema.ts';
+import { forgetContent } from '../content/references.ts';
 import { failConnectionRuns } from '../runs.ts';
 import { resolvedSet, SYSTEM_ACTOR } from '../sync-errors.ts';
 
@@ -18,6 +19,7 @@ export async function forgetConnection(db: Db, id: string): Promise<void> {
       'sync_event_log',
     ] as const)
       await tx.deleteFrom(t).where('connection_id', '=', id).execute();
+    await forgetContent(tx, id);
     await tx
       .updateTable('sync_errors')
       .set(resolvedSet({ by: SYSTEM_ACTOR, how: 'connection_deleted' }))

@@ -4,9 +4,12 @@ import { EventEmitter } from 'node:events';
 import { nanoid } from 'nanoid';
 import { columnsOf, perShape, prepared } from '../../../storage/prepared.ts';
 import type { CommentRow, Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
+import type { BlobStore } from '../../blobs/blob-store.ts';
+import { createDbBlobStore } from '../../blobs/db-blob-store.ts';
 import { notFound, TandemError } from '../../errors.ts';
 import { sortableId } from '../../util/sortable-id.ts';
 import {
+  type Attachment,
   type Change,
   type ChangePage,
   type Comment,
@@ -26,6 +29,7 @@ import {
 } from '../tracker.ts';
 import { scanForUser } from '../user-scan.ts';
 import { outcomeOfError, VersionConflict } from '../write-outcomes.ts';
+import { attachmentsOf, builtinAttachments, builtinCommentEdits, collectBlobs } from './builtin-content.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { customOf, parseFields, STANDARD_FIELDS } from './entity-input.ts';
 import { DEFAULT_STATUS, FIRST_KEY_NUMBER, formatKey } from './keys.ts';
@@ -137,11 +141,12 @@ interface Opts {
   current?: Entity | undefined;
 }
 
-export function createBuiltinTracker(db: Db): Tracker {
+/** `blobs` keeps attachment bytes; by default they go in the database (chunk rows). */
+export function createBuiltinTracker(db: Db, options: { blobs?: BlobStore } = {}): Tracker {
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const emit = (change: Change) => events.emit('change', change);
-  return view(db, db, false, emit, events);
+  return view(db, db, false, emit, events, options.blobs ?? createDbBlobStore(db));
 }
 
 /** The tracker on `exec`: the database, or (joined) a transaction of the caller's that every call runs in. */
@@ -151,6 +156,7 @@ function view(
   joined: boolean,
   emit: (change: Change) => void,
   events: EventEmitter,
+  blobs: BlobStore,
 ): Tracker {
   const inTx = <T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T> =>
     joined ? fn(exec) : db.transaction().execute(fn);
@@ -181,7 +187,8 @@ function view(
   async function load(tx: DbExecutor, id: string): Promise<Entity | undefined> {
     const [row] = await selectEntity(tx, id);
     if (!row) return undefined;
-    return toEntity(row, (await selectComments(tx, id)).map(toComment));
+    const attachments = (await attachmentsOf(tx, [id])).get(id) ?? [];
+    return toEntity(row, (await selectComments(tx, id)).map(toComment), attachments);
   }
 
   async function loadMany(tx: DbExecutor, ids: readonly string[]): Promise<Map<string, Entity>> {
@@ -208,7 +215,11 @@ function view(
         list.push(toComment(c));
         byEntity.set(c.entity_id, list);
       }
-      for (const row of rows) out.set(row.id, toEntity(row, byEntity.get(row.id) ?? []));
+      const files = await attachmentsOf(
+        tx,
+        rows.map((r) => r.id),
+      );
+      for (const row of rows) out.set(row.id, toEntity(row, byEntity.get(row.id) ?? [], files.get(row.id)));
     }
     return out;
   }
@@ -234,7 +245,8 @@ function view(
         throw notFound('Entity', id);
       }
       const change = await logChange(tx, row, 'update', opts.origin);
-      return { entity: toEntity(row, (await selectComments(tx, id)).map(toComment)), change };
+      const attachments = (await attachmentsOf(tx, [id])).get(id) ?? [];
+      return { entity: toEntity(row, (await selectComments(tx, id)).map(toComment), attachments), change };
     });
     emit(change);
     return entity;
@@ -304,21 +316,28 @@ function view(
       if (!row) throw notFound('Entity', id);
       const change = await logChange(tx, row, 'update', opts.origin);
       // An update leaves the comments alone: the row it returned and the ones loaded make the entity.
-      return { entity: toEntity(row, current.comments), change };
+      return { entity: toEntity(row, current.comments, current.attachments), change };
     });
     emit(change);
     return entity;
   }
 
   async function remove(id: string, opts: Opts) {
-    const change = await inTx(async (tx) => {
+    const { change, shas } = await inTx(async (tx) => {
       const current = await mustLoad(tx, id);
       checkVersion(current, opts);
       await tx.deleteFrom('comments').where('entity_id', '=', id).execute();
+      await tx.deleteFrom('attachments').where('entity_id', '=', id).execute();
       await tx.deleteFrom('entities').where('id', '=', id).execute();
-      return logChange(tx, { id, type: current.type, version: current.version + 1 }, 'delete', opts.origin);
+      const version = current.version + 1;
+      const change = await logChange(tx, { id, type: current.type, version }, 'delete', opts.origin);
+      return { change, shas: (current.attachments ?? []).flatMap((a) => (a.sha256 ? [a.sha256] : [])) };
     });
     emit(change);
+    if (shas.length) {
+      if (!joined) await collectBlobs(db, blobs, shas);
+      else setTimeout(() => void collectBlobs(db, blobs, shas).catch(() => {}), 2000).unref();
+    }
   }
 
   async function addComment(id: string, comment: NewComment, opts: Opts) {
@@ -371,7 +390,7 @@ function view(
     const { idempotencyKey: key } = context;
     const correlationId = request.op === 'create' ? context.correlationId : undefined;
     return db.transaction().execute(async (tx) => {
-      const inside = view(db, tx, true, emit, events);
+      const inside = view(db, tx, true, emit, events, blobs);
       const remember = (entityId: string | null) =>
         key
           ? tx
@@ -493,7 +512,10 @@ function view(
             .orderBy('created_at')
             .execute()
         : [];
-      const items = page.map((r) => toEntity(r, comments.filter((c) => c.entity_id === r.id).map(toComment)));
+      const files = await attachmentsOf(exec, ids);
+      const items = page.map((r) =>
+        toEntity(r, comments.filter((c) => c.entity_id === r.id).map(toComment), files.get(r.id)),
+      );
       const last = page.at(-1);
       return rows.length > query.limit && last
         ? { items, nextCursor: encodeCursor({ t: last.created_at, id: last.id }) }
@@ -534,8 +556,11 @@ function view(
 
     users: { byEmail: (email) => scanForUser((q) => tracker.list(q), email) },
 
-    transactional: { withTx: (tx) => view(db, tx, true, emit, events) },
+    transactional: { withTx: (tx) => view(db, tx, true, emit, events, blobs) },
   };
+  const content = { exec, joined, root: db, blobs, inTx, mustLoad, checkVersion, logChange, emit };
+  tracker.attachments = builtinAttachments(content);
+  tracker.commentEdits = builtinCommentEdits(content);
   return tracker;
 }
 
@@ -565,7 +590,7 @@ function toComment(c: CommentRow): Comment {
   return { id: c.id, author: c.author, body: c.body, internal: c.internal === 1, createdAt: c.created_at };
 }
 
-function toEntity(row: EntityRow, comments: Comment[]): Entity {
+function toEntity(row: EntityRow, comments: Comment[], attachments: Attachment[] = []): Entity {
   const custom = row.custom === '{}' ? {} : (JSON.parse(row.custom) as Record<string, unknown>);
   return {
     id: row.id,
@@ -580,6 +605,7 @@ function toEntity(row: EntityRow, comments: Comment[]): Entity {
       assignee: row.assignee,
     },
     comments,
+    attachments,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -191,6 +191,36 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
     }
   }
 
+  /**
+   * A call whose body or answer is not JSON (the Attachment API's files): the answer as it is, its body
+   * unread. A streamed body is sent once (no retry, no second try after a 401).
+   */
+  async function raw(
+    c: Omit<Call, 'body'> & { body?: BodyInit | AsyncIterable<Uint8Array>; contentType?: string },
+  ) {
+    const url = new URL(`${base}${c.path}`);
+    for (const [k, v] of Object.entries(c.params ?? {})) url.searchParams.set(k, v);
+    const ctx: CallContext = { table: c.table, sysId: c.sysId, operation: c.operation, oauth: auth.oauth };
+    const streamed =
+      c.body !== undefined &&
+      typeof (c.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function';
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { accept: '*/*', authorization: await auth.header() };
+      if (c.contentType) headers['content-type'] = c.contentType;
+      const init: RequestInit & { duplex?: 'half' } = { method: c.method, headers };
+      if (c.body !== undefined) init.body = c.body as BodyInit;
+      if (streamed) init.duplex = 'half';
+      const res = await transport.send(url.toString(), init, { ...c, idempotent: c.idempotent && !streamed });
+      if (res.status === 401 && auth.oauth && attempt === 0 && !streamed) {
+        await res.body?.cancel();
+        auth.invalidate();
+        continue;
+      }
+      if (!res.ok) throw errorForStatus(res.status, await res.text(), ctx);
+      return res;
+    }
+  }
+
   async function fetchPage(table: string, lo: ListOptions, offset: number, limit: number) {
     const params = { ...readParams(lo), sysparm_limit: String(limit), sysparm_offset: String(offset) };
     if (lo.query !== undefined && String(lo.query) !== '')
@@ -238,6 +268,7 @@ export function createServiceNowClient(o: ServiceNowClientOptions) {
       auth = createAuth(credentials, authDeps);
       hasCredentials = credentials !== null;
     },
+    raw,
     /** One page (`limit` or the page size rows from `offset`). */
     list: async (table: string, lo: ListOptions = {}): Promise<Page> =>
       (

@@ -104,9 +104,11 @@ describe('the ServiceNow tracker, calls per write', () => {
     );
     expect(replays.map((r) => r.outcome)).toEqual(Array(10).fill('replayed'));
     expect(sn.records('incident')).toHaveLength(10);
+    // Replays read the records back as reads do: with their attachments (one Attachment API query).
     expect(sn.callsByRoute()).toEqual({
       'GET /api/now/table/incident': 1,
       'GET /api/now/table/sys_journal_field': 1,
+      'GET /api/now/attachment': 1,
     });
   });
 

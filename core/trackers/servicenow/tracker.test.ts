@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
 import { startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
 import { FAKE_T0 } from '../../../tests/support/fake-servicenow-client.ts';
+import type { Tracker } from '../tracker.ts';
 import { createServiceNowClient } from './client.ts';
 import { parseServiceNowConfig } from './config.ts';
 import { createServiceNowTracker, type ServiceNowTracker } from './tracker.ts';
@@ -40,7 +41,7 @@ afterEach(async () => {
 const local = { origin: 'local' as const };
 
 describe('the ServiceNow tracker', () => {
-  it('reads a batch in one query per table plus one journal query, and one table once the type is known', async () => {
+  it('reads a batch in one query per table plus one journal and one attachment query, and one table once the type is known', async () => {
     const a = sn.seed('incident', { short_description: 'A', comments: 'hello' }, 'ann');
     const b = sn.seed('problem', { short_description: 'B' });
     sn.clearRequests();
@@ -53,12 +54,14 @@ describe('the ServiceNow tracker', () => {
       'GET /api/now/table/incident': 1,
       'GET /api/now/table/problem': 1,
       'GET /api/now/table/sys_journal_field': 1,
+      'GET /api/now/attachment': 1,
     });
     sn.clearRequests();
     await tracker.getMany([a.sys_id!]);
     expect(sn.callsByRoute()).toEqual({
       'GET /api/now/table/incident': 1,
       'GET /api/now/table/sys_journal_field': 1,
+      'GET /api/now/attachment': 1,
     });
   });
 
@@ -231,5 +234,74 @@ describe('a ServiceNow tracker without credentials', () => {
     } finally {
       bare.close();
     }
+  });
+});
+
+describe('ServiceNow attachments (the Attachment API)', () => {
+  async function* bytes(b: Buffer) {
+    yield b.subarray(0, 3);
+    yield b.subarray(3);
+  }
+  const read = async (it: AsyncIterable<Uint8Array>) => {
+    const parts: Uint8Array[] = [];
+    for await (const p of it) parts.push(p);
+    return Buffer.concat(parts);
+  };
+
+  it('uploads a file streamed to the record, lists it on the entity, downloads and deletes it', async () => {
+    const rec = sn.seed('incident', { short_description: 'With a file' });
+    const file = Buffer.from('%PDF-1.7 not really');
+    const added = await tracker.attachments.add(
+      rec.sys_id!,
+      { filename: 'report.pdf', contentType: 'application/pdf', internal: false, content: bytes(file) },
+      local,
+    );
+    expect(added).toMatchObject({
+      filename: 'report.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+      internal: false,
+    });
+    expect(added.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const [stored] = sn.attachments();
+    expect(stored).toMatchObject({
+      table_name: 'incident',
+      table_sys_id: rec.sys_id,
+      file_name: 'report.pdf',
+    });
+    expect(stored!.data.equals(file)).toBe(true);
+    expect(sn.requests().some((r) => r.route === 'POST /api/now/attachment/file')).toBe(true);
+
+    expect((await tracker.get(rec.sys_id!))?.attachments).toEqual([added]);
+    expect(await tracker.attachments.get(added.id)).toEqual({ entityId: rec.sys_id, attachment: added });
+    expect((await read(await tracker.attachments.open(added.id))).equals(file)).toBe(true);
+    await tracker.attachments.remove(added.id, local);
+    expect(sn.attachments()).toEqual([]);
+    expect(await tracker.attachments.list(rec.sys_id!)).toEqual([]);
+    await expect(tracker.attachments.remove(added.id, local)).rejects.toMatchObject({
+      code: 'SERVICENOW_NOT_FOUND',
+    });
+  });
+
+  it("a file over the instance's size limit is refused with ServiceNow's message", async () => {
+    const rec = sn.seed('incident', { short_description: 'Too big' });
+    sn.setMaxAttachmentBytes(4);
+    await expect(
+      tracker.attachments.add(
+        rec.sys_id!,
+        {
+          filename: 'big.bin',
+          contentType: 'application/octet-stream',
+          internal: false,
+          content: bytes(Buffer.from('0123456789')),
+        },
+        local,
+      ),
+    ).rejects.toThrow(/too large/);
+    expect(sn.attachments()).toEqual([]);
+  });
+
+  it('journal entries cannot be edited or deleted: the tracker says so by having no comment edits', () => {
+    expect((tracker as Tracker).commentEdits).toBeUndefined();
   });
 });

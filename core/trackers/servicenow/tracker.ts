@@ -10,6 +10,7 @@ import type {
   FieldInfo,
   FollowedType,
   Tracker,
+  TrackerAttachments,
   WriteContext,
   WriteOutcome,
   WriteRequest,
@@ -17,6 +18,7 @@ import type {
 import type { TrackerPush } from '../tracker-push.ts';
 import type { TrackerReport, TrackerStatus } from '../tracker-report.ts';
 import { simpleWrites } from '../write-outcomes.ts';
+import { createServiceNowAttachments } from './attachments.ts';
 import { batchedWrites } from './batched-writes.ts';
 import { createChangeFeed } from './change-feed.ts';
 import type { ServiceNowClient, ServiceNowCredentials, ServiceNowRecord } from './client.ts';
@@ -120,6 +122,14 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     caughtUp.clear();
     notify();
   };
+  const files = createServiceNowAttachments({
+    client,
+    async tableOf(id) {
+      const type = typeOf.get(id) ?? (await readOne(id))?.type;
+      return type ? tableOf(type) : undefined;
+    },
+    onWrite: wake,
+  });
 
   async function withComments(pairs: Array<[EntityType, ServiceNowRecord]>): Promise<Entity[]> {
     const entities = pairs.map(([type, record]) => mapper.toEntity(type, record));
@@ -134,6 +144,13 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
         createdAt,
       }));
     }
+    return entities;
+  }
+
+  /** Entities as reads give them: with their attachments (one Attachment API query per 100 records). */
+  async function withContent(pairs: Array<[EntityType, ServiceNowRecord]>): Promise<Entity[]> {
+    const entities = await withComments(pairs);
+    if (entities.length) await files.fill(entities);
     return entities;
   }
 
@@ -160,7 +177,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
         }
       }),
     );
-    return new Map((await withComments(found)).map((e) => [e.id, e]));
+    return new Map((await withContent(found)).map((e) => [e.id, e]));
   }
   /** Reads made side by side (the engine's events of one step) become one. */
   const readMany = mergedLookups(readManyNow);
@@ -269,7 +286,8 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     },
     get: readOne,
     getMany: readMany,
-    list: entityList({ client, config, mapper, withComments }),
+    attachments: files as TrackerAttachments,
+    list: entityList({ client, config, mapper, withComments: withContent }),
     async changes(cursor, limit) {
       const at = cursor === null ? undefined : caughtUp.get(cursor);
       if (cursor !== null && at !== undefined && now() - at < config.pollMs)

@@ -1,10 +1,110 @@
-// The comments of one entity, and the form that adds one (public or internal).
-
+// The comments of one entity: add one (public or internal), edit or delete one (each a sync event like any change).
 import { useState } from 'preact/hooks';
 import { Can } from '../../access.tsx';
 import { client, type Entity, enc, json } from '../../api.ts';
 import { Empty, Field, issueFor, Problem, When } from '../../components/ui.tsx';
 import { useAction } from '../../hooks.ts';
+
+type Comment = Entity['comments'][number];
+
+function CommentItem(props: {
+  entity: Entity;
+  c: Comment;
+  onChanged: (e: Entity) => void;
+  /** The connection's name when the partner wrote it. */
+  partner: string | undefined;
+}) {
+  const { entity, c, onChanged, partner } = props;
+  const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [body, setBody] = useState(c.body);
+  const action = useAction();
+  const param = { id: enc(entity.id), commentId: enc(c.id) };
+  const save = async (ev: Event) => {
+    ev.preventDefault();
+    const r = await action.run(() =>
+      json(client.entities[':id'].comments[':commentId'].$patch({ param, json: { body } })),
+    );
+    if (r) {
+      setEditing(false);
+      onChanged(r);
+    }
+  };
+  const remove = async () => {
+    const r = await action.run(() => json(client.entities[':id'].comments[':commentId'].$delete({ param })));
+    if (r) onChanged(r);
+  };
+  return (
+    <li class={`${c.internal ? 'internal' : ''}${partner ? ' from-partner' : ''}`} data-comment={c.id}>
+      <div class="comment-meta">
+        <strong>{c.author}</strong> · <When at={c.createdAt} />
+        {c.internal ? <span class="badge tone-off">Internal</span> : null}
+        {partner ? (
+          <span class="badge tone-mode" data-from-partner="">
+            From partner · {partner}
+          </span>
+        ) : null}
+        {!editing ? (
+          <Can need="admin">
+            <button
+              type="button"
+              class="quiet small"
+              onClick={() => {
+                setBody(c.body);
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+            {confirming ? (
+              <span class="confirm">
+                Delete this comment? The partner's copy goes too.{' '}
+                <button
+                  type="button"
+                  class="danger small"
+                  onClick={() => void remove()}
+                  disabled={action.busy}
+                >
+                  Delete comment
+                </button>
+                <button type="button" class="small" onClick={() => setConfirming(false)}>
+                  Keep it
+                </button>
+              </span>
+            ) : (
+              <button type="button" class="quiet small" onClick={() => setConfirming(true)}>
+                Delete…
+              </button>
+            )}
+          </Can>
+        ) : null}
+      </div>
+      {editing ? (
+        <form class="form" onSubmit={save}>
+          <Field label="Comment" id={`comment-edit-${c.id}`} error={issueFor(action.error, 'body')}>
+            <textarea
+              id={`comment-edit-${c.id}`}
+              rows={3}
+              value={body}
+              onInput={(e) => setBody(e.currentTarget.value)}
+            />
+          </Field>
+          <div class="form-actions">
+            <button type="submit" disabled={action.busy || !body.trim() || body === c.body}>
+              {action.busy ? 'Saving…' : 'Save comment'}
+            </button>
+            <button type="button" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p class="comment-body">{c.body}</p>
+      )}
+      <Problem error={action.error} title="The comment was not changed" />
+    </li>
+  );
+}
 
 export function Comments(props: {
   entity: Entity;
@@ -37,22 +137,13 @@ export function Comments(props: {
       ) : (
         <ol class="comments">
           {entity.comments.map((c) => (
-            <li
+            <CommentItem
               key={c.id}
-              class={`${c.internal ? 'internal' : ''}${props.fromPartner?.has(c.id) ? ' from-partner' : ''}`}
-              data-comment={c.id}
-            >
-              <div class="comment-meta">
-                <strong>{c.author}</strong> · <When at={c.createdAt} />
-                {c.internal ? <span class="badge tone-off">Internal</span> : null}
-                {props.fromPartner?.has(c.id) ? (
-                  <span class="badge tone-mode" data-from-partner="">
-                    From partner · {props.fromPartner.get(c.id)}
-                  </span>
-                ) : null}
-              </div>
-              <p class="comment-body">{c.body}</p>
-            </li>
+              entity={entity}
+              c={c}
+              onChanged={onAdded}
+              partner={props.fromPartner?.get(c.id)}
+            />
           ))}
         </ol>
       )}

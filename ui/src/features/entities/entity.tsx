@@ -4,6 +4,7 @@ import { client, enc, json } from '../../api.ts';
 import { Page, WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
+import { Attachments } from './attachments.tsx';
 import { Comments } from './comments.tsx';
 import { EditEntity } from './edit-entity.tsx';
 import { typeLabel } from './entity-fields.tsx';
@@ -42,6 +43,7 @@ export function EntityPage({ id }: { id: string }) {
             <div class="main-col">
               <EditEntity entity={e} onSaved={entity.setData} />
               <Comments entity={e} onAdded={entity.setData} fromPartner={fromPartner} />
+              <Attachments entity={e} onChanged={() => void entity.reload()} />
               <SyncHistory entityId={e.id} names={names} pollMs={ENTITY_POLL_MS} />
             </div>
             <aside class="side-col" aria-label="Sync status">

@@ -46,10 +46,16 @@ export function SyncStatus(props: {
                 <a href={href(`/connections/${t.connectionId}`)}>
                   {names.get(t.connectionId) ?? t.connectionId}
                 </a>{' '}
-                <Badge of={TWIN_STATUS[t.status]} data={{ 'data-twin-status': t.status }} />
+                <Badge
+                  of={
+                    t.deletedAtPartner ? { label: 'Deleted at partner', tone: 'off' } : TWIN_STATUS[t.status]
+                  }
+                  data={{ 'data-twin-status': t.status }}
+                />
               </div>
               <div class="muted">
-                Remote {t.remoteKey ?? t.remoteId ?? '—'} · last synced <When at={t.lastSyncedAt} />
+                Remote {t.remoteKey ?? t.remoteId ?? '—'} ·{' '}
+                {t.deletedAtPartner ? 'deleted there' : 'last synced'} <When at={t.lastSyncedAt} />
               </div>
               {t.localReplica !== undefined || t.remoteReplica !== undefined ? (
                 <details>
