@@ -185,7 +185,7 @@ export function createConnectionService(
     remove: (id) =>
       serial(id, async () => {
         const row = await store.mustGet(id);
-        net.stopDialing(id);
+        void net.stopDialing(id);
         await store.revoke(row, true);
         net.send(id, { ch: 'link.revoke' });
         net.disconnect(id, 4403, 'revoked');

@@ -195,7 +195,7 @@ export function createOnboarding(deps: OnboardingDeps): Onboarding {
     serial(id, async () => {
       const row = await store.byId(id);
       if (!row) return;
-      net.stopDialing(id);
+      void net.stopDialing(id);
       await store.revoke(row, false);
       await events.setState(row, nextState(row.state, 'revoked') ?? row.state, {
         last_error: 'The peer removed this connection',

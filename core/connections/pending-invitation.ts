@@ -115,18 +115,22 @@ export function createPendingInvitations(deps: PendingInvitationDeps): PendingIn
         invitation_payload: payloadSegment(code),
         last_error: null,
       };
+      // A dial of the old link still under way could pair an acceptor of the old code after the
+      // new code is out: it is let finish first, so it either consumed the code (and wins) or failed.
+      if (row.dials) await link().stopDialing(id);
       // Conditional on the code still being unused: a peer that consumed it meanwhile wins.
-      if (!(await store.whileOpen(id, patch))) throw notPending(await store.mustGet(id));
+      if (!(await store.whileOpen(id, patch))) {
+        const current = await store.mustGet(id);
+        if (row.dials) link().keepDialing(dialTarget(current));
+        throw notPending(current);
+      }
       const next = { ...row, ...patch };
       log.info(
         { connectionId: id, fingerprint: codeFingerprint(code), expiresAt: invitation.expiresAt },
         'invitation replaced by a new code',
       );
       // A private inviter dials the new link (and again, if it stopped when the old code expired).
-      if (next.dials) {
-        link().stopDialing(id);
-        link().keepDialing(dialTarget(next));
-      }
+      if (next.dials) link().keepDialing(dialTarget(next));
       return answer(next, code);
     },
   };

@@ -78,8 +78,36 @@ describe('link dialer', () => {
     }
     await vi.advanceTimersToNextTimerAsync();
     expect(vi.getTimerCount()).toBe(1);
-    d.dialer.stop('c1');
+    await d.dialer.stop('c1');
     expect(vi.getTimerCount()).toBe(0);
     d.dialer.close();
+  });
+  it('stop waits for a dial under way, so a caller knows its outcome before changing the target', async () => {
+    let finish: () => void = () => {};
+    const order: string[] = [];
+    const dialer = createDialer({
+      backoffMaxMs: 1,
+      dial: () =>
+        new Promise((resolve) => {
+          finish = () => {
+            order.push('dial ended');
+            resolve({ ok: false, code: 'unknown_link', message: 'no' });
+          };
+        }),
+      isLive: () => false,
+      directory: { dialFailed: async () => 'redial' },
+      log,
+    });
+    dialer.keep(target);
+    await vi.advanceTimersToNextTimerAsync();
+    const stopped = dialer.stop('c1').then(() => order.push('stopped'));
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    finish();
+    await stopped;
+    expect(order).toEqual(['dial ended', 'stopped']);
+    // Forgotten: the failed dial is not scheduled again.
+    expect(vi.getTimerCount()).toBe(0);
+    dialer.close();
   });
 });

@@ -20,7 +20,8 @@ export function backoffDelay(attempt: number, maxMs: number, random = Math.rando
 export interface Dialer {
   /** Keeps `target` dialed (a new target replaces the old one's address and keys). */
   keep(target: DialTarget): void;
-  stop(connectionId: string): void;
+  /** Stops redialing; resolves once a dial already under way has ended (its outcome is then known). */
+  stop(connectionId: string): Promise<void>;
   /** The connection's link went down: redial it if it is kept. */
   linkDown(connectionId: string): void;
   close(): void;
@@ -40,6 +41,8 @@ interface DialEntry {
   attempt: number;
   timer: NodeJS.Timeout | undefined;
   running: boolean;
+  /** The dial under way, so that `stop` can wait for it. */
+  inFlight: Promise<unknown> | undefined;
 }
 
 export function createDialer(opts: DialerOptions): Dialer {
@@ -72,11 +75,13 @@ export function createDialer(opts: DialerOptions): Dialer {
     entry.running = true;
     let outcome: DialOutcome;
     try {
-      outcome = await opts.dial(entry.target);
+      entry.inFlight = opts.dial(entry.target);
+      outcome = (await entry.inFlight) as DialOutcome;
     } catch (err) {
       outcome = { ok: false, code: 'peer_unreachable', message: String(err) };
     } finally {
       entry.running = false;
+      entry.inFlight = undefined;
     }
     if (outcome.ok) {
       entry.attempt = 0;
@@ -97,14 +102,15 @@ export function createDialer(opts: DialerOptions): Dialer {
         if (!opts.isLive(target.connectionId) && !existing.running) schedule(existing);
         return;
       }
-      const entry: DialEntry = { target, attempt: 0, timer: undefined, running: false };
+      const entry: DialEntry = { target, attempt: 0, timer: undefined, running: false, inFlight: undefined };
       dials.set(target.connectionId, entry);
       if (!opts.isLive(target.connectionId)) schedule(entry);
     },
-    stop(id) {
+    async stop(id) {
       const entry = dials.get(id);
       if (entry?.timer) clearTimeout(entry.timer);
       dials.delete(id);
+      await entry?.inFlight?.catch(() => undefined);
     },
     linkDown(id) {
       const entry = dials.get(id);

@@ -34,7 +34,8 @@ export interface LinkNetwork extends LinkHub {
   attach(server: Server): void;
   /** Keeps this connection dialed (reconnecting with capped, jittered backoff) until `stopDialing`. */
   keepDialing(target: DialTarget): void;
-  stopDialing(connectionId: string): void;
+  /** Resolves once a dial already under way has ended. */
+  stopDialing(connectionId: string): Promise<void>;
   /** One dial and handshake; on success the socket becomes the connection's live link. */
   dialOnce(target: DialTarget): Promise<DialOutcome>;
   disconnect(connectionId: string, code: number, reason: string): void;
