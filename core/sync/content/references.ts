@@ -35,12 +35,13 @@ export function candidateIds(values: Record<string, unknown>): string[] {
   return [...out];
 }
 
-/** Per input, the partner's ids it holds that have a twin here: `{local: {remoteId: localId}}`. */
-export async function incomingTwinTables(
+/** Per input, the ids it holds that have a twin, mapped across: `from` names the side the ids are on. */
+async function twinTables(
   db: DbExecutor,
   connectionId: string,
   inputs: Array<Record<string, unknown>>,
-): Promise<TwinTable[]> {
+  from: 'local_id' | 'remote_id',
+): Promise<Array<Record<string, string>>> {
   const perInput = inputs.map(candidateIds);
   const all = [...new Set(perInput.flat())];
   const found = new Map<string, string>();
@@ -50,13 +51,25 @@ export async function incomingTwinTables(
         .selectFrom('sync_twins')
         .select(['local_id', 'remote_id'])
         .where('connection_id', '=', connectionId)
-        .where('remote_id', 'in', chunk)
+        .where(from, 'in', chunk)
         .execute(),
     ))
-      if (r.remote_id) found.set(r.remote_id, r.local_id);
-  return perInput.map((ids) => ({
-    local: Object.fromEntries(ids.flatMap((i) => (found.has(i) ? [[i, found.get(i)!]] : []))),
-  }));
+      if (r.remote_id) {
+        if (from === 'remote_id') found.set(r.remote_id, r.local_id);
+        else found.set(r.local_id, r.remote_id);
+      }
+  return perInput.map((ids) =>
+    Object.fromEntries(ids.flatMap((i) => (found.has(i) ? [[i, found.get(i)!]] : []))),
+  );
+}
+
+/** Per input, the partner's ids it holds that have a twin here: `{local: {remoteId: localId}}`. */
+export async function incomingTwinTables(
+  db: DbExecutor,
+  connectionId: string,
+  inputs: Array<Record<string, unknown>>,
+): Promise<TwinTable[]> {
+  return (await twinTables(db, connectionId, inputs, 'remote_id')).map((local) => ({ local }));
 }
 
 /** Per entity, our ids it holds that the partner has a twin of: `{remote: {localId: remoteId}}`. */
@@ -65,22 +78,7 @@ export async function outgoingTwinTables(
   connectionId: string,
   inputs: Array<Record<string, unknown>>,
 ): Promise<TwinTable[]> {
-  const perInput = inputs.map(candidateIds);
-  const all = [...new Set(perInput.flat())];
-  const found = new Map<string, string>();
-  if (all.length)
-    for (const r of await inChunks(all, (chunk) =>
-      db
-        .selectFrom('sync_twins')
-        .select(['local_id', 'remote_id'])
-        .where('connection_id', '=', connectionId)
-        .where('local_id', 'in', chunk)
-        .execute(),
-    ))
-      if (r.remote_id) found.set(r.local_id, r.remote_id);
-  return perInput.map((ids) => ({
-    remote: Object.fromEntries(ids.flatMap((i) => (found.has(i) ? [[i, found.get(i)!]] : []))),
-  }));
+  return (await twinTables(db, connectionId, inputs, 'local_id')).map((remote) => ({ remote }));
 }
 
 /**
