@@ -3,22 +3,13 @@
 import type { Connection } from '../../api.ts';
 import { client, enc, json } from '../../api.ts';
 import { LineChart } from '../../components/charts/line-chart.tsx';
-import { MirrorBars } from '../../components/charts/mirror-bars.tsx';
-import { cellOf, StatusStrip } from '../../components/charts/status-strip.tsx';
+import { cellOf } from '../../components/charts/status-strip.tsx';
 import { bucketSpan, bucketTime } from '../../components/charts/time.ts';
 import { WhenLoaded } from '../../components/ui.tsx';
 import { useLoad } from '../../hooks.ts';
 import { href } from '../../router.ts';
-import {
-  errorsSummary,
-  eventsSummary,
-  formatDuration,
-  lagSummary,
-  linkSummary,
-  perStep,
-  queueSummary,
-  type Series,
-} from './activity-words.ts';
+import { EventsBars, LagLines, LinkStrip } from './activity-charts.tsx';
+import { errorsSummary, formatDuration, perStep, queueSummary, type Series } from './activity-words.ts';
 import type { RangeName } from './types.ts';
 
 const RANGES: { id: RangeName; label: string; pollMs: number }[] = [
@@ -126,30 +117,15 @@ export function ActivityTab({ connection, range }: { connection: Connection; ran
           const span = `over ${current.label}`;
           return (
             <div class="activity-charts card">
-              <MirrorBars
+              <EventsBars
+                s={s}
+                subject={name}
+                span={` ${span}`}
                 title={`Events ${per}`}
-                label={`Events ${per} on ${name} ${span}`}
-                summary={eventsSummary(s)}
-                at={s.at}
-                stepSeconds={s.stepSeconds}
-                up={{ label: 'Sent', values: s.eventsOut }}
-                down={{ label: 'Received', values: s.eventsIn }}
+                words={{ up: 'Sent', down: 'Received' }}
                 height={120}
               />
-              <LineChart
-                title="Lag (longest wait)"
-                label={`Lag on ${name} ${span}`}
-                summary={lagSummary(s)}
-                at={s.at}
-                stepSeconds={s.stepSeconds}
-                lines={[
-                  { label: 'Out', values: s.lagOutMs, tone: 'out' },
-                  { label: 'In', values: s.lagInMs, tone: 'in' },
-                ]}
-                format={formatDuration}
-                floor={1000}
-                height={80}
-              />
+              <LagLines s={s} subject={name} span={` ${span}`} title="Lag (longest wait)" height={80} />
               <LineChart
                 title="Queued events"
                 label={`Queued events on ${name} ${span}`}
@@ -173,16 +149,7 @@ export function ActivityTab({ connection, range }: { connection: Connection; ran
                 format={(v) => String(Math.round(v))}
                 height={48}
               />
-              <StatusStrip
-                title="Link"
-                label={`Link of ${name} ${span}`}
-                summary={linkSummary(s)}
-                at={s.at}
-                stepSeconds={s.stepSeconds}
-                linkUp={s.linkUp}
-                state={s.state}
-                height={16}
-              />
+              <LinkStrip s={s} subject={name} span={` ${span}`} height={16} />
               <div class="chart-axis-labels small muted" aria-hidden="true">
                 <span>{bucketTime(s.at[0], s.stepSeconds)}</span>
                 <span>{bucketTime(s.at[Math.floor(s.at.length / 2)], s.stepSeconds)}</span>

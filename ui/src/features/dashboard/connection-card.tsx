@@ -1,12 +1,10 @@
 // One connection on the dashboard: state, both directions, last sync, queue, lag now, open errors, and its
 // last hour as pictures (events both ways, lag, the link).
 
-import { LineChart } from '../../components/charts/line-chart.tsx';
-import { MirrorBars } from '../../components/charts/mirror-bars.tsx';
-import { StatusStrip } from '../../components/charts/status-strip.tsx';
 import { Ago } from '../../components/ui.tsx';
 import { href } from '../../router.ts';
-import { eventsSummary, formatDuration, lagSummary, linkSummary } from '../activity/activity-words.ts';
+import { EventsBars, LagLines, LinkStrip } from '../activity/activity-charts.tsx';
+import { formatDuration } from '../activity/activity-words.ts';
 import type { DashboardItem } from '../activity/types.ts';
 import { LinkBadge, ModeBadge, StateBadge } from '../connections/badges.tsx';
 
@@ -82,39 +80,15 @@ export function ConnectionCard({ item: c }: { item: DashboardItem }) {
         </p>
       ) : (
         <div class="dash-charts">
-          <MirrorBars
+          <EventsBars
+            s={s}
+            subject={c.name}
+            span=", last hour"
             title="Events per minute"
-            label={`Events per minute on ${c.name}, last hour`}
-            summary={eventsSummary(s)}
-            at={s.at}
-            stepSeconds={s.stepSeconds}
-            up={{ label: 'Out', values: s.eventsOut }}
-            down={{ label: 'In', values: s.eventsIn }}
-            height={56}
+            words={{ up: 'Out', down: 'In' }}
           />
-          <LineChart
-            title="Lag"
-            label={`Lag on ${c.name}, last hour`}
-            summary={lagSummary(s)}
-            at={s.at}
-            stepSeconds={s.stepSeconds}
-            lines={[
-              { label: 'Out', values: s.lagOutMs, tone: 'out' },
-              { label: 'In', values: s.lagInMs, tone: 'in' },
-            ]}
-            format={formatDuration}
-            floor={1000}
-            height={36}
-          />
-          <StatusStrip
-            title="Link"
-            label={`Link of ${c.name}, last hour`}
-            summary={linkSummary(s)}
-            at={s.at}
-            stepSeconds={s.stepSeconds}
-            linkUp={s.linkUp}
-            state={s.state}
-          />
+          <LagLines s={s} subject={c.name} span=", last hour" title="Lag" />
+          <LinkStrip s={s} subject={c.name} span=", last hour" />
           <div class="chart-axis-labels small muted" aria-hidden="true">
             <span>1 hour ago</span>
             <span>now</span>
