@@ -440,6 +440,7 @@ describe('the published response schemas', () => {
     });
     await call('POST', '/api/entities/match', '/api/entities/match', { type: 'incident', query: '(' });
     await ok('GET', `/api/entities/${id}/fields`, '/api/entities/{id}/fields');
+    await ok('GET', '/api/entities/fields?type=change', '/api/entities/fields');
 
     // Triggers and runs.
     const triggers = `/api/connections/${cid}/triggers`;

@@ -110,6 +110,11 @@ describe('known fields and linked entities', () => {
     const own = await api().get(`/api/entities/${entityId}/fields`).set(auth).expect(200);
     expect(own.body.items.map((f: { name: string }) => f.name)).toContain('team');
     await api().get('/api/entities/missing/fields').set(auth).expect(404);
+    // A new entity's form has no entity yet: the same lists, by type.
+    const byType = await api().get('/api/entities/fields?type=incident').set(auth).expect(200);
+    expect(byType.body.items).toEqual(own.body.items);
+    const wrong = await api().get('/api/entities/fields?type=ticket').set(auth).expect(422);
+    expect(wrong.body.code).toBe('validation_failed');
   });
 
   it("lists a connection's twins page by page", async () => {

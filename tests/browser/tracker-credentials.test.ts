@@ -105,6 +105,21 @@ describe('the tracker credentials form', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     expect(sn.record('incident', rec.sys_id!)?.state).toBe('3');
+
+    // A new record's form offers the same lists, starting on the instance's first state.
+    await go(page, 'Entities');
+    await page.getByRole('button', { name: 'New entity' }).click();
+    const newStatus = page.locator('#new-status');
+    await newStatus.locator('option[value="On Hold"]').waitFor({ state: 'attached' });
+    expect(await newStatus.evaluate((el) => el.tagName)).toBe('SELECT');
+    await expect.poll(() => newStatus.inputValue()).toBe('New');
+    expect(await page.locator('#new-priority option').allTextContents()).toContain('1 - Critical');
+    await newStatus.selectOption('In Progress');
+    await page.getByLabel('Summary').fill('Scanner jammed');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { level: 1, name: /Scanner jammed/ }).waitFor();
+    const made = sn.records('incident').find((r) => r.short_description === 'Scanner jammed');
+    expect(made?.state).toBe('2');
     await go(page, 'General settings');
     await form.waitFor();
 

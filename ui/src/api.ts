@@ -136,6 +136,8 @@ export type Probe = Answer<Client['probe']['$get']>;
 /** The system of record this host syncs (`GET /api/tracker`). */
 export type TrackerInfo = Answer<Client['tracker']['$get']>;
 export type Entity = Answer<Client['entities'][':id']['$get']>;
+/** A field the host offers for a type, with its pick-list values. */
+export type OfferedField = Answer<Client['entities']['fields']['$get']>['items'][number];
 
 /** Every list of the API (`{items, nextCursor?}`). */
 export type List<T> = { items: T[]; nextCursor?: string | undefined };

@@ -19,6 +19,8 @@ export const listQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
+const typeFieldsQuery = z.object({ type: z.enum(ENTITY_TYPES) });
+
 const createBody = z.object({
   type: z.enum(ENTITY_TYPES, { message: `must be one of ${ENTITY_TYPES.join(', ')}` }),
   fields: z.record(z.string(), z.unknown()),
@@ -213,6 +215,16 @@ export const entityOperations = [
   }),
   operation({
     method: 'get',
+    path: '/fields',
+    operationId: 'typeFields',
+    tag: T,
+    summary: 'The fields of a type, with the values the tracker offers and those seen (pick-lists of a new entity)',
+    query: typeFieldsQuery,
+    responses: { 200: z.strictObject({ items: z.array(entityFieldSchema) }) },
+    problems: [422],
+  }),
+  operation({
+    method: 'get',
     path: '/:id/fields',
     operationId: 'entityFields',
     tag: T,
@@ -259,6 +271,9 @@ export const entityRoutes = ({ tracker }: { tracker: Tracker }) =>
         cursor = page.nextCursor;
       } while (cursor && scanned < MATCH_LIMIT);
       return c.json({ count, scanned, complete: !cursor, sample });
+    })
+    .get('/fields', queryOf(typeFieldsQuery), async (c) => {
+      return c.json({ items: await knownFields(tracker, [c.req.valid('query').type]) });
     })
     .get('/:id/fields', async (c) => {
       const entity = await tracker.get(c.req.param('id'));

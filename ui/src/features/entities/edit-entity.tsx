@@ -9,6 +9,7 @@ import { Field, issueFor, Problem, When } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
 import { CustomFields } from './custom-fields.tsx';
 import { editsOf, type FormValues, formOf, isDirty, patchOf, reapply } from './entity-form.ts';
+import { pickLists } from './pick-lists.ts';
 import { ValuePicker } from './value-picker.tsx';
 
 export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: Entity) => void }) {
@@ -73,17 +74,8 @@ export function EditEntity({ entity, onSaved }: { entity: Entity; onSaved: (e: E
   const canEdit = useCan()('admin');
   const moved = dirty && entity.version !== base.version;
   const refused = conflict && action.error instanceof ApiError && action.error.code === 'version_conflict';
-  const offered = new Map((options.data?.items ?? []).map((f) => [f.name, f]));
+  const { offered, pick } = pickLists(options.data?.items);
   const known = new Map([...offered].map(([name, f]) => [name, f.values]));
-  /** A field's pick-list: the tracker's values first, then those seen, with the tracker's names for them. */
-  const pick = (name: string, fallback: (string | number)[] = []) => {
-    const f = offered.get(name);
-    return {
-      values: (f?.values ?? fallback).map(String),
-      labels: new Map((f?.choices ?? []).map((c) => [String(c.value), c.label])),
-      only: f?.choicesOnly === true,
-    };
-  };
   const status = pick('status');
   const priority = pick('priority', [1, 2, 3, 4, 5]);
   const custom = Object.keys(form.custom);

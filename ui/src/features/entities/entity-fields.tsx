@@ -28,16 +28,3 @@ export function TypeOptions() {
     </>
   );
 }
-
-/** One `<option>` per priority, 1 (highest) to 5. */
-export function PriorityOptions() {
-  return (
-    <>
-      {[1, 2, 3, 4, 5].map((p) => (
-        <option key={p} value={String(p)}>
-          {p}
-        </option>
-      ))}
-    </>
-  );
-}

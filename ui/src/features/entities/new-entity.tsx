@@ -1,12 +1,14 @@
 // The "New entity" form of the entities list: type, priority, summary, description, status, custom fields.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { client, type EntityType, json } from '../../api.ts';
 import { Field, issueFor, Problem } from '../../components/ui.tsx';
-import { useAction } from '../../hooks.ts';
+import { useAction, useLoad } from '../../hooks.ts';
 import { navigate } from '../../router.ts';
 import { CustomFields } from './custom-fields.tsx';
-import { entityTypeOf, PriorityOptions, TypeOptions } from './entity-fields.tsx';
+import { entityTypeOf, TypeOptions } from './entity-fields.tsx';
 import { customValues } from './entity-form.ts';
+import { pickLists } from './pick-lists.ts';
+import { ValuePicker } from './value-picker.tsx';
 
 export function NewEntity({ onCancel }: { onCancel: () => void }) {
   const [type, setType] = useState<EntityType>('incident');
@@ -16,6 +18,16 @@ export function NewEntity({ onCancel }: { onCancel: () => void }) {
   const [priority, setPriority] = useState('3');
   const [custom, setCustom] = useState<Record<string, string>>({});
   const action = useAction();
+  // The type's pick-lists: a ServiceNow state is one of the instance's values, not any word typed here.
+  const options = useLoad(() => json(client.entities.fields.$get({ query: { type } })), type);
+  const { pick } = pickLists(options.data?.items);
+  const statuses = pick('status');
+  const priorities = pick('priority', [1, 2, 3, 4, 5]);
+  // A tracker that takes only its own states starts the form on its first one, not on a word it refuses.
+  const firstStatus = statuses.only && !statuses.values.includes(status) ? statuses.values[0] : undefined;
+  useEffect(() => {
+    if (firstStatus !== undefined) setStatus(firstStatus);
+  }, [firstStatus]);
   const submit = async (e: Event) => {
     e.preventDefault();
     const created = await action.run(() =>
@@ -45,7 +57,11 @@ export function NewEntity({ onCancel }: { onCancel: () => void }) {
         </Field>
         <Field label="Priority" id="new-priority" error={issueFor(action.error, 'priority')}>
           <select id="new-priority" value={priority} onChange={(e) => setPriority(e.currentTarget.value)}>
-            <PriorityOptions />
+            {priorities.values.map((p) => (
+              <option key={p} value={p}>
+                {priorities.labels.get(p) ?? p}
+              </option>
+            ))}
           </select>
         </Field>
       </div>
@@ -61,7 +77,14 @@ export function NewEntity({ onCancel }: { onCancel: () => void }) {
         />
       </Field>
       <Field label="Status" id="new-status" error={issueFor(action.error, 'status')}>
-        <input id="new-status" value={status} onInput={(e) => setStatus(e.currentTarget.value)} />
+        <ValuePicker
+          id="new-status"
+          value={status}
+          values={statuses.values}
+          labels={statuses.labels}
+          only={statuses.only}
+          onChange={setStatus}
+        />
       </Field>
       <CustomFields
         values={custom}
