@@ -63,3 +63,13 @@ export async function updateStream(db: DbExecutor, connectionId: string, set: St
   const keys = columnsOf(set);
   await updateOf(keys)(db, connectionId, ...keys.map((k) => set[k] as number | string | null));
 }
+
+/** Records that the peer has every outcome up to `upTo` (never moving the mark back). */
+export async function saveOutcomeAck(db: DbExecutor, connectionId: string, upTo: number): Promise<void> {
+  await db
+    .updateTable('sync_streams')
+    .set({ outcome_acked: upTo })
+    .where('connection_id', '=', connectionId)
+    .where('outcome_acked', '<', upTo)
+    .execute();
+}

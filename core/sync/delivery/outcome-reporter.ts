@@ -10,7 +10,8 @@ import {
   outcomesAckFrame,
   type PeerOutcome,
 } from '../outcome-frames.ts';
-import { getStream } from '../streams.ts';
+import { getStream, saveOutcomeAck } from '../streams.ts';
+import { createAckSaver } from './ack-saver.ts';
 
 export interface ReporterOptions {
   db: Db;
@@ -50,9 +51,6 @@ interface Flight {
   /** Highest outcome sequence sent on this link session; undefined until read from the stream. */
   sentUpTo: number | undefined;
   acked: number;
-  savedAck: number;
-  ackSavedAt: number;
-  ackTimer: Cancel | undefined;
   progressAt: number;
   pumping: boolean;
   again: boolean;
@@ -103,6 +101,16 @@ export function createReporter(opts: ReporterOptions): Reporter {
   const { db, link, log, clock } = opts;
   const flights = new Map<string, Flight>();
   const timers = new Set<Cancel>();
+  const acks = createAckSaver({
+    clock,
+    log,
+    intervalMs: ACK_SAVE_MS,
+    what: 'sync outcome ack',
+    write: async (id, upTo) => {
+      await saveOutcomeAck(db, id, upTo);
+      return upTo;
+    },
+  });
   let pumping = 0;
   let closed = false;
 
@@ -112,9 +120,6 @@ export function createReporter(opts: ReporterOptions): Reporter {
       f = {
         sentUpTo: undefined,
         acked: 0,
-        savedAck: 0,
-        ackSavedAt: 0,
-        ackTimer: undefined,
         progressAt: clock.now(),
         pumping: false,
         again: false,
@@ -159,7 +164,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
         const stream = await getStream(db, id);
         if (!stream) return;
         f.acked = Math.max(f.acked, stream.outcome_acked);
-        f.savedAck = Math.max(f.savedAck, stream.outcome_acked);
+        acks.saved(id, stream.outcome_acked);
         f.sentUpTo = f.acked;
       }
       if (f.sentUpTo > f.acked && clock.now() - f.progressAt > opts.ackTimeoutMs) {
@@ -200,37 +205,8 @@ export function createReporter(opts: ReporterOptions): Reporter {
     f.acked = Math.max(f.acked, Math.min(parsed.data.upTo, stream.outcome_seq));
     f.progressAt = clock.now();
     if (f.sentUpTo !== undefined && f.sentUpTo < f.acked) f.sentUpTo = f.acked;
-    saveAckSoon(id, f);
+    acks.acked(id, f.acked);
     await pump(id);
-  }
-
-  function saveAckSoon(id: string, f: Flight) {
-    if (f.acked <= f.savedAck || f.ackTimer) return;
-    const wait = f.ackSavedAt + ACK_SAVE_MS - clock.now();
-    if (wait <= 0) {
-      void saveAck(id, f);
-      return;
-    }
-    f.ackTimer = clock.after(wait, () => {
-      f.ackTimer = undefined;
-      void saveAck(id, f);
-    });
-  }
-
-  async function saveAck(id: string, f: Flight) {
-    const upTo = f.acked;
-    f.ackSavedAt = clock.now();
-    try {
-      await db
-        .updateTable('sync_streams')
-        .set({ outcome_acked: upTo })
-        .where('connection_id', '=', id)
-        .where('outcome_acked', '<', upTo)
-        .execute();
-      f.savedAck = Math.max(f.savedAck, upTo);
-    } catch (err) {
-      log.error({ err, connectionId: id }, 'saving a sync outcome ack failed');
-    }
   }
 
   return {
@@ -249,9 +225,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
       closed = true;
       for (const cancel of timers) cancel();
       timers.clear();
-      const unsaved = [...flights].filter(([, f]) => f.acked > f.savedAck);
-      for (const [, f] of unsaved) f.ackTimer?.();
-      await Promise.all(unsaved.map(([id, f]) => saveAck(id, f)));
+      await acks.flush();
     },
   };
 }

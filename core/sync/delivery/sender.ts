@@ -8,6 +8,7 @@ import { ackFrame, EVENTS_CHANNEL, refusedFrame } from '../events.ts';
 import { ackOutbox, readOutbox } from '../outbox.ts';
 import { recordRefused, tooDeepForLink } from '../refusals.ts';
 import { getStream } from '../streams.ts';
+import { createAckSaver } from './ack-saver.ts';
 import { errorText, type RecordError } from './record.ts';
 
 export interface SenderOptions {
@@ -59,10 +60,6 @@ interface Flight {
   resentAt: number;
   pumping: boolean;
   again: boolean;
-  /** The ack last written to the database, and when; later ones wait for `saveAckSoon`. */
-  savedAck: number;
-  ackSavedAt: number;
-  ackTimer: Cancel | undefined;
   /** The first event of the frame that last failed to go out (its error is recorded). */
   unsendable: number;
 }
@@ -78,6 +75,13 @@ export function createSender(opts: SenderOptions): Sender {
   const { db, link, log, clock, record } = opts;
   const flights = new Map<string, Flight>();
   const timers = new Set<Cancel>();
+  const acks = createAckSaver({
+    clock,
+    log,
+    intervalMs: ACK_SAVE_MS,
+    what: 'sync ack',
+    write: (id, upTo) => ackOutbox(db, id, upTo),
+  });
   let pumping = 0;
   let closed = false;
 
@@ -93,9 +97,6 @@ export function createSender(opts: SenderOptions): Sender {
         resentAt: 0,
         pumping: false,
         again: false,
-        savedAck: 0,
-        ackSavedAt: 0,
-        ackTimer: undefined,
         unsendable: 0,
       };
       flights.set(id, f);
@@ -205,7 +206,7 @@ export function createSender(opts: SenderOptions): Sender {
     // Never beyond what was assigned; never back.
     const acked = Math.max(f.acked, stream.out_acked, Math.min(parsed.data.upTo, stream.out_seq));
     f.acked = acked;
-    saveAckSoon(id, f);
+    acks.acked(id, acked);
     f.progressAt = clock.now();
     f.inflight = f.inflight.filter((x) => x.seq > acked);
     const repeated = f.resentFrom === acked && clock.now() - f.resentAt < 1000;
@@ -216,30 +217,6 @@ export function createSender(opts: SenderOptions): Sender {
       f.resentAt = clock.now();
     }
     await pump(id);
-  }
-
-  /** Writes the connection's ack now if none was written lately, else once the interval is over. */
-  function saveAckSoon(id: string, f: Flight) {
-    if (f.acked <= f.savedAck || f.ackTimer) return;
-    const wait = f.ackSavedAt + ACK_SAVE_MS - clock.now();
-    if (wait <= 0) {
-      void saveAck(id, f);
-      return;
-    }
-    f.ackTimer = clock.after(wait, () => {
-      f.ackTimer = undefined;
-      void saveAck(id, f);
-    });
-  }
-
-  async function saveAck(id: string, f: Flight) {
-    const upTo = f.acked;
-    f.ackSavedAt = clock.now();
-    try {
-      f.savedAck = Math.max(f.savedAck, await ackOutbox(db, id, upTo));
-    } catch (err) {
-      log.error({ err, connectionId: id }, 'saving a sync ack failed');
-    }
   }
 
   async function onRefused(id: string, raw: unknown) {
@@ -295,9 +272,7 @@ export function createSender(opts: SenderOptions): Sender {
       closed = true;
       for (const cancel of timers) cancel();
       timers.clear();
-      const unsaved = [...flights].filter(([, f]) => f.acked > f.savedAck);
-      for (const [, f] of unsaved) f.ackTimer?.();
-      await Promise.all(unsaved.map(([id, f]) => saveAck(id, f)));
+      await acks.flush();
     },
   };
 }
