@@ -27,7 +27,8 @@ describe('built-in tracker', () => {
     await tracker.create({ type: 'incident', fields: { summary: 'Disk 50% FULL' } }, { origin: 'local' });
     await tracker.create({ type: 'incident', fields: { summary: 'disk 500 full' } }, { origin: 'local' });
     await tracker.create({ type: 'incident', fields: { summary: 'path a_b' } }, { origin: 'local' });
-    const found = async (q: string) => (await tracker.list({ q, limit: 50 })).items.map((e) => e.fields.summary);
+    const found = async (q: string) =>
+      (await tracker.list({ q, limit: 50 })).items.map((e) => e.fields.summary);
     expect(await found('50% full')).toEqual(['Disk 50% FULL']);
     expect(await found('DISK')).toHaveLength(2);
     expect(await found('a_b')).toEqual(['path a_b']);

@@ -485,7 +485,11 @@ function view(
       if (query.q) {
         const text = query.q;
         q = q.where((eb) =>
-          eb.or([containsText('summary', text), containsText('key', text), containsText('description', text)]),
+          eb.or([
+            containsText('summary', text),
+            containsText('key', text),
+            containsText('description', text),
+          ]),
         );
       }
       if (query.cursor) {
