@@ -23,6 +23,7 @@ import type { AppEnv } from './http/app-env.ts';
 import { LINK_PATH } from './http/routes/public.ts';
 import { loadOrCreateIdentity } from './identity/node-identity.ts';
 import { loadNodeSettings } from './identity/node-settings.ts';
+import { loadOrCreateStoredIdentity } from './identity/stored-identity.ts';
 import { createLinkNetwork, type LinkNetwork } from './link/link-network.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -140,6 +141,7 @@ async function runAll(steps: Array<[name: string, step: () => unknown]>, log: Lo
 export async function createHost(config: HostConfig, choice: HostParts): Promise<Host> {
   const log = choice.log ?? createLogger('tandem', config.log.level);
   const database = await openDatabase(config.storage.dataDir, {
+    url: config.storage.databaseUrl,
     log,
     sqlProfileDir: config.storage.sqlProfileDir,
   });
@@ -148,7 +150,14 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   let generatedToken: string | undefined;
   let built: Tracker | undefined;
   try {
-    const identity = await loadOrCreateIdentity(config.storage.dataDir);
+    const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
+    const secrets = createSecretBox(secretKey.key);
+    await checkSecretKey(db, secrets, log, secretKey.source);
+    // A key file beside a SQLite database; in a shared database, sealed, so that every process is one node.
+    const identity =
+      database.dialect === 'sqlite'
+        ? await loadOrCreateIdentity(config.storage.dataDir)
+        : await loadOrCreateStoredIdentity(db, secrets);
     const settings = await loadNodeSettings(
       db,
       { name: config.server.name, publicUrl: config.server.publicUrl },
@@ -156,9 +165,6 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     );
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
-    const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
-    const secrets = createSecretBox(secretKey.key);
-    await checkSecretKey(db, secrets, log, secretKey.source);
     // Attachment bytes: files beside a SQLite database; in the database itself when processes share it.
     const blobs =
       database.dialect === 'sqlite'
@@ -345,7 +351,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       activity.start();
       notifier.start();
       parts.trackerCredentials.start();
-      log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
+      log.info({ url, nodeId: parts.identity.nodeId, database: database.dialect }, 'host started');
       return { url };
     } catch (err) {
       await close().catch((e: unknown) => log.error({ err: e }, 'cleanup after a failed start failed'));
