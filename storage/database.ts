@@ -1,24 +1,25 @@
-// Opens the host database: better-sqlite3 in the data directory, WAL, durable commits, migrated.
+// Opens the host database, migrated: better-sqlite3 in the data directory (WAL, durable commits) by
+// default, or the PostgreSQL database a `postgres://` URL names.
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
-import { TandemError } from '../core/errors.ts';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import {
   type Checkpointer,
   type CheckpointerOptions,
   type StorageLog,
   startCheckpointer,
 } from './checkpointer.ts';
-import { migrationProvider } from './migrations/index.ts';
+import { migrate } from './migrate.ts';
+import { openPostgres } from './postgres-database.ts';
 import type { Database, Db } from './schema.ts';
 import { startSqlProfile } from './sql-profile.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 export interface OpenedDatabase {
   db: Db;
-  /** Dialect name, for the few places that must know (diagnostics only). */
-  dialect: 'sqlite';
+  /** Dialect name, for the few places that must know (where blobs live, diagnostics). */
+  dialect: 'sqlite' | 'postgres';
   /** Who checkpoints the WAL (diagnostics and tests); absent when the database has no WAL. */
   checkpointer?: Checkpointer;
   close(): Promise<void>;
@@ -31,6 +32,15 @@ export interface OpenDatabaseOptions {
   checkpoints?: Omit<CheckpointerOptions, 'log'>;
   /** Writes the time spent per SQL statement to this directory at exit (storage.sqlProfileDir). */
   sqlProfileDir?: string | undefined;
+  /** A `postgres://` or `postgresql://` URL (storage.databaseUrl); absent: the SQLite file in the data directory. */
+  url?: string | undefined;
+  /** Connections in the PostgreSQL pool (default 10). */
+  poolSize?: number | undefined;
+}
+
+/** Whether a database URL names PostgreSQL (the only kind of URL the host takes). */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 export async function openDatabase(
@@ -38,6 +48,10 @@ export async function openDatabase(
   options: OpenDatabaseOptions = {},
 ): Promise<OpenedDatabase> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (options.url !== undefined) {
+    const { db } = await openPostgres(options.url, { log: options.log, poolSize: options.poolSize });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
   if (options.sqlProfileDir) startSqlProfile(options.sqlProfileDir);
   const file = path.join(dataDir, 'tandem.db');
   const sqlite = new SQLite(file);
@@ -85,14 +99,7 @@ export async function openDatabase(
   };
 }
 
-export async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new TandemError('MIGRATION_FAILED', 500, `Database migration ${failed} failed: ${String(error)}`);
-  }
-}
+export { migrate };
 
 /** Runs `fn` in one transaction; every multi-row change goes through here. */
 export function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {

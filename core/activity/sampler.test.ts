@@ -1,10 +1,10 @@
-// The activity sampler on a manual clock over real databases (a SQLite file, a fresh PostgreSQL database): rates
+// The activity sampler on a manual clock over a real database (the run's engine: a SQLite file or a fresh PostgreSQL database): rates
 // from counter deltas, lag, idle minutes, idempotent rewrites of a minute, counter resets, gaps, pruning, its timer.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../storage/schema.ts';
 import { insertConnection } from '../../tests/support/in-process.ts';
 import { type ManualClock, manualClock } from '../../tests/support/manual-clock.ts';
-import { type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
+import { TEST_DIALECT, type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
 import type { LinkHub } from '../link/link-hub.ts';
 import { createLogger } from '../log.ts';
 import { writeSample } from './activity-store.ts';
@@ -29,7 +29,7 @@ const linkOf = (): LinkHub => ({
   onStatus: () => () => {},
 });
 
-describe.each(['sqlite', 'postgres'] as const)('the activity sampler on %s', (dialect) => {
+describe.each([TEST_DIALECT])('the activity sampler on %s', (dialect) => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await testDatabase(dialect);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../tests/support/host-process.ts';
-import { type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
+import { TEST_DIALECT, type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
 import type { BlobStore } from './blob-store.ts';
 import { createDbBlobStore } from './db-blob-store.ts';
 import { createFileBlobStore } from './file-blob-store.ts';
@@ -28,7 +28,7 @@ const stores: Array<[string, () => Promise<{ store: BlobStore; close(): Promise<
       };
     },
   ],
-  ...(['sqlite', 'postgres'] as const).map(
+  ...[TEST_DIALECT].map(
     (d) =>
       [
         `database (${d})`,

@@ -2,7 +2,7 @@
 // tracker (or waiting for a restart), refused values changing nothing, another process's save picked up.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
+import { TEST_DIALECT, type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
 import { TandemError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createMemoryTracker } from '../trackers/memory/memory-tracker.ts';
@@ -40,7 +40,7 @@ function reconfigurable() {
   return { tracker, given };
 }
 
-describe.each(['sqlite', 'postgres'] as const)('tracker credentials on %s', (dialect) => {
+describe.each([TEST_DIALECT])('tracker credentials on %s', (dialect) => {
   let database: TestDatabase;
   beforeEach(async () => {
     database = await testDatabase(dialect);

@@ -1,69 +1,51 @@
-// A migrated database for tests of storage-level code on each dialect: a SQLite file in a temp dir, or a fresh
-// PostgreSQL database on the local server (127.0.0.1:5432, user postgres), dropped at close.
+// A migrated database for tests of storage-level code, on the run's engine (TANDEM_TEST_DATABASE): a SQLite
+// file in a temp dir, or a fresh PostgreSQL database on the test server, dropped at close.
 import fs from 'node:fs';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
-import { migrate, openDatabase } from '../../storage/database.ts';
-import type { Database, Db } from '../../storage/schema.ts';
+import { sql } from 'kysely';
+import { type OpenedDatabase, openDatabase } from '../../storage/database.ts';
+import type { Db } from '../../storage/schema.ts';
 import { tempDir } from './host-process.ts';
+import { freshPostgres, TEST_DIALECT, type TestDialect } from './test-postgres.ts';
+
+export { PG_URL, TEST_DIALECT } from './test-postgres.ts';
 
 export interface TestDatabase {
   db: Db;
+  dialect: TestDialect;
   /** Deletes every row of every table (the migrations' bookkeeping excepted). */
   empty(): Promise<void>;
   close(): Promise<void>;
 }
-
-export const PG_URL = process.env.TANDEM_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function tablesOf(db: Db): Promise<string[]> {
   const tables = await db.introspection.getTables();
   return tables.map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
 }
 
-async function openPostgres(): Promise<TestDatabase> {
-  const name = `tandem_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url.toString(), max: 4 }) }),
-  });
-  await migrate(db);
-  return {
-    db,
-    async empty() {
-      for (const t of await tablesOf(db)) await sql`delete from ${sql.table(t)}`.execute(db);
-    },
-    async close() {
-      await db.destroy();
-      await admin.query(`drop database if exists ${name}`);
-      await admin.end();
-    },
-  };
-}
-
-async function openSqlite(): Promise<TestDatabase> {
+/**
+ * @example const { db, close } = await testDatabase(); ...; await close();
+ */
+export async function testDatabase(dialect: TestDialect = TEST_DIALECT): Promise<TestDatabase> {
   const dir = tempDir('tandem-db-');
-  const opened = await openDatabase(dir);
+  const fresh = dialect === 'postgres' ? await freshPostgres() : undefined;
+  let opened: OpenedDatabase;
+  try {
+    opened = await openDatabase(dir, { url: fresh?.url, poolSize: 4 });
+  } catch (err) {
+    await fresh?.drop();
+    throw err;
+  }
   const { db } = opened;
   return {
     db,
+    dialect,
     async empty() {
       for (const t of await tablesOf(db)) await sql`delete from ${sql.table(t)}`.execute(db);
     },
     async close() {
       await opened.close();
+      await fresh?.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * @example const { db, close } = await testDatabase('postgres'); ...; await close();
- */
-export function testDatabase(dialect: 'sqlite' | 'postgres'): Promise<TestDatabase> {
-  return dialect === 'postgres' ? openPostgres() : openSqlite();
 }

@@ -1,0 +1,98 @@
+// Opens the host database on PostgreSQL: a pg pool behind kysely, numbers parsed as numbers,
+// migrations run once under an advisory lock however many processes start at the same moment.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { TandemError } from '../core/errors.ts';
+import type { StorageLog } from './checkpointer.ts';
+import { migrate } from './migrate.ts';
+import type { Database, Db } from './schema.ts';
+
+/** Any number: 'tandem' in ASCII; every process of every version takes the same lock. */
+const MIGRATION_LOCK = 0x74616e64656d;
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const JSON_OID = 114;
+const JSONB = 3802;
+
+/**
+ * Type parsers for this pool only (not pg's global ones, which other code in the process may rely
+ * on): `count(*)`, `sum()` and bigint columns come back as numbers as they do from SQLite (our
+ * values stay far below 2^53); JSON comes back as the text it was stored as, as from SQLite.
+ */
+function typeParsers(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8, (v: string) => Number(v));
+  types.setTypeParser(NUMERIC, (v: string) => Number(v));
+  types.setTypeParser(JSON_OID, (v: string) => v);
+  types.setTypeParser(JSONB, (v: string) => v);
+  return types;
+}
+
+/** The URL without its password, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export interface PostgresOptions {
+  log?: StorageLog | undefined;
+  /** Connections in the pool (default 10). */
+  poolSize?: number | undefined;
+}
+
+export interface OpenedPostgres {
+  db: Db;
+  pool: pg.Pool;
+}
+
+/** Runs the migrations while holding a session advisory lock on one dedicated connection. */
+async function migrateLocked(pool: pg.Pool, db: Db): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      // The second process in waits here, then finds every migration done and runs none.
+      await migrate(db);
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<OpenedPostgres> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: typeParsers(),
+    application_name: 'tandem',
+  });
+  // An idle connection the server drops (a restart, pg_terminate_backend) emits 'error' on the pool;
+  // unhandled, that would end the process. The pool replaces the connection on next use.
+  pool.on('error', (err) => {
+    options.log?.warn(
+      { err: { message: err.message } },
+      'a PostgreSQL connection was lost; it will be replaced',
+    );
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrateLocked(pool, db);
+  } catch (err) {
+    await db.destroy();
+    if (err instanceof TandemError) throw err;
+    throw new TandemError(
+      'DATABASE_UNAVAILABLE',
+      500,
+      `Cannot open the PostgreSQL database ${redactUrl(url)}: ${(err as Error).message}`,
+    );
+  }
+  return { db, pool };
+}
