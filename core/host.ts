@@ -13,6 +13,7 @@ import { createAuditLog } from './audit/audit-log.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import { createDbBlobStore } from './blobs/db-blob-store.ts';
 import { createFileBlobStore } from './blobs/file-blob-store.ts';
+import { type Cluster, createCluster } from './cluster/cluster.ts';
 import type { HostConfig } from './config.ts';
 import { createConnectionService } from './connections/connection-service.ts';
 import { trackerHealthCheck } from './connections/health-checks.ts';
@@ -81,6 +82,8 @@ export type BuiltParts = Readonly<
     config: HostConfig;
     sandbox: ManagedSandbox;
     link: LinkNetwork;
+    /** Which process runs each connection (one on SQLite; several on a shared PostgreSQL database). */
+    cluster: Cluster;
     activity: ActivitySampler;
     /** Attachment bytes (files in the data directory, or the database). */
     blobs: BlobStore;
@@ -147,6 +150,9 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   let parts: BuiltParts;
   let generatedToken: string | undefined;
   let built: Tracker | undefined;
+  // The URL of a shared PostgreSQL database: processes on it are one node (core/cluster/).
+  const databaseUrl = database.dialect === 'postgres' ? databaseUrlOf(config) : undefined;
+  const cluster = createCluster({ db, log, databaseUrl });
   try {
     const identity = await loadOrCreateIdentity(config.storage.dataDir);
     const settings = await loadNodeSettings(
@@ -176,7 +182,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       blobs,
     });
     built = tracker;
-    const metrics = createMetrics();
+    const metrics = createMetrics({ process: cluster.processId });
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(
       createSandbox({
@@ -190,15 +196,18 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     const { service: connections, network: link } = createConnectionService(
       { db, identity, settings, log },
       (directory) =>
-        createLinkNetwork({
-          identity,
-          local: () => ({ url: settings.publicUrl(), name: settings.name() }),
-          directory,
-          log,
-          linkPath: LINK_PATH,
-          ...config.link,
-          trustedProxies: config.server.trustedProxies,
-        }),
+        cluster.gateLink(
+          createLinkNetwork({
+            identity,
+            local: () => ({ url: settings.publicUrl(), name: settings.name() }),
+            directory,
+            log,
+            linkPath: LINK_PATH,
+            ...config.link,
+            trustedProxies: config.server.trustedProxies,
+            ...cluster.linkOptions,
+          }),
+        ),
     );
     // The tracker's checks are every connection's too (a wrong ServiceNow password fails validation with its fix).
     if (tracker.health) connections.addHealthCheck(trackerHealthCheck(tracker));
@@ -213,6 +222,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       sandbox: () => sandbox,
       hostApi: trackerUserLookup(tracker),
       onConnectionChange: (listener) => connections.onChange(listener),
+      holds: (id) => cluster.leases.holds(id),
       tickMs: config.sync.tickMs,
       content: {
         blobs,
@@ -248,6 +258,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       tracker,
       sandbox,
       link,
+      cluster,
       connections,
       rules,
       engine,
@@ -301,6 +312,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         ['tracker', () => parts.tracker.close?.()],
         ['rules', () => detachVisualRules()],
         ['link', () => link.close()],
+        // After the engine and link stopped: the next holder starts them only once they are stopped here.
+        ['cluster', () => parts.cluster.stop()],
         ['sandbox', () => sandbox.close()],
         [
           'server',
@@ -340,6 +353,13 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         sandbox.start().catch((err: unknown) => log.error({ err }, 'rule runner did not start'));
       }
       stopCollecting = metrics.onCollect(async () => metrics.apply(await readSnapshot(db, link)));
+      // The leases first: the connections dial, and the engine steps, only those this process holds.
+      await parts.cluster.start(url, {
+        engine,
+        connections,
+        link,
+        ...(parts.tracker.watch ? { watchTracker: (l: () => void) => parts.tracker.watch!(l) } : {}),
+      });
       await connections.start();
       await engine.start();
       activity.start();
@@ -354,6 +374,11 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   }
 
   return { app, parts, generatedToken, start, close };
+}
+
+/** The PostgreSQL URL the host was started with. */
+function databaseUrlOf(config: HostConfig): string | undefined {
+  return (config.storage as { databaseUrl?: string | undefined }).databaseUrl;
 }
 
 /** Builds and starts a host: what `tandem start` and the bench run. */
