@@ -1,4 +1,4 @@
-// Unit and multi-host tests; browser tests have their own config.
+// Unit and multi-host tests on SQLite; browser tests and PostgreSQL runs (vitest.postgres.config.ts) have their own.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,7 +10,8 @@ export default defineConfig({
       'tests/**/*.test.ts',
       'ui/**/*.test.ts',
     ],
-    exclude: ['tests/browser/**', 'node_modules/**'],
+    // *.pg.test.ts need a PostgreSQL server: npm test passes on a machine without one.
+    exclude: ['tests/browser/**', 'node_modules/**', '**/*.pg.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -13,6 +13,10 @@ import { loadTracker } from './trackers/load.ts';
 const USAGE = `Usage:
   tandem start [--data DIR] [--port N] [--host ADDR] [--name NAME] [--public-url URL]
                [--tracker builtin|servicenow|jira|MODULE] [--tracker-config FILE]
+               [--database postgres://USER@HOST:PORT/DB]
+      --database        a PostgreSQL database to store in (TANDEM_DATABASE_URL); default:
+                        SQLite in the data directory. Processes given the same database
+                        are one node and must share TANDEM_SECRET_KEY
       --tracker         the system of record (TANDEM_TRACKER): builtin (default), or a module
                         path or package name exporting createTracker(options, context)
       --tracker-config  a JSON file of the tracker's options (TANDEM_TRACKER_CONFIG);
@@ -20,7 +24,7 @@ const USAGE = `Usage:
                         the console (General settings → Tracker) and stored encrypted
       Every flag has a TANDEM_* variable; see docs/operations.md and docs/trackers.md.
   tandem demo                 two paired hosts with sample data
-  tandem reset-token [--data DIR]   replace the admin token and print the new one
+  tandem reset-token [--data DIR] [--database URL]   replace the admin token and print the new one
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -121,7 +125,10 @@ async function resetToken(args: string[]): Promise<number> {
   const config = resolveConfig(args);
   const { openDatabase } = await import('../storage/database.ts');
   const { resetAdminToken } = await import('./http/admin-auth.ts');
-  const database = await openDatabase(config.storage.dataDir);
+  const database = await openDatabase(config.storage.dataDir, {
+    url: config.storage.databaseUrl,
+    poolSize: 1,
+  });
   try {
     process.stdout.write(`New admin token (shown once): ${await resetAdminToken(database.db)}\n`);
   } finally {

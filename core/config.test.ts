@@ -100,4 +100,25 @@ describe('resolveConfig', () => {
       }),
     );
   });
+
+  it('takes a PostgreSQL URL from --database or TANDEM_DATABASE_URL, and refuses another without its password', () => {
+    expect(resolveConfig([], {}).storage.databaseUrl).toBeUndefined();
+    const env = { TANDEM_DATABASE_URL: 'postgres://tandem@db.internal:5432/tandem' };
+    expect(resolveConfig([], env).storage.databaseUrl).toBe(env.TANDEM_DATABASE_URL);
+    expect(resolveConfig(['--database', 'postgresql://a@b/c'], env).storage.databaseUrl).toBe(
+      'postgresql://a@b/c',
+    );
+    let message = '';
+    try {
+      resolveConfig(['--database', 'mysql://admin:hunter2@db/tandem'], {});
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'INVALID_CONFIG' });
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^--database must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(message).not.toContain('hunter2');
+    expect(() => resolveConfig([], { TANDEM_DATABASE_URL: 'tandem.db' })).toThrow(
+      /^TANDEM_DATABASE_URL must be/,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 // Host configuration: CLI flags and TANDEM_* variables (flags win), parsed once into sections; a bad value stops the start.
 import path from 'node:path';
 import { z } from 'zod';
+import { isPostgresUrl, redactUrl } from '../storage/database-url.ts';
 import { TandemError } from './errors.ts';
 import { parseTrustedProxies } from './net/ip-address.ts';
 import { parseSecretKey } from './secrets/secret-key.ts';
@@ -29,6 +30,8 @@ export interface HostConfig {
     dataDir: string;
     /** Directory for the per-statement SQL time report written at exit (TANDEM_SQL_PROFILE). */
     sqlProfileDir: string | undefined;
+    /** A PostgreSQL URL (`--database`, TANDEM_DATABASE_URL); absent: the SQLite file in the data directory. */
+    databaseUrl: string | undefined;
   };
   link: {
     heartbeatMs: number;
@@ -73,6 +76,8 @@ type Env = Record<string, string | undefined>;
 interface Variable<T> {
   schema: z.ZodType<T>;
   accepts: string;
+  /** How a refused value is shown in the error (a URL without its password); as given by default. */
+  shown?: (raw: string) => string;
 }
 const positive = (unit: string): Variable<number> => ({
   schema: z.coerce.number().positive().max(Number.MAX_SAFE_INTEGER),
@@ -84,6 +89,11 @@ const directory: Variable<string> = { schema: z.string().min(1), accepts: 'a dir
 /** Every TANDEM_* variable the host reads (the tracker's own are read by the tracker). */
 export const VARIABLES = {
   TANDEM_DATA: directory,
+  TANDEM_DATABASE_URL: {
+    schema: z.string().refine(isPostgresUrl),
+    accepts: 'a postgres:// or postgresql:// URL',
+    shown: redactUrl,
+  },
   TANDEM_PORT: {
     schema: z.coerce.number().int().min(0).max(65535),
     accepts: 'an integer 0-65535',
@@ -127,16 +137,18 @@ type ValueOf<N extends Name> = (typeof VARIABLES)[N] extends Variable<infer T> ?
 function read<N extends Name>(env: Env, name: N, flag?: { name: string; value: string | undefined }) {
   const raw = flag?.value ?? env[name];
   if (raw === undefined || raw === '') return undefined;
-  const { schema, accepts } = VARIABLES[name] as Variable<ValueOf<N>>;
+  const { schema, accepts, shown } = VARIABLES[name] as Variable<ValueOf<N>>;
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const what = flag?.value !== undefined ? flag.name : name;
   const code = name === 'TANDEM_PORT' ? 'INVALID_PORT' : 'INVALID_CONFIG';
-  throw new TandemError(code, 400, `${what} must be ${accepts}, got "${raw}"`, { variable: what, accepts });
+  const value = shown ? shown(raw) : raw;
+  throw new TandemError(code, 400, `${what} must be ${accepts}, got "${value}"`, { variable: what, accepts });
 }
 
 const FLAGS = {
   '--data': 'TANDEM_DATA',
+  '--database': 'TANDEM_DATABASE_URL',
   '--port': 'TANDEM_PORT',
   '--host': 'TANDEM_HOST',
   '--name': 'TANDEM_NAME',
@@ -183,6 +195,7 @@ export function resolveConfig(argv: readonly string[], env: Env = process.env): 
     storage: {
       dataDir: path.resolve(read(env, 'TANDEM_DATA', fromFlag('--data')) ?? './data'),
       sqlProfileDir: read(env, 'TANDEM_SQL_PROFILE'),
+      databaseUrl: read(env, 'TANDEM_DATABASE_URL', fromFlag('--database')),
     },
     link: {
       heartbeatMs: read(env, 'TANDEM_LINK_HEARTBEAT_MS') ?? 15_000,

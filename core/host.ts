@@ -143,6 +143,7 @@ async function runAll(steps: Array<[name: string, step: () => unknown]>, log: Lo
 export async function createHost(config: HostConfig, choice: HostParts): Promise<Host> {
   const log = choice.log ?? createLogger('tandem', config.log.level);
   const database = await openDatabase(config.storage.dataDir, {
+    url: config.storage.databaseUrl,
     log,
     sqlProfileDir: config.storage.sqlProfileDir,
   });
@@ -365,7 +366,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       activity.start();
       notifier.start();
       parts.trackerCredentials.start();
-      log.info({ url, nodeId: parts.identity.nodeId }, 'host started');
+      log.info({ url, nodeId: parts.identity.nodeId, database: database.dialect }, 'host started');
       return { url };
     } catch (err) {
       await close().catch((e: unknown) => log.error({ err: e }, 'cleanup after a failed start failed'));

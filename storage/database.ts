@@ -34,13 +34,8 @@ export interface OpenDatabaseOptions {
   sqlProfileDir?: string | undefined;
   /** A `postgres://` or `postgresql://` URL (storage.databaseUrl); absent: the SQLite file in the data directory. */
   url?: string | undefined;
-  /** Connections in the PostgreSQL pool (default 10). */
+  /** Connections in the PostgreSQL pool (default 1: queries of one process run one after another, as on SQLite). */
   poolSize?: number | undefined;
-}
-
-/** Whether a database URL names PostgreSQL (the only kind of URL the host takes). */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 export async function openDatabase(

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { TandemError } from '../core/errors.ts';
 import type { StorageLog } from './checkpointer.ts';
+import { redactUrl } from './database-url.ts';
 import { migrate } from './migrate.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -29,20 +30,9 @@ function typeParsers(): pg.CustomTypesConfig {
   return types;
 }
 
-/** The URL without its password, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
 export interface PostgresOptions {
   log?: StorageLog | undefined;
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool (default 1, see openPostgres). */
   poolSize?: number | undefined;
 }
 
@@ -51,9 +41,15 @@ export interface OpenedPostgres {
   pool: pg.Pool;
 }
 
-/** Runs the migrations while holding a session advisory lock on one dedicated connection. */
-async function migrateLocked(pool: pg.Pool, db: Db): Promise<void> {
-  const client = await pool.connect();
+/**
+ * Runs the migrations while holding a session advisory lock on a connection of its own (outside the
+ * pool, which may have a single connection the migrations need).
+ */
+async function migrateLocked(url: string, db: Db): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'tandem-migrate' });
+  // An error after connect (the server going away) must not be an unhandled 'error' event.
+  client.on('error', () => {});
+  await client.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
@@ -63,14 +59,17 @@ async function migrateLocked(pool: pg.Pool, db: Db): Promise<void> {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
   } finally {
-    client.release();
+    await client.end();
   }
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<OpenedPostgres> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    // One connection by default: the same as SQLite, where kysely runs every query and transaction of a
+    // process one after another on its one connection. The host's read-then-write transactions rely on
+    // that (none takes row locks), so a second connection would let them interleave under READ COMMITTED.
+    max: options.poolSize ?? 1,
     types: typeParsers(),
     application_name: 'tandem',
   });
@@ -84,7 +83,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await migrateLocked(pool, db);
+    await migrateLocked(url, db);
   } catch (err) {
     await db.destroy();
     if (err instanceof TandemError) throw err;

@@ -130,6 +130,12 @@ describe('tandem start', () => {
     expect(unknown.stderr).toContain('unknown_flag');
     const cmd = spawnSync(process.execPath, [BIN, 'launch'], { encoding: 'utf8' });
     expect(cmd.status).toBe(2);
+    const db = spawnSync(process.execPath, [BIN, 'start', '--database', 'mysql://root:hunter2@db/x'], {
+      encoding: 'utf8',
+    });
+    expect(db.status).toBe(2);
+    expect(db.stderr).toContain('--database must be a postgres://');
+    expect(db.stderr).not.toContain('hunter2');
   });
 
   it('refuses a bad TANDEM_SECRET_KEY without printing it, and makes an owner-only key file otherwise', async () => {

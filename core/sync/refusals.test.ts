@@ -1,4 +1,5 @@
 // One unusable received event does not stop the stream: recorded, acknowledged, refused to the sender, who records it too.
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scriptMode } from '../../modes/script/script-mode.ts';
 import { waitFor } from '../../tests/support/host-process.ts';
@@ -86,7 +87,8 @@ const errors = () =>
     .selectFrom('sync_errors')
     .selectAll()
     .where('status', '=', 'open')
-    .orderBy('event_seq')
+    // NULLs (errors no event names) first on both engines: PostgreSQL puts them last by default.
+    .orderBy(sql`coalesce(event_seq, -1)`)
     .execute();
 const inbox = () =>
   host.services.db.selectFrom('sync_inbox').select(['seq', 'remote_id', 'status']).orderBy('seq').execute();

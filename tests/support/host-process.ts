@@ -1,10 +1,12 @@
-// Starts real `tandem start` processes for tests: port 0, own temp data dir, ended by `stop()`.
+// Starts real `tandem start` processes for tests: port 0, own temp data dir, ended by `stop()`; on the run's
+// engine (TANDEM_TEST_DATABASE): under postgres each data dir gets its own fresh database, dropped with the dir.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type FreshPostgres, freshPostgres, TEST_DIALECT } from './test-postgres.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tandem.js', import.meta.url));
 
@@ -42,14 +44,34 @@ export function tempDir(prefix = 'tandem-test-'): string {
 
 const running = new Set<HostProcess>();
 
+/**
+ * The database of each data dir a host ran on under postgres: a restart on the same dir finds its data
+ * again, as it would in the SQLite file. Dropped by `stopAllHosts()` with the dirs.
+ */
+const databases = new Map<string, FreshPostgres>();
+
+/** The `TANDEM_DATABASE_URL` a host on `dataDir` runs with under postgres (created on first use); none on SQLite. */
+export async function databaseFor(dataDir: string): Promise<Record<string, string>> {
+  if (TEST_DIALECT !== 'postgres') return {};
+  let fresh = databases.get(dataDir);
+  if (!fresh) {
+    fresh = await freshPostgres();
+    databases.set(dataDir, fresh);
+  }
+  return { TANDEM_DATABASE_URL: fresh.url };
+}
+
 export async function startHostProcess(opts: StartOptions = {}): Promise<HostProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const token = opts.token ?? `test-token-${randomBytes(16).toString('hex')}`;
   const args = [BIN, 'start', '--data', dataDir, '--port', String(opts.port ?? 0), ...(opts.args ?? [])];
   if (opts.name) args.push('--name', opts.name);
   if (opts.publicUrl) args.push('--public-url', opts.publicUrl);
+  // A test that names its own database (or passes --database) keeps it.
+  const chosen = opts.env?.TANDEM_DATABASE_URL !== undefined || args.includes('--database');
+  const database = chosen ? {} : await databaseFor(dataDir);
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, TANDEM_ADMIN_TOKEN: token, TANDEM_LOG_LEVEL: 'warn', ...opts.env },
+    env: { ...process.env, TANDEM_ADMIN_TOKEN: token, TANDEM_LOG_LEVEL: 'warn', ...database, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -104,11 +126,21 @@ export async function startHostProcess(opts: StartOptions = {}): Promise<HostPro
   return host;
 }
 
-/** Ends every host a test file started and did not stop, and removes its temp dirs (call from afterAll). */
+/** Ends every host a test file started and did not stop, and removes its temp dirs and databases (call from afterAll). */
 export async function stopAllHosts(): Promise<void> {
   await Promise.all([...running].map((h) => h.stop('SIGKILL')));
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
+  const fresh = [...databases.values()];
+  databases.clear();
+  for (const d of fresh) await d.drop();
+}
+
+/** Drops the database a host ran on with `dataDir` (under postgres), for tests that clean up without `stopAllHosts()`. */
+export async function dropDatabaseOf(dataDir: string): Promise<void> {
+  const fresh = databases.get(dataDir);
+  databases.delete(dataDir);
+  await fresh?.drop();
 }
 
 /** Polls `fn` until it returns a truthy value or the time runs out. */

@@ -1,4 +1,5 @@
-// A whole host on a real SQLite file in a temp dir, built by the composition root but not started: for API tests.
+// A whole host on a real database (the run's engine: a SQLite file in a temp dir, or a fresh PostgreSQL database),
+// built by the composition root but not started: for API tests.
 import fs from 'node:fs';
 import { createAdaptorServer } from '@hono/node-server';
 import { configWith, type HostConfig } from '../../core/config.ts';
@@ -10,6 +11,7 @@ import { createBuiltinTracker } from '../../core/trackers/builtin/builtin-tracke
 import { createMemoryTracker } from '../../core/trackers/memory/memory-tracker.ts';
 import type { Db } from '../../storage/schema.ts';
 import { tempDir } from './host-process.ts';
+import { freshPostgres, TEST_DIALECT } from './test-postgres.ts';
 
 export interface InProcessHost {
   /** The parts the host was built from (database, tracker, rules, sandbox...). */
@@ -30,11 +32,16 @@ export async function inProcessHost(
 ): Promise<InProcessHost> {
   const dataDir = tempDir();
   const token = 'test-admin-token-3f9c2e71b8d4a605';
+  const fresh =
+    TEST_DIALECT === 'postgres' && opts.config?.storage?.databaseUrl === undefined
+      ? await freshPostgres()
+      : undefined;
+  const storage = { ...opts.config?.storage, dataDir, ...(fresh ? { databaseUrl: fresh.url } : {}) };
   const host = await createHost(
     configWith({
       ...opts.config,
       server: { port: 0, name: 'Test Host', adminToken: token, ...opts.config?.server },
-      storage: { dataDir },
+      storage,
     }),
     {
       tracker: (ctx) =>
@@ -54,6 +61,7 @@ export async function inProcessHost(
     async close() {
       await host.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      await fresh?.drop();
     },
   };
 }

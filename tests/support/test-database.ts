@@ -30,7 +30,7 @@ export async function testDatabase(dialect: TestDialect = TEST_DIALECT): Promise
   const fresh = dialect === 'postgres' ? await freshPostgres() : undefined;
   let opened: OpenedDatabase;
   try {
-    opened = await openDatabase(dir, { url: fresh?.url, poolSize: 4 });
+    opened = await openDatabase(dir, { url: fresh?.url });
   } catch (err) {
     await fresh?.drop();
     throw err;
