@@ -152,7 +152,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   let generatedToken: string | undefined;
   let built: Tracker | undefined;
   // The URL of a shared PostgreSQL database: processes on it are one node (core/cluster/).
-  const databaseUrl = database.dialect === 'postgres' ? databaseUrlOf(config) : undefined;
+  const databaseUrl = database.dialect === 'postgres' ? config.storage.databaseUrl : undefined;
   const cluster = createCluster({ db, log, databaseUrl });
   try {
     const identity = await loadOrCreateIdentity(config.storage.dataDir);
@@ -375,11 +375,6 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   }
 
   return { app, parts, generatedToken, start, close };
-}
-
-/** The PostgreSQL URL the host was started with. */
-function databaseUrlOf(config: HostConfig): string | undefined {
-  return (config.storage as { databaseUrl?: string | undefined }).databaseUrl;
 }
 
 /** Builds and starts a host: what `tandem start` and the bench run. */

@@ -100,7 +100,11 @@ export function createCluster(opts: ClusterOptions): Cluster {
         }
       : {},
     gateLink,
-    notify: (kind) => wakeups.notify(kind),
+    notify(kind) {
+      wakeups.notify(kind);
+      // A connection added here takes its lease now rather than at the next heartbeat.
+      if (kind === 'changed' && shared) void leases.tick();
+    },
 
     async start(url, parts) {
       if (!shared) {

@@ -71,6 +71,7 @@ export function createHandshakes(opts: HandshakeOptions): Handshakes {
     if (relay) {
       if (!opts.acceptRelay?.(relay.connectionId, relay.key))
         return refuse(socket, 'not_holder', 'This process does not run that connection');
+      socket.send(JSON.stringify({ t: 'relayed' }));
       return opts.onLive(relay.connectionId, socket, reader);
     }
     // Nothing large is parsed before the peer is authenticated.

@@ -14,14 +14,16 @@ export type LinkPlacement =
   /** No process can take the link now (the database is unreachable): the peer is refused and redials. */
   | { here: false; url: null };
 
+const relayedMessage = z.object({ t: z.literal('relayed') }).strict();
+
 /** The first message a relaying process sends the holder, in place of the peer's `auth`. */
 export const relayMessage = z
   .object({ t: z.literal('relay'), connectionId: z.string().min(1).max(64), key: z.string().min(1).max(200) })
   .strict();
 
 /**
- * Opens the relay leg to the holder: its greeting read, the relay message sent. The holder answers nothing
- * more; it refuses (closing the socket) when the key is wrong or it no longer holds the connection.
+ * Opens the relay leg to the holder: its greeting read, the relay message sent and taken (`relayed`); it
+ * throws when the holder refuses it (a wrong key, or it no longer holds the connection).
  */
 export async function openRelay(
   holderUrl: string,
@@ -41,6 +43,11 @@ export async function openRelay(
     throw new Error('the holding process did not greet');
   }
   socket.send(JSON.stringify({ t: 'relay', connectionId, key: relayKey }));
+  const answer = parseJson(relayedMessage, await reader.next(timeoutMs));
+  if (!answer) {
+    socket.terminate();
+    throw new Error('the holding process refused the relay');
+  }
   // Frames the holder sends go to the peer through `pipe`, which takes over the reader.
   relayReaders.set(socket, reader);
   return socket;
