@@ -15,7 +15,7 @@ import { type Leases, sharedLeases } from './leases.ts';
 
 const log = createLogger('leases-test', 'silent');
 // Heartbeats are driven by hand (`tick`); the timer period is long so it never runs on its own.
-const timings = { heartbeatMs: 60_000, leaseMs: 2_000 };
+const timings = { heartbeatMs: 60_000, leaseMs: 2_000, minHoldMs: 0 };
 
 describe('connection leases (PostgreSQL)', () => {
   let fresh: FreshPostgres;

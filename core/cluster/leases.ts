@@ -50,9 +50,14 @@ export interface LeaseTimings {
   heartbeatMs: number;
   /** A lease not renewed for this long may be taken; a process unseen this long is dead. */
   leaseMs: number;
+  /**
+   * A lease taken less than this long ago is not given up to rebalance: a connection taken for a peer that
+   * just dialed (pairing under way) stays put while its first exchanges run.
+   */
+  minHoldMs: number;
 }
 
-export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { heartbeatMs: 1000, leaseMs: 5000 };
+export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { heartbeatMs: 1000, leaseMs: 5000, minHoldMs: 15_000 };
 
 type Listener = (connectionId: string, held: boolean) => void;
 
@@ -121,6 +126,8 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   const processId = randomUUID();
   const relayKey = randomBytes(24).toString('base64url');
   const held = new Map<string, bigint>();
+  /** When each lease was taken, by this process's clock. */
+  const takenAt = new Map<string, number>();
   const events = emitter(log);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -130,6 +137,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   let renewedAt = 0;
 
   function lose(id: string) {
+    takenAt.delete(id);
     if (!held.delete(id)) return;
     log.info({ connectionId: id, processId }, 'connection lease lost');
     events.emit(id, false);
@@ -139,6 +147,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     const had = held.has(id);
     held.set(id, token);
     if (had) return;
+    takenAt.set(id, Date.now());
     log.info({ connectionId: id, processId, token: token.toString() }, 'connection lease taken');
     events.emit(id, true);
   }
@@ -223,7 +232,11 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       .execute();
     const share = Math.ceil(connections.size / Math.max(1, live.length));
     if (held.size > share) {
-      const extra = [...held.keys()].sort().slice(share);
+      const settled = [...held.keys()].filter(
+        (id) => Date.now() - (takenAt.get(id) ?? 0) >= timings.minHoldMs,
+      );
+      const extra = settled.sort().slice(0, held.size - share);
+      if (extra.length === 0) return;
       log.info({ processId, released: extra.length, share }, 'releasing connections to other processes');
       await release(extra);
       return;
