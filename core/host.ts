@@ -24,6 +24,7 @@ import type { AppEnv } from './http/app-env.ts';
 import { LINK_PATH } from './http/routes/public.ts';
 import { loadOrCreateIdentity } from './identity/node-identity.ts';
 import { loadNodeSettings } from './identity/node-settings.ts';
+import { loadOrCreateStoredIdentity } from './identity/stored-identity.ts';
 import { createLinkNetwork, type LinkNetwork } from './link/link-network.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -155,7 +156,14 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   const databaseUrl = database.dialect === 'postgres' ? config.storage.databaseUrl : undefined;
   const cluster = createCluster({ db, log, databaseUrl });
   try {
-    const identity = await loadOrCreateIdentity(config.storage.dataDir);
+    const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
+    const secrets = createSecretBox(secretKey.key);
+    await checkSecretKey(db, secrets, log, secretKey.source);
+    // A key file beside a SQLite database; in a shared database, sealed, so that every process is one node.
+    const identity =
+      database.dialect === 'sqlite'
+        ? await loadOrCreateIdentity(config.storage.dataDir)
+        : await loadOrCreateStoredIdentity(db, secrets);
     const settings = await loadNodeSettings(
       db,
       { name: config.server.name, publicUrl: config.server.publicUrl },
@@ -163,9 +171,6 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     );
     const admin = await initAdminAuth(db, config.server.adminToken);
     generatedToken = admin.generated;
-    const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
-    const secrets = createSecretBox(secretKey.key);
-    await checkSecretKey(db, secrets, log, secretKey.source);
     // Attachment bytes: files beside a SQLite database; in the database itself when processes share it.
     const blobs =
       database.dialect === 'sqlite'

@@ -47,6 +47,14 @@ export interface ChangeLogTable {
   at: string;
 }
 
+/** The node's sealed key pair, one row (id 1), for processes sharing a PostgreSQL database (migration 0014). */
+export interface NodeIdentityTable {
+  id: number;
+  node_id: string;
+  private_jwk: string;
+  created_at: string;
+}
+
 export interface KeyCounterTable {
   type: string;
   next: number;
@@ -126,6 +134,7 @@ export interface Database
   sessions: SessionTable;
   connections: ConnectionTable;
   link_revocations: LinkRevocationTable;
+  node_identity: NodeIdentityTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,9 +1,9 @@
 // Two and three real hosts pairing through the admin API, both sides public: the happy path and the lifecycle.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadOrCreateIdentity } from '../core/identity/node-identity.ts';
 import { createLinkNetwork } from '../core/link/link-network.ts';
 import { createLogger } from '../core/log.ts';
 import { type HostProcess, stopAllHosts } from './support/host-process.ts';
+import { identityOf } from './support/identity-of.ts';
 import {
   accept,
   type Conn,
@@ -25,9 +25,9 @@ beforeAll(async () => {
   [a, b, c] = await Promise.all([publicHost('Alpha'), publicHost('Beta'), publicHost('Gamma')]);
 });
 
-/** Dials `to`'s link endpoint as `from` (its own key, read from its data directory) for link `linkId`. */
+/** Dials `to`'s link endpoint as `from` (its own key, read where the host keeps it) for link `linkId`. */
 async function dialAs(from: HostProcess, to: HostProcess, linkId: string) {
-  const identity = await loadOrCreateIdentity(from.dataDir);
+  const identity = await identityOf(from.dataDir);
   const toNode = (await to.api<{ nodeId: string }>('GET', '/api/node')).body.nodeId;
   const net = createLinkNetwork({
     identity,

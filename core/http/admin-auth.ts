@@ -2,7 +2,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
-import { readSetting, writeSetting } from '../identity/node-settings.ts';
+import { readSetting, writeSetting, writeSettingIfAbsent } from '../identity/node-settings.ts';
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 /** A chosen admin token needs this many characters (a generated one has 47). */
@@ -83,8 +83,9 @@ export async function initAdminAuth(
     assertStrongAdminToken(envToken);
     await writeSetting(db, 'admin.token_hash', sha256(envToken).toString('hex'));
   } else if (!(await readSetting(db, 'admin.token_hash'))) {
-    generated = generateToken();
-    await writeSetting(db, 'admin.token_hash', sha256(generated).toString('hex'));
+    const token = generateToken();
+    // Processes starting together on one database: only the one whose token was stored prints it.
+    if (await writeSettingIfAbsent(db, 'admin.token_hash', sha256(token).toString('hex'))) generated = token;
   }
   const stored = Buffer.from((await readSetting(db, 'admin.token_hash'))!, 'hex');
   const auth: AdminAuth = {

@@ -24,6 +24,16 @@ export async function writeSetting(db: Db, key: string, value: string | null): P
     .execute();
 }
 
+/** Writes `value` unless the key has one; says whether it did (of processes starting together, one wins). */
+export async function writeSettingIfAbsent(db: Db, key: string, value: string): Promise<boolean> {
+  const result = await db
+    .insertInto('settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
 export async function loadNodeSettings(
   db: Db,
   overrides: { name?: string | undefined; publicUrl?: string | undefined },

@@ -84,7 +84,9 @@ export async function startHostProcess(opts: StartOptions = {}): Promise<HostPro
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${out}\n${err}`)), 20_000);
+    // A first start on PostgreSQL creates the schema over the network: slower on a loaded machine.
+    const startMs = TEST_DIALECT === 'postgres' ? 45_000 : 20_000;
+    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${out}\n${err}`)), startMs);
     const onData = () => {
       const m = /Tandem listening on (http:\/\/\S+)/.exec(out);
       if (m) {

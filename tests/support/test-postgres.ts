@@ -13,6 +13,13 @@ export const PG_URL = process.env.TANDEM_TEST_POSTGRES_URL ?? 'postgres://postgr
 /** Every database a test creates is named so, and the run's teardown drops those still there. */
 export const TEST_DB_PREFIX = 'tandem_t_';
 
+/**
+ * This run's part of the names: set by the run's globalSetup (tests/support/postgres-teardown.ts) before the
+ * workers start, so its teardown drops this run's leftovers and never those of another run on the server.
+ */
+export const RUN_ENV = 'TANDEM_TEST_PG_RUN';
+const runId = (): string => process.env[RUN_ENV] ?? `p${process.pid}`;
+
 export interface FreshPostgres {
   /** The new database's URL. */
   url: string;
@@ -36,7 +43,7 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
  * @example const fresh = await freshPostgres(); ...openDatabase(dir, { url: fresh.url }); await fresh.drop();
  */
 export async function freshPostgres(): Promise<FreshPostgres> {
-  const name = `${TEST_DB_PREFIX}${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const name = `${TEST_DB_PREFIX}${runId()}_${Math.random().toString(36).slice(2, 10)}`;
   await admin(async (c) => {
     await c.query(`create database ${name}`);
     // Tests need no durability across a crash of the server, and a commit that waits for no flush
@@ -67,8 +74,8 @@ async function dropDatabase(name: string): Promise<void> {
   });
 }
 
-/** Drops the test databases created by the given process ids (or all test databases when none given). */
-export async function dropTestDatabases(pids?: readonly number[]): Promise<string[]> {
+/** Drops the test databases of the given run (see RUN_ENV) that are still there; says which. */
+export async function dropRunDatabases(run: string): Promise<string[]> {
   const rows = await admin(
     async (c) =>
       (
@@ -77,9 +84,7 @@ export async function dropTestDatabases(pids?: readonly number[]): Promise<strin
         ])
       ).rows,
   );
-  const names = rows
-    .map((r) => r.datname)
-    .filter((n) => !pids || pids.some((pid) => n.startsWith(`${TEST_DB_PREFIX}${pid}_`)));
+  const names = rows.map((r) => r.datname).filter((n) => n.startsWith(`${TEST_DB_PREFIX}${run}_`));
   for (const n of names) await dropDatabase(n);
   return names;
 }

@@ -23,6 +23,18 @@ describe('built-in tracker', () => {
     expect(r.fields.status).toBe('submitted');
   });
 
+  it('searches ignoring case, taking % and _ in the text literally, on either engine', async () => {
+    await tracker.create({ type: 'incident', fields: { summary: 'Disk 50% FULL' } }, { origin: 'local' });
+    await tracker.create({ type: 'incident', fields: { summary: 'disk 500 full' } }, { origin: 'local' });
+    await tracker.create({ type: 'incident', fields: { summary: 'path a_b' } }, { origin: 'local' });
+    const found = async (q: string) =>
+      (await tracker.list({ q, limit: 50 })).items.map((e) => e.fields.summary);
+    expect(await found('50% full')).toEqual(['Disk 50% FULL']);
+    expect(await found('DISK')).toHaveLength(2);
+    expect(await found('a_b')).toEqual(['path a_b']);
+    expect(await found('a%b')).toEqual([]);
+  });
+
   it('bumps the version and logs a change with its origin on every write, in order', async () => {
     const e = await tracker.create(
       { type: 'incident', fields: { summary: 'Disk full', team: 'ops' } },

@@ -2,6 +2,7 @@
 // It can join the sync engine's transaction (`transactional`), the fast path no other tracker has.
 import { EventEmitter } from 'node:events';
 import { nanoid } from 'nanoid';
+import { containsText } from '../../../storage/portable-sql.ts';
 import { columnsOf, perShape, prepared } from '../../../storage/prepared.ts';
 import type { CommentRow, Db, DbExecutor, EntityRow } from '../../../storage/schema.ts';
 import type { BlobStore } from '../../blobs/blob-store.ts';
@@ -482,12 +483,12 @@ function view(
       let q = exec.selectFrom('entities').selectAll();
       if (query.type) q = q.where('type', '=', query.type);
       if (query.q) {
-        const like = `%${query.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+        const text = query.q;
         q = q.where((eb) =>
           eb.or([
-            eb(eb.fn('lower', ['summary']), 'like', like),
-            eb(eb.fn('lower', ['key']), 'like', like),
-            eb(eb.fn('lower', ['description']), 'like', like),
+            containsText('summary', text),
+            containsText('key', text),
+            containsText('description', text),
           ]),
         );
       }
