@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -132,9 +131,7 @@ beforeAll(async () => {
   fresh = await freshPostgres();
   a1 = await startA();
   // The second process shares the database (node identity, tokens, data); its own data directory.
-  const dir2 = tempDir('tandem-a-');
-  fs.copyFileSync(path.join(a1.dataDir, 'node-key.json'), path.join(dir2, 'node-key.json'));
-  a2 = await startA(dir2);
+  a2 = await startA();
   b = await startHostProcess({ name: 'Beta', env: ENV });
   balancer = await startBalancer(() => [a1, a2].filter(alive).map(portOf));
   const node = await a1.api('PATCH', '/api/node', { publicUrl: balancer.url });
