@@ -194,6 +194,9 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   }
 
   async function heartbeat() {
+    // What this beat renews and checks: a lease `place` takes meanwhile is not in it (it is newer than the
+    // connection list read below, and not in the renewal), so it is not taken for lost.
+    const snapshot = new Map(held);
     const at = await now();
     await db
       .insertInto('node_processes')
@@ -213,19 +216,19 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       .execute();
     const connections = new Set((await db.selectFrom('connections').select('id').execute()).map((r) => r.id));
     // Renew what is held; one not renewed was taken (after a pause longer than the lease) or its connection removed.
-    if (held.size > 0) {
+    if (snapshot.size > 0) {
       const renewed = await db
         .updateTable('connection_leases')
         .set({ expires_at: at + timings.leaseMs })
         .where('process_id', '=', processId)
-        .where('connection_id', 'in', [...held.keys()])
+        .where('connection_id', 'in', [...snapshot.keys()])
         .returning(['connection_id', 'token'])
         .execute();
       const still = new Map(renewed.map((r) => [r.connection_id, BigInt(r.token)]));
-      for (const [id, token] of [...held]) if (still.get(id) !== token) lose(id);
+      for (const [id, token] of snapshot) if (held.get(id) === token && still.get(id) !== token) lose(id);
     }
     renewedAt = Date.now();
-    for (const id of [...held.keys()]) if (!connections.has(id)) lose(id);
+    for (const id of snapshot.keys()) if (!connections.has(id)) lose(id);
     await db
       .deleteFrom('connection_leases')
       .where('connection_id', 'not in', sql<string>`(select id from connections)`)
