@@ -21,6 +21,7 @@ import {
   COUNTING_OUTGOING,
   createEntity,
   type Entity,
+  lastQueued,
   patchEntity,
   publishRules,
   SYNC_ENV,
@@ -94,7 +95,13 @@ function startA(dataDir = tempDir('tandem-a-')): Promise<HostProcess> {
     dataDir,
     token,
     name: 'Alpha',
-    env: { ...ENV, TANDEM_DATABASE_URL: fresh.url, TANDEM_SECRET_KEY: secretKey },
+    // A slow tick: a change through the other process must reach the holder by its wake-up, not the tick.
+    env: {
+      ...ENV,
+      TANDEM_SYNC_TICK_MS: '5000',
+      TANDEM_DATABASE_URL: fresh.url,
+      TANDEM_SECRET_KEY: secretKey,
+    },
   });
 }
 
@@ -205,6 +212,17 @@ describe('two processes on one PostgreSQL database as one node', () => {
     const metrics = await fetch(`${a1.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(await metrics.text()).toMatch(/process="[0-9a-f-]{36}"/);
   }, 60_000);
+
+  it('wakes the holding process at once when an entity is written through the other one (LISTEN/NOTIFY)', async () => {
+    const holder = (await holderOf(a1, c1)) === a1.url ? a1 : a2;
+    const other = holder === a1 ? a2 : a1;
+    const started = Date.now();
+    const made = await createEntity(other, { summary: 'woken', n: 1, priority: 1 });
+    await waitFor(async () => (await lastQueued(holder, made.id))?.n === 1, 5_000, 20);
+    // The holder's own tick is 5 s: only the notification brings it this soon.
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await waitFor(async () => (await bySummary(b)).get('woken')?.fields.seen, 10_000);
+  });
 
   it('streams changes both ways; a process killed with SIGKILL has its connections taken over within 10 s; nothing is lost or applied twice', async () => {
     const fromA1 = Array.from({ length: 8 }, (_, i) => `c1 out ${i}`);
