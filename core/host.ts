@@ -223,7 +223,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       tracker,
       log,
       nodeId: identity.nodeId,
-      link: () => link,
+      // Its own links: what is up and sent in this process (the gated view also shows the holders' links).
+      link: () => cluster.local ?? link,
       rules: () => rules,
       sandbox: () => sandbox,
       hostApi: trackerUserLookup(tracker),
@@ -368,8 +369,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       });
       await connections.start();
       await engine.start();
-      activity.start();
-      notifier.start();
+      // Node-wide: one process runs them (the oldest live one); on SQLite, this one.
+      parts.cluster.runBackground([activity, notifier]);
       parts.trackerCredentials.start();
       log.info({ url, nodeId: parts.identity.nodeId, database: database.dialect }, 'host started');
       return { url };

@@ -6,6 +6,8 @@ export interface NodeProcessTable {
   /** The process's own listen URL (not the node's public URL): where other processes reach it. */
   url: string;
   relay_key: string;
+  /** JSON array of the connection ids whose link is up in this process, as of its last heartbeat. */
+  links_up: string;
   /** Milliseconds since the epoch (PostgreSQL returns bigint as a string: read through `Number`). */
   started_at: number | string;
   last_seen_at: number | string;

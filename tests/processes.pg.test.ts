@@ -208,7 +208,8 @@ describe('two processes on one PostgreSQL database as one node', () => {
     expect(listed!.map((p) => p.url).sort()).toEqual([a1.url, a2.url].sort());
     expect(listed!.flatMap((p) => p.connections).sort()).toEqual([c1, c2].sort());
     // The peer dialed the balancer, which sends to a1 first: the link of the connection a2 holds is relayed.
-    await waitConn(a1, c1, (c) => c.state === 'active');
+    // Each process shows every link up, the ones its sibling runs too (reported at each heartbeat).
+    for (const h of [a1, a2]) for (const c of [c1, c2]) await waitConn(h, c, (x) => x.link.up, 10_000);
     const metrics = await fetch(`${a1.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(await metrics.text()).toMatch(/process="[0-9a-f-]{36}"/);
   }, 60_000);

@@ -16,6 +16,12 @@ export interface ClusterParts {
   watchTracker?: (listener: () => void) => () => void;
 }
 
+/** Node-wide background work (notifications, activity samples). */
+export interface BackgroundWork {
+  start(): void;
+  stop(): Promise<void> | void;
+}
+
 export interface Cluster {
   readonly leases: Leases;
   readonly processId: string;
@@ -24,10 +30,17 @@ export interface Cluster {
     place?: (connectionId: string) => Promise<LinkPlacement>;
     acceptRelay?: (connectionId: string, key: string) => boolean;
   };
-  /** Dials only the connections this process holds (the others are dialed by their holders). */
+  /**
+   * Dials only the connections this process holds (the others are dialed by their holders), and shows a link
+   * up when it is up in the process holding it. The engine takes `local`, this process's own links.
+   */
   gateLink(net: LinkNetwork): LinkNetwork;
+  /** The network `gateLink` was given: what is up and sent here only. */
+  readonly local: LinkNetwork | undefined;
   /** Tells the other processes (an admin change through this process). */
   notify(kind: WakeKind): void;
+  /** Runs `work` while this process is the one that runs node-wide work (always, on SQLite). */
+  runBackground(work: BackgroundWork[]): void;
   /** Registers this process at its listen URL, takes its leases and starts listening for the others. */
   start(url: string, parts: ClusterParts): Promise<void>;
   /** Releases every lease (the others take the connections at once) and stops listening. */
@@ -51,12 +64,24 @@ export function createCluster(opts: ClusterOptions): Cluster {
   /** The dial targets asked for, by connection: dialed while held, kept to dial again once taken back. */
   const wanted = new Map<string, DialTarget>();
   let inner: LinkNetwork | undefined;
+  /** Connections held here: the links this process reports up are among them. */
+  const heldSet = new Set<string>();
+  leases.onChange((id, held) => {
+    if (held) heldSet.add(id);
+    else heldSet.delete(id);
+  });
 
   function gateLink(net: LinkNetwork): LinkNetwork {
     inner = net;
     if (!shared) return net;
+    const upElsewhere = (id: string) => !leases.holds(id) && leases.upElsewhere(id);
     return {
       ...net,
+      isUp: (id) => net.isUp(id) || upElsewhere(id),
+      stats(id) {
+        const s = net.stats(id);
+        return s.up || !upElsewhere(id) ? s : { ...s, up: true };
+      },
       keepDialing(target) {
         const id = target.connectionId;
         wanted.set(id, target);
@@ -100,10 +125,27 @@ export function createCluster(opts: ClusterOptions): Cluster {
         }
       : {},
     gateLink,
+    get local() {
+      return inner;
+    },
     notify(kind) {
       wakeups.notify(kind);
       // A connection added here takes its lease now rather than at the next heartbeat.
       if (kind === 'changed' && shared) void leases.tick();
+    },
+
+    runBackground(work) {
+      const run = (leader: boolean) => {
+        for (const w of work) {
+          if (leader) w.start();
+          else
+            void Promise.resolve(w.stop()).catch((err: unknown) =>
+              log.error({ err }, 'stopping node-wide work failed'),
+            );
+        }
+      };
+      if (leases.leader) run(true);
+      unsubscribe.push(leases.onLeader(run));
     },
 
     async start(url, parts) {
@@ -111,6 +153,7 @@ export function createCluster(opts: ClusterOptions): Cluster {
         await leases.start(url);
         return;
       }
+      leases.reportLinks(() => [...heldSet].filter((id) => inner?.isUp(id)));
       unsubscribe.push(
         leases.onChange((id, held) => {
           if (held) {

@@ -35,6 +35,16 @@ export interface Leases {
   place(connectionId: string): Promise<Placement>;
   /** True for the relay key of this process (another process relays a peer's link here). */
   acceptsRelay(key: string): boolean;
+  /** Whether another live process reported the connection's link up at its last heartbeat. */
+  upElsewhere(connectionId: string): boolean;
+  /** Tells the leases which links are up here, for the others' `upElsewhere`. */
+  reportLinks(up: () => string[]): void;
+  /**
+   * Whether this process runs the node-wide background work (notifications, activity samples): the oldest
+   * live process. The listener hears each change.
+   */
+  readonly leader: boolean;
+  onLeader(listener: (leader: boolean) => void): () => void;
   onChange(listener: (connectionId: string, held: boolean) => void): () => void;
   processes(): Promise<ProcessView[]>;
   /** Registers the process at its own listen URL and takes its first leases. */
@@ -92,6 +102,10 @@ export function soloLeases(db: Db, log: Logger): Leases {
     holds: () => true,
     place: async () => ({ here: true }),
     acceptsRelay: () => false,
+    upElsewhere: () => false,
+    reportLinks: () => undefined,
+    leader: true,
+    onLeader: () => () => undefined,
     onChange: events.on,
     async processes() {
       const rows = await db.selectFrom('connections').select('id').orderBy('id').execute();
@@ -135,6 +149,25 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   let started = false;
   /** When the leases were last renewed, by this process's clock: past `leaseMs` they may be someone else's. */
   let renewedAt = 0;
+  let linksUp: () => string[] = () => [];
+  let upOthers = new Set<string>();
+  let leader = false;
+  const leaderListeners = new Set<(leader: boolean) => void>();
+  function setLeader(next: boolean) {
+    if (next === leader) return;
+    leader = next;
+    log.info(
+      { processId, leader },
+      next ? 'this process runs the node-wide work' : 'another process runs the node-wide work',
+    );
+    for (const l of leaderListeners) {
+      try {
+        l(next);
+      } catch (err) {
+        log.error({ err }, 'leader listener failed');
+      }
+    }
+  }
 
   function lose(id: string) {
     takenAt.delete(id);
@@ -200,8 +233,19 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     const at = await now();
     await db
       .insertInto('node_processes')
-      .values({ id: processId, url: processUrl, relay_key: relayKey, started_at: at, last_seen_at: at })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ last_seen_at: at, url: processUrl }))
+      .values({
+        id: processId,
+        url: processUrl,
+        relay_key: relayKey,
+        links_up: JSON.stringify(linksUp()),
+        started_at: at,
+        last_seen_at: at,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet({ last_seen_at: at, url: processUrl, links_up: JSON.stringify(linksUp()) }),
+      )
       .execute();
     const deadBefore = at - timings.leaseMs;
     // Rows of processes long gone are only clutter (their leases expired with them).
@@ -211,9 +255,15 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       .execute();
     const live = await db
       .selectFrom('node_processes')
-      .select('id')
+      .select(['id', 'links_up', 'started_at'])
       .where('last_seen_at', '>', deadBefore)
+      .orderBy('started_at')
+      .orderBy('id')
       .execute();
+    upOthers = new Set(
+      live.filter((p) => p.id !== processId).flatMap((p) => JSON.parse(p.links_up) as string[]),
+    );
+    setLeader(live[0]?.id === processId);
     const connections = new Set((await db.selectFrom('connections').select('id').execute()).map((r) => r.id));
     // Renew what is held; one not renewed was taken (after a pause longer than the lease) or its connection removed.
     if (snapshot.size > 0) {
@@ -272,8 +322,10 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       .catch((err: unknown) => {
         log.warn({ err, processId }, 'lease heartbeat failed');
         // Unrenewed past the lease, they may be another process's now: stop them here before it starts them.
-        if (Date.now() - renewedAt > timings.leaseMs - timings.heartbeatMs)
+        if (Date.now() - renewedAt > timings.leaseMs - timings.heartbeatMs) {
           for (const id of [...held.keys()]) lose(id);
+          setLeader(false);
+        }
       })
       .finally(() => (running = undefined));
     return running;
@@ -316,6 +368,17 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       }
       return { here: false, processId: null };
     },
+    upElsewhere: (id) => upOthers.has(id),
+    reportLinks(up) {
+      linksUp = up;
+    },
+    get leader() {
+      return leader;
+    },
+    onLeader(l) {
+      leaderListeners.add(l);
+      return () => void leaderListeners.delete(l);
+    },
     acceptsRelay(key) {
       const a = Buffer.from(key);
       const b = Buffer.from(relayKey);
@@ -356,6 +419,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      setLeader(false);
       try {
         await release([...held.keys()]);
         await db.deleteFrom('node_processes').where('id', '=', processId).execute();

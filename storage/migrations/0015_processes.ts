@@ -10,6 +10,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('url', 'text', (c) => c.notNull())
     // A process relaying a peer's link to the holder proves with this key that it is part of the node.
     .addColumn('relay_key', 'text', (c) => c.notNull())
+    // The connections whose link is up in this process (a JSON array), so every process shows link status.
+    .addColumn('links_up', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('started_at', 'bigint', (c) => c.notNull())
     .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
     .execute();
