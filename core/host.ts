@@ -365,6 +365,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         engine,
         connections,
         link,
+        settings: parts.settings,
         ...(parts.tracker.watch ? { watchTracker: (l: () => void) => parts.tracker.watch!(l) } : {}),
       });
       await connections.start();

@@ -11,6 +11,8 @@ import { createWakeups, noWakeups, type WakeKind, type Wakeups } from './wakeups
 export interface ClusterParts {
   engine: { wake(): void; adopt(connectionId: string): Promise<void> };
   connections: { dial(id: string): Promise<void> };
+  /** The node's name and public URL, read again after a change through another process. */
+  settings: { reload(): Promise<void> };
   link: LinkNetwork;
   /** Subscribes to the tracker's own change signal (entities written through this process). */
   watchTracker?: (listener: () => void) => () => void;
@@ -178,7 +180,11 @@ export function createCluster(opts: ClusterOptions): Cluster {
         wakeups.on((kind) => {
           parts.engine.wake();
           // A connection added, removed or changed elsewhere: the leases follow at once, not at the next beat.
-          if (kind !== 'feed') void leases.tick();
+          if (kind === 'feed') return;
+          void leases.tick();
+          void parts.settings
+            .reload()
+            .catch((err: unknown) => log.warn({ err }, 'reading the node settings again failed'));
         }),
       );
       if (parts.watchTracker) unsubscribe.push(parts.watchTracker(() => wakeups.notify('feed')));
