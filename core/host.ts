@@ -188,7 +188,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       blobs,
     });
     built = tracker;
-    const metrics = createMetrics({ process: cluster.processId });
+    // On a shared database each process is scraped apart: its series carry its id.
+    const metrics = createMetrics(databaseUrl ? { process: cluster.processId } : {});
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(
       createSandbox({
