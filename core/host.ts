@@ -13,6 +13,7 @@ import { createAuditLog } from './audit/audit-log.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import { createDbBlobStore } from './blobs/db-blob-store.ts';
 import { createFileBlobStore } from './blobs/file-blob-store.ts';
+import { type Cluster, createCluster } from './cluster/cluster.ts';
 import type { HostConfig } from './config.ts';
 import { createConnectionService } from './connections/connection-service.ts';
 import { trackerHealthCheck } from './connections/health-checks.ts';
@@ -82,6 +83,8 @@ export type BuiltParts = Readonly<
     config: HostConfig;
     sandbox: ManagedSandbox;
     link: LinkNetwork;
+    /** Which process runs each connection (one on SQLite; several on a shared PostgreSQL database). */
+    cluster: Cluster;
     activity: ActivitySampler;
     /** Attachment bytes (files in the data directory, or the database). */
     blobs: BlobStore;
@@ -149,6 +152,9 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   let parts: BuiltParts;
   let generatedToken: string | undefined;
   let built: Tracker | undefined;
+  // The URL of a shared PostgreSQL database: processes on it are one node (core/cluster/).
+  const databaseUrl = database.dialect === 'postgres' ? config.storage.databaseUrl : undefined;
+  const cluster = createCluster({ db, log, databaseUrl });
   try {
     const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);
     const secrets = createSecretBox(secretKey.key);
@@ -182,7 +188,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       blobs,
     });
     built = tracker;
-    const metrics = createMetrics();
+    // On a shared database each process is scraped apart: its series carry its id.
+    const metrics = createMetrics(databaseUrl ? { process: cluster.processId } : {});
     const { memoryLimitMb, timeoutMs, wallTimeoutMs } = config.sandbox;
     const sandbox = timedSandbox(
       createSandbox({
@@ -196,15 +203,18 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
     const { service: connections, network: link } = createConnectionService(
       { db, identity, settings, log },
       (directory) =>
-        createLinkNetwork({
-          identity,
-          local: () => ({ url: settings.publicUrl(), name: settings.name() }),
-          directory,
-          log,
-          linkPath: LINK_PATH,
-          ...config.link,
-          trustedProxies: config.server.trustedProxies,
-        }),
+        cluster.gateLink(
+          createLinkNetwork({
+            identity,
+            local: () => ({ url: settings.publicUrl(), name: settings.name() }),
+            directory,
+            log,
+            linkPath: LINK_PATH,
+            ...config.link,
+            trustedProxies: config.server.trustedProxies,
+            ...cluster.linkOptions,
+          }),
+        ),
     );
     // The tracker's checks are every connection's too (a wrong ServiceNow password fails validation with its fix).
     if (tracker.health) connections.addHealthCheck(trackerHealthCheck(tracker));
@@ -214,11 +224,13 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       tracker,
       log,
       nodeId: identity.nodeId,
-      link: () => link,
+      // Its own links: what is up and sent in this process (the gated view also shows the holders' links).
+      link: () => cluster.local ?? link,
       rules: () => rules,
       sandbox: () => sandbox,
       hostApi: trackerUserLookup(tracker),
       onConnectionChange: (listener) => connections.onChange(listener),
+      holds: (id) => cluster.leases.holds(id),
       tickMs: config.sync.tickMs,
       content: {
         blobs,
@@ -254,6 +266,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
       tracker,
       sandbox,
       link,
+      cluster,
       connections,
       rules,
       engine,
@@ -307,6 +320,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         ['tracker', () => parts.tracker.close?.()],
         ['rules', () => detachVisualRules()],
         ['link', () => link.close()],
+        // After the engine and link stopped: the next holder starts them only once they are stopped here.
+        ['cluster', () => parts.cluster.stop()],
         ['sandbox', () => sandbox.close()],
         [
           'server',
@@ -346,10 +361,18 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         sandbox.start().catch((err: unknown) => log.error({ err }, 'rule runner did not start'));
       }
       stopCollecting = metrics.onCollect(async () => metrics.apply(await readSnapshot(db, link)));
+      // The leases first: the connections dial, and the engine steps, only those this process holds.
+      await parts.cluster.start(url, {
+        engine,
+        connections,
+        link,
+        settings: parts.settings,
+        ...(parts.tracker.watch ? { watchTracker: (l: () => void) => parts.tracker.watch!(l) } : {}),
+      });
       await connections.start();
       await engine.start();
-      activity.start();
-      notifier.start();
+      // Node-wide: one process runs them (the oldest live one); on SQLite, this one.
+      parts.cluster.runBackground([activity, notifier]);
       parts.trackerCredentials.start();
       log.info({ url, nodeId: parts.identity.nodeId, database: database.dialect }, 'host started');
       return { url };

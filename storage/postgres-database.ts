@@ -81,6 +81,12 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       'a PostgreSQL connection was lost; it will be replaced',
     );
   });
+  // A connection dropped while checked out (between the statements of a transaction) emits 'error' on the
+  // client, where the pool has no listener then: without this one it would end the process. The client is
+  // then unusable: the query under way fails and the pool drops it when kysely releases it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrateLocked(url, db);

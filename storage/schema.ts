@@ -3,6 +3,7 @@ import type { Generated, Insertable, Kysely, Selectable, Transaction, Updateable
 import type { ActivityTables } from './activity-tables.ts';
 import type { ContentTables } from './content-tables.ts';
 import type { PeopleTables } from './people-tables.ts';
+import type { ProcessTables } from './process-tables.ts';
 import type { RuleTables } from './rule-tables.ts';
 import type { SyncTables } from './sync-tables.ts';
 import type { TrackerTables } from './tracker-tables.ts';
@@ -123,7 +124,8 @@ export interface Database
     TrackerTables,
     ActivityTables,
     PeopleTables,
-    ContentTables {
+    ContentTables,
+    ProcessTables {
   settings: SettingTable;
   entities: EntityTable;
   comments: CommentTable;

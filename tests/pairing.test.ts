@@ -98,8 +98,10 @@ describe('pairing two public hosts', () => {
     const r = await accept(b, invitationCode);
     expect(r.body).toMatchObject({});
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    const bConn = await waitConn(b, r.body.connection.id, (c) => c.state === 'active');
-    const aConn = await waitConn(a, pending.id, (c) => c.state === 'active');
+    // Active first, onboarding complete a moment later (the settings exchange follows the link up).
+    const done = (c: Conn) => c.state === 'active' && c.onboarding?.message === 'Onboarding complete';
+    const bConn = await waitConn(b, r.body.connection.id, done);
+    const aConn = await waitConn(a, pending.id, done);
     expect(aConn).toMatchObject({ outbound: 'up', inbound: 'up', localName: 'alpha', remoteName: 'beta' });
     expect(bConn).toMatchObject({
       outbound: 'up',

@@ -1,6 +1,6 @@
 // Connections: composes pairing, the link directory and onboarding over one store, one event stream and
 // one queue of lifecycle steps per connection; the admin actions (activate, deactivate, remove) live here.
-import type { Db } from '../../storage/schema.ts';
+import type { ConnectionRow, Db } from '../../storage/schema.ts';
 import { TandemError } from '../errors.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
 import type { NodeSettings } from '../identity/node-settings.ts';
@@ -70,6 +70,8 @@ export interface ConnectionService {
   addHealthCheck(check: ExtraHealthCheck): void;
   /** Starts dialing every connection this side dials. */
   start(): Promise<void>;
+  /** Dials the connection if this side dials it (this process took it over from another). */
+  dial(id: string): Promise<void>;
 }
 
 export interface ConnectionServices {
@@ -207,13 +209,19 @@ export function createConnectionService(
     addHealthCheck: onboarding.addHealthCheck,
 
     async start() {
-      for (const row of await store.dialed()) {
-        if (row.state === 'error' || !row.peer_url) continue;
-        if (invitationOpen(row) && row.invitation_expires_at < now()) continue;
-        net.keepDialing(dialTarget(row));
-      }
+      for (const row of await store.dialed()) if (dialable(row)) net.keepDialing(dialTarget(row));
+    },
+
+    async dial(id) {
+      const row = await store.byId(id);
+      if (row?.dials && dialable(row)) net.keepDialing(dialTarget(row));
     },
   };
+
+  function dialable(row: ConnectionRow): boolean {
+    if (row.state === 'error' || !row.peer_url) return false;
+    return !(invitationOpen(row) && row.invitation_expires_at < now());
+  }
 
   return { service, network: net };
 }

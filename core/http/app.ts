@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Db } from '../../storage/schema.ts';
 import type { Dashboard } from '../activity/dashboard.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import type { ConnectionService } from '../connections/connection-service.ts';
 import { TandemError } from '../errors.ts';
 import type { NodeIdentity } from '../identity/node-identity.ts';
@@ -24,6 +25,7 @@ import type { AdminAuth } from './admin-auth.ts';
 import type { AppEnv } from './app-env.ts';
 import { guardApi } from './auth-middleware.ts';
 import { createCredentialLimit } from './credential-limit.ts';
+import { forwardToHolder } from './forward-to-holder.ts';
 import { GENERATED, openApiRoutes } from './openapi.ts';
 import { onError, problemResponse } from './problem.ts';
 import { routeIndex } from './route-index.ts';
@@ -72,6 +74,8 @@ export interface AppParts {
   tracker: Tracker;
   sandbox: Sandbox;
   connections: ConnectionService;
+  /** Which process runs each connection; admin changes wake the other processes through it. */
+  cluster: Cluster;
   rules: RuleService;
   engine: SyncEngine;
   metrics: HostMetrics;
@@ -102,6 +106,7 @@ export function adminApi(p: AppParts) {
   return new Hono<AppEnv>()
     .route('/session', sessionRoutes(p))
     .use('*', guardApi({ ...p, routes: ROUTES }))
+    .use('*', forwardToHolder(p))
     .route('/account', accountRoutes(p))
     .route('/users', userRoutes(p))
     .route('/tokens', tokenRoutes(p))

@@ -16,6 +16,7 @@ import { auditEntries } from './audit-entries.ts';
 import { createAuditNotes } from './audit-notes.ts';
 import { clientAddress } from './client-address.ts';
 import { requiredRole } from './contract.ts';
+import { FORWARDED_HEADER } from './forward-to-holder.ts';
 import type { RouteIndex } from './route-index.ts';
 
 export const SESSION_COOKIE = 'tandem_session';
@@ -101,6 +102,8 @@ export const guardApi = (deps: GuardDeps) => {
     c.set('audit', notes);
     await next();
     if (SAFE.has(c.req.method) || !match || c.res.status >= 400) return;
+    // Forwarded to the process running the connection, which wrote the entry (forward-to-holder.ts).
+    if (c.res.headers.has(FORWARDED_HEADER)) return;
     try {
       const address = clientAddress(c, trusted)?.address ?? null;
       await deps.audit.append(

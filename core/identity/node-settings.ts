@@ -5,6 +5,8 @@ export interface NodeSettings {
   name(): string;
   publicUrl(): string | null;
   update(patch: { name?: string; publicUrl?: string | null }): Promise<void>;
+  /** Reads them again (another process of the node changed them). */
+  reload(): Promise<void>;
 }
 
 export async function readSetting(db: Db, key: string): Promise<string | undefined> {
@@ -44,6 +46,10 @@ export async function loadNodeSettings(
   let name = (await readSetting(db, 'node.name')) ?? fallbackName;
   let publicUrl = (await readSetting(db, 'node.public_url')) ?? null;
   return {
+    async reload() {
+      name = (await readSetting(db, 'node.name')) ?? fallbackName;
+      publicUrl = (await readSetting(db, 'node.public_url')) ?? null;
+    },
     name: () => name,
     publicUrl: () => publicUrl,
     async update(patch) {

@@ -12,6 +12,7 @@ import {
   verifyProof,
 } from './handshake.ts';
 import type { DialOutcome, DialTarget, LinkDirectory, PeerInfo } from './link-directory.ts';
+import { type LinkPlacement, openRelay, pipe, relayMessage } from './link-relay.ts';
 import { parseJson, type SocketReader, socketReader } from './socket-reader.ts';
 import { dialLink, type LinkSocket } from './ws-transport.ts';
 
@@ -36,6 +37,15 @@ export interface HandshakeOptions {
   linkPath: string;
   handshakeMs: number;
   onLive: (connectionId: string, socket: LinkSocket, reader: SocketReader) => void;
+  /**
+   * Where an authenticated peer's link runs (several processes on one database): here, or relayed to the
+   * process holding the connection. Here when absent.
+   */
+  place?: (connectionId: string) => Promise<LinkPlacement>;
+  /** A relay leg from another process of this node: true when its key is ours and we hold the connection. */
+  acceptRelay?: (connectionId: string, key: string) => boolean;
+  /** Heartbeat of relayed links' peer legs. */
+  heartbeatMs?: number;
 }
 
 /** Sends the refusal and closes; a peer that does not answer the close is dropped (CLOSE_TIMEOUT_MS). */
@@ -56,6 +66,14 @@ export function createHandshakes(opts: HandshakeOptions): Handshakes {
     const first = await reader.next(handshakeMs);
     if (first === null)
       return refuse(socket, 'handshake_timeout', `No auth message within ${handshakeMs} ms`);
+    const relay =
+      opts.acceptRelay && first.length <= MAX_HANDSHAKE_CHARS ? parseJson(relayMessage, first) : undefined;
+    if (relay) {
+      if (!opts.acceptRelay?.(relay.connectionId, relay.key))
+        return refuse(socket, 'not_holder', 'This process does not run that connection');
+      socket.send(JSON.stringify({ t: 'relayed' }));
+      return opts.onLive(relay.connectionId, socket, reader);
+    }
     // Nothing large is parsed before the peer is authenticated.
     const auth = first.length <= MAX_HANDSHAKE_CHARS ? parseJson(authMessage, first) : undefined;
     if (!auth) return refuse(socket, 'bad_handshake', 'Expected an auth message');
@@ -80,6 +98,28 @@ export function createHandshakes(opts: HandshakeOptions): Handshakes {
       return refuse(socket, decision.code, decision.message);
     }
     if (!socket.open) return;
+    const where = (await opts.place?.(decision.connectionId)) ?? { here: true };
+    let relayTo: LinkSocket | undefined;
+    if (!where.here) {
+      if (where.url === null)
+        return refuse(socket, 'unavailable', 'No process of this node can take the link now');
+      try {
+        relayTo = await openRelay(
+          where.url,
+          opts.linkPath,
+          decision.connectionId,
+          where.relayKey,
+          handshakeMs,
+        );
+      } catch (err) {
+        log.warn(
+          { err, connectionId: decision.connectionId },
+          'relaying a link to its holding process failed',
+        );
+        return refuse(socket, 'unavailable', 'The process running this connection cannot be reached');
+      }
+      if (!socket.open) return relayTo.close(1001, 'peer gone');
+    }
     const { url, name } = opts.local();
     const proof = await signProof(identity, {
       aud: c.iss,
@@ -91,7 +131,8 @@ export function createHandshakes(opts: HandshakeOptions): Handshakes {
       name,
     });
     socket.send(JSON.stringify({ t: 'ok', proof }));
-    opts.onLive(decision.connectionId, socket, reader);
+    if (relayTo) pipe(socket, reader, relayTo, decision.connectionId, log, opts.heartbeatMs ?? 15_000);
+    else opts.onLive(decision.connectionId, socket, reader);
   }
 
   async function authenticateOut(socket: LinkSocket, target: DialTarget): Promise<DialOutcome> {

@@ -8,7 +8,7 @@ import { addressKey, createIpMatcher } from '../net/ip-address.ts';
 import { createRateLimiter } from '../net/rate-limit.ts';
 import { createDialer } from './link-dialer.ts';
 import type { DialOutcome, DialTarget, LinkDirectory } from './link-directory.ts';
-import { createHandshakes, refuse } from './link-handshake.ts';
+import { createHandshakes, type HandshakeOptions, refuse } from './link-handshake.ts';
 import type { FrameHandler, LinkHub } from './link-hub.ts';
 import { type LinkSession, openSession } from './link-session.ts';
 import type { SocketReader } from './socket-reader.ts';
@@ -63,6 +63,9 @@ export interface LinkOptions {
   handshakesPerSecond?: number;
   /** Proxies whose X-Forwarded-For is believed (TANDEM_TRUSTED_PROXIES, as `parseTrustedProxies` gives them). */
   trustedProxies?: readonly string[];
+  /** Several processes on one database: where a peer's link runs, and relay legs from the others (link-relay.ts). */
+  place?: HandshakeOptions['place'];
+  acceptRelay?: HandshakeOptions['acceptRelay'];
 }
 
 export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
@@ -123,6 +126,9 @@ export function createLinkNetwork(opts: LinkOptions): LinkNetwork {
     linkPath: opts.linkPath,
     handshakeMs,
     onLive: goLive,
+    heartbeatMs,
+    ...(opts.place ? { place: opts.place } : {}),
+    ...(opts.acceptRelay ? { acceptRelay: opts.acceptRelay } : {}),
   });
   const dialer = createDialer({
     backoffMaxMs: opts.backoffMaxMs ?? 30_000,

@@ -44,8 +44,10 @@ export interface HostMetrics extends Metrics {
 
 const LEVELS = ['entity', 'connection', 'node'] as const;
 
-export function createMetrics(opts: { processMetrics?: boolean } = {}): HostMetrics {
+export function createMetrics(opts: { processMetrics?: boolean; process?: string } = {}): HostMetrics {
   const registry = new Registry();
+  // Processes sharing one database are one node: a scrape of each tells them apart by this label.
+  if (opts.process) registry.setDefaultLabels({ process: opts.process });
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'tandem_' });
   const registers = [registry];
   const sent = new Counter({

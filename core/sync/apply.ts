@@ -1,4 +1,6 @@
 // Incoming: applies inbox events per entity in order through the tracker, exactly once in effect.
+
+import { fenceWrite } from '../cluster/fence.ts';
 import { TandemError } from '../errors.ts';
 import type { FlatEntity, Replica, RuleCall, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
 import type { Entity, EntityType, Origin, Tracker, WriteContext, WriteRequest } from '../trackers/tracker.ts';
@@ -200,6 +202,7 @@ export async function writeBatch(
   conn: SyncConnection,
   batch: PreparedBatch,
 ): Promise<BatchOutcome> {
+  await fenceWrite(tx, conn.id);
   const { outcome, writes } = await runBatch(ctx, tx, trackerIn(ctx.tracker, tx), conn, batch);
   await flushWrites(tx, conn.id, writes);
   return outcome;

@@ -36,6 +36,11 @@ export interface SyncEngineDeps {
   hostApi?: RuleHostApi;
   /** Subscribes to connection lifecycle events (activation, deletion), when the host has them. */
   onConnectionChange?(listener: (e: { type: string; id: string; state: string | null }) => void): () => void;
+  /**
+   * Whether this process runs the connection (it holds its lease, core/cluster/leases.ts); every connection
+   * when absent. Steps, runs and attachment transfers leave the others to the process that holds them.
+   */
+  holds?(connectionId: string): boolean;
   /** How often the engine looks for work without being woken (activation, retries). */
   tickMs?: number;
   /** Delivery tuning (window, frame size, ack timeout); defaults suit production. */
@@ -66,6 +71,7 @@ export interface SyncEngineDeps {
 export function createSyncEngine(deps: SyncEngineDeps) {
   const { db, tracker, log } = deps;
   const clock = deps.clock ?? realClock;
+  const holds = deps.holds ?? (() => true);
   const ctx: SyncContext = {
     db,
     tracker,
@@ -79,13 +85,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   let delivery: Delivery | undefined;
   let content: ReturnType<typeof createContentSync> | undefined;
   const unsubscribe: Array<() => void> = [];
-  const holds = createHolds({ db, log, clock });
+  const heldInError = createHolds({ db, log, clock });
   const programs = createPrograms(ctx);
-  const feed = createFeed({ ctx, clock, holds });
+  const feed = createFeed({ ctx, clock, holds: heldInError });
   const step = createStep({
     ctx,
     feed,
-    holds,
+    holds: heldInError,
+    runs: holds,
     programs,
     pump: (id) => void delivery?.pump(id),
     pumpOutcomes: (id, decided) => void delivery?.pumpOutcomes(id, decided),
@@ -112,16 +119,17 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     programs,
     scheduler,
     clock,
+    runs: holds,
     ...(deps.runChunk ? { chunk: deps.runChunk } : {}),
   });
-  const errors = createErrorActions({ ctx, programs, holds, scheduler });
+  const errors = createErrorActions({ ctx, programs, holds: heldInError, scheduler });
   const settled = createSettled({
     db,
     tracker,
     clock,
     scheduler,
     feed,
-    holds,
+    holds: heldInError,
     programs,
     link: () => (delivery ? deps.link() : undefined),
     deliveryBusy: () => delivery?.busy ?? false,
@@ -167,6 +175,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
             log,
             clock,
             ...deps.content,
+            runs: holds,
             tickMs: deps.tickMs ?? 1000,
           });
           unsubscribe.push(content.start());
@@ -210,6 +219,19 @@ export function createSyncEngine(deps: SyncEngineDeps) {
      * no inbox event waiting to be applied and every outbox event acknowledged (see `engine/settled.ts`).
      */
     settled,
+
+    /**
+     * This process took the connection over (its lease): a step now, and the runs it had under way elsewhere
+     * go on here from where their queue stands.
+     */
+    async adopt(connectionId: string) {
+      wake();
+      await manual
+        .resume()
+        .catch((err: unknown) =>
+          log.error({ err, connectionId }, 'taking up sync runs of a connection failed'),
+        );
+    },
 
     syncEntities: manual.syncEntities,
     bulkSync: manual.bulkSync,

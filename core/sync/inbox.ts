@@ -2,6 +2,7 @@
 import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import { prepared } from '../../storage/prepared.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
+import { fenceWrite } from '../cluster/fence.ts';
 import { logIncoming } from './event-log.ts';
 import type { EventRefusal, SyncEvent } from './events.ts';
 import { ensureStream, updateStream } from './streams.ts';
@@ -70,6 +71,7 @@ export async function storeInbox(
   connectionId: string,
   entries: InboxRowInput[],
 ): Promise<void> {
+  await fenceWrite(tx, connectionId);
   const now = new Date().toISOString();
   const rows = entries.map(({ seq, event, errorId }) => ({
     connection_id: connectionId,
@@ -161,6 +163,7 @@ export async function commitRefused(
   refusal: EventRefusal,
 ): Promise<CommitResult> {
   return db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, connectionId);
     const stream = await ensureStream(tx, connectionId, null);
     const held = { high: stream.in_high, accepted: 0, duplicates: 0, gap: false };
     if (seq <= stream.in_high) return { ...held, duplicates: 1 };

@@ -1,6 +1,7 @@
 // The durable per-connection outbox: events numbered in order, removed once the peer acknowledges them.
 import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
+import { fenceWrite } from '../cluster/fence.ts';
 import { logOutgoing } from './event-log.ts';
 import type { SyncEvent } from './events.ts';
 import { getStream, updateStream } from './streams.ts';
@@ -22,6 +23,7 @@ export async function appendOutbox(
   runId: string | null = null,
 ): Promise<number[]> {
   if (events.length === 0) return [];
+  await fenceWrite(tx, connectionId);
   const stream = await getStream(tx, connectionId);
   if (!stream) throw new Error(`no sync stream for connection ${connectionId}`);
   const now = new Date().toISOString();
@@ -71,6 +73,7 @@ export async function readOutbox(
 /** Records a cumulative ack: drops every event up to `upTo` (never beyond what was assigned). */
 export async function ackOutbox(db: DbExecutor, connectionId: string, upTo: number): Promise<number> {
   return db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, connectionId);
     const stream = await getStream(tx, connectionId);
     if (!stream) return 0;
     const acked = Math.min(upTo, stream.out_seq);

@@ -1,5 +1,6 @@
 // Outgoing: decides scope, runs the outgoing rule, and appends an event when the replica changed.
 import { inChunks } from '../../storage/chunks.ts';
+import { fenceWrite } from '../cluster/fence.ts';
 import type { ConnectionInfo, Replica, RuleProgram, RuleResult } from '../sandbox/sandbox.ts';
 import type { Entity } from '../trackers/tracker.ts';
 import { localClocks, replicaClocks } from './conflicts.ts';
@@ -101,6 +102,7 @@ export async function processOutgoing(
   }
 
   await db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, connectionId);
     // Read what the batch needs in a few queries, and append its events in one go at the end.
     const inScopeIds = inScope.map((e) => e.id);
     const current = await twinsByLocal(tx, connectionId, inScopeIds);

@@ -2,6 +2,7 @@
 import { nanoid } from 'nanoid';
 import { inChunks } from '../../storage/chunks.ts';
 import type { Db, DbExecutor } from '../../storage/schema.ts';
+import { fenceWrite } from '../cluster/fence.ts';
 import { type EventLogRow, writeLogRows } from './event-log.ts';
 import type { PeerOutcome } from './outcome-frames.ts';
 import { addCounts, bucketOf, finishIfDone, outcomeDelta, type RunBucket } from './runs.ts';
@@ -24,6 +25,7 @@ export async function takePeerOutcomes(
   outcomes: PeerOutcome[],
 ): Promise<number> {
   return db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, connectionId);
     const stream = await getStream(tx, connectionId);
     const top = Math.max(0, ...outcomes.map((o) => o.oseq));
     if (!stream) return top; // the connection is gone here: nothing to record, nothing to resend

@@ -13,6 +13,7 @@ import * as m0011 from './0011_servicenow_keys.ts';
 import * as m0012 from './0012_activity.ts';
 import * as m0013 from './0013_content.ts';
 import * as m0014 from './0014_node_identity.ts';
+import * as m0015 from './0015_processes.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_activity': m0012,
   '0013_content': m0013,
   '0014_node_identity': m0014,
+  '0015_processes': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -61,6 +61,10 @@ describe('admin console', () => {
     await go(page, 'General settings');
     const node = (await host.api<{ fingerprint: string; nodeId: string }>('GET', '/api/node')).body;
     await page.locator('.fingerprint', { hasText: node.fingerprint }).waitFor();
+    // The one process of this host, at its own listen URL, in the processes table.
+    const processes = page.getByRole('region', { name: 'Processes' });
+    await processes.getByText('One process runs this node.').waitFor();
+    await processes.getByRole('cell', { name: host.url }).waitFor();
 
     await page.getByLabel('Public URL').fill('not a url');
     await page.getByLabel('Node name').fill('Acme Support');

@@ -1,6 +1,7 @@
 // The node's own settings: name, public URL, key fingerprint.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { Leases } from '../../cluster/leases.ts';
 import { assertHttpUrl } from '../../config.ts';
 import type { NodeIdentity } from '../../identity/node-identity.ts';
 import type { NodeSettings } from '../../identity/node-settings.ts';
@@ -15,12 +16,24 @@ const nodePatch = z
   })
   .strict();
 
+/** A `tandem start` process of this node: one on SQLite, one or more on a shared PostgreSQL database. */
+export const nodeProcessSchema = z.strictObject({
+  id: z.string(),
+  /** The process's own listen URL (the node's address is `publicUrl`). */
+  url: z.string(),
+  startedAt: z.string(),
+  lastSeenAt: z.string(),
+  /** The connections whose link and sync run in this process. */
+  connections: z.array(z.string()),
+});
+
 export const nodeSchema = z.strictObject({
   nodeId: z.string(),
   name: z.string(),
   publicUrl: z.string().nullable(),
   fingerprint: z.string(),
   version: z.string(),
+  processes: z.array(nodeProcessSchema),
 });
 
 export const nodeOperations = [
@@ -48,11 +61,12 @@ export const nodeOperations = [
 interface NodeDeps {
   identity: NodeIdentity;
   settings: NodeSettings;
+  cluster: { leases: Pick<Leases, 'processes'> };
 }
 
 export const nodeRoutes = (deps: NodeDeps) =>
   new Hono<AppEnv>()
-    .get('/', (c) => c.json(nodeView(deps)))
+    .get('/', async (c) => c.json(await nodeView(deps)))
     .patch('/', jsonBody(nodePatch), async (c) => {
       const body = c.req.valid('json');
       const publicUrl =
@@ -65,15 +79,16 @@ export const nodeRoutes = (deps: NodeDeps) =>
         ...(body.name ? { name: body.name } : {}),
         ...(publicUrl !== undefined ? { publicUrl } : {}),
       });
-      return c.json(nodeView(deps));
+      return c.json(await nodeView(deps));
     });
 
-function nodeView(host: NodeDeps) {
+async function nodeView(host: NodeDeps) {
   return {
     nodeId: host.identity.nodeId,
     name: host.settings.name(),
     publicUrl: host.settings.publicUrl(),
     fingerprint: host.identity.fingerprint,
     version: TANDEM_VERSION,
+    processes: await host.cluster.leases.processes(),
   };
 }

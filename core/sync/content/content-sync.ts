@@ -25,6 +25,8 @@ export interface ContentSyncDeps {
   tickMs?: number;
   /** Backoff after the n-th failed transfer. */
   backoffMs?(attempt: number): number;
+  /** Whether this process runs the connection (its lease); another process transfers the others' attachments. */
+  runs?(connectionId: string): boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export function createContentSync(deps: ContentSyncDeps) {
 
   async function connectionIds(): Promise<string[]> {
     const rows = await db.selectFrom('sync_attachment_wants').select('connection_id').distinct().execute();
-    return rows.map((r) => r.connection_id);
+    return rows.map((r) => r.connection_id).filter((id) => deps.runs?.(id) ?? true);
   }
 
   async function round(): Promise<void> {

@@ -56,11 +56,14 @@ export function createManualSync(deps: {
   /** Entities per chunk (RUN_CHUNK by default). */
   chunk?: number;
   clock: Clock;
+  /** Whether this process runs the connection (its lease): a run of another process's connection is left to it. */
+  runs?(connectionId: string): boolean;
 }): ManualSync {
   const { ctx, programs, scheduler, clock } = deps;
   const { db, tracker, log } = ctx;
   const { exclusive, wake } = scheduler;
   const chunk = deps.chunk ?? RUN_CHUNK;
+  const runs = deps.runs ?? (() => true);
   const working = new Set<string>();
   /** Runs waiting to try a failed chunk again: a stop ends their wait at once. */
   const waits = new Set<() => void>();
@@ -118,7 +121,8 @@ export function createManualSync(deps: {
     working.add(runId);
     const go = async () => {
       // A stop leaves the rest in the run's queue: the next start goes on from there.
-      for (let failures = 0; !scheduler.halted; ) {
+      // A connection taken over by another process leaves its run there: that process's `adopt` goes on with it.
+      for (let failures = 0; !scheduler.halted && runs(conn.id); ) {
         try {
           const program = await exclusive(() => programs.of(conn));
           if (!program) throw new Error("the connection's rules cannot be used now (an open error says why)");
@@ -221,6 +225,7 @@ export function createManualSync(deps: {
           await finishIfDone(db, run.id);
           continue;
         }
+        if (!runs(run.connection_id)) continue;
         const conn = await syncConnection(db, run.connection_id);
         if (conn) work(run.id, conn);
         else await failRun(db, run.id);

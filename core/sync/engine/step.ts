@@ -18,6 +18,8 @@ export function createStep(deps: {
   ctx: SyncContext;
   feed: Feed;
   holds: Holds;
+  /** Whether this process runs the connection (its lease); the others are another process's to step. */
+  runs(connectionId: string): boolean;
   programs: Programs;
   /** Sends what the connection's outbox holds (delivery, when there is a link). */
   pump(connectionId: string): void;
@@ -29,7 +31,7 @@ export function createStep(deps: {
   // A tracker that joins our transaction applies a batch in one; any other goes through the apply journal.
   const apply = ctx.tracker.transactional ? applyInbox : applyJournaled;
   return async function step() {
-    const conns = (await syncConnections(db)).filter((c) => !holds.isHeld(c.id));
+    const conns = (await syncConnections(db)).filter((c) => deps.runs(c.id) && !holds.isHeld(c.id));
     const programOf = programs.forStep();
     let more = await feed.follow(conns, programOf);
     // Two queries find the connections with work, so idle connections cost nothing per step.

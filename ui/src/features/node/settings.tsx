@@ -1,9 +1,11 @@
-// General settings: the node's name and public URL (editable), its id and key fingerprint (read-only), its tracker.
+// General settings: the node's name and public URL (editable), its id and key fingerprint (read-only), its
+// processes, its tracker.
 import { useEffect, useState } from 'preact/hooks';
 import { useCan } from '../../access.tsx';
 import { client, json } from '../../api.ts';
 import { Field, issueFor, Page, Problem, WhenLoaded } from '../../components/ui.tsx';
 import { useAction, useLoad } from '../../hooks.ts';
+import { ProcessesSection } from './processes.tsx';
 import { TrackerSection } from './tracker-section.tsx';
 
 export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
@@ -97,6 +99,7 @@ export function Settings({ onSaved }: { onSaved: () => Promise<void> }) {
               <dt>Version</dt>
               <dd>{n.version}</dd>
             </dl>
+            <ProcessesSection processes={n.processes} />
           </>
         )}
       </WhenLoaded>

@@ -1,0 +1,149 @@
+// Leases on a shared PostgreSQL database: spread and rebalance across processes, takeover after a process dies,
+// and the fence that stops a process whose lease was taken from writing.
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../storage/database.ts';
+import type { Db } from '../../storage/schema.ts';
+import { tempDir } from '../../tests/support/host-process.ts';
+import { insertConnection } from '../../tests/support/in-process.ts';
+import { type FreshPostgres, freshPostgres } from '../../tests/support/test-postgres.ts';
+import { createLogger } from '../log.ts';
+import { appendOutbox } from '../sync/outbox.ts';
+import { ensureStream } from '../sync/streams.ts';
+import { LeaseLost } from './fence.ts';
+import { type Leases, sharedLeases } from './leases.ts';
+
+const log = createLogger('leases-test', 'silent');
+// Heartbeats are driven by hand (`tick`); the timer period is long so it never runs on its own.
+const timings = { heartbeatMs: 60_000, leaseMs: 2_000, minHoldMs: 0 };
+
+describe('connection leases (PostgreSQL)', () => {
+  let fresh: FreshPostgres;
+  const opened: Array<{ db: Db; close(): Promise<void> }> = [];
+  const started: Leases[] = [];
+  let dir: string;
+
+  async function processDb(): Promise<Db> {
+    const o = await openDatabase(dir, { url: fresh.url, poolSize: 3 });
+    opened.push(o);
+    return o.db;
+  }
+
+  async function process(url: string): Promise<{ db: Db; leases: Leases }> {
+    const db = await processDb();
+    const leases = sharedLeases(db, log, timings);
+    started.push(leases);
+    await leases.start(url);
+    return { db, leases };
+  }
+
+  async function addConnections(db: Db, n: number) {
+    for (let i = 0; i < n; i++) await insertConnection(db, `c${i}`, 'basic');
+  }
+
+  const held = (l: Leases, n: number) =>
+    Array.from({ length: n }, (_, i) => `c${i}`).filter((id) => l.holds(id));
+
+  beforeEach(async () => {
+    fresh = await freshPostgres();
+    dir = tempDir('tandem-leases-');
+  });
+
+  afterEach(async () => {
+    for (const l of started.splice(0)) await l.stop();
+    for (const o of opened.splice(0)) await o.close();
+    await fresh.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('spreads connections across processes and rebalances when one joins and when one leaves', async () => {
+    const a = await process('http://a');
+    await addConnections(a.db, 6);
+    await a.leases.tick();
+    expect(held(a.leases, 6)).toHaveLength(6);
+
+    const b = await process('http://b');
+    // A sees two live processes and releases above its share; B takes what was released.
+    await a.leases.tick();
+    await b.leases.tick();
+    expect(held(a.leases, 6)).toHaveLength(3);
+    expect(held(b.leases, 6)).toHaveLength(3);
+    expect(held(a.leases, 6).filter((id) => b.leases.holds(id))).toEqual([]);
+    const listed = await a.leases.processes();
+    expect(listed.map((p) => [p.url, p.connections.length])).toEqual([
+      ['http://a', 3],
+      ['http://b', 3],
+    ]);
+
+    // A clean stop hands everything over at the next heartbeat of the other.
+    await a.leases.stop();
+    started.splice(started.indexOf(a.leases), 1);
+    await b.leases.tick();
+    expect(held(b.leases, 6)).toHaveLength(6);
+  });
+
+  it('takes over the connections of a process that stopped heartbeating once its leases expire', async () => {
+    const a = await process('http://a');
+    await addConnections(a.db, 2);
+    await a.leases.tick();
+    const b = await process('http://b');
+    await b.leases.tick();
+    expect(held(b.leases, 2)).toEqual([]); // A holds its fair share and more until it heartbeats again
+    // A is paused (no heartbeat): once its leases are past their expiry, B takes them with new tokens.
+    await b.db.updateTable('connection_leases').set({ expires_at: 0 }).execute();
+    await b.db.updateTable('node_processes').set({ last_seen_at: 0 }).where('url', '=', 'http://a').execute();
+    await b.leases.tick();
+    expect(held(b.leases, 2)).toEqual(['c0', 'c1']);
+    const tokens = await b.db.selectFrom('connection_leases').select(['token']).execute();
+    expect(tokens.map((t) => Number(t.token))).toEqual([2, 2]);
+  });
+
+  it('refuses writes from a process whose lease was taken, and a takeover waits for a write under way', async () => {
+    const a = await process('http://a');
+    await addConnections(a.db, 1);
+    await a.leases.tick();
+    expect(a.leases.holds('c0')).toBe(true);
+    await a.db.transaction().execute((tx) => ensureStream(tx, 'c0', null));
+    const event = { kind: 'unlink', entityId: 'e1', twinId: null } as never;
+
+    // A write under way holds the lease row: B's takeover waits for its commit.
+    const b = await process('http://b');
+    let releaseWrite!: () => void;
+    const writeHeld = new Promise<void>((r) => (releaseWrite = r));
+    let fenced!: () => void;
+    const fenceTaken = new Promise<void>((r) => (fenced = r));
+    const writing = a.db.transaction().execute(async (tx) => {
+      await appendOutbox(tx, 'c0', [event]);
+      fenced();
+      await writeHeld;
+    });
+    await fenceTaken;
+    await b.db.updateTable('node_processes').set({ last_seen_at: 0 }).where('url', '=', 'http://a').execute();
+    let takenOver = false;
+    const takeover = b.db
+      .updateTable('connection_leases')
+      .set({ expires_at: 0 })
+      .execute()
+      .then(() => b.leases.tick())
+      .then(() => (takenOver = true));
+    // The takeover's update is blocked behind the write's lock, so it cannot finish before the write does.
+    await a.db.selectFrom('connections').select('id').execute();
+    expect(takenOver).toBe(false);
+    releaseWrite();
+    await writing;
+    await takeover;
+    expect(b.leases.holds('c0')).toBe(true);
+
+    // A still believes it holds c0 (no heartbeat since): its next write is refused and it lets c0 go.
+    expect(a.leases.holds('c0')).toBe(true);
+    await expect(a.db.transaction().execute((tx) => appendOutbox(tx, 'c0', [event]))).rejects.toBeInstanceOf(
+      LeaseLost,
+    );
+    expect(a.leases.holds('c0')).toBe(false);
+    const rows = await a.db.selectFrom('sync_outbox').select('seq').execute();
+    expect(rows).toHaveLength(1);
+    // The new holder writes.
+    await b.db.transaction().execute((tx) => appendOutbox(tx, 'c0', [event]));
+    expect(await b.db.selectFrom('sync_outbox').select('seq').execute()).toHaveLength(2);
+  });
+});

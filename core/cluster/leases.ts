@@ -1,0 +1,432 @@
+// Which process runs each connection: a registry of live processes (heartbeats) and per-connection leases with a
+// fencing token, on the shared PostgreSQL database. On SQLite there is one process and it holds everything.
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../../storage/schema.ts';
+import type { Logger } from '../log.ts';
+import { installFence } from './fence.ts';
+
+/** A process of this node as `GET /api/node` lists it. */
+export interface ProcessView {
+  id: string;
+  url: string;
+  startedAt: string;
+  lastSeenAt: string;
+  /** The connections whose lease it holds. */
+  connections: string[];
+}
+
+/** Where a connection runs, seen from a process that does not hold it. */
+export type Placement =
+  | { here: true }
+  | { here: false; processId: string; url: string; relayKey: string }
+  /** No live process holds it and this one could not take it (the database is unreachable). */
+  | { here: false; processId: null };
+
+/**
+ * The leases this process holds, kept current by a heartbeat; listeners hear each gain and loss.
+ * @example const leases = await createLeases(...); leases.onChange((id, held) => ...); await leases.start(url);
+ */
+export interface Leases {
+  readonly processId: string;
+  readonly shared: boolean;
+  holds(connectionId: string): boolean;
+  /** Takes the lease now when no live process holds it (a new connection, a peer dialing in); else names the holder. */
+  place(connectionId: string): Promise<Placement>;
+  /** True for the relay key of this process (another process relays a peer's link here). */
+  acceptsRelay(key: string): boolean;
+  /** Whether another live process reported the connection's link up at its last heartbeat. */
+  upElsewhere(connectionId: string): boolean;
+  /** Tells the leases which links are up here, for the others' `upElsewhere`. */
+  reportLinks(up: () => string[]): void;
+  /**
+   * Whether this process runs the node-wide background work (notifications, activity samples): the oldest
+   * live process. The listener hears each change.
+   */
+  readonly leader: boolean;
+  onLeader(listener: (leader: boolean) => void): () => void;
+  onChange(listener: (connectionId: string, held: boolean) => void): () => void;
+  processes(): Promise<ProcessView[]>;
+  /** Registers the process at its own listen URL and takes its first leases. */
+  start(url: string): Promise<void>;
+  /** One heartbeat now (tests; a wake-up after a connection was added). */
+  tick(): Promise<void>;
+  /** Releases every lease and leaves the registry (a clean shutdown hands the connections over at once). */
+  stop(): Promise<void>;
+}
+
+export interface LeaseTimings {
+  /** Heartbeat and renewal period. */
+  heartbeatMs: number;
+  /** A lease not renewed for this long may be taken; a process unseen this long is dead. */
+  leaseMs: number;
+  /**
+   * A lease taken less than this long ago is not given up to rebalance: a connection taken for a peer that
+   * just dialed (pairing under way) stays put while its first exchanges run.
+   */
+  minHoldMs: number;
+}
+
+export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { heartbeatMs: 1000, leaseMs: 5000, minHoldMs: 15_000 };
+
+type Listener = (connectionId: string, held: boolean) => void;
+
+function emitter(log: Logger) {
+  const listeners = new Set<Listener>();
+  return {
+    on(l: Listener) {
+      listeners.add(l);
+      return () => void listeners.delete(l);
+    },
+    emit(id: string, held: boolean) {
+      for (const l of listeners) {
+        try {
+          l(id, held);
+        } catch (err) {
+          log.error({ err, connectionId: id }, 'lease listener failed');
+        }
+      }
+    },
+  };
+}
+
+/** One process on its own database (SQLite): it holds every connection, always. */
+export function soloLeases(db: Db, log: Logger): Leases {
+  const processId = randomUUID();
+  const startedAt = new Date().toISOString();
+  let url = '';
+  const events = emitter(log);
+  return {
+    processId,
+    shared: false,
+    holds: () => true,
+    place: async () => ({ here: true }),
+    acceptsRelay: () => false,
+    upElsewhere: () => false,
+    reportLinks: () => undefined,
+    leader: true,
+    onLeader: () => () => undefined,
+    onChange: events.on,
+    async processes() {
+      const rows = await db.selectFrom('connections').select('id').orderBy('id').execute();
+      return [
+        {
+          id: processId,
+          url,
+          startedAt,
+          lastSeenAt: new Date().toISOString(),
+          connections: rows.map((r) => r.id),
+        },
+      ];
+    },
+    async start(listenUrl) {
+      url = listenUrl;
+    },
+    tick: async () => undefined,
+    stop: async () => undefined,
+  };
+}
+
+const DB_NOW = sql<string>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/**
+ * Leases on a shared PostgreSQL database. Each heartbeat renews the process's row and its leases, then moves
+ * toward its fair share (the connections divided among the live processes, rounded up): it takes expired or
+ * released leases while below it and releases its newest ones while above it (another process joined), so
+ * the connections spread and rebalance without a coordinator. A takeover bumps the token, which every write
+ * checks (fence.ts), so the process that had the lease cannot write once it is taken.
+ */
+export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAULT_LEASE_TIMINGS): Leases {
+  const processId = randomUUID();
+  const relayKey = randomBytes(24).toString('base64url');
+  const held = new Map<string, bigint>();
+  /** When each lease was taken, by this process's clock. */
+  const takenAt = new Map<string, number>();
+  const events = emitter(log);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  let started = false;
+  /** When the leases were last renewed, by this process's clock: past `leaseMs` they may be someone else's. */
+  let renewedAt = 0;
+  let linksUp: () => string[] = () => [];
+  let upOthers = new Set<string>();
+  let leader = false;
+  const leaderListeners = new Set<(leader: boolean) => void>();
+  function setLeader(next: boolean) {
+    if (next === leader) return;
+    leader = next;
+    log.info(
+      { processId, leader },
+      next ? 'this process runs the node-wide work' : 'another process runs the node-wide work',
+    );
+    for (const l of leaderListeners) {
+      try {
+        l(next);
+      } catch (err) {
+        log.error({ err }, 'leader listener failed');
+      }
+    }
+  }
+
+  function lose(id: string) {
+    takenAt.delete(id);
+    if (!held.delete(id)) return;
+    log.info({ connectionId: id, processId }, 'connection lease lost');
+    events.emit(id, false);
+  }
+
+  function gain(id: string, token: bigint) {
+    const had = held.has(id);
+    held.set(id, token);
+    if (had) return;
+    takenAt.set(id, Date.now());
+    log.info({ connectionId: id, processId, token: token.toString() }, 'connection lease taken');
+    events.emit(id, true);
+  }
+
+  const removeFence = installFence(db, {
+    processId,
+    token: (id) => held.get(id),
+    lost: (id) => lose(id),
+  });
+
+  async function now(): Promise<number> {
+    const r = await sql<{ now: string }>`select ${DB_NOW} as now`.execute(db);
+    return Number(r.rows[0]!.now);
+  }
+
+  /** Takes the lease if it is free or expired; the token it got, or undefined. */
+  async function acquire(id: string, at: number): Promise<bigint | undefined> {
+    const expires = at + timings.leaseMs;
+    const r = await sql<{
+      token: string;
+    }>`insert into connection_leases (connection_id, process_id, token, expires_at)
+      values (${id}, ${processId}, 1, ${expires})
+      on conflict (connection_id) do update
+        set process_id = ${processId}, token = connection_leases.token + 1, expires_at = ${expires}
+        where connection_leases.expires_at < ${at} or connection_leases.process_id is null
+      returning token`.execute(db);
+    const token = r.rows[0]?.token;
+    return token === undefined ? undefined : BigInt(token);
+  }
+
+  async function release(ids: string[]) {
+    for (const id of ids) {
+      const token = held.get(id);
+      lose(id);
+      if (token === undefined) continue;
+      await db
+        .updateTable('connection_leases')
+        .set({ process_id: null, expires_at: 0 })
+        .where('connection_id', '=', id)
+        .where('process_id', '=', processId)
+        .where('token', '=', token.toString())
+        .execute();
+    }
+  }
+
+  async function heartbeat() {
+    // What this beat renews and checks: a lease `place` takes meanwhile is not in it (it is newer than the
+    // connection list read below, and not in the renewal), so it is not taken for lost.
+    const snapshot = new Map(held);
+    const at = await now();
+    await db
+      .insertInto('node_processes')
+      .values({
+        id: processId,
+        url: processUrl,
+        relay_key: relayKey,
+        links_up: JSON.stringify(linksUp()),
+        started_at: at,
+        last_seen_at: at,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet({ last_seen_at: at, url: processUrl, links_up: JSON.stringify(linksUp()) }),
+      )
+      .execute();
+    const deadBefore = at - timings.leaseMs;
+    // Rows of processes long gone are only clutter (their leases expired with them).
+    await db
+      .deleteFrom('node_processes')
+      .where('last_seen_at', '<', at - 60 * timings.leaseMs)
+      .execute();
+    const live = await db
+      .selectFrom('node_processes')
+      .select(['id', 'links_up', 'started_at'])
+      .where('last_seen_at', '>', deadBefore)
+      .orderBy('started_at')
+      .orderBy('id')
+      .execute();
+    upOthers = new Set(
+      live.filter((p) => p.id !== processId).flatMap((p) => JSON.parse(p.links_up) as string[]),
+    );
+    setLeader(live[0]?.id === processId);
+    const connections = new Set((await db.selectFrom('connections').select('id').execute()).map((r) => r.id));
+    // Renew what is held; one not renewed was taken (after a pause longer than the lease) or its connection removed.
+    if (snapshot.size > 0) {
+      const renewed = await db
+        .updateTable('connection_leases')
+        .set({ expires_at: at + timings.leaseMs })
+        .where('process_id', '=', processId)
+        .where('connection_id', 'in', [...snapshot.keys()])
+        .returning(['connection_id', 'token'])
+        .execute();
+      const still = new Map(renewed.map((r) => [r.connection_id, BigInt(r.token)]));
+      for (const [id, token] of snapshot) if (held.get(id) === token && still.get(id) !== token) lose(id);
+    }
+    renewedAt = Date.now();
+    for (const id of snapshot.keys()) if (!connections.has(id)) lose(id);
+    await db
+      .deleteFrom('connection_leases')
+      .where('connection_id', 'not in', sql<string>`(select id from connections)`)
+      .execute();
+    const share = Math.ceil(connections.size / Math.max(1, live.length));
+    if (held.size > share) {
+      const settled = [...held.keys()].filter(
+        (id) => Date.now() - (takenAt.get(id) ?? 0) >= timings.minHoldMs,
+      );
+      const extra = settled.sort().slice(0, held.size - share);
+      if (extra.length === 0) return;
+      log.info({ processId, released: extra.length, share }, 'releasing connections to other processes');
+      await release(extra);
+      return;
+    }
+    if (held.size >= share) return;
+    const free = await db
+      .selectFrom('connections')
+      .leftJoin('connection_leases', 'connection_leases.connection_id', 'connections.id')
+      .select('connections.id as id')
+      .where((eb) =>
+        eb.or([
+          eb('connection_leases.connection_id', 'is', null),
+          eb('connection_leases.expires_at', '<', at),
+          eb('connection_leases.process_id', 'is', null),
+        ]),
+      )
+      .orderBy('connections.id')
+      .limit(share - held.size)
+      .execute();
+    for (const { id } of free) {
+      const token = await acquire(id, at);
+      if (token !== undefined) gain(id, token);
+    }
+  }
+
+  let processUrl = '';
+
+  function tick(): Promise<void> {
+    running ??= heartbeat()
+      .catch((err: unknown) => {
+        log.warn({ err, processId }, 'lease heartbeat failed');
+        // Unrenewed past the lease, they may be another process's now: stop them here before it starts them.
+        if (Date.now() - renewedAt > timings.leaseMs - timings.heartbeatMs) {
+          for (const id of [...held.keys()]) lose(id);
+          setLeader(false);
+        }
+      })
+      .finally(() => (running = undefined));
+    return running;
+  }
+
+  function schedule() {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void tick().finally(schedule);
+    }, timings.heartbeatMs);
+    timer.unref();
+  }
+
+  return {
+    processId,
+    shared: true,
+    holds: (id) => held.has(id),
+    async place(id) {
+      if (held.has(id)) return { here: true };
+      try {
+        const at = await now();
+        const holder = await db
+          .selectFrom('connection_leases')
+          .innerJoin('node_processes', 'node_processes.id', 'connection_leases.process_id')
+          .select(['node_processes.id as id', 'node_processes.url as url', 'node_processes.relay_key as key'])
+          .where('connection_leases.connection_id', '=', id)
+          .where('connection_leases.expires_at', '>', at)
+          .executeTakeFirst();
+        if (holder && holder.id !== processId)
+          return { here: false, processId: holder.id, url: holder.url, relayKey: holder.key };
+        if (started && !stopped) {
+          const token = await acquire(id, at);
+          if (token !== undefined) {
+            gain(id, token);
+            return { here: true };
+          }
+        }
+      } catch (err) {
+        log.warn({ err, connectionId: id }, 'finding the holder of a connection failed');
+      }
+      return { here: false, processId: null };
+    },
+    upElsewhere: (id) => upOthers.has(id),
+    reportLinks(up) {
+      linksUp = up;
+    },
+    get leader() {
+      return leader;
+    },
+    onLeader(l) {
+      leaderListeners.add(l);
+      return () => void leaderListeners.delete(l);
+    },
+    acceptsRelay(key) {
+      const a = Buffer.from(key);
+      const b = Buffer.from(relayKey);
+      return a.length === b.length && timingSafeEqual(a, b);
+    },
+    onChange: events.on,
+    async processes() {
+      const at = await now();
+      const rows = await db
+        .selectFrom('node_processes')
+        .selectAll()
+        .where('last_seen_at', '>', at - timings.leaseMs)
+        .orderBy('started_at')
+        .execute();
+      const leases = await db
+        .selectFrom('connection_leases')
+        .select(['connection_id', 'process_id'])
+        .where('expires_at', '>', at)
+        .where('process_id', 'is not', null)
+        .orderBy('connection_id')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        url: r.url,
+        startedAt: new Date(Number(r.started_at)).toISOString(),
+        lastSeenAt: new Date(Number(r.last_seen_at)).toISOString(),
+        connections: leases.filter((l) => l.process_id === r.id).map((l) => l.connection_id),
+      }));
+    },
+    async start(url) {
+      processUrl = url;
+      started = true;
+      await tick();
+      schedule();
+    },
+    tick,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      setLeader(false);
+      try {
+        await release([...held.keys()]);
+        await db.deleteFrom('node_processes').where('id', '=', processId).execute();
+      } catch (err) {
+        log.warn({ err, processId }, 'releasing leases at shutdown failed (they expire on their own)');
+      }
+      removeFence();
+    },
+  };
+}

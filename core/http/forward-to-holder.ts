@@ -1,0 +1,71 @@
+// Several processes on one database: an admin change that needs a connection's live engine or link (sync entities,
+// activate, retry an error, start a bulk run, ...) runs in the process holding the connection's lease; the process
+// the request reached forwards it there. Every change through the API wakes the other processes afterwards.
+import type { MiddlewareHandler } from 'hono';
+import type { Db } from '../../storage/schema.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import type { Logger } from '../log.ts';
+import type { AppEnv } from './app-env.ts';
+
+/** Set on a forwarded request: the holder serves it whatever it believes, so a request is forwarded once. */
+export const FORWARDED_HEADER = 'x-tandem-forwarded';
+
+const BY_CONNECTION = /^\/api\/connections\/([^/]+)(?:\/|$)/;
+const BY_ROW: Array<[RegExp, 'sync_triggers' | 'sync_errors' | 'sync_runs']> = [
+  [/^\/api\/triggers\/([^/]+)(?:\/|$)/, 'sync_triggers'],
+  [/^\/api\/errors\/([^/]+)\/(?:retry|resolve)$/, 'sync_errors'],
+  [/^\/api\/runs\/([^/]+)\/cancel$/, 'sync_runs'],
+];
+
+/** The connection a request acts on, when its path names one (directly or through its trigger, error or run). */
+async function connectionOf(db: Db, path: string): Promise<string | undefined> {
+  const direct = BY_CONNECTION.exec(path);
+  if (direct) return decodeURIComponent(direct[1]!);
+  for (const [pattern, table] of BY_ROW) {
+    const m = pattern.exec(path);
+    if (!m) continue;
+    const row = await db
+      .selectFrom(table)
+      .select('connection_id')
+      .where('id', '=', decodeURIComponent(m[1]!))
+      .executeTakeFirst();
+    return row?.connection_id ?? undefined;
+  }
+  return undefined;
+}
+
+const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+export function forwardToHolder(p: { db: Db; cluster: Cluster; log: Logger }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
+    const { leases } = p.cluster;
+    if (leases.shared && !c.req.header(FORWARDED_HEADER)) {
+      const id = await connectionOf(p.db, c.req.path);
+      if (id !== undefined && !leases.holds(id)) {
+        const place = await leases.place(id);
+        if (!place.here && place.processId !== null) {
+          const target = new URL(c.req.url);
+          const to = `${place.url.replace(/\/+$/, '')}${target.pathname}${target.search}`;
+          const headers = new Headers();
+          c.req.raw.headers.forEach((v, k) => {
+            if (!HOP_BY_HOP.has(k)) headers.set(k, v);
+          });
+          headers.set(FORWARDED_HEADER, '1');
+          const body = await c.req.raw.arrayBuffer();
+          p.log.debug({ connectionId: id, to: place.url, path: target.pathname }, 'admin request forwarded');
+          const res = await fetch(to, { method, headers, ...(body.byteLength ? { body } : {}) });
+          const out = new Headers(res.headers);
+          out.delete('content-encoding');
+          out.delete('content-length');
+          out.delete('transfer-encoding');
+          out.set(FORWARDED_HEADER, place.url);
+          return new Response(res.body, { status: res.status, headers: out });
+        }
+      }
+    }
+    await next();
+    if (c.res.status < 400) p.cluster.notify('changed');
+  };
+}
