@@ -75,6 +75,11 @@ export interface HostParts {
   warmSandbox?: boolean;
   /** The logger; by default one at `config.log.level` on stderr. */
   log?: Logger;
+  /**
+   * This host is the only process on its database and runs every connection without leases, even on
+   * PostgreSQL: hosts built but never started (tests that drive the engine themselves). Default false.
+   */
+  alone?: boolean;
 }
 
 /** The parts a host was built from, for tests and the bench to look into; nothing reads them at run time. */
@@ -153,7 +158,8 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
   let generatedToken: string | undefined;
   let built: Tracker | undefined;
   // The URL of a shared PostgreSQL database: processes on it are one node (core/cluster/).
-  const databaseUrl = database.dialect === 'postgres' ? config.storage.databaseUrl : undefined;
+  const databaseUrl =
+    database.dialect === 'postgres' && !choice.alone ? config.storage.databaseUrl : undefined;
   const cluster = createCluster({ db, log, databaseUrl });
   try {
     const secretKey = loadSecretKey(config.secrets.key, config.storage.dataDir);

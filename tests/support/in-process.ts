@@ -44,6 +44,8 @@ export async function inProcessHost(
       storage,
     }),
     {
+      // Never started: no process registry or leases to run its connections, it holds them all.
+      alone: true,
       tracker: (ctx) =>
         typeof opts.tracker === 'function'
           ? opts.tracker(ctx)
