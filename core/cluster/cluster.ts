@@ -66,6 +66,19 @@ export function createCluster(opts: ClusterOptions): Cluster {
   /** The dial targets asked for, by connection: dialed while held, kept to dial again once taken back. */
   const wanted = new Map<string, DialTarget>();
   let inner: LinkNetwork | undefined;
+  /**
+   * Connections being placed for a link under way (an accept's dial, a peer's handshake): a lease taken for it
+   * must not start a dial of its own, whose link would replace that socket while its handshake goes on.
+   */
+  const placing = new Set<string>();
+  async function placeForLink(id: string) {
+    placing.add(id);
+    try {
+      return await leases.place(id);
+    } finally {
+      placing.delete(id);
+    }
+  }
   /** Connections held here: the links this process reports up are among them. */
   const heldSet = new Set<string>();
   leases.onChange((id, held) => {
@@ -99,7 +112,7 @@ export function createCluster(opts: ClusterOptions): Cluster {
         await net.stopDialing(id);
       },
       async dialOnce(target) {
-        const p = await leases.place(target.connectionId);
+        const p = await placeForLink(target.connectionId);
         if (!p.here)
           return {
             ok: false,
@@ -117,7 +130,7 @@ export function createCluster(opts: ClusterOptions): Cluster {
     linkOptions: shared
       ? {
           async place(id) {
-            const p = await leases.place(id);
+            const p = await placeForLink(id);
             if (p.here) return { here: true };
             return p.processId === null
               ? { here: false, url: null }
@@ -161,7 +174,7 @@ export function createCluster(opts: ClusterOptions): Cluster {
           if (held) {
             const target = wanted.get(id);
             if (target) parts.link.keepDialing(target);
-            else
+            else if (!placing.has(id))
               void parts.connections
                 .dial(id)
                 .catch((err: unknown) => log.error({ err, connectionId: id }, 'dial failed'));

@@ -356,6 +356,11 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
           .executeTakeFirst();
         if (holder && holder.id !== processId)
           return { here: false, processId: holder.id, url: holder.url, relayKey: holder.key };
+        if (holder) {
+          // Ours in the table but not yet here: a heartbeat under way took it and records it when done.
+          await running;
+          if (held.has(id)) return { here: true };
+        }
         if (started && !stopped) {
           const token = await acquire(id, at);
           if (token !== undefined) {
