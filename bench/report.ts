@@ -1,6 +1,7 @@
 // Writes bench/results.json and bench/results.md: every figure, its ratio to both references, the targets.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PostgresConfig, PostgresFigures } from './postgres.ts';
 import type { PouchFigures } from './ref-pouch.ts';
 import type { RawFigures } from './ref-raw.ts';
 import type { ServiceNowFigures } from './servicenow.ts';
@@ -16,6 +17,8 @@ export interface BenchResults {
   tandem: TandemFigures | undefined;
   /** Figure (f); a run without it keeps the last one recorded. */
   servicenow?: ServiceNowFigures | Missing | undefined;
+  /** Figure (g); a run without it keeps the last one recorded. */
+  postgres?: PostgresFigures | Missing | undefined;
 }
 
 interface Row {
@@ -130,7 +133,58 @@ export function buildRows(r: BenchResults): Row[] {
         : 'no'
       : 'n/a',
   });
+  const g = r.postgres;
+  const gM = missingOf(g);
+  const gV = gM ? undefined : (g as PostgresFigures | undefined);
+  const x = (v: number | undefined) => (v === undefined ? '-' : `${v}x`);
+  rows.push({
+    figure: `(g) ${gV ? gV.connections : 200} connections: SQLite vs PostgreSQL (1 process), PostgreSQL 1 vs 2 processes`,
+    tandem: gV
+      ? `throughput PG/SQLite ${x(gV.ratios.pgVsSqliteThroughput)}, 2p/1p ${x(gV.ratios.twoVsOneThroughput)}; ` +
+        `latency p50 PG/SQLite ${x(gV.ratios.pgVsSqliteLatencyP50)}, 2p/1p ${x(gV.ratios.twoVsOneLatencyP50)} (below)`
+      : `missing: ${gM ?? 'not run'}`,
+    raw: '-',
+    pouch: '-',
+    vsRaw: '-',
+    vsPouch: '-',
+    target: 'measured (no target)',
+    met: 'n/a',
+  });
   return rows;
+}
+
+/** The section of figure (g): each configuration of the sender, then the ratios. */
+function postgresSection(g: PostgresFigures): string[] {
+  const cell = (c: PostgresConfig) => {
+    const tp =
+      'missing' in c.throughput
+        ? `missing: ${c.throughput.missing}`
+        : `${c.throughput.perSecond}/s (${c.throughput.seconds} s)`;
+    const lat =
+      'missing' in c.latency ? `missing: ${c.latency.missing}` : `${c.latency.p50} / ${c.latency.p95}`;
+    return `| ${c.name} | ${c.connections} | ${c.pairingSeconds} | ${c.spread.join(' + ') || '-'} | ${tp} | ${lat} | ${c.cpuMsPerChange ?? '-'} | ${c.pgCpuMsPerChange ?? '-'} |`;
+  };
+  const x = (v: number | undefined) => (v === undefined ? '-' : `${v}x`);
+  const r = g.ratios;
+  return [
+    '## (g) PostgreSQL: one and two processes, and SQLite vs PostgreSQL',
+    '',
+    `Recorded ${g.at} on ${g.machine}; ${g.connections} connections, ${g.records} entities for the throughput, ` +
+      `${g.latencySamples} latency samples at ${g.ratePerSecond} changes/s.` +
+      (g.connections < 200 ? ` **Small scale** (the issue asks for 200 connections): see the notes.` : ''),
+    '',
+    '| Sender S | Connections | Pairing (s) | Connections per process | Throughput to R | Latency p50 / p95 (ms) | S CPU ms per change | PostgreSQL CPU ms per change |',
+    '|---|---|---|---|---|---|---|---|',
+    ...g.configs.map(cell),
+    '',
+    '| Ratio | Throughput | Latency p50 | Latency p95 | S CPU per change |',
+    '|---|---|---|---|---|',
+    `| PostgreSQL 1 process / SQLite 1 process | ${x(r.pgVsSqliteThroughput)} | ${x(r.pgVsSqliteLatencyP50)} | ${x(r.pgVsSqliteLatencyP95)} | ${x(r.pgVsSqliteCpu)} |`,
+    `| PostgreSQL 2 processes / 1 process | ${x(r.twoVsOneThroughput)} | ${x(r.twoVsOneLatencyP50)} | ${x(r.twoVsOneLatencyP95)} | ${x(r.twoVsOneCpu)} |`,
+    '',
+    'For throughput above 1 means the first is faster; for latency and CPU, below 1 means the first is faster or cheaper.',
+    '',
+  ];
 }
 
 export function writeResults(dir: string, results: BenchResults): void {
@@ -180,7 +234,10 @@ export function writeResults(dir: string, results: BenchResults): void {
         .join(', ')}.`,
       '',
     );
-  const notes = [...(results.tandem?.notes ?? []), ...(snFigure?.notes ?? [])];
+  const gFigure =
+    results.postgres && !missingOf(results.postgres) ? (results.postgres as PostgresFigures) : undefined;
+  if (gFigure) lines.push(...postgresSection(gFigure));
+  const notes = [...(results.tandem?.notes ?? []), ...(snFigure?.notes ?? []), ...(gFigure?.notes ?? [])];
   if (notes.length) lines.push('## Notes on this run', '', ...notes.map((n) => `- ${n}`), '');
   fs.writeFileSync(path.join(dir, 'results.md'), `${lines.join('\n')}\n`);
 }

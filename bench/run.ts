@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './child.ts';
+import { POSTGRES_OPTIONS, runPostgres } from './postgres.ts';
 import { runPouchReference } from './ref-pouch.ts';
 import { runRawReference } from './ref-raw.ts';
 import { type BenchResults, writeResults } from './report.ts';
@@ -41,7 +42,7 @@ function previousResults(): Partial<BenchResults> {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((process.env.BENCH_ONLY ?? 'raw,pouch,tandem,servicenow').split(','));
+  const only = new Set((process.env.BENCH_ONLY ?? 'raw,pouch,tandem,servicenow,postgres').split(','));
   if (only.has('raw') || only.has('pouch')) ensureDeps();
   fs.mkdirSync(WORK, { recursive: true });
   const started = Date.now();
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   const tandem = only.has('tandem') ? await runTandem(WORK, OPTIONS, log) : undefined;
   log('ServiceNow (a ServiceNow-backed host and a built-in host through the fake instance)');
   const servicenow = only.has('servicenow') ? await runServiceNow(WORK, OPTIONS, log) : undefined;
+  log('PostgreSQL (one sender on SQLite, on PostgreSQL, two processes on PostgreSQL; many connections)');
+  const postgres = only.has('postgres') ? await runPostgres(WORK, POSTGRES_OPTIONS(OPTIONS), log) : undefined;
   log('done');
 
   const machine = {
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     pouch: pouch ?? (others ? undefined : before.pouch),
     tandem: tandem ?? (others ? undefined : before.tandem),
     servicenow: servicenow ?? before.servicenow,
+    postgres: postgres ?? before.postgres,
   });
   fs.rmSync(WORK, { recursive: true, force: true });
 }

@@ -11,7 +11,8 @@ import { makeRecord } from './payload.ts';
 
 const [dataDir, name] = process.argv.slice(2);
 if (!dataDir || !name) throw new Error('usage: tandem-host.ts DIR NAME');
-const token = `bench-${randomBytes(24).toString('base64url')}`;
+// Processes that share one PostgreSQL database share one admin token (figure (g)): the parent chooses it.
+const token = process.env.BENCH_ADMIN_TOKEN ?? `bench-${randomBytes(24).toString('base64url')}`;
 const config = resolveConfig(['--data', dataDir, '--port', '0', '--name', name], {
   ...process.env,
   TANDEM_ADMIN_TOKEN: token,
@@ -38,16 +39,21 @@ const joined = (tx: Parameters<NonNullable<typeof tracker.transactional>['withTx
 
 type Msg = { id: number; cmd: string; [k: string]: unknown };
 const commands: Record<string, (m: Msg) => Promise<unknown>> = {
-  /** Creates n entities (record `from + i` of the payload), each with `comments` public comments. */
+  /**
+   * Creates n entities (record `from + i` of the payload), each with `comments` public comments; with
+   * `spread: K`, record i also gets `shard = "s<i mod K>"`, so K triggers can each match a distinct part.
+   */
   async load(m) {
     const n = Number(m.n);
     const from = Number(m.from ?? 0);
     const comments = Number(m.comments ?? 0);
+    const spread = Number(m.spread ?? 0);
     ids = [];
     for (let i = 0; i < n; i += 500) {
       await db.transaction().execute(async (tx) => {
         for (let j = i; j < Math.min(n, i + 500); j++) {
           const { id: _id, type: _type, ...fields } = makeRecord(from + j);
+          if (spread > 0) fields.shard = `s${(from + j) % spread}`;
           const e = await joined(tx).create({ type: 'incident', fields }, { origin: 'local' });
           for (let c = 0; c < comments; c++)
             await joined(tx).addComment(

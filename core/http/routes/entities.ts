@@ -218,7 +218,8 @@ export const entityOperations = [
     path: '/fields',
     operationId: 'typeFields',
     tag: T,
-    summary: 'The fields of a type, with the values the tracker offers and those seen (pick-lists of a new entity)',
+    summary:
+      'The fields of a type, with the values the tracker offers and those seen (pick-lists of a new entity)',
     query: typeFieldsQuery,
     responses: { 200: z.strictObject({ items: z.array(entityFieldSchema) }) },
     problems: [422],

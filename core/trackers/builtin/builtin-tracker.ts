@@ -178,11 +178,18 @@ function view(
     // One statement takes the number in the common case; the first entity of a type adds the counter.
     const [taken] = await takeKey(tx, type);
     if (taken) return formatKey(type, taken.next - 1);
-    await tx
+    // Another process on the same PostgreSQL database may be adding it at the same moment: the insert then
+    // waits for that transaction, does nothing, and the counter it committed hands out the next number.
+    const added = await tx
       .insertInto('key_counters')
       .values({ type, next: FIRST_KEY_NUMBER + 1 })
+      .onConflict((oc) => oc.column('type').doNothing())
+      .returning('next')
       .execute();
-    return formatKey(type, FIRST_KEY_NUMBER);
+    if (added.length > 0) return formatKey(type, FIRST_KEY_NUMBER);
+    const [retaken] = await takeKey(tx, type);
+    if (!retaken) throw new Error(`no key counter for ${type}`);
+    return formatKey(type, retaken.next - 1);
   }
 
   async function load(tx: DbExecutor, id: string): Promise<Entity | undefined> {
