@@ -1,4 +1,5 @@
 // The `BlobStore` extension point: content-addressed bytes (SHA-256), written and read as streams.
+import { TandemError } from '../errors.ts';
 
 /** A blob once stored: its SHA-256 (lower-case hex) and size in bytes. */
 export interface StoredBlob {
@@ -12,6 +13,12 @@ export interface PutOptions {
   onTooLarge?: () => Error;
   /** Called with the bytes so far as they arrive (progress, limits). */
   onProgress?: (bytes: number) => void;
+}
+
+/** Throws the put's too-large error once `size` bytes are past its limit (both stores check as bytes arrive). */
+export function checkPutSize(size: number, options: PutOptions): void {
+  if (options.maxBytes !== undefined && size > options.maxBytes)
+    throw options.onTooLarge?.() ?? new TandemError('BLOB_TOO_LARGE', 413, 'The content is too large');
 }
 
 /** The result of completing a partial blob: stored, or its bytes did not hash to the expected SHA-256 (dropped). */

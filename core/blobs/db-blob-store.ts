@@ -5,6 +5,7 @@ import type { Db } from '../../storage/schema.ts';
 import { notFound, TandemError } from '../errors.ts';
 import {
   type BlobStore,
+  checkPutSize,
   type PartialOutcome,
   type PutOptions,
   SHA256,
@@ -129,10 +130,7 @@ export function createDbBlobStore(db: Db): BlobStore {
       try {
         for await (const chunk of source) {
           size += chunk.byteLength;
-          if (options.maxBytes !== undefined && size > options.maxBytes)
-            throw (
-              options.onTooLarge?.() ?? new TandemError('BLOB_TOO_LARGE', 413, 'The content is too large')
-            );
+          checkPutSize(size, options);
           hash.update(chunk);
           pending.push(chunk);
           pendingBytes += chunk.byteLength;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { notFound, TandemError } from '../errors.ts';
 import {
   type BlobStore,
+  checkPutSize,
   type PartialOutcome,
   type PutOptions,
   SHA256,
@@ -80,10 +81,7 @@ export function createFileBlobStore(dir: string): BlobStore {
       try {
         for await (const chunk of source) {
           size += chunk.byteLength;
-          if (options.maxBytes !== undefined && size > options.maxBytes)
-            throw (
-              options.onTooLarge?.() ?? new TandemError('BLOB_TOO_LARGE', 413, 'The content is too large')
-            );
+          checkPutSize(size, options);
           hash.update(chunk);
           await out.write(chunk);
           options.onProgress?.(size);
