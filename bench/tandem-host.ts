@@ -7,6 +7,7 @@ import { startHost } from '../core/host.ts';
 import { createBuiltinTracker } from '../core/trackers/builtin/builtin-tracker.ts';
 import { loadTracker } from '../core/trackers/load.ts';
 import type { Change } from '../core/trackers/tracker.ts';
+import { AppliedLog } from './applied-log.ts';
 import { makeRecord } from './payload.ts';
 
 const [dataDir, name] = process.argv.slice(2);
@@ -24,13 +25,10 @@ const host = await startHost(config, {
 });
 const { tracker, db } = host.parts;
 
-/** Entities written by the sync engine (origin = a connection) since the last reset: id -> first time. */
-let applied = new Map<string, number>();
-let waiting: { n: number; resolve: () => void } | undefined;
+/** Entities written by the sync engine (origin = a connection) since the last reset. */
+const applied = new AppliedLog();
 tracker.watch?.((ch?: Change) => {
-  if (!ch || ch.origin === 'local' || applied.has(ch.entityId)) return;
-  applied.set(ch.entityId, Date.now());
-  if (waiting && applied.size >= waiting.n) waiting.resolve();
+  if (ch && ch.origin !== 'local') applied.record(ch.entityId);
 });
 let ids: string[] = [];
 /** The built-in tracker inside a transaction of ours (its joined view): many writes, one commit. */
@@ -67,37 +65,8 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
     }
     return { count: ids.length };
   },
-  async reset() {
-    applied = new Map();
-    return { ok: true };
-  },
-  /** Waits until n entities were applied, the time runs out, or nothing new arrived for `stallMs`. */
-  async waitApplied(m) {
-    const n = Number(m.n);
-    const deadline = Date.now() + Number(m.timeoutMs ?? 60_000);
-    const stallMs = Number(m.stallMs ?? 20_000);
-    let seen = applied.size;
-    let lastProgress = Date.now();
-    while (applied.size < n && Date.now() < deadline && Date.now() - lastProgress < stallMs) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 250);
-        waiting = {
-          n,
-          resolve: () => {
-            clearTimeout(t);
-            resolve();
-          },
-        };
-      });
-      if (applied.size !== seen) {
-        seen = applied.size;
-        lastProgress = Date.now();
-      }
-    }
-    waiting = undefined;
-    const times = [...applied.values()];
-    return { count: applied.size, last: times.length ? Math.max(...times) : null };
-  },
+  reset: async () => applied.reset(),
+  waitApplied: (m) => applied.waitApplied(m),
   /** Updates the first n loaded entities as fast as possible, `batch` per transaction (source group commit). */
   async update(m) {
     const n = Math.min(Number(m.n), ids.length);
@@ -132,15 +101,7 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
     return { ok: true };
   },
   /** For each entity applied since the reset: apply time minus its stamp (same clock, same machine). */
-  async latencies() {
-    const out: number[] = [];
-    for (const [id, at] of applied) {
-      const e = await tracker.get(id);
-      const t0 = /t0=(\d+)/.exec(e?.fields.summary ?? '')?.[1];
-      if (t0) out.push(at - Number(t0));
-    }
-    return { latencies: out };
-  },
+  latencies: () => applied.latencies(async (id) => (await tracker.get(id))?.fields.summary),
   async memory() {
     global.gc?.();
     const m = process.memoryUsage();
