@@ -278,6 +278,7 @@ export async function parkFailure(
   failure: ApplyFailure,
 ): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, conn.id);
     const twin = await findTwin(tx, conn.id, failure.entry.event);
     const { entry } = failure;
     const id = await recordError(tx, {

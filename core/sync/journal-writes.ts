@@ -1,6 +1,7 @@
 // The apply journal's external writes for one inbox batch: intents in one go, writes side by side, one commit.
 import { INSERT_CHUNK, inChunks } from '../../storage/chunks.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
+import { fenceWrite } from '../cluster/fence.ts';
 import type { RuleResult } from '../sandbox/sandbox.ts';
 import type { Tracker } from '../trackers/tracker.ts';
 import { createSerialQueue } from '../util/serial-queue.ts';
@@ -66,33 +67,37 @@ export async function applyExternal(
 ): Promise<number> {
   const { db } = ctx;
   const now = new Date().toISOString();
-  // A row tried before takes the new result; a first try gets its row.
-  for (const e of events.filter((x) => x.row === 'rerun' || x.row === 'done'))
-    await db
-      .updateTable('sync_apply_journal')
-      .set({ result: JSON.stringify(e.result), status: 'pending', done_at: null })
-      .where('connection_id', '=', conn.id)
-      .where('seq', '=', e.entry.seq)
-      .execute();
-  await inChunks(
-    events.filter((e) => e.row === null),
-    (chunk) =>
-      db
-        .insertInto('sync_apply_journal')
-        .values(
-          chunk.map((e) => ({
-            connection_id: conn.id,
-            seq: e.entry.seq,
-            remote_id: e.entry.remoteId,
-            result: JSON.stringify(e.result),
-            status: 'pending' as const,
-            created_at: now,
-            done_at: null,
-          })),
-        )
-        .execute(),
-    INSERT_CHUNK,
-  );
+  // A row tried before takes the new result; a first try gets its row. All of them in one transaction behind
+  // the fence: a process whose lease was taken records no intent (and so writes nothing to the tracker).
+  await db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, conn.id);
+    for (const e of events.filter((x) => x.row === 'rerun' || x.row === 'done'))
+      await tx
+        .updateTable('sync_apply_journal')
+        .set({ result: JSON.stringify(e.result), status: 'pending', done_at: null })
+        .where('connection_id', '=', conn.id)
+        .where('seq', '=', e.entry.seq)
+        .execute();
+    await inChunks(
+      events.filter((e) => e.row === null),
+      (chunk) =>
+        tx
+          .insertInto('sync_apply_journal')
+          .values(
+            chunk.map((e) => ({
+              connection_id: conn.id,
+              seq: e.entry.seq,
+              remote_id: e.entry.remoteId,
+              result: JSON.stringify(e.result),
+              status: 'pending' as const,
+              created_at: now,
+              done_at: null,
+            })),
+          )
+          .execute(),
+      INSERT_CHUNK,
+    );
+  });
 
   const sameRecord = createSerialQueue();
   const attempts: Attempt[] = [];
@@ -124,6 +129,7 @@ export async function applyExternal(
       : [],
   );
   await db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, conn.id);
     // The entity moved on before this try wrote anything: the rule runs again on it (a first try if it was one).
     await forget(
       tx,

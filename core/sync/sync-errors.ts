@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import { nanoid } from 'nanoid';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncErrorTable } from '../../storage/sync-tables.ts';
+import { fenced } from '../cluster/fence.ts';
 
 export type SyncErrorRow = Selectable<SyncErrorTable>;
 
@@ -43,6 +44,12 @@ const RECOVERED: Resolved = { by: SYSTEM_ACTOR, how: 'recovered' };
  * counting one more attempt: a failed retry updates the error it retried.
  */
 export async function recordError(db: DbExecutor, e: NewSyncError): Promise<string> {
+  // A connection's error is written by the process running it: one whose lease was taken records none.
+  if (e.connectionId !== null) return fenced(db, e.connectionId, (tx) => writeError(tx, e));
+  return writeError(db, e);
+}
+
+async function writeError(db: DbExecutor, e: NewSyncError): Promise<string> {
   let q = db
     .selectFrom('sync_errors')
     .select('id')
@@ -171,6 +178,19 @@ export async function closeConnectionErrors(
   connectionId: string | null,
   level: 'connection' | 'node',
   cause?: string,
+) {
+  if (connectionId !== null) {
+    await fenced(db, connectionId, (tx) => closeOpen(tx, connectionId, level, cause));
+    return;
+  }
+  await closeOpen(db, connectionId, level, cause);
+}
+
+async function closeOpen(
+  db: DbExecutor,
+  connectionId: string | null,
+  level: 'connection' | 'node',
+  cause: string | undefined,
 ) {
   let q = db
     .updateTable('sync_errors')

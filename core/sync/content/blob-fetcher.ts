@@ -2,6 +2,7 @@
 // SHA-256 at the end, then adds the attachments waiting for it through the tracker. One blob at a time per connection.
 import type { Db } from '../../../storage/schema.ts';
 import type { BlobStore } from '../../blobs/blob-store.ts';
+import { fenceWrite, holdsHere, LeaseLost } from '../../cluster/fence.ts';
 import type { LinkHub } from '../../link/link-hub.ts';
 import type { Logger } from '../../log.ts';
 import type { Tracker } from '../../trackers/tracker.ts';
@@ -49,7 +50,8 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
       .selectAll()
       .where('sha256', '=', sha256)
       .execute();
-    for (const w of wants) {
+    // Wants of connections another process runs are that process's to deliver (it finds the blob here too).
+    for (const w of wants.filter((x) => holdsHere(db, x.connection_id))) {
       const origin = `connection:${w.connection_id}` as const;
       try {
         // Unsynced (here or by the partner) since it was wanted: it is not added any more.
@@ -102,6 +104,7 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
               )
             : undefined);
         await db.transaction().execute(async (tx) => {
+          await fenceWrite(tx, w.connection_id);
           if (added)
             await tx
               .insertInto('sync_attachment_links')
@@ -120,6 +123,8 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
             .execute();
         });
       } catch (err) {
+        // Taken over meanwhile: the new holder adopts the copy added here (see above) or adds it.
+        if (err instanceof LeaseLost) continue;
         log.warn(
           { err, connectionId: w.connection_id, entityId: w.entity_id },
           'adding a received attachment failed',
@@ -146,6 +151,7 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
     for (const w of wants) {
       const attempts = w.attempts + 1;
       await db.transaction().execute(async (tx) => {
+        await fenceWrite(tx, connectionId);
         const where = tx
           .updateTable('sync_attachment_wants')
           .where('connection_id', '=', connectionId)

@@ -1,5 +1,6 @@
 // Deletions as sync events: the sender queues one for each twinned entity it deleted; the receiver's rules decide.
 import { inChunks } from '../../../storage/chunks.ts';
+import { fenceWrite } from '../../cluster/fence.ts';
 import type { ConnectionInfo, Replica, RuleCall, RuleResult } from '../../sandbox/sandbox.ts';
 import type { Entity, Tracker, WriteContext } from '../../trackers/tracker.ts';
 import type { SyncContext } from '../context.ts';
@@ -19,6 +20,7 @@ export async function queueDeletions(ctx: SyncContext, connectionId: string, ids
   // Read outside the transaction: a tracker on this database must not be called while it is held.
   const still = await ctx.tracker.getMany(ids);
   await ctx.db.transaction().execute(async (tx) => {
+    await fenceWrite(tx, connectionId);
     const twins = await inChunks(ids, (chunk) =>
       tx
         .selectFrom('sync_twins')

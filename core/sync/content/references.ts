@@ -1,6 +1,7 @@
 // Links between items: the ids rules may translate through the twins, and events waiting for a referenced item.
 import { inChunks } from '../../../storage/chunks.ts';
 import type { Db, DbExecutor } from '../../../storage/schema.ts';
+import { fenceWrite, holdsHere, LeaseLost } from '../../cluster/fence.ts';
 import type { TwinTable } from '../../sandbox/sandbox.ts';
 import { logIncoming } from '../event-log.ts';
 import { recordError } from '../sync-errors.ts';
@@ -103,7 +104,10 @@ export async function expireWaits(db: Db, nowMs: number, maxWaitMs: number): Pro
   }
   let expired = 0;
   for (const { connectionId, seq, missing } of bySeq.values()) {
-    await db.transaction().execute(async (tx) => {
+    // Another process's connection: its holder expires its waits.
+    if (!holdsHere(db, connectionId)) continue;
+    const expire = db.transaction().execute(async (tx) => {
+      await fenceWrite(tx, connectionId);
       const row = await tx
         .selectFrom('sync_inbox')
         .select(['remote_id', 'status', 'payload'])
@@ -151,6 +155,9 @@ export async function expireWaits(db: Db, nowMs: number, maxWaitMs: number): Pro
         },
       ]);
       expired++;
+    });
+    await expire.catch((err: unknown) => {
+      if (!(err instanceof LeaseLost)) throw err; // taken over meanwhile: the new holder expires it
     });
   }
   return expired;

@@ -1,5 +1,6 @@
 // Telling the peer what became of its events: outcomes sent in their order after commit, acknowledged, resent after a reconnect.
 import type { Db } from '../../../storage/schema.ts';
+import { fenced } from '../../cluster/fence.ts';
 import type { LinkHub } from '../../link/link-hub.ts';
 import type { Logger } from '../../log.ts';
 import type { Cancel, Clock } from '../clock.ts';
@@ -107,7 +108,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
     intervalMs: ACK_SAVE_MS,
     what: 'sync outcome ack',
     write: async (id, upTo) => {
-      await saveOutcomeAck(db, id, upTo);
+      await fenced(db, id, (tx) => saveOutcomeAck(tx, id, upTo));
       return upTo;
     },
   });

@@ -1,5 +1,6 @@
 // Taking the peer's outcomes of our events: frames checked at the edge, committed in order, acknowledged after commit.
 import type { Db } from '../../../storage/schema.ts';
+import { fenced } from '../../cluster/fence.ts';
 import type { LinkHub } from '../../link/link-hub.ts';
 import { LINK_REFUSED_CHANNEL, type LinkRefusedFrame } from '../../link/refusals.ts';
 import type { Logger } from '../../log.ts';
@@ -115,7 +116,7 @@ export function createTaker(opts: TakerOptions): Taker {
     const errorId = failing.get(id);
     failing.delete(id);
     if (errorId)
-      await closeError(opts.db, errorId).catch((err: unknown) =>
+      await fenced(opts.db, id, (tx) => closeError(tx, errorId)).catch((err: unknown) =>
         log.error({ err, connectionId: id }, 'closing a sync error failed'),
       );
   }

@@ -1,5 +1,6 @@
 // The receiving end of every connection's event stream: frames checked, committed in order, acknowledged after commit.
 import type { Db } from '../../../storage/schema.ts';
+import { fenced } from '../../cluster/fence.ts';
 import type { LinkHub } from '../../link/link-hub.ts';
 import { LINK_REFUSED_CHANNEL, type LinkRefusedFrame } from '../../link/refusals.ts';
 import type { Logger } from '../../log.ts';
@@ -154,7 +155,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
   async function storeFailed(id: string, err: unknown) {
     const message = `Received events could not be stored: ${errorText(err)}. They stay unacknowledged, so the partner sends them again`;
     const known = storeFailures.get(id);
-    if (known && (await reopenError(db, known, message).catch(() => false))) return;
+    if (known && (await fenced(db, id, (tx) => reopenError(tx, known, message)).catch(() => false))) return;
     const errorId = await record({ level: 'connection', connectionId: id, direction: 'in', message });
     if (errorId) storeFailures.set(id, errorId);
   }
@@ -163,7 +164,7 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
     const known = storeFailures.get(id);
     if (!known) return;
     storeFailures.delete(id);
-    await closeError(db, known).catch((err: unknown) =>
+    await fenced(db, id, (tx) => closeError(tx, known)).catch((err: unknown) =>
       log.error({ err, connectionId: id }, 'closing a sync error failed'),
     );
   }

@@ -1,5 +1,6 @@
 // Following the change feed: each connection's cursor moves over local changes, queueing replicas of those in scope.
 import { inChunks } from '../../../storage/chunks.ts';
+import { fenced, fenceMany, LeaseLost } from '../../cluster/fence.ts';
 import type { RuleProgram } from '../../sandbox/sandbox.ts';
 import type { Clock } from '../clock.ts';
 import { connectionInfo, type SyncConnection } from '../connections-view.ts';
@@ -48,7 +49,9 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
     idleCursors.clear();
     idleCursorsSavedAt = clock.now();
     await db.transaction().execute(async (tx) => {
-      for (const [cursor, ids] of byCursor)
+      for (const [cursor, all] of byCursor) {
+        // Only the connections still held here: one taken over meanwhile has its cursor moved by its new holder.
+        const ids = await fenceMany(tx, all);
         await inChunks(ids, (chunk) =>
           tx
             .updateTable('sync_streams')
@@ -56,6 +59,7 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
             .where('connection_id', 'in', chunk)
             .execute(),
         );
+      }
     });
   }
 
@@ -75,7 +79,15 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
       if (at === null) {
         // Created before the feed ran (a frame came first): it starts here, at the tracker's head.
         at = await headNow();
-        await updateStream(db, c.id, { feed_cursor: at });
+        const head = at;
+        const set = await fenced(db, c.id, (tx) => updateStream(tx, c.id, { feed_cursor: head })).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof LeaseLost) return false; // taken over: its new holder follows it
+            throw err;
+          },
+        );
+        if (!set) continue;
       }
       out.set(at, [...(out.get(at) ?? []), c]);
     }

@@ -1,5 +1,6 @@
 // Containment: a connection whose part of a step throws is held (skipped, backing off) with a connection-level error.
 import type { Db } from '../../../storage/schema.ts';
+import { LeaseLost } from '../../cluster/fence.ts';
 import type { Logger } from '../../log.ts';
 import type { Clock } from '../clock.ts';
 import type { SyncConnection } from '../connections-view.ts';
@@ -57,10 +58,14 @@ export function createHolds(deps: { db: Db; log: Logger; clock: Clock }): Holds 
       try {
         await work();
       } catch (err) {
+        // Taken over by another process (a write found the lease gone): it runs the connection now.
+        if (err instanceof LeaseLost) return;
         await hold(conn, err);
         return;
       }
-      await released(conn.id);
+      await released(conn.id).catch((err: unknown) => {
+        if (!(err instanceof LeaseLost)) throw err;
+      });
     },
     retryNow(id) {
       held.delete(id);

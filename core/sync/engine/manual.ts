@@ -1,4 +1,5 @@
 // What an admin starts by hand: manual and bulk sync runs, and unsync.
+import { fenced } from '../../cluster/fence.ts';
 import { conflict, notFound } from '../../errors.ts';
 import type { RuleProgram } from '../../sandbox/sandbox.ts';
 import type { Clock } from '../clock.ts';
@@ -100,7 +101,8 @@ export function createManualSync(deps: {
     }
     const ids = await nextRunChunk(db, runId, chunk);
     if (ids.length === 0) {
-      await markQueued(db, runId);
+      // Behind the fence: a process whose lease was taken leaves the run to the new holder.
+      await fenced(db, conn.id, (tx) => markQueued(tx, runId));
       return true;
     }
     await ensureStream(db, conn.id, await tracker.head());
