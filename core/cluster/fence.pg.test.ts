@@ -32,7 +32,7 @@ import { fenced, LeaseLost } from './fence.ts';
 import { type Leases, sharedLeases } from './leases.ts';
 
 const log = createLogger('fence-test', 'silent');
-const timings = { heartbeatMs: 60_000, leaseMs: 2_000, minHoldMs: 0 };
+const timings = { heartbeatMs: 60_000, leaseMs: 20_000, minHoldMs: 0 };
 const program: RuleProgram = {
   version: 'v1',
   outgoing: scriptMode.defaults().outgoing,

@@ -1,21 +1,22 @@
 // Leases on a shared PostgreSQL database: spread and rebalance across processes, takeover after a process dies,
 // and the fence that stops a process whose lease was taken from writing.
 import fs from 'node:fs';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../storage/database.ts';
 import type { Db } from '../../storage/schema.ts';
-import { tempDir } from '../../tests/support/host-process.ts';
+import { tempDir, waitFor } from '../../tests/support/host-process.ts';
 import { insertConnection } from '../../tests/support/in-process.ts';
 import { type FreshPostgres, freshPostgres } from '../../tests/support/test-postgres.ts';
 import { createLogger } from '../log.ts';
 import { appendOutbox } from '../sync/outbox.ts';
 import { ensureStream } from '../sync/streams.ts';
 import { LeaseLost } from './fence.ts';
-import { type Leases, sharedLeases } from './leases.ts';
+import { fenceMarginMs, type Leases, type LeaseTimings, sharedLeases } from './leases.ts';
 
 const log = createLogger('leases-test', 'silent');
 // Heartbeats are driven by hand (`tick`); the timer period is long so it never runs on its own.
-const timings = { heartbeatMs: 60_000, leaseMs: 2_000, minHoldMs: 0 };
+const timings = { heartbeatMs: 60_000, leaseMs: 20_000, minHoldMs: 0 };
 
 describe('connection leases (PostgreSQL)', () => {
   let fresh: FreshPostgres;
@@ -29,9 +30,9 @@ describe('connection leases (PostgreSQL)', () => {
     return o.db;
   }
 
-  async function process(url: string): Promise<{ db: Db; leases: Leases }> {
+  async function process(url: string, t: LeaseTimings = timings): Promise<{ db: Db; leases: Leases }> {
     const db = await processDb();
-    const leases = sharedLeases(db, log, timings);
+    const leases = sharedLeases(db, log, t);
     started.push(leases);
     await leases.start(url);
     return { db, leases };
@@ -145,5 +146,53 @@ describe('connection leases (PostgreSQL)', () => {
     // The new holder writes.
     await b.db.transaction().execute((tx) => appendOutbox(tx, 'c0', [event]));
     expect(await b.db.selectFrom('sync_outbox').select('seq').execute()).toHaveLength(2);
+  });
+  it('lets go of its connections before their leases expire when its heartbeat hangs, and takes its share again after', async () => {
+    // Heartbeats on their own timer: the renewal is what hangs here.
+    const fast = { heartbeatMs: 100, leaseMs: 1500, minHoldMs: 0 };
+    const a = await process('http://a', fast);
+    await addConnections(a.db, 2);
+    const b = await process('http://b', fast);
+    await waitFor(() => held(a.leases, 2).length === 1 && held(b.leases, 2).length === 1, 10_000);
+    const [mine] = held(a.leases, 2);
+    let lostAt: number | undefined;
+    a.leases.onChange((id, isHeld) => {
+      if (id === mine && !isHeld) lostAt = Date.now();
+    });
+
+    // Another session holds A's registry row: A's next heartbeat waits on it, renewing nothing meanwhile.
+    const blocker = new pg.Client({ connectionString: fresh.url });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from node_processes where id = $1 for update', [a.leases.processId]);
+      const { expires_at } = await b.db
+        .selectFrom('connection_leases')
+        .select('expires_at')
+        .where('connection_id', '=', mine!)
+        .executeTakeFirstOrThrow();
+      await waitFor(() => lostAt !== undefined, 5_000);
+      // Let go of here with the margin still ahead of the lease's expiry, before anyone could take it.
+      expect(lostAt!).toBeLessThan(Number(expires_at));
+      expect(Number(expires_at) - lostAt!).toBeGreaterThan(fenceMarginMs(fast) / 2);
+      expect(a.leases.holds(mine!)).toBe(false);
+      await expect(
+        a.db
+          .transaction()
+          .execute((tx) =>
+            appendOutbox(tx, mine!, [{ kind: 'unlink', entityId: 'e1', twinId: null } as never]),
+          ),
+      ).rejects.toBeInstanceOf(LeaseLost);
+      // B takes it once it has expired, with a new token.
+      await waitFor(() => held(b.leases, 2).length === 2, 5_000);
+      expect(Date.now()).toBeGreaterThanOrEqual(Number(expires_at));
+    } finally {
+      await blocker.query('rollback');
+      await blocker.end();
+    }
+    // The heartbeat goes on: A is live again and takes its share back through the normal path.
+    await waitFor(() => held(a.leases, 2).length === 1 && held(b.leases, 2).length === 1, 10_000);
+    expect(held(a.leases, 2).filter((id) => b.leases.holds(id))).toEqual([]);
+    expect(await a.db.selectFrom('sync_outbox').select('seq').execute()).toEqual([]);
   });
 });

@@ -65,6 +65,17 @@ export interface LeaseTimings {
    * just dialed (pairing under way) stays put while its first exchanges run.
    */
   minHoldMs: number;
+  /**
+   * How long before a lease's expiry a process that could not renew it (its heartbeat failing or hanging: the
+   * database unreachable, a lock, a stalled event loop) lets it go, stopping its link and engine, so they have
+   * stopped before another process may take it. Default: `fenceMarginMs()`.
+   */
+  marginMs?: number;
+}
+
+/** A quarter of the lease, at least one heartbeat, at most half the lease. */
+export function fenceMarginMs(t: LeaseTimings): number {
+  return t.marginMs ?? Math.min(t.leaseMs / 2, Math.max(t.heartbeatMs, t.leaseMs / 4));
 }
 
 export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { heartbeatMs: 1000, leaseMs: 5000, minHoldMs: 15_000 };
@@ -142,12 +153,22 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   const held = new Map<string, bigint>();
   /** When each lease was taken, by this process's clock. */
   const takenAt = new Map<string, number>();
+  /**
+   * Until when, by this process's clock, each lease is safely ours: its last renewal's start plus the lease,
+   * less the margin. Past it the lease is let go of here even when no heartbeat has told (one hangs).
+   */
+  const validUntil = new Map<string, number>();
+  const margin = fenceMarginMs(timings);
+  const safeFor = (began: number) => began + timings.leaseMs - margin;
+  /** Held, and renewed recently enough to act on. */
+  const mine = (id: string) => held.has(id) && Date.now() < (validUntil.get(id) ?? 0);
+  let watchdog: NodeJS.Timeout | undefined;
   const events = emitter(log);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
   let started = false;
-  /** When the leases were last renewed, by this process's clock: past `leaseMs` they may be someone else's. */
+  /** When this process's row was last renewed (the start of that beat, by this process's clock). */
   let renewedAt = 0;
   let linksUp: () => string[] = () => [];
   let upOthers = new Set<string>();
@@ -171,23 +192,43 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
 
   function lose(id: string) {
     takenAt.delete(id);
+    validUntil.delete(id);
     if (!held.delete(id)) return;
     log.info({ connectionId: id, processId }, 'connection lease lost');
     events.emit(id, false);
   }
 
-  function gain(id: string, token: bigint) {
+  /** A lease taken with `token` by a beat or placement that began at `began` (this process's clock). */
+  function gain(id: string, token: bigint, began: number) {
     const had = held.has(id);
     held.set(id, token);
+    validUntil.set(id, safeFor(began));
     if (had) return;
     takenAt.set(id, Date.now());
     log.info({ connectionId: id, processId, token: token.toString() }, 'connection lease taken');
     events.emit(id, true);
   }
 
+  /**
+   * Lets go here of every lease not renewed in time, and of the node-wide work when this process's row was not:
+   * their expiry is near and another process may take them then, so this one stops first.
+   */
+  function letGoOfStale() {
+    const now = Date.now();
+    const stale = [...held.keys()].filter((id) => now >= (validUntil.get(id) ?? 0));
+    if (stale.length > 0) {
+      log.warn(
+        { processId, connections: stale.length, marginMs: margin },
+        'leases not renewed in time: stopping their connections here before they expire',
+      );
+      for (const id of stale) lose(id);
+    }
+    if (leader && now >= safeFor(renewedAt)) setLeader(false);
+  }
+
   const removeFence = installFence(db, {
     processId,
-    token: (id) => held.get(id),
+    token: (id) => (mine(id) ? held.get(id) : undefined),
     lost: (id) => lose(id),
   });
 
@@ -230,6 +271,8 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     // What this beat renews and checks: a lease `place` takes meanwhile is not in it (it is newer than the
     // connection list read below, and not in the renewal), so it is not taken for lost.
     const snapshot = new Map(held);
+    // Taken before the database's time: a renewal counts from when it was asked for, not from when it answered.
+    const began = Date.now();
     const at = await now();
     await db
       .insertInto('node_processes')
@@ -276,8 +319,27 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
         .execute();
       const still = new Map(renewed.map((r) => [r.connection_id, BigInt(r.token)]));
       for (const [id, token] of snapshot) if (held.get(id) === token && still.get(id) !== token) lose(id);
+      // Renewed too late to count (this beat hung past the margin) or let go of meanwhile: released at once,
+      // so they are taken again (here or elsewhere) now rather than once they expire.
+      const late = Date.now() >= safeFor(began);
+      const release: Array<[string, bigint]> = [];
+      for (const [id, token] of still) {
+        if (!late && held.get(id) === token) validUntil.set(id, safeFor(began));
+        else {
+          if (held.get(id) === token) lose(id);
+          release.push([id, token]);
+        }
+      }
+      for (const [id, token] of release)
+        await db
+          .updateTable('connection_leases')
+          .set({ process_id: null, expires_at: 0 })
+          .where('connection_id', '=', id)
+          .where('process_id', '=', processId)
+          .where('token', '=', token.toString())
+          .execute();
     }
-    renewedAt = Date.now();
+    renewedAt = began;
     for (const id of snapshot.keys()) if (!connections.has(id)) lose(id);
     await db
       .deleteFrom('connection_leases')
@@ -311,7 +373,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       .execute();
     for (const { id } of free) {
       const token = await acquire(id, at);
-      if (token !== undefined) gain(id, token);
+      if (token !== undefined) gain(id, token, began);
     }
   }
 
@@ -321,11 +383,8 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     running ??= heartbeat()
       .catch((err: unknown) => {
         log.warn({ err, processId }, 'lease heartbeat failed');
-        // Unrenewed past the lease, they may be another process's now: stop them here before it starts them.
-        if (Date.now() - renewedAt > timings.leaseMs - timings.heartbeatMs) {
-          for (const id of [...held.keys()]) lose(id);
-          setLeader(false);
-        }
+        // Unrenewed near their expiry, they may be another process's soon: stop them here before it starts them.
+        letGoOfStale();
       })
       .finally(() => (running = undefined));
     return running;
@@ -342,10 +401,11 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   return {
     processId,
     shared: true,
-    holds: (id) => held.has(id),
+    holds: mine,
     async place(id) {
-      if (held.has(id)) return { here: true };
+      if (mine(id)) return { here: true };
       try {
+        const began = Date.now();
         const at = await now();
         const holder = await db
           .selectFrom('connection_leases')
@@ -357,14 +417,17 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
         if (holder && holder.id !== processId)
           return { here: false, processId: holder.id, url: holder.url, relayKey: holder.key };
         if (holder) {
-          // Ours in the table but not yet here: a heartbeat under way took it and records it when done.
-          await running;
-          if (held.has(id)) return { here: true };
+          // Ours in the table but not yet here: a heartbeat under way took it and records it when done. Or this
+          // process let it go, not renewed in time, and it is nobody's until that beat ends or it expires: the
+          // wait for the beat is bounded, as it may be the one that hangs.
+          await Promise.race([running, new Promise((r) => setTimeout(r, margin).unref())]);
+          if (mine(id)) return { here: true };
+          if (held.has(id) || running !== undefined) return { here: false, processId: null };
         }
         if (started && !stopped) {
           const token = await acquire(id, at);
           if (token !== undefined) {
-            gain(id, token);
+            gain(id, token, began);
             return { here: true };
           }
         }
@@ -418,11 +481,15 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       started = true;
       await tick();
       schedule();
+      // Apart from the heartbeat, which may be the thing that hangs.
+      watchdog = setInterval(letGoOfStale, Math.max(20, Math.min(timings.heartbeatMs, margin) / 2));
+      watchdog.unref();
     },
     tick,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (watchdog) clearInterval(watchdog);
       await running;
       setLeader(false);
       try {
