@@ -234,7 +234,12 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
       return true;
     }
     log.info({ connectionId, sha256: due.sha256, offset, size }, 'asking the partner for an attachment');
-    send(connectionId, { t: 'want', sha256: due.sha256, offset });
+    // The link went down while this looked for work (its linkDown came before the transfer was set): nothing
+    // asked, so nothing is running; the next round asks again rather than wait for the stall timeout.
+    if (!send(connectionId, { t: 'want', sha256: due.sha256, offset })) {
+      if (active.get(connectionId) === started) active.delete(connectionId);
+      return false;
+    }
     return true;
   }
 

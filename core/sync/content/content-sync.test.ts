@@ -198,6 +198,41 @@ describe('attachments whose transfer goes wrong', () => {
     expect(there.attachments![0]!.filename).toBe('a.txt');
   });
 
+  it('an ask that could not be sent (the link dropped while it was made) is made again at once', async () => {
+    // B's first ask finds the link gone at the moment it is sent, after its link-down was handled: the
+    // transfer must not be left running with nothing behind it until the 30 s stall timeout.
+    await B.engine.stop();
+    let dropped = 0;
+    const flaky: LinkHub = {
+      isUp: () => link.b.isUp(),
+      bufferedAmount: () => link.b.bufferedAmount(),
+      handle: (ch, h) => link.b.handle(ch, h),
+      onStatus: (l) => link.b.onStatus(l),
+      send(id, frame) {
+        if (frame.ch === 'sync.blobs' && frame.t === 'want' && dropped === 0) {
+          dropped++;
+          return false;
+        }
+        return link.b.send(id, frame);
+      },
+    };
+    B.engine = await startEngine(B.host, flaky, 'node-b', B.rules, B.host.services.blobs);
+    const e = await tracker(A).create(
+      { type: 'incident', fields: { summary: 'with a file' } },
+      { origin: 'local' },
+    );
+    await twinOnB(e.id);
+    await tracker(A).attachments!.add(
+      e.id,
+      { filename: 'a.txt', contentType: 'text/plain', internal: false, content: bytesOf('asked twice') },
+      { origin: 'local' },
+    );
+    const there = await twinOnB(e.id, (x) => (x.attachments ?? []).length === 1);
+    expect(dropped).toBe(1);
+    expect(there.attachments![0]!.filename).toBe('a.txt');
+    expect(await db(B).selectFrom('sync_errors').selectAll().execute()).toEqual([]);
+  });
+
   it('a transfer that keeps failing becomes an entity error naming the file, after the retries', async () => {
     link.a.tap = (f: LinkFrame) =>
       f.ch === 'sync.blobs' && f.t === 'chunk'
