@@ -14,6 +14,7 @@ import * as m0012 from './0012_activity.ts';
 import * as m0013 from './0013_content.ts';
 import * as m0014 from './0014_node_identity.ts';
 import * as m0015 from './0015_processes.ts';
+import * as m0016 from './0016_wide_integers.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_content': m0013,
   '0014_node_identity': m0014,
   '0015_processes': m0015,
+  '0016_wide_integers': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -21,6 +21,8 @@ interface Active {
   progressAt: number;
   /** Bytes received in this transfer (what crossed since the ask). */
   received: number;
+  /** All bytes are here and being checked: frames are ignored and it does not stall. */
+  completing: boolean;
 }
 
 export interface BlobFetcherDeps {
@@ -38,6 +40,12 @@ export interface BlobFetcherDeps {
 export function createBlobFetcher(deps: BlobFetcherDeps) {
   const { db, blobs, tracker, link, log } = deps;
   const active = new Map<string, Active>();
+  /**
+   * Checks under way, by SHA-256. Hashing a large blob takes long (over PostgreSQL's chunk rows most of all); a
+   * second check of the same partial meanwhile (the next round finding it full, another connection, a reconnect)
+   * would read it while the first renames or drops it, fail the hash and drop what the first one kept.
+   */
+  const completing = new Map<string, Promise<void>>();
   const backoff = deps.backoffMs ?? ((n: number) => Math.min(60_000, 1000 * 2 ** (n - 1)));
 
   const send = (connectionId: string, frame: Record<string, unknown>) =>
@@ -188,7 +196,7 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
   async function next(connectionId: string): Promise<boolean> {
     const running = active.get(connectionId);
     if (running) {
-      if (deps.now() - running.progressAt > STALL_MS)
+      if (!running.completing && deps.now() - running.progressAt > STALL_MS)
         await failed(connectionId, running.sha256, 'no data came for 30 s');
       return false;
     }
@@ -202,6 +210,7 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
       .limit(1)
       .executeTakeFirst();
     if (!due) return false;
+    if (completing.has(due.sha256)) return false; // its check delivers it, or fails it for another ask
     const size = Number(due.size);
     if (size > deps.maxAttachmentBytes) {
       for (let i = due.attempts; i < MAX_ATTEMPTS; i++)
@@ -217,18 +226,46 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
       return true;
     }
     const offset = await blobs.partialSize(due.sha256);
-    active.set(connectionId, { sha256: due.sha256, size, offset, progressAt: deps.now(), received: 0 });
+    const started: Active = {
+      sha256: due.sha256,
+      size,
+      offset,
+      progressAt: deps.now(),
+      received: 0,
+      completing: false,
+    };
+    active.set(connectionId, started);
     if (offset >= size) {
-      await complete(connectionId, due.sha256);
+      await complete(connectionId, started);
       return true;
     }
     log.info({ connectionId, sha256: due.sha256, offset, size }, 'asking the partner for an attachment');
-    send(connectionId, { t: 'want', sha256: due.sha256, offset });
+    // The link went down while this looked for work (its linkDown came before the transfer was set): nothing
+    // asked, so nothing is running; the next round asks again rather than wait for the stall timeout.
+    if (!send(connectionId, { t: 'want', sha256: due.sha256, offset })) {
+      if (active.get(connectionId) === started) active.delete(connectionId);
+      return false;
+    }
     return true;
   }
 
-  async function complete(connectionId: string, sha256: string): Promise<void> {
-    active.delete(connectionId);
+  /** The connection stays busy until the check is over, so no round starts another check of the same bytes. */
+  async function complete(connectionId: string, a: Active): Promise<void> {
+    a.completing = true;
+    let check = completing.get(a.sha256);
+    if (!check) {
+      const sha256 = a.sha256;
+      check = verify(connectionId, sha256).finally(() => completing.delete(sha256));
+      completing.set(sha256, check);
+    }
+    try {
+      await check;
+    } finally {
+      if (active.get(connectionId) === a) active.delete(connectionId);
+    }
+  }
+
+  async function verify(connectionId: string, sha256: string): Promise<void> {
     const outcome = await blobs.completePartial(sha256);
     if (!outcome.ok) {
       await failed(
@@ -245,13 +282,13 @@ export function createBlobFetcher(deps: BlobFetcherDeps) {
     next,
     async onFrame(connectionId: string, frame: BlobFrame): Promise<void> {
       const a = active.get(connectionId);
-      if (!a || a.sha256 !== frame.sha256) return; // not (or no longer) asked for
+      if (!a || a.sha256 !== frame.sha256 || a.completing) return; // not (or no longer) asked for
       if (frame.t === 'missing') {
         await failed(connectionId, frame.sha256, `the partner says: ${frame.reason}`);
         return;
       }
       if (frame.t === 'end') {
-        await complete(connectionId, frame.sha256);
+        await complete(connectionId, a);
         return;
       }
       if (frame.t !== 'chunk' || frame.offset !== a.offset) return;

@@ -5,6 +5,7 @@ import { scriptMode } from '../../../modes/script/script-mode.ts';
 import { memoryLink } from '../../../tests/support/engine-pair.ts';
 import { waitFor } from '../../../tests/support/host-process.ts';
 import { type InProcessHost, inProcessHost, insertConnection } from '../../../tests/support/in-process.ts';
+import type { BlobStore } from '../../blobs/blob-store.ts';
 import type { LinkFrame, LinkHub } from '../../link/link-hub.ts';
 import { createSandbox, type ManagedSandbox } from '../../sandbox/create-sandbox.ts';
 import type { Entity } from '../../trackers/tracker.ts';
@@ -26,6 +27,17 @@ async function side(conn: string, hub: LinkHub, nodeId: string): Promise<Side> {
   const host = await inProcessHost();
   await insertConnection(host.services.db, conn, 'script');
   const rules = { ...scriptMode.defaults() };
+  const engine = await startEngine(host, hub, nodeId, rules, host.services.blobs);
+  return { host, engine, rules };
+}
+
+async function startEngine(
+  host: InProcessHost,
+  hub: LinkHub,
+  nodeId: string,
+  rules: Side['rules'],
+  blobs: BlobStore,
+): Promise<SyncEngine> {
   const engine = createSyncEngine({
     db: host.services.db,
     tracker: host.services.tracker,
@@ -38,14 +50,14 @@ async function side(conn: string, hub: LinkHub, nodeId: string): Promise<Side> {
     sandbox: () => sandbox,
     tickMs: 50,
     content: {
-      blobs: host.services.blobs,
+      blobs,
       maxAttachmentBytes: 10 * 1024 * 1024,
       referenceWaitMs: 400,
       backoffMs: () => 20,
     },
   });
   await engine.start();
-  return { host, engine, rules };
+  return engine;
 }
 
 beforeEach(async () => {
@@ -146,6 +158,79 @@ describe('attachments whose transfer goes wrong', () => {
     expect(Buffer.concat(chunks).toString()).toBe('the right bytes');
     const asks = link.b.sent.filter((f) => f.ch === 'sync.blobs' && f.t === 'want');
     expect(asks).toHaveLength(2);
+  });
+
+  it('received bytes are checked once, however long the check takes while rounds go on', async () => {
+    // B's check of the received bytes is held until a second check starts, or for 20 rounds (50 ms each): a
+    // round during the first check must not start another one of the same bytes, which would read them while
+    // the first renames them and fail the transfer.
+    await B.engine.stop();
+    const store = B.host.services.blobs;
+    let checks = 0;
+    let second!: () => void;
+    const secondCheck = new Promise<void>((resolve) => {
+      second = resolve;
+    });
+    const slow: BlobStore = {
+      ...store,
+      async completePartial(sha256) {
+        checks++;
+        if (checks === 1) await Promise.race([secondCheck, waitFor(() => false, 1000).catch(() => {})]);
+        else second();
+        return store.completePartial(sha256);
+      },
+    };
+    B.engine = await startEngine(B.host, link.b, 'node-b', B.rules, slow);
+    const e = await tracker(A).create(
+      { type: 'incident', fields: { summary: 'with a file' } },
+      { origin: 'local' },
+    );
+    await twinOnB(e.id);
+    await tracker(A).attachments!.add(
+      e.id,
+      { filename: 'a.txt', contentType: 'text/plain', internal: false, content: bytesOf('checked once') },
+      { origin: 'local' },
+    );
+    const there = await twinOnB(e.id, (x) => (x.attachments ?? []).length === 1);
+    expect(checks).toBe(1);
+    expect(link.b.sent.filter((f) => f.ch === 'sync.blobs' && f.t === 'want')).toHaveLength(1);
+    expect(await db(B).selectFrom('sync_errors').selectAll().execute()).toEqual([]);
+    expect(there.attachments![0]!.filename).toBe('a.txt');
+  });
+
+  it('an ask that could not be sent (the link dropped while it was made) is made again at once', async () => {
+    // B's first ask finds the link gone at the moment it is sent, after its link-down was handled: the
+    // transfer must not be left running with nothing behind it until the 30 s stall timeout.
+    await B.engine.stop();
+    let dropped = 0;
+    const flaky: LinkHub = {
+      isUp: () => link.b.isUp(),
+      bufferedAmount: () => link.b.bufferedAmount(),
+      handle: (ch, h) => link.b.handle(ch, h),
+      onStatus: (l) => link.b.onStatus(l),
+      send(id, frame) {
+        if (frame.ch === 'sync.blobs' && frame.t === 'want' && dropped === 0) {
+          dropped++;
+          return false;
+        }
+        return link.b.send(id, frame);
+      },
+    };
+    B.engine = await startEngine(B.host, flaky, 'node-b', B.rules, B.host.services.blobs);
+    const e = await tracker(A).create(
+      { type: 'incident', fields: { summary: 'with a file' } },
+      { origin: 'local' },
+    );
+    await twinOnB(e.id);
+    await tracker(A).attachments!.add(
+      e.id,
+      { filename: 'a.txt', contentType: 'text/plain', internal: false, content: bytesOf('asked twice') },
+      { origin: 'local' },
+    );
+    const there = await twinOnB(e.id, (x) => (x.attachments ?? []).length === 1);
+    expect(dropped).toBe(1);
+    expect(there.attachments![0]!.filename).toBe('a.txt');
+    expect(await db(B).selectFrom('sync_errors').selectAll().execute()).toEqual([]);
   });
 
   it('a transfer that keeps failing becomes an entity error naming the file, after the retries', async () => {
