@@ -140,8 +140,11 @@ describe('bulk error actions on a node of two processes', () => {
   });
 
   it('splits one filter over both processes, each acting on the connections it holds, and sums the answers', async () => {
-    // A second connection: once the leases spread, each process holds one of them.
-    const { connection, invitationCode } = await initiate(a1, null, { mode: 'script' });
+    // A second connection, dialed by the peer at the process that does not hold the first: that one takes it,
+    // so each process holds one (a rebalance would wait for the minimum hold of 15 s).
+    const { other } = await holderAndOther();
+    expect((await other.api('PATCH', '/api/node', { publicUrl: other.url })).status).toBe(200);
+    const { connection, invitationCode } = await initiate(other, null, { mode: 'script' });
     expect((await accept(b, invitationCode)).status).toBe(201);
     const conn2 = connection.id;
     await waitConn(a1, conn2, (c) => c.state === 'active', 20_000);
@@ -153,7 +156,6 @@ describe('bulk error actions on a node of two processes', () => {
     });
     expect(t.status).toBe(201);
     await publishRules(a1, conn, { outgoing: FAILING_OUTGOING });
-    // A connection taken for a peer that just dialed moves only after the minimum hold (15 s).
     await waitFor(
       async () => {
         const r = await a1.api<{ processes: Array<{ connections: string[] }> }>('GET', '/api/node');
