@@ -9,7 +9,7 @@ export default defineConfig({
       'storage/chunks.test.ts',
       'core/activity/sampler.test.ts',
       'core/blobs/blob-store.test.ts',
-      'core/secrets/tracker-credentials.test.ts',
+      'core/trackers/tracker-credentials.test.ts',
       'core/trackers/builtin/*.test.ts',
       'core/sync/*.test.ts',
       'core/sync/content/*.test.ts',

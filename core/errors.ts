@@ -36,3 +36,20 @@ export const notFound = (what: string, id: string): TandemError =>
   new TandemError('NOT_FOUND', 404, `${what} ${id} was not found`);
 
 export const conflict = (code: string, message: string): TandemError => new TandemError(code, 409, message);
+
+/**
+ * The database cannot be reached right now (a restart, a connection ended under a request): 503 with Retry-After,
+ * the request may simply be sent again.
+ */
+export class DatabaseUnavailable extends TandemError {
+  /** How long a client should wait before sending the request again. */
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super(
+      'DATABASE_UNAVAILABLE',
+      503,
+      'The database cannot be reached right now; send the request again shortly',
+    );
+    this.name = 'DatabaseUnavailable';
+  }
+}

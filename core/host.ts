@@ -22,6 +22,7 @@ import { initAdminAuth } from './http/admin-auth.ts';
 import { type AppParts, createApp } from './http/app.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { LINK_PATH } from './http/routes/public.ts';
+import { checkSecretKey } from './identity/key-check.ts';
 import { loadOrCreateIdentity } from './identity/node-identity.ts';
 import { loadNodeSettings } from './identity/node-settings.ts';
 import { loadOrCreateStoredIdentity } from './identity/stored-identity.ts';
@@ -40,15 +41,14 @@ import { createRuleService } from './rules/rule-service.ts';
 import { trackerUserLookup } from './rules/user-lookup.ts';
 import { attachVisualRulesLink } from './rules/visual-link.ts';
 import { createSandbox, type ManagedSandbox } from './sandbox/create-sandbox.ts';
-import { createCredentialStore } from './secrets/credential-store.ts';
-import { checkSecretKey } from './secrets/key-check.ts';
 import { createSecretBox } from './secrets/secret-box.ts';
 import { loadSecretKey } from './secrets/secret-key.ts';
-import { createTrackerCredentials } from './secrets/tracker-credentials.ts';
 import { realClock } from './sync/clock.ts';
 import { createSyncEngine } from './sync/engine.ts';
+import { createCredentialStore } from './trackers/credential-store.ts';
 import type { TrackerCredentialSource } from './trackers/credentials.ts';
 import type { Tracker } from './trackers/tracker.ts';
+import { createTrackerCredentials } from './trackers/tracker-credentials.ts';
 import { TANDEM_VERSION } from './version.ts';
 
 /**
@@ -373,6 +373,7 @@ export async function createHost(config: HostConfig, choice: HostParts): Promise
         connections,
         link,
         settings: parts.settings,
+        trackerCredentials: parts.trackerCredentials,
         ...(parts.tracker.watch ? { watchTracker: (l: () => void) => parts.tracker.watch!(l) } : {}),
       });
       await connections.start();

@@ -120,4 +120,40 @@ describe('a host whose database connections are dropped', () => {
     expect(created.status).toBe(201);
     expect(host.child.exitCode).toBeNull();
   });
+
+  it('answers 503 database_unavailable with Retry-After when the connection under a request is ended, then serves again', async () => {
+    fresh = await freshPostgres();
+    const admin = token();
+    const host = await onDatabase(fresh.url, key(), admin);
+    // Another session holds the users table: the host's list of users waits on it, in flight, on one backend.
+    const locker = new pg.Client({ connectionString: fresh.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table users in access exclusive mode');
+      const answer = fetch(`${host.url}/api/users`, { headers: { authorization: `Bearer ${admin}` } });
+      const waiting = await waitFor(async () => {
+        const rows = await query<{ pid: number }>(
+          fresh!.url,
+          `select pid from pg_stat_activity
+           where datname = $1 and application_name = 'tandem' and wait_event_type = 'Lock'`,
+          [fresh!.name],
+        );
+        return rows[0]?.pid;
+      });
+      await query(fresh.url, 'select pg_terminate_backend($1)', [waiting]);
+      const res = await answer;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(await res.json()).toMatchObject({ status: 503, code: 'database_unavailable' });
+    } finally {
+      await locker.query('rollback').catch(() => undefined);
+      await locker.end();
+    }
+    // The pool replaced the ended connection: the same request works now.
+    const again = await host.api<{ items: unknown[] }>('GET', '/api/users');
+    expect(again.status).toBe(200);
+    expect(host.child.exitCode).toBeNull();
+  });
 });

@@ -13,6 +13,8 @@ export interface ClusterParts {
   connections: { dial(id: string): Promise<void> };
   /** The node's name and public URL, read again after a change through another process. */
   settings: { reload(): Promise<void> };
+  /** The tracker credentials entered in the console, applied again after a save through another process. */
+  trackerCredentials?: { refresh(): Promise<void> };
   link: LinkNetwork;
   /** Subscribes to the tracker's own change signal (entities written through this process). */
   watchTracker?: (listener: () => void) => () => void;
@@ -198,6 +200,10 @@ export function createCluster(opts: ClusterOptions): Cluster {
           void parts.settings
             .reload()
             .catch((err: unknown) => log.warn({ err }, 'reading the node settings again failed'));
+          // A save reaches this process's tracker now, not at the next look of its timer (the fallback).
+          void parts.trackerCredentials
+            ?.refresh()
+            .catch((err: unknown) => log.warn({ err }, 'applying saved tracker credentials failed'));
         }),
       );
       if (parts.watchTracker) unsubscribe.push(parts.watchTracker(() => wakeups.notify('feed')));

@@ -18,13 +18,14 @@ import type { UserStore } from '../people/user-store.ts';
 import type { RuleService } from '../rules/rule-service.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import type { TrackerCredentials } from '../secrets/tracker-credentials.ts';
 import type { SyncEngine } from '../sync/engine.ts';
 import type { Tracker } from '../trackers/tracker.ts';
+import type { TrackerCredentials } from '../trackers/tracker-credentials.ts';
 import type { AdminAuth } from './admin-auth.ts';
 import type { AppEnv } from './app-env.ts';
 import { guardApi } from './auth-middleware.ts';
 import { createCredentialLimit } from './credential-limit.ts';
+import { bulkErrorsByHolder } from './errors-by-holder.ts';
 import { forwardToHolder } from './forward-to-holder.ts';
 import { GENERATED, openApiRoutes } from './openapi.ts';
 import { onError, problemResponse } from './problem.ts';
@@ -128,7 +129,7 @@ export function adminApi(p: AppParts) {
     .route('/dashboard', dashboardRoutes(p))
     .route('/invitations', invitationRoutes(p))
     .route('/triggers', triggerRoutes(p))
-    .route('/errors', errorRoutes(p))
+    .route('/errors', errorRoutes({ ...p, bulk: bulkErrorsByHolder(p) }))
     .route('/runs', runRoutes(p));
 }
 

@@ -36,6 +36,16 @@ async function connectionOf(db: Db, path: string): Promise<string | undefined> {
 
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
+/** The headers a request to another process of the node carries: the caller's (its credentials), marked forwarded. */
+export function siblingHeaders(from: Request): Headers {
+  const headers = new Headers();
+  from.headers.forEach((v, k) => {
+    if (!HOP_BY_HOP.has(k)) headers.set(k, v);
+  });
+  headers.set(FORWARDED_HEADER, '1');
+  return headers;
+}
+
 export function forwardToHolder(p: { db: Db; cluster: Cluster; log: Logger }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const method = c.req.method;
@@ -48,11 +58,7 @@ export function forwardToHolder(p: { db: Db; cluster: Cluster; log: Logger }): M
         if (!place.here && place.processId !== null) {
           const target = new URL(c.req.url);
           const to = `${place.url.replace(/\/+$/, '')}${target.pathname}${target.search}`;
-          const headers = new Headers();
-          c.req.raw.headers.forEach((v, k) => {
-            if (!HOP_BY_HOP.has(k)) headers.set(k, v);
-          });
-          headers.set(FORWARDED_HEADER, '1');
+          const headers = siblingHeaders(c.req.raw);
           const body = await c.req.raw.arrayBuffer();
           p.log.debug({ connectionId: id, to: place.url, path: target.pathname }, 'admin request forwarded');
           const res = await fetch(to, { method, headers, ...(body.byteLength ? { body } : {}) });

@@ -2,7 +2,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { TandemError } from '../errors.ts';
+import { isDatabaseUnreachable } from '../../storage/connection-lost.ts';
+import { DatabaseUnavailable, TandemError } from '../errors.ts';
 import type { AppEnv } from './app-env.ts';
 
 export interface Problem {
@@ -59,6 +60,15 @@ export function problemResponse(
 }
 
 export function onError(err: Error, c: Context<AppEnv>) {
+  if (isDatabaseUnreachable(err)) {
+    // Not a fault of the host: the pool replaces the connection, and the same request works again shortly.
+    c.var.log?.warn(
+      { err: { message: err.message }, path: c.req.path },
+      'database unreachable during a request',
+    );
+    return onError(new DatabaseUnavailable(), c);
+  }
+  if (err instanceof DatabaseUnavailable) c.header('Retry-After', String(err.retryAfterSeconds));
   if (err instanceof TandemError)
     return problemResponse(c, err.status, err.publicCode, err.message, err.extra);
   if (err instanceof HTTPException) {

@@ -15,6 +15,11 @@ export interface ErrorFilter {
   side?: SyncErrorRow['side'] | undefined;
   /** Words in the message, or an entity's key or id on either side (case-insensitive). */
   q?: string | undefined;
+  /**
+   * Not the errors of these connections (errors of no connection still match): several processes on one database
+   * split retry all / resolve all by the process holding each connection (core/http/errors-by-holder.ts).
+   */
+  exceptConnections?: readonly string[] | undefined;
 }
 
 type ErrorQuery = SelectQueryBuilder<Database, 'sync_errors', object>;
@@ -25,6 +30,9 @@ const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, 
 export function filtered<Q extends ErrorQuery>(query: Q, f: ErrorFilter): Q {
   let q = query as ErrorQuery;
   if (f.connectionId) q = q.where('connection_id', '=', f.connectionId);
+  const except = f.exceptConnections;
+  if (except?.length)
+    q = q.where((eb) => eb.or([eb('connection_id', 'is', null), eb('connection_id', 'not in', [...except])]));
   if (f.status) q = q.where('status', '=', f.status);
   if (f.level) q = q.where('level', '=', f.level);
   if (f.side) q = q.where('side', '=', f.side);

@@ -8,6 +8,7 @@ import type { Tracker } from '../../trackers/tracker.ts';
 import { actorOf } from '../actor.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation, queryOf } from '../contract.ts';
+import type { BulkErrors } from '../errors-by-holder.ts';
 import { listOf, offsetOf, page, paged } from './list-paging.ts';
 
 const filterFields = {
@@ -119,7 +120,18 @@ export const errorOperations = [
 ];
 
 /** Sync errors (ours and the peer's), under /api/errors. */
-export const errorRoutes = ({ engine, db, tracker }: { engine: SyncEngine; db: Db; tracker: Tracker }) => {
+export const errorRoutes = ({
+  engine,
+  db,
+  tracker,
+  bulk,
+}: {
+  engine: SyncEngine;
+  db: Db;
+  tracker: Tracker;
+  /** Retry all / resolve all over the node's processes (errors-by-holder.ts). */
+  bulk: BulkErrors;
+}) => {
   const one = async (row: Awaited<ReturnType<SyncEngine['retryError']>>) =>
     (await errorsJson(db, tracker, row ? [row] : []))[0]!;
   return new Hono<AppEnv>()
@@ -129,11 +141,9 @@ export const errorRoutes = ({ engine, db, tracker }: { engine: SyncEngine; db: D
       const { rows, more } = await listErrors(db, { ...q, offset });
       return c.json(paged(await errorsJson(db, tracker, rows), more, offset));
     })
-    .post('/retry', jsonBody(errorFilter), async (c) =>
-      c.json(await engine.retryErrors(c.req.valid('json'), actorOf(c))),
-    )
+    .post('/retry', jsonBody(errorFilter), async (c) => c.json(await bulk('retry', c.req.valid('json'), c)))
     .post('/resolve', jsonBody(errorFilter), async (c) =>
-      c.json(await engine.resolveErrors(c.req.valid('json'), actorOf(c))),
+      c.json(await bulk('resolve', c.req.valid('json'), c)),
     )
     .post('/:id/retry', async (c) =>
       c.json(await one(await engine.retryError(c.req.param('id'), actorOf(c)))),

@@ -1,8 +1,8 @@
 // The tracker's credentials, for admins: which it takes, which are set and from where (never a value); enter or clear them.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { TrackerCredentials } from '../../secrets/tracker-credentials.ts';
 import type { Tracker } from '../../trackers/tracker.ts';
+import type { TrackerCredentials } from '../../trackers/tracker-credentials.ts';
 import { actorOf } from '../actor.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, operation } from '../contract.ts';

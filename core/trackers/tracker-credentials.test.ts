@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DIALECT, type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
 import { TandemError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { createMemoryTracker } from '../trackers/memory/memory-tracker.ts';
-import type { Tracker, TrackerCredential } from '../trackers/tracker.ts';
+import { createSecretBox } from '../secrets/secret-box.ts';
 import { createCredentialStore } from './credential-store.ts';
-import { createSecretBox } from './secret-box.ts';
+import { createMemoryTracker } from './memory/memory-tracker.ts';
+import type { Tracker, TrackerCredential } from './tracker.ts';
 import { createTrackerCredentials } from './tracker-credentials.ts';
 
 const DECLARED: TrackerCredential[] = [

@@ -1,15 +1,15 @@
 // The tracker's credentials as an admin manages them: which are set and from where, saved sealed, handed to the running tracker.
 import { type FieldIssue, TandemError, validationFailed } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { createSerialQueue } from '../util/serial-queue.ts';
+import type { CredentialStore, StoredCredentials } from './credential-store.ts';
 import {
   type CredentialSource,
   credentialValues,
   inEnvironment,
   type TrackerCredentialSource,
-} from '../trackers/credentials.ts';
-import type { Tracker } from '../trackers/tracker.ts';
-import { createSerialQueue } from '../util/serial-queue.ts';
-import type { CredentialStore, StoredCredentials } from './credential-store.ts';
+} from './credentials.ts';
+import type { Tracker } from './tracker.ts';
 
 /** One credential as the API shows it: never its value. */
 export interface CredentialView {
@@ -52,7 +52,10 @@ export interface TrackerCredentials {
   change(values: Readonly<Record<string, string | null>>, actor: string): Promise<CredentialChange>;
   /** Clears every stored credential. */
   clear(actor: string): Promise<CredentialChange>;
-  /** Applies what another process of the node saved since (`start` calls it on a timer). */
+  /**
+   * Applies what another process of the node saved since: the cluster calls it when another process tells of a
+   * change (LISTEN/NOTIFY), `start`'s timer as the fallback for a notification missed.
+   */
   refresh(): Promise<void>;
   /** Looks for another process's saves every `refreshMs`, while the tracker can take them (the host starts it). */
   start(): void;

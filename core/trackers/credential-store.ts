@@ -1,7 +1,7 @@
 // The tracker credentials entered in the console, kept sealed in one settings row (names and who saved them in the clear).
 import type { Db } from '../../storage/schema.ts';
 import { readSetting, writeSetting } from '../identity/node-settings.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
 
 const KEY = 'tracker.credentials';
 /** Binds the sealed values to their row: a sealed value copied elsewhere does not open. */

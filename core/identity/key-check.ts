@@ -1,8 +1,8 @@
 // Remembers which key sealed the database's secrets, and says so at start when another key is in use.
 import type { Db } from '../../storage/schema.ts';
-import { readSetting, writeSettingIfAbsent } from '../identity/node-settings.ts';
 import type { Logger } from '../log.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import { readSetting, writeSettingIfAbsent } from './node-settings.ts';
 
 const KEY_ID = 'secrets.key_id';
 
