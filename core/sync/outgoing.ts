@@ -42,6 +42,11 @@ export interface OutgoingOptions {
   runId?: string;
   /** Who resolves the entities' open outgoing errors when their replica builds now (a retry: its actor). */
   resolves?: Resolved;
+  /**
+   * The entities as already read for this batch, by id (an id absent: not found): the change feed reads a page
+   * once for every connection it routes to.
+   */
+  entities?: ReadonlyMap<string, Entity>;
 }
 
 /**
@@ -58,7 +63,7 @@ export async function processOutgoing(
   const entities: Entity[] = [];
   const items: RunItem[] = [];
   const sent: string[] = [];
-  const found = await loadEntities(tracker, ids);
+  const found = opts.entities ?? (await loadEntities(tracker, ids));
   for (const id of ids) {
     const e = found.get(id);
     if (e) entities.push(e);

@@ -65,6 +65,11 @@ export async function listTriggers(
   return q.orderBy('created_at').execute();
 }
 
+/** Every active trigger of every connection (one read for a step of the change feed). */
+export async function activeTriggers(db: DbExecutor): Promise<TriggerRow[]> {
+  return db.selectFrom('sync_triggers').selectAll().where('active', '=', 1).orderBy('created_at').execute();
+}
+
 export function triggerJson(t: TriggerRow) {
   return {
     id: t.id,

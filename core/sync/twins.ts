@@ -72,6 +72,27 @@ export async function twinnedIds(
   return new Set(rows.map((r) => r.local_id));
 }
 
+/**
+ * For each of `localIds` that has a twin, the connections it is twinned on (index `sync_twins_local`): one
+ * read for a page of the change feed, whatever the number of connections.
+ */
+export async function twinConnections(db: DbExecutor, localIds: string[]): Promise<Map<string, Set<string>>> {
+  const rows = await inChunks(localIds, (chunk) =>
+    db
+      .selectFrom('sync_twins')
+      .select(['local_id', 'connection_id'])
+      .where('local_id', 'in', chunk)
+      .execute(),
+  );
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = out.get(r.local_id) ?? new Set<string>();
+    set.add(r.connection_id);
+    out.set(r.local_id, set);
+  }
+  return out;
+}
+
 /** Twins by the peer's entity id (an event names its entity by the sender's id); the first one if several. */
 export async function twinsByRemote(
   db: DbExecutor,

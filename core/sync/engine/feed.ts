@@ -10,6 +10,7 @@ import { connectionsMidApply, originsOf } from '../journal.ts';
 import { processOutgoing } from '../outgoing.ts';
 import { ensureStream, type Stream, streamsById, updateStream } from '../streams.ts';
 import type { Holds } from './holds.ts';
+import { routeChanges } from './route.ts';
 
 const FEED_BATCH = 500;
 const IDLE_CURSOR_SAVE_MS = 1000;
@@ -89,7 +90,9 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
         );
         if (!set) continue;
       }
-      out.set(at, [...(out.get(at) ?? []), c]);
+      const group = out.get(at);
+      if (group) group.push(c);
+      else out.set(at, [c]);
     }
     return out;
   }
@@ -115,25 +118,26 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
         if (page.cursor !== at) for (const conn of members) idleCursors.set(conn.id, page.cursor);
         continue;
       }
+      // Which connections each change concerns, decided once for the page: the others only move their cursor.
+      const { routes, entities } = await routeChanges(
+        ctx,
+        page.changes,
+        origins,
+        members.map((c) => c.id),
+      );
       for (const conn of members) {
-        const ids = [
-          ...new Set(
-            page.changes
-              .filter((c, i) => c.op !== 'delete' && origins[i] !== `connection:${conn.id}`)
-              .map((c) => c.entityId),
-          ),
-        ];
-        // Deletions made here (not by this connection's own apply) are events too.
-        const deleted = [
-          ...new Set(
-            page.changes
-              .filter((c, i) => c.op === 'delete' && origins[i] !== `connection:${conn.id}`)
-              .map((c) => c.entityId),
-          ),
-        ];
-        if (ids.length === 0) {
-          if (deleted.length) await holds.contained(conn, () => queueDeletions(ctx, conn.id, deleted));
+        const route = routes.get(conn.id);
+        if (!route) {
           idleCursors.set(conn.id, page.cursor);
+          continue;
+        }
+        const { ids, deleted } = route;
+        if (ids.length === 0) {
+          // The cursor moves once the deletions are queued: a held connection reads them again (a replay sends nothing twice).
+          await holds.contained(conn, async () => {
+            await queueDeletions(ctx, conn.id, deleted);
+            idleCursors.set(conn.id, page.cursor);
+          });
           continue;
         }
         await holds.contained(conn, async () => {
@@ -145,6 +149,7 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
             connection: connectionInfo(conn),
             mode: conn.mode,
             cursorTo: page.cursor,
+            entities,
           });
           await queueDeletions(ctx, conn.id, deleted);
         });
