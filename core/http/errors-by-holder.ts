@@ -115,12 +115,14 @@ export function bulkErrorsByHolder(p: {
     const by = actorOf(c);
     const act = (f: ErrorFilter) =>
       action === 'retry' ? p.engine.retryErrors(f, by) : p.engine.resolveErrors(f, by);
-    // One process, or a part another process asked of this one: acted on here.
-    if (!leases.shared || c.req.header(FORWARDED_HEADER)) {
-      const key = c.req.header(PART_HEADER);
-      if (key && leases.acceptsRelay(key)) c.header(FORWARDED_HEADER, 'part');
+    const key = c.req.header(PART_HEADER);
+    if (key !== undefined && leases.acceptsRelay(key)) {
+      // A part another process of the node asked of this one (its key proves it): acted on here, and marked so
+      // that no second audit entry is written for it.
+      c.header(FORWARDED_HEADER, 'part');
       return act(filter);
     }
+    if (!leases.shared) return act(filter);
     const rows = await openErrorsMatching(p.db, filter, BULK_LIMIT + 1);
     const elsewhere = new Map<string, { url: string; relayKey: string }>();
     for (const id of new Set(rows.slice(0, BULK_LIMIT).flatMap((r) => r.connection_id ?? []))) {
