@@ -172,12 +172,14 @@ describe('bulk error actions on a node of two processes', () => {
     expect(await openErrors(a1, conn2)).toEqual([]);
   }, 90_000);
 
-  it('answers 503 process_unreachable while the holder is gone, and works once another process took over', async () => {
+  it('answers 503 process_unreachable while the holder is gone (bulk or forwarded), and works once another process took over', async () => {
     await publishRules(a1, conn, { outgoing: FAILING_OUTGOING });
     const { error } = await failing('boom unreachable');
     const { holder, other } = await holderAndOther();
     await holder.stop('SIGKILL');
-    // Its lease runs 5 s more: the holder named is gone.
+    // Its lease runs 5 s more: the holder named is gone. One error's retry, forwarded there, says so too.
+    const one = await other.api<{ code: string }>('POST', `/api/errors/${error.id}/retry`);
+    expect({ status: one.status, code: one.body.code }).toEqual({ status: 503, code: 'process_unreachable' });
     const refused = await other.api<{ code: string; connectionId: string }>('POST', '/api/errors/resolve', {
       q: 'boom refused',
     });

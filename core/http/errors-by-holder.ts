@@ -5,7 +5,6 @@
 import type { Context } from 'hono';
 import type { Db } from '../../storage/schema.ts';
 import type { Cluster } from '../cluster/cluster.ts';
-import { TandemError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BulkErrorResult } from '../sync/engine/error-actions.ts';
 import { BULK_LIMIT } from '../sync/engine/error-actions.ts';
@@ -13,7 +12,7 @@ import type { SyncEngine } from '../sync/engine.ts';
 import { type ErrorFilter, openErrorsMatching } from '../sync/error-list.ts';
 import { actorOf } from './actor.ts';
 import type { AppEnv } from './app-env.ts';
-import { FORWARDED_HEADER, siblingHeaders } from './forward-to-holder.ts';
+import { FORWARDED_HEADER, processUnreachable, siblingHeaders } from './forward-to-holder.ts';
 
 /**
  * On a part asked by another process of the node: the receiving process's relay key, which only the node's
@@ -78,13 +77,8 @@ export function bulkErrorsByHolder(p: {
     headers.set('content-type', 'application/json');
     headers.set(PART_HEADER, holder.relayKey);
     const to = `${holder.url.replace(/\/+$/, '')}/api/errors/${action}`;
-    const failed = (why: string) =>
-      new TandemError(
-        'PROCESS_UNREACHABLE',
-        503,
-        `The process running connection ${connectionId} did not do its part (${why}); the others did theirs: call again`,
-        { connectionId },
-      );
+    // The other processes did their parts: calling again acts on what is still open.
+    const failed = (why: string) => processUnreachable(connectionId, `did not do its part (${why})`);
     let res: Response;
     try {
       res = await fetch(to, {
