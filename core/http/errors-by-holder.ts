@@ -129,11 +129,19 @@ export function bulkErrorsByHolder(p: {
     p.log.debug({ parts: elsewhere.size, action }, 'bulk error action split over the processes');
     let total = await act({ ...filter, exceptConnections: [...elsewhere.keys()] });
     const parts = [...elsewhere];
+    let failure: unknown;
+    // Every part is asked even when one fails: what could be done is done, and the answer names what was not.
     for (let i = 0; i < parts.length; i += PARALLEL_PARTS) {
       const batch = parts.slice(i, i + PARALLEL_PARTS);
-      const done = await Promise.all(batch.map(([id, holder]) => askHolder(c, action, filter, id, holder)));
-      total = done.reduce(sum, total);
+      const done = await Promise.allSettled(
+        batch.map(([id, holder]) => askHolder(c, action, filter, id, holder)),
+      );
+      for (const d of done) {
+        if (d.status === 'fulfilled') total = sum(total, d.value);
+        else failure ??= d.reason;
+      }
     }
+    if (failure !== undefined) throw failure;
     return sum(total, { ...NONE, more: rows.length > BULK_LIMIT });
   };
 }
