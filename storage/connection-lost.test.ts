@@ -27,6 +27,10 @@ describe('isDatabaseUnreachable', () => {
       withCode('relation "x" does not exist', '42P01'),
       withCode('SQLITE_BUSY: database is locked', 'SQLITE_BUSY'),
       new Error('Something else'),
+      // Another service refused (fetch), not the database.
+      new TypeError('fetch failed', {
+        cause: withCode('connect ECONNREFUSED 10.0.0.2:8080', 'ECONNREFUSED'),
+      }),
     ])
       expect(isDatabaseUnreachable(err), err.message).toBe(false);
     expect(isDatabaseUnreachable('Connection terminated')).toBe(false);

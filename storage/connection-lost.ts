@@ -10,7 +10,10 @@ const UNAVAILABLE_STATES = new Set([
   '53300', // too_many_connections
 ]);
 
-/** Node's socket errors on the way to the server. */
+/**
+ * Node's socket errors on the way to the server: pg throws them as they are, so only an error that is one itself
+ * counts (a `fetch failed` whose cause is one is another service's, not the database's).
+ */
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -31,18 +34,18 @@ const DRIVER_MESSAGES = [
 /**
  * True for an error of the database driver that says the server is out of reach right now (the query may work
  * on a new connection in a moment); false for every other error.
- * @example if (isDatabaseUnreachable(err)) throw databaseUnavailable();
+ * @example if (isDatabaseUnreachable(err)) return answer503(); // core/http/problem.ts
  */
 export function isDatabaseUnreachable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
       if (code.startsWith('08') && code.length === 5) return true;
-      if (UNAVAILABLE_STATES.has(code) || SOCKET_CODES.has(code)) return true;
+      if (UNAVAILABLE_STATES.has(code) || (depth === 0 && SOCKET_CODES.has(code))) return true;
     }
     if (DRIVER_MESSAGES.some((m) => m.test(e.message))) return true;
-    // ECONNREFUSED to each address of a host name comes as one AggregateError.
-    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnreachable(inner))) return true;
   }
+  // ECONNREFUSED to each address of a host name comes as one AggregateError.
+  if (err instanceof AggregateError) return err.errors.some((inner) => isDatabaseUnreachable(inner));
   return false;
 }

@@ -171,4 +171,33 @@ describe('bulk error actions on a node of two processes', () => {
     expect(await openErrors(a1, conn)).toEqual([]);
     expect(await openErrors(a1, conn2)).toEqual([]);
   }, 90_000);
+
+  it('answers 503 process_unreachable while the holder is gone (bulk or forwarded), and works once another process took over', async () => {
+    await publishRules(a1, conn, { outgoing: FAILING_OUTGOING });
+    const { error } = await failing('boom unreachable');
+    const { holder, other } = await holderAndOther();
+    await holder.stop('SIGKILL');
+    // Its lease runs 5 s more: the holder named is gone. One error's retry, forwarded there, says so too.
+    const one = await other.api<{ code: string }>('POST', `/api/errors/${error.id}/retry`);
+    expect({ status: one.status, code: one.body.code }).toEqual({ status: 503, code: 'process_unreachable' });
+    const refused = await other.api<{ code: string; connectionId: string }>('POST', '/api/errors/resolve', {
+      q: 'boom refused',
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ code: 'process_unreachable', connectionId: conn });
+    const done = await waitFor(
+      async () => {
+        const r = await other.api<{ resolved: number }>('POST', '/api/errors/resolve', { q: 'boom refused' });
+        return r.status === 200 ? r.body : undefined;
+      },
+      15_000,
+      250,
+    );
+    expect(done).toMatchObject({ resolved: 1, open: 0 });
+    const after = await other.api<{ items: Array<{ id: string; status: string }> }>(
+      'GET',
+      `/api/errors?connectionId=${conn}&status=open`,
+    );
+    expect(after.body.items.map((e) => e.id)).not.toContain(error.id);
+  }, 60_000);
 });

@@ -5,7 +5,6 @@
 import type { Context } from 'hono';
 import type { Db } from '../../storage/schema.ts';
 import type { Cluster } from '../cluster/cluster.ts';
-import { TandemError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BulkErrorResult } from '../sync/engine/error-actions.ts';
 import { BULK_LIMIT } from '../sync/engine/error-actions.ts';
@@ -13,7 +12,7 @@ import type { SyncEngine } from '../sync/engine.ts';
 import { type ErrorFilter, openErrorsMatching } from '../sync/error-list.ts';
 import { actorOf } from './actor.ts';
 import type { AppEnv } from './app-env.ts';
-import { FORWARDED_HEADER, siblingHeaders } from './forward-to-holder.ts';
+import { FORWARDED_HEADER, processUnreachable, siblingHeaders } from './forward-to-holder.ts';
 
 /**
  * On a part asked by another process of the node: the receiving process's relay key, which only the node's
@@ -78,13 +77,8 @@ export function bulkErrorsByHolder(p: {
     headers.set('content-type', 'application/json');
     headers.set(PART_HEADER, holder.relayKey);
     const to = `${holder.url.replace(/\/+$/, '')}/api/errors/${action}`;
-    const failed = (why: string) =>
-      new TandemError(
-        'PROCESS_UNREACHABLE',
-        503,
-        `The process running connection ${connectionId} did not do its part (${why}); the others did theirs: call again`,
-        { connectionId },
-      );
+    // The other processes did their parts: calling again acts on what is still open.
+    const failed = (why: string) => processUnreachable(connectionId, `did not do its part (${why})`);
     let res: Response;
     try {
       res = await fetch(to, {
@@ -115,12 +109,14 @@ export function bulkErrorsByHolder(p: {
     const by = actorOf(c);
     const act = (f: ErrorFilter) =>
       action === 'retry' ? p.engine.retryErrors(f, by) : p.engine.resolveErrors(f, by);
-    // One process, or a part another process asked of this one: acted on here.
-    if (!leases.shared || c.req.header(FORWARDED_HEADER)) {
-      const key = c.req.header(PART_HEADER);
-      if (key && leases.acceptsRelay(key)) c.header(FORWARDED_HEADER, 'part');
+    const key = c.req.header(PART_HEADER);
+    if (key !== undefined && leases.acceptsRelay(key)) {
+      // A part another process of the node asked of this one (its key proves it): acted on here, and marked so
+      // that no second audit entry is written for it.
+      c.header(FORWARDED_HEADER, 'part');
       return act(filter);
     }
+    if (!leases.shared) return act(filter);
     const rows = await openErrorsMatching(p.db, filter, BULK_LIMIT + 1);
     const elsewhere = new Map<string, { url: string; relayKey: string }>();
     for (const id of new Set(rows.slice(0, BULK_LIMIT).flatMap((r) => r.connection_id ?? []))) {
@@ -133,11 +129,19 @@ export function bulkErrorsByHolder(p: {
     p.log.debug({ parts: elsewhere.size, action }, 'bulk error action split over the processes');
     let total = await act({ ...filter, exceptConnections: [...elsewhere.keys()] });
     const parts = [...elsewhere];
+    let failure: unknown;
+    // Every part is asked even when one fails: what could be done is done, and the answer names what was not.
     for (let i = 0; i < parts.length; i += PARALLEL_PARTS) {
       const batch = parts.slice(i, i + PARALLEL_PARTS);
-      const done = await Promise.all(batch.map(([id, holder]) => askHolder(c, action, filter, id, holder)));
-      total = done.reduce(sum, total);
+      const done = await Promise.allSettled(
+        batch.map(([id, holder]) => askHolder(c, action, filter, id, holder)),
+      );
+      for (const d of done) {
+        if (d.status === 'fulfilled') total = sum(total, d.value);
+        else failure ??= d.reason;
+      }
     }
+    if (failure !== undefined) throw failure;
     return sum(total, { ...NONE, more: rows.length > BULK_LIMIT });
   };
 }

@@ -4,6 +4,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../../storage/schema.ts';
 import type { Cluster } from '../cluster/cluster.ts';
+import { TandemError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AppEnv } from './app-env.ts';
 
@@ -34,6 +35,18 @@ async function connectionOf(db: Db, path: string): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * The process holding a connection did not answer (it died: another takes the connection over within about 6 s).
+ * @example throw processUnreachable(connectionId, 'cannot be reached');
+ */
+export const processUnreachable = (connectionId: string, why: string): TandemError =>
+  new TandemError(
+    'PROCESS_UNREACHABLE',
+    503,
+    `The process running connection ${connectionId} ${why}; send the request again in a few seconds`,
+    { connectionId },
+  );
+
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
 /** The headers a request to another process of the node carries: the caller's (its credentials), marked forwarded. */
@@ -61,7 +74,15 @@ export function forwardToHolder(p: { db: Db; cluster: Cluster; log: Logger }): M
           const headers = siblingHeaders(c.req.raw);
           const body = await c.req.raw.arrayBuffer();
           p.log.debug({ connectionId: id, to: place.url, path: target.pathname }, 'admin request forwarded');
-          const res = await fetch(to, { method, headers, ...(body.byteLength ? { body } : {}) });
+          const res = await fetch(to, { method, headers, ...(body.byteLength ? { body } : {}) }).catch(
+            (err: unknown) => {
+              p.log.warn(
+                { err, connectionId: id, to: place.url },
+                'the holder of a connection is unreachable',
+              );
+              throw processUnreachable(id, 'cannot be reached');
+            },
+          );
           const out = new Headers(res.headers);
           out.delete('content-encoding');
           out.delete('content-length');
