@@ -13,7 +13,7 @@ import {
   tempDir,
   waitFor,
 } from './support/host-process.ts';
-import { accept, initiate, waitConn } from './support/pairing-support.ts';
+import { accept, connection, initiate, waitConn } from './support/pairing-support.ts';
 import {
   bySummary,
   COUNTING_INCOMING,
@@ -223,6 +223,64 @@ describe('two processes on one PostgreSQL database as one node', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     await waitFor(async () => (await bySummary(b)).get('woken')?.fields.seen, 10_000);
   });
+
+  it('a process whose lease renewals hang lets its connection go and the other takes it over; nothing is lost or applied twice', async () => {
+    const stuckUrl = await holderOf(a1, c1);
+    const stuck = stuckUrl === a1.url ? a1 : a2;
+    const other = stuck === a1 ? a2 : a1;
+    const stuckId = (await processes(other)).find((p) => p.url === stuckUrl)!.id;
+    const fromA = Array.from({ length: 5 }, (_, i) => `hang out ${i}`);
+    const fromB = Array.from({ length: 5 }, (_, i) => `hang in ${i}`);
+    const ids = { a: [] as string[], b: [] as string[] };
+    const ROUNDS = 5;
+    const step = async (n: number) => {
+      await round(other, ids.a, fromA, n, 1);
+      await round(b, ids.b, fromB, n, 3);
+      await untilQueued(other, ids.a, n, 30_000);
+      await untilQueued(b, ids.b, n, 30_000);
+    };
+    await step(1);
+    // Another session holds the stuck process's registry row: its heartbeat waits on it and renews nothing.
+    const blocker = new pg.Client({ connectionString: fresh.url });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from node_processes where id = $1 for update', [stuckId]);
+      // Its lease expires unrenewed and the other process takes c1 over; the stuck one let the peer's link go
+      // before (its one database connection waits on the lock: only the peer can tell).
+      let downAt: number | undefined;
+      let takenAt: number | undefined;
+      await waitFor(
+        async () => {
+          const [there, holder] = await Promise.all([connection(b, b1), holderOf(other, c1)]);
+          if (downAt === undefined && !there.link.up) downAt = Date.now();
+          if (takenAt === undefined && holder === other.url) takenAt = Date.now();
+          return downAt !== undefined && takenAt !== undefined;
+        },
+        15_000,
+        50,
+      );
+      expect(downAt!).toBeLessThan(takenAt!);
+      await step(2);
+      await step(3);
+    } finally {
+      await blocker.query('rollback');
+      await blocker.end();
+    }
+    // Renewing again, it is live again and takes its share back.
+    await step(4);
+    await step(5);
+    await appliedOnce(() => b, fromA, ROUNDS);
+    await appliedOnce(() => other, fromB, ROUNDS);
+    await waitFor(
+      async () => {
+        const ps = await processes(other);
+        return ps.length === 2 && ps.every((p) => p.connections.length === 1);
+      },
+      40_000,
+      200,
+    );
+  }, 150_000);
 
   it('streams changes both ways; a process killed with SIGKILL has its connections taken over within 10 s; nothing is lost or applied twice', async () => {
     const fromA1 = Array.from({ length: 8 }, (_, i) => `c1 out ${i}`);

@@ -195,4 +195,39 @@ describe('connection leases (PostgreSQL)', () => {
     expect(held(a.leases, 2).filter((id) => b.leases.holds(id))).toEqual([]);
     expect(await a.db.selectFrom('sync_outbox').select('seq').execute()).toEqual([]);
   });
+
+  it('a renewal that comes after the process let go releases the lease, which is taken again at once', async () => {
+    const slow = { heartbeatMs: 200, leaseMs: 4000, minHoldMs: 0 };
+    const a = await process('http://a', slow);
+    await addConnections(a.db, 1);
+    await waitFor(() => a.leases.holds('c0'), 5_000);
+    let lostAt: number | undefined;
+    let regainedAt: number | undefined;
+    a.leases.onChange((_, isHeld) => {
+      if (!isHeld) lostAt ??= Date.now();
+      else if (lostAt !== undefined) regainedAt ??= Date.now();
+    });
+    const blocker = new pg.Client({ connectionString: fresh.url });
+    await blocker.connect();
+    let expiresAt: number;
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from node_processes where id = $1 for update', [a.leases.processId]);
+      const row = await a.db
+        .selectFrom('connection_leases')
+        .select('expires_at')
+        .where('connection_id', '=', 'c0')
+        .executeTakeFirstOrThrow();
+      expiresAt = Number(row.expires_at);
+      await waitFor(() => lostAt !== undefined, 5_000, 10);
+    } finally {
+      // Unblocked before the lease expires: the beat that waited renews it, too late to count.
+      await blocker.query('rollback');
+      await blocker.end();
+    }
+    await waitFor(() => regainedAt !== undefined, 5_000, 10);
+    expect(regainedAt!).toBeLessThan(expiresAt);
+    const token = await a.db.selectFrom('connection_leases').select('token').executeTakeFirstOrThrow();
+    expect(Number(token.token)).toBe(2);
+  });
 });

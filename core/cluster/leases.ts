@@ -306,8 +306,9 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     upOthers = new Set(
       live.filter((p) => p.id !== processId).flatMap((p) => JSON.parse(p.links_up) as string[]),
     );
-    setLeader(live[0]?.id === processId);
+    setLeader(live[0]?.id === processId && Date.now() < safeFor(began));
     const connections = new Set((await db.selectFrom('connections').select('id').execute()).map((r) => r.id));
+    let late = false;
     // Renew what is held; one not renewed was taken (after a pause longer than the lease) or its connection removed.
     if (snapshot.size > 0) {
       const renewed = await db
@@ -321,7 +322,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       for (const [id, token] of snapshot) if (held.get(id) === token && still.get(id) !== token) lose(id);
       // Renewed too late to count (this beat hung past the margin) or let go of meanwhile: released at once,
       // so they are taken again (here or elsewhere) now rather than once they expire.
-      const late = Date.now() >= safeFor(began);
+      late = Date.now() >= safeFor(began);
       const release: Array<[string, bigint]> = [];
       for (const [id, token] of still) {
         if (!late && held.get(id) === token) validUntil.set(id, safeFor(began));
@@ -338,6 +339,11 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
           .where('process_id', '=', processId)
           .where('token', '=', token.toString())
           .execute();
+    }
+    // A late beat takes nothing with its stale times (nor runs the node-wide work): the next one goes on.
+    if (late || Date.now() >= safeFor(began)) {
+      letGoOfStale();
+      return;
     }
     renewedAt = began;
     for (const id of snapshot.keys()) if (!connections.has(id)) lose(id);

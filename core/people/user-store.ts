@@ -1,5 +1,6 @@
 // Local users: create, list, change and remove them (never the last admin), and check a password.
 import { nanoid } from 'nanoid';
+import { forUpdate } from '../../storage/row-locks.ts';
 import type { Db } from '../../storage/schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import { hashPassword, verifyNobody, verifyPassword } from './passwords.ts';
@@ -79,16 +80,15 @@ export function createUserStore(db: Db, now: () => string = () => new Date().toI
     const other = await byEmail(email);
     if (other && other.id !== except) throw conflict('EMAIL_TAKEN', `A user with the email ${email} exists`);
   };
+  // Locked on PostgreSQL: two processes demoting or removing two different admins at once would each count
+  // the other still an admin and leave none; the second now waits for the first and counts again.
   const admins = async (tx: Db) =>
-    Number(
-      (
-        await tx
-          .selectFrom('users')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('role', '=', 'admin')
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    (
+      await forUpdate(
+        tx,
+        tx.selectFrom('users').select('id').where('role', '=', 'admin').orderBy('id'),
+      ).execute()
+    ).length;
 
   return {
     async list() {

@@ -1,6 +1,6 @@
 // Taking the peer's outcomes of our events: frames checked at the edge, committed in order, acknowledged after commit.
 import type { Db } from '../../../storage/schema.ts';
-import { fenced } from '../../cluster/fence.ts';
+import { fenced, LeaseLost } from '../../cluster/fence.ts';
 import type { LinkHub } from '../../link/link-hub.ts';
 import { LINK_REFUSED_CHANNEL, type LinkRefusedFrame } from '../../link/refusals.ts';
 import type { Logger } from '../../log.ts';
@@ -92,10 +92,12 @@ export function createTaker(opts: TakerOptions): Taker {
         await recovered(id);
       }
     } catch (err) {
-      // Not acknowledged: the peer sends them again after its ack time-out; said once where it shows.
-      log.error({ err, connectionId: id }, 'sync outcomes could not be recorded');
       q.items = [];
       q.high = 0;
+      // Taken over by another process: the link here is closing and the peer sends them to the new holder.
+      if (err instanceof LeaseLost) return;
+      // Not acknowledged: the peer sends them again after its ack time-out; said once where it shows.
+      log.error({ err, connectionId: id }, 'sync outcomes could not be recorded');
       if (!failing.has(id)) {
         failing.set(id, undefined);
         const errorId = await record({

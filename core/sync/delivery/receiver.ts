@@ -1,6 +1,6 @@
 // The receiving end of every connection's event stream: frames checked, committed in order, acknowledged after commit.
 import type { Db } from '../../../storage/schema.ts';
-import { fenced } from '../../cluster/fence.ts';
+import { fenced, LeaseLost } from '../../cluster/fence.ts';
 import type { LinkHub } from '../../link/link-hub.ts';
 import { LINK_REFUSED_CHANNEL, type LinkRefusedFrame } from '../../link/refusals.ts';
 import type { Logger } from '../../log.ts';
@@ -119,10 +119,12 @@ export function createReceiver(opts: ReceiverOptions): Receiver {
         await storeRecovered(id);
       }
     } catch (err) {
+      q.items = [];
+      // Taken over by another process: the link here is closing and the peer sends them to the new holder.
+      if (err instanceof LeaseLost) return;
       // Not acknowledged, so the sender sends these events again: a passing failure (a busy database)
       // loses nothing. One that lasts would repeat unseen, so it is recorded until a commit works again.
       log.error({ err, connectionId: id }, 'sync events could not be stored');
-      q.items = [];
       await storeFailed(id, err);
     } finally {
       q.committing = false;
