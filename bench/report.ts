@@ -184,6 +184,29 @@ function postgresSection(g: PostgresFigures): string[] {
     '',
     'For throughput above 1 means the first is faster; for latency and CPU, below 1 means the first is faster or cheaper.',
     '',
+    ...fanoutSection(g),
+  ];
+}
+
+/** What one change costs the sender with one connection and beside many idle ones (no processes, no load). */
+function fanoutSection(g: PostgresFigures): string[] {
+  if (!g.fanout?.length) return [];
+  const row = (f: NonNullable<PostgresFigures['fanout']>[number]) =>
+    'missing' in f
+      ? `| ${f.database} | missing: ${f.missing} | | | | | |`
+      : `| ${f.database} | ${f.changes} | ${f.one.statements} / ${f.one.cpuMs} | ${f.idle + 1} | ${f.crowded.statements} / ${f.crowded.cpuMs} | ${f.statementsRatio}x | ${f.cpuRatio}x |`;
+  return [
+    '### (g) One change beside idle connections',
+    '',
+    'In a process of its own per case, no link (delivery is not counted): the sender with one connection whose trigger matches ' +
+      'every change, then with as many connections as above, the others idle (their triggers match nothing). ' +
+      "Single changes, each written once the one before is queued. Statements are the engine's own (begin and " +
+      'commit not counted) and do not depend on the load; CPU is this process only (the rule runner not counted).',
+    '',
+    '| Database | Changes | 1 connection: statements / CPU ms per change | Connections | Crowded: statements / CPU ms per change | Statements ratio | CPU ratio |',
+    '|---|---|---|---|---|---|---|',
+    ...g.fanout.map(row),
+    '',
   ];
 }
 
