@@ -32,6 +32,8 @@ export interface PostgresConfig {
   spread: number[];
   throughput: RateFigure | Missing;
   latency: PostgresLatency | Missing;
+  /** Seconds S took after the throughput phase to apply what came back and have its events acknowledged. */
+  drainSeconds?: number;
   /** CPU time (user + system) of S's processes (and their children) per synced change, throughput phase. */
   cpuMsPerChange?: number;
   /** The PostgreSQL server's backends serving S's database, CPU per synced change, same phase. */
@@ -503,6 +505,14 @@ async function runConfig(
     // The same number of samples in every configuration: what the first of two processes wrote.
     const count = Math.min(opts.latencySamples, Math.floor(m / 2));
     log(`postgres: ${cfg.name}: latency, ${count} changes at ${opts.rate}/s`);
+    // S first receives and applies every reply to the burst (R's twin ids and outcomes, which R sends after
+    // applying): the latency figure is a change's way through, not the burst's tail.
+    const quiet = await senders[0]!.call<{ quiet: boolean; ms: number }>('quiet', { timeoutMs: 120_000 });
+    base.drainSeconds = round(quiet.ms / 1000, 1);
+    if (!quiet.quiet)
+      notes.push(
+        `(g) ${cfg.name}: S still had inbox or unacknowledged outbox events 120 s after the throughput phase.`,
+      );
     await sleep(1000);
     await receiver.call('reset');
     await senders[0]!.call('emit', { rate: opts.rate, count });

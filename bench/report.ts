@@ -162,7 +162,7 @@ function postgresSection(g: PostgresFigures): string[] {
         : `${c.throughput.perSecond}/s (${c.throughput.seconds} s)`;
     const lat =
       'missing' in c.latency ? `missing: ${c.latency.missing}` : `${c.latency.p50} / ${c.latency.p95}`;
-    return `| ${c.name} | ${c.connections} | ${c.pairingSeconds} | ${c.spread.join(' + ') || '-'} | ${tp} | ${lat} | ${c.cpuMsPerChange ?? '-'} | ${c.pgCpuMsPerChange ?? '-'} |`;
+    return `| ${c.name} | ${c.connections} | ${c.pairingSeconds} | ${c.spread.join(' + ') || '-'} | ${tp} | ${c.drainSeconds ?? '-'} | ${lat} | ${c.cpuMsPerChange ?? '-'} | ${c.pgCpuMsPerChange ?? '-'} |`;
   };
   const x = (v: number | undefined) => (v === undefined ? '-' : `${v}x`);
   const r = g.ratios;
@@ -173,8 +173,8 @@ function postgresSection(g: PostgresFigures): string[] {
       `${g.latencySamples} latency samples at ${g.ratePerSecond} changes/s.` +
       (g.connections < 200 ? ` **Small scale** (the issue asks for 200 connections): see the notes.` : ''),
     '',
-    '| Sender S | Connections | Pairing (s) | Connections per process | Throughput to R | Latency p50 / p95 (ms) | S CPU ms per change | PostgreSQL CPU ms per change |',
-    '|---|---|---|---|---|---|---|---|',
+    '| Sender S | Connections | Pairing (s) | Connections per process | Throughput to R | S done with the replies (s) | Latency p50 / p95 (ms) | S CPU ms per change | PostgreSQL CPU ms per change |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...g.configs.map(cell),
     '',
     '| Ratio | Throughput | Latency p50 | Latency p95 | S CPU per change |',
