@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { FanoutCost } from '../tests/support/fanout.ts';
 import { startChild } from './child.ts';
 import { percentile, round, sleep } from './stats.ts';
 import { BENCH_RULES, describe, HostHandle, type Missing, type RateFigure } from './tandem.ts';
@@ -31,10 +32,29 @@ export interface PostgresConfig {
   spread: number[];
   throughput: RateFigure | Missing;
   latency: PostgresLatency | Missing;
+  /** Seconds S took after the throughput phase to apply what came back and have its events acknowledged. */
+  drainSeconds?: number;
   /** CPU time (user + system) of S's processes (and their children) per synced change, throughput phase. */
   cpuMsPerChange?: number;
   /** The PostgreSQL server's backends serving S's database, CPU per synced change, same phase. */
   pgCpuMsPerChange?: number;
+}
+
+/**
+ * One change's cost to the sending engine with one connection and beside many idle ones (their triggers match
+ * nothing written): in process, its link down, single changes one after another. Statements do not depend on
+ * the machine's load; CPU does a little.
+ */
+export interface FanoutFigure {
+  database: 'sqlite' | 'postgres';
+  /** Idle connections beside the one the changes concern, in the crowded case. */
+  idle: number;
+  changes: number;
+  one: FanoutCost;
+  crowded: FanoutCost;
+  /** crowded / one: near 1 when a change costs nothing per connection it does not concern. */
+  statementsRatio: number;
+  cpuRatio: number;
 }
 
 export interface PostgresFigures {
@@ -45,6 +65,8 @@ export interface PostgresFigures {
   latencySamples: number;
   ratePerSecond: number;
   configs: PostgresConfig[];
+  /** Per change, 1 connection vs many (BENCH_G_FANOUT_CHANGES changes each; absent in runs before it existed). */
+  fanout?: Array<FanoutFigure | (Missing & { database: 'sqlite' | 'postgres' })>;
   ratios: {
     /** Throughput PG 1 process / SQLite 1 process; above 1: PostgreSQL faster. */
     pgVsSqliteThroughput?: number;
@@ -317,10 +339,13 @@ async function runConfig(
   // Every link of the run dials from 127.0.0.1: the per-address handshake limit is raised, as
   // docs/operations.md tells a host behind one reverse proxy to.
   const common = { TANDEM_LINK_HANDSHAKES_PER_SECOND: '1000' };
+  // BENCH_PROFILE=DIR: a CPU profile of each process of S there, and its time per SQL statement (sql-PID.txt).
+  const prof = process.env.BENCH_PROFILE;
   const start = (sub: string, name: string, env: Record<string, string>) =>
     startChild<{ url: string; token: string }>('bench/tandem-host.ts', [path.join(dir, sub), name], {
       ipc: true,
-      env: { ...common, ...env },
+      env: { ...common, ...env, ...(prof ? { TANDEM_SQL_PROFILE: prof } : {}) },
+      ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}),
     }).then((c) => new HostHandle(c, name));
   const senders: HostHandle[] = [];
   let receiver: HostHandle | undefined;
@@ -480,6 +505,14 @@ async function runConfig(
     // The same number of samples in every configuration: what the first of two processes wrote.
     const count = Math.min(opts.latencySamples, Math.floor(m / 2));
     log(`postgres: ${cfg.name}: latency, ${count} changes at ${opts.rate}/s`);
+    // S first receives and applies every reply to the burst (R's twin ids and outcomes, which R sends after
+    // applying): the latency figure is a change's way through, not the burst's tail.
+    const quiet = await senders[0]!.call<{ quiet: boolean; ms: number }>('quiet', { timeoutMs: 120_000 });
+    base.drainSeconds = round(quiet.ms / 1000, 1);
+    if (!quiet.quiet)
+      notes.push(
+        `(g) ${cfg.name}: S still had inbox or unacknowledged outbox events 120 s after the throughput phase.`,
+      );
     await sleep(1000);
     await receiver.call('reset');
     await senders[0]!.call('emit', { rate: opts.rate, count });
@@ -504,6 +537,41 @@ async function runConfig(
   }
 }
 
+/** The fan-out figure on one database: the same changes with no idle connection, then with `idle` of them. */
+async function runFanout(
+  database: 'sqlite' | 'postgres',
+  idle: number,
+  changes: number,
+  adminUrl: string,
+): Promise<FanoutFigure> {
+  const measure = async (n: number): Promise<FanoutCost> => {
+    const pgDb = database === 'postgres' ? await createDatabase(adminUrl) : undefined;
+    try {
+      const child = await startChild<FanoutCost | { error: string }>('bench/fanout-child.ts', [
+        String(n),
+        String(changes),
+        ...(pgDb ? [pgDb.url] : []),
+      ]);
+      await child.stop();
+      if ('error' in child.ready) throw new Error(child.ready.error);
+      return child.ready;
+    } finally {
+      await pgDb?.drop();
+    }
+  };
+  const one = await measure(0);
+  const crowded = await measure(idle);
+  return {
+    database,
+    idle,
+    changes,
+    one: { statements: round(one.statements, 1), cpuMs: round(one.cpuMs, 2) },
+    crowded: { statements: round(crowded.statements, 1), cpuMs: round(crowded.cpuMs, 2) },
+    statementsRatio: round(crowded.statements / one.statements, 2),
+    cpuRatio: round(crowded.cpuMs / one.cpuMs, 2),
+  };
+}
+
 const ratioOf = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : undefined;
 
@@ -520,11 +588,25 @@ export async function runPostgres(
   const notes: string[] = [];
   const configs: PostgresConfig[] = [];
   const load = os.loadavg();
+  // The noise-free part first, on a quiet machine: what a change costs beside idle connections.
+  const fanout: NonNullable<PostgresFigures['fanout']> = [];
+  const fanoutChanges = Number(process.env.BENCH_G_FANOUT_CHANGES ?? 50);
+  for (const database of ['sqlite', 'postgres'] as const) {
+    log(`postgres: fan-out on ${database}, 1 vs ${opts.connections} connections`);
+    try {
+      fanout.push(await runFanout(database, opts.connections - 1, fanoutChanges, opts.adminUrl));
+    } catch (err) {
+      fanout.push({ database, missing: `failed: ${String((err as Error).message ?? err).slice(0, 300)}` });
+    }
+  }
+  // BENCH_G_CONFIGS=sqlite-1p,pg-1p: only those configurations (a quick look; the recorded figure runs all three).
+  const chosen = process.env.BENCH_G_CONFIGS?.split(',');
   for (const cfg of [
     { name: 'sqlite-1p', database: 'sqlite', processes: 1 },
     { name: 'pg-1p', database: 'postgres', processes: 1 },
     { name: 'pg-2p', database: 'postgres', processes: 2 },
   ] as const) {
+    if (chosen && !chosen.includes(cfg.name)) continue;
     try {
       configs.push(await runConfig(workDir, opts, cfg, notes, log));
     } catch (err) {
@@ -538,7 +620,7 @@ export async function runPostgres(
       });
     }
   }
-  const [lite, pg1, pg2] = configs;
+  const [lite, pg1, pg2] = ['sqlite-1p', 'pg-1p', 'pg-2p'].map((n) => configs.find((c) => c.name === n));
   const rate = (c?: PostgresConfig) =>
     c && 'perSecond' in c.throughput ? c.throughput.perSecond : undefined;
   const lat = (c: PostgresConfig | undefined, k: 'p50' | 'p95') =>
@@ -564,6 +646,7 @@ export async function runPostgres(
     latencySamples: Math.min(opts.latencySamples, Math.floor(opts.records / 2)),
     ratePerSecond: opts.rate,
     configs,
+    fanout,
     ratios: {
       pgVsSqliteThroughput: ratioOf(rate(pg1), rate(lite)),
       pgVsSqliteLatencyP50: ratioOf(lat(pg1, 'p50'), lat(lite, 'p50')),

@@ -162,7 +162,7 @@ function postgresSection(g: PostgresFigures): string[] {
         : `${c.throughput.perSecond}/s (${c.throughput.seconds} s)`;
     const lat =
       'missing' in c.latency ? `missing: ${c.latency.missing}` : `${c.latency.p50} / ${c.latency.p95}`;
-    return `| ${c.name} | ${c.connections} | ${c.pairingSeconds} | ${c.spread.join(' + ') || '-'} | ${tp} | ${lat} | ${c.cpuMsPerChange ?? '-'} | ${c.pgCpuMsPerChange ?? '-'} |`;
+    return `| ${c.name} | ${c.connections} | ${c.pairingSeconds} | ${c.spread.join(' + ') || '-'} | ${tp} | ${c.drainSeconds ?? '-'} | ${lat} | ${c.cpuMsPerChange ?? '-'} | ${c.pgCpuMsPerChange ?? '-'} |`;
   };
   const x = (v: number | undefined) => (v === undefined ? '-' : `${v}x`);
   const r = g.ratios;
@@ -173,8 +173,8 @@ function postgresSection(g: PostgresFigures): string[] {
       `${g.latencySamples} latency samples at ${g.ratePerSecond} changes/s.` +
       (g.connections < 200 ? ` **Small scale** (the issue asks for 200 connections): see the notes.` : ''),
     '',
-    '| Sender S | Connections | Pairing (s) | Connections per process | Throughput to R | Latency p50 / p95 (ms) | S CPU ms per change | PostgreSQL CPU ms per change |',
-    '|---|---|---|---|---|---|---|---|',
+    '| Sender S | Connections | Pairing (s) | Connections per process | Throughput to R | S done with the replies (s) | Latency p50 / p95 (ms) | S CPU ms per change | PostgreSQL CPU ms per change |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...g.configs.map(cell),
     '',
     '| Ratio | Throughput | Latency p50 | Latency p95 | S CPU per change |',
@@ -183,6 +183,29 @@ function postgresSection(g: PostgresFigures): string[] {
     `| PostgreSQL 2 processes / 1 process | ${x(r.twoVsOneThroughput)} | ${x(r.twoVsOneLatencyP50)} | ${x(r.twoVsOneLatencyP95)} | ${x(r.twoVsOneCpu)} |`,
     '',
     'For throughput above 1 means the first is faster; for latency and CPU, below 1 means the first is faster or cheaper.',
+    '',
+    ...fanoutSection(g),
+  ];
+}
+
+/** What one change costs the sender with one connection and beside many idle ones (no processes, no load). */
+function fanoutSection(g: PostgresFigures): string[] {
+  if (!g.fanout?.length) return [];
+  const row = (f: NonNullable<PostgresFigures['fanout']>[number]) =>
+    'missing' in f
+      ? `| ${f.database} | missing: ${f.missing} | | | | | |`
+      : `| ${f.database} | ${f.changes} | ${f.one.statements} / ${f.one.cpuMs} | ${f.idle + 1} | ${f.crowded.statements} / ${f.crowded.cpuMs} | ${f.statementsRatio}x | ${f.cpuRatio}x |`;
+  return [
+    '### (g) One change beside idle connections',
+    '',
+    'In a process of its own per case, no link (delivery is not counted): the sender with one connection whose trigger matches ' +
+      'every change, then with as many connections as above, the others idle (their triggers match nothing). ' +
+      "Single changes, each written once the one before is queued. Statements are the engine's own (begin and " +
+      'commit not counted) and do not depend on the load; CPU is this process only (the rule runner not counted).',
+    '',
+    '| Database | Changes | 1 connection: statements / CPU ms per change | Connections | Crowded: statements / CPU ms per change | Statements ratio | CPU ratio |',
+    '|---|---|---|---|---|---|---|',
+    ...g.fanout.map(row),
     '',
   ];
 }

@@ -66,6 +66,42 @@ const commands: Record<string, (m: Msg) => Promise<unknown>> = {
     return { count: ids.length };
   },
   reset: async () => applied.reset(),
+  /**
+   * Resolves once no sync inbox event waits, every outbox event is acknowledged, every twin has the peer's id
+   * and every event sent its outcome, or at `timeoutMs`: what came back from a burst is digested, so a latency figure after it measures a change's
+   * way and not the burst's tail. On a shared database it looks at every process's connections.
+   */
+  async quiet(m) {
+    const started = Date.now();
+    const deadline = started + Number(m.timeoutMs ?? 60_000);
+    for (;;) {
+      const inbox = await db
+        .selectFrom('sync_inbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      const streams = await db.selectFrom('sync_streams').select(['out_seq', 'out_acked']).execute();
+      // The peer's replies: the twin id of each entity it created, the outcome of each event it decided.
+      const twinless = await db
+        .selectFrom('sync_twins')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('remote_id', 'is', null)
+        .executeTakeFirst();
+      const undecided = await db
+        .selectFrom('sync_event_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('direction', '=', 'out')
+        .where('outcome', '=', 'pending')
+        .executeTakeFirst();
+      const waiting =
+        Number(inbox?.n ?? 0) +
+        streams.filter((s) => s.out_acked < s.out_seq).length +
+        Number(twinless?.n ?? 0) +
+        Number(undecided?.n ?? 0);
+      if (waiting === 0 || Date.now() > deadline) return { quiet: waiting === 0, ms: Date.now() - started };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  },
   waitApplied: (m) => applied.waitApplied(m),
   /** Updates the first n loaded entities as fast as possible, `batch` per transaction (source group commit). */
   async update(m) {

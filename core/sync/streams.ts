@@ -1,4 +1,5 @@
 // Per-connection stream positions: change-feed cursor, last outbox sequence, peer ack, inbox high-water mark.
+import { inChunks } from '../../storage/chunks.ts';
 import { columnsOf, perShape, prepared } from '../../storage/prepared.ts';
 import type { DbExecutor } from '../../storage/schema.ts';
 import type { SyncStreamTable } from '../../storage/sync-tables.ts';
@@ -45,6 +46,29 @@ export async function ensureStream(
 /** Every connection's stream, by connection id (one query, so an engine step costs no query per idle connection). */
 export async function streamsById(db: DbExecutor): Promise<Map<string, Stream>> {
   const rows = await db.selectFrom('sync_streams').selectAll().execute();
+  return new Map(rows.map((r) => [r.connection_id, r]));
+}
+
+/** The streams of the given connections, by connection id (those that exist). */
+export async function streamsOf(db: DbExecutor, connectionIds: string[]): Promise<Map<string, Stream>> {
+  const rows = await inChunks(connectionIds, (chunk) =>
+    db.selectFrom('sync_streams').selectAll().where('connection_id', 'in', chunk).execute(),
+  );
+  return new Map(rows.map((r) => [r.connection_id, r]));
+}
+
+/**
+ * The streams with something to send: outbox events or outcomes the peer has not acknowledged (a step pumps
+ * only those, so it reads a few rows however many connections are idle).
+ */
+export async function streamsToSend(db: DbExecutor): Promise<Map<string, Stream>> {
+  const rows = await db
+    .selectFrom('sync_streams')
+    .selectAll()
+    .where((eb) =>
+      eb.or([eb('out_seq', '>', eb.ref('out_acked')), eb('outcome_seq', '>', eb.ref('outcome_acked'))]),
+    )
+    .execute();
   return new Map(rows.map((r) => [r.connection_id, r]));
 }
 

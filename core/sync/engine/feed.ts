@@ -8,7 +8,7 @@ import { queueDeletions } from '../content/deletions.ts';
 import type { SyncContext } from '../context.ts';
 import { connectionsMidApply, originsOf } from '../journal.ts';
 import { processOutgoing } from '../outgoing.ts';
-import { ensureStream, type Stream, streamsById, updateStream } from '../streams.ts';
+import { ensureStream, type Stream, streamsOf, updateStream } from '../streams.ts';
 import type { Holds } from './holds.ts';
 import { routeChanges } from './route.ts';
 
@@ -68,7 +68,11 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
 
   /** The connections grouped by where they read the feed (usually one group): one read per group. */
   async function groups(conns: SyncConnection[]): Promise<Map<string, SyncConnection[]>> {
-    const known = await streamsById(db);
+    // A connection with an idle cursor reads from it (never behind its stored one): only the others' streams are read.
+    const known = await streamsOf(
+      db,
+      conns.filter((c) => !idleCursors.has(c.id)).map((c) => c.id),
+    );
     let head: string | undefined;
     const headNow = async () => {
       head ??= await tracker.head();
@@ -76,7 +80,9 @@ export function createFeed(deps: { ctx: SyncContext; clock: Clock; holds: Holds 
     };
     const out = new Map<string, SyncConnection[]>();
     for (const c of conns) {
-      let at = cursor(c.id, known.get(c.id) ?? (await ensureStream(db, c.id, await headNow())));
+      let at =
+        idleCursors.get(c.id) ??
+        (known.get(c.id) ?? (await ensureStream(db, c.id, await headNow()))).feed_cursor;
       if (at === null) {
         // Created before the feed ran (a frame came first): it starts here, at the tracker's head.
         at = await headNow();

@@ -3,7 +3,7 @@ import { applyInbox } from '../apply.ts';
 import { syncConnections } from '../connections-view.ts';
 import type { SyncContext } from '../context.ts';
 import { applyJournaled } from '../journal.ts';
-import { streamsById } from '../streams.ts';
+import { streamsToSend } from '../streams.ts';
 import type { Feed } from './feed.ts';
 import type { Holds } from './holds.ts';
 import type { Programs } from './programs.ts';
@@ -45,7 +45,7 @@ export function createStep(deps: {
           .execute()
       ).map((r) => r.connection_id),
     );
-    const streams = await streamsById(db);
+    const streams = await streamsToSend(db);
     for (const conn of conns) {
       const stream = streams.get(conn.id);
       // Outcomes of events already received go back whatever the state (a retry or resolve decided them).
