@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type OpenedDatabase, openDatabase } from '../../storage/database.ts';
+import { type TestDatabase, testDatabase } from '../../tests/support/test-database.ts';
 import { loadOrCreateIdentity } from '../identity/node-identity.ts';
 import { loadNodeSettings, type NodeSettings } from '../identity/node-settings.ts';
 import { verifyInvitation } from '../invitations/invitation-code.ts';
@@ -19,7 +19,7 @@ import {
 
 const log = createLogger('connections-test', 'silent');
 let dir: string;
-let database: OpenedDatabase;
+let database: TestDatabase;
 let settings: NodeSettings;
 let service: ConnectionService;
 let network: LinkNetwork;
@@ -30,7 +30,7 @@ let shift = 0;
 /** A second service on its own data directory, database and key, with the clock given. */
 async function openService(at: string, clock: () => Date) {
   fs.mkdirSync(at);
-  const db = await openDatabase(at);
+  const db = await testDatabase();
   const identity = await loadOrCreateIdentity(at);
   const own = await loadNodeSettings(db.db, {}, 'Other host');
   const built = createConnectionService({ db: db.db, identity, settings: own, log, clock }, (directory) =>
@@ -53,7 +53,7 @@ async function openService(at: string, clock: () => Date) {
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-conn-'));
-  database = await openDatabase(dir);
+  database = await testDatabase();
   const identity = await loadOrCreateIdentity(dir);
   settings = await loadNodeSettings(database.db, {}, 'Test host');
   shift = 0;

@@ -1,9 +1,9 @@
 // The ServiceNow tracker against the fake instance: the conformance suite every tracker passes.
 
-import { openDatabase } from '../../../storage/database.ts';
 import { startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
 import { FAKE_T0 } from '../../../tests/support/fake-servicenow-client.ts';
 import { tempDir } from '../../../tests/support/host-process.ts';
+import { testDatabase } from '../../../tests/support/test-database.ts';
 import { createLogger } from '../../log.ts';
 import { describeTrackerContract } from '../tracker.contract.ts';
 import { createTracker } from './index.ts';
@@ -23,7 +23,7 @@ describeTrackerContract(
       TANDEM_SERVICENOW_PUSH_SECRET: 'contract-push-secret',
     };
     const dataDir = tempDir();
-    const database = await openDatabase(dataDir);
+    const database = await testDatabase();
     const context = { db: database.db, log: createLogger('test', 'silent'), dataDir, env };
     const tracker = await createTracker({ entityTypes: ['incident', 'change'] }, context);
     return {

@@ -1,10 +1,9 @@
 // The ServiceNow tracker's calls: writes side by side in one Batch API request, keys that outlive a restart, the tables followed, close.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type OpenedDatabase, openDatabase } from '../../../storage/database.ts';
 import type { FakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
 import { startFakeServiceNow } from '../../../tests/support/fake-servicenow.ts';
 import { FAKE_T0 } from '../../../tests/support/fake-servicenow-client.ts';
-import { tempDir } from '../../../tests/support/host-process.ts';
+import { type TestDatabase, testDatabase } from '../../../tests/support/test-database.ts';
 import type { Entity, WriteContext, WriteOutcome } from '../tracker.ts';
 import { createServiceNowClient } from './client.ts';
 import { parseServiceNowConfig } from './config.ts';
@@ -12,7 +11,7 @@ import { createServiceNowTracker, FOLLOW_CLOCK_SKEW_MS, type ServiceNowTracker }
 import { KEYS_KEPT_MS } from './write-keys.ts';
 
 let sn: FakeServiceNow;
-let database: OpenedDatabase;
+let database: TestDatabase;
 let clock: number;
 const made: ServiceNowTracker[] = [];
 
@@ -38,7 +37,7 @@ beforeEach(async () => {
   sn = await startFakeServiceNow();
   sn.setNow(FAKE_T0);
   sn.addUser({ userName: 'tandem', password: 'pw', roles: ['itil'] });
-  database = await openDatabase(tempDir());
+  database = await testDatabase();
   clock = FAKE_T0;
 });
 afterEach(async () => {
