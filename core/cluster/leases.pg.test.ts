@@ -83,6 +83,24 @@ describe('connection leases (PostgreSQL)', () => {
     expect(held(b.leases, 6)).toHaveLength(6);
   });
 
+  it('leaves a lease it gave up to rebalance to the process that should take it, when the peer redials it at once', async () => {
+    const t = { heartbeatMs: 1000, leaseMs: 20_000, minHoldMs: 0 };
+    const a = await process('http://a', t);
+    await addConnections(a.db, 2);
+    await a.leases.tick();
+    const b = await process('http://b', t);
+    await a.leases.tick();
+    const moved = ['c0', 'c1'].filter((id) => !a.leases.holds(id));
+    expect(moved).toHaveLength(1);
+    // The peer's link, ended by the move, reaches A again: A waits for B to take the lease and relays there,
+    // rather than taking it back (which would restart the hold and undo the move each time).
+    const placed = a.leases.place(moved[0]!);
+    await b.leases.tick();
+    expect(await placed).toMatchObject({ here: false, url: 'http://b' });
+    expect(b.leases.holds(moved[0]!)).toBe(true);
+    expect(a.leases.holds(moved[0]!)).toBe(false);
+  });
+
   it('takes over the connections of a process that stopped heartbeating once its leases expire', async () => {
     const a = await process('http://a');
     await addConnections(a.db, 2);

@@ -153,6 +153,8 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   const held = new Map<string, bigint>();
   /** When each lease was taken, by this process's clock. */
   const takenAt = new Map<string, number>();
+  /** When this process gave up each lease to rebalance, by its clock: left for another process to take. */
+  const givenUp = new Map<string, number>();
   /**
    * Until when, by this process's clock, each lease is safely ours: its last renewal's start plus the lease,
    * less the margin. Past it the lease is let go of here even when no heartbeat has told (one hangs).
@@ -201,6 +203,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   /** A lease taken with `token` by a beat or placement that began at `began` (this process's clock). */
   function gain(id: string, token: bigint, began: number) {
     const had = held.has(id);
+    givenUp.delete(id);
     held.set(id, token);
     validUntil.set(id, safeFor(began));
     if (had) return;
@@ -346,6 +349,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       return;
     }
     renewedAt = began;
+    for (const [id, at] of givenUp) if (Date.now() - at >= timings.leaseMs) givenUp.delete(id);
     for (const id of snapshot.keys()) if (!connections.has(id)) lose(id);
     await db
       .deleteFrom('connection_leases')
@@ -359,6 +363,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       const extra = settled.sort().slice(0, held.size - share);
       if (extra.length === 0) return;
       log.info({ processId, released: extra.length, share }, 'releasing connections to other processes');
+      for (const id of extra) givenUp.set(id, Date.now());
       await release(extra);
       return;
     }
@@ -384,6 +389,29 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
   }
 
   let processUrl = '';
+
+  /** The live process whose lease on `id` has not expired at `at` (database time), if any. */
+  function holderOf(id: string, at: number) {
+    return db
+      .selectFrom('connection_leases')
+      .innerJoin('node_processes', 'node_processes.id', 'connection_leases.process_id')
+      .select(['node_processes.id as id', 'node_processes.url as url', 'node_processes.relay_key as key'])
+      .where('connection_leases.connection_id', '=', id)
+      .where('connection_leases.expires_at', '>', at)
+      .executeTakeFirst();
+  }
+
+  /** Another live process once it has taken the lease on `id`, waiting up to two heartbeats for one to. */
+  async function takerOf(id: string) {
+    const deadline = Date.now() + 2 * timings.heartbeatMs;
+    while (!stopped) {
+      const holder = await holderOf(id, await now());
+      if (holder && holder.id !== processId) return holder;
+      if (Date.now() >= deadline) return undefined;
+      await new Promise((r) => setTimeout(r, Math.max(20, timings.heartbeatMs / 10)));
+    }
+    return undefined;
+  }
 
   function tick(): Promise<void> {
     running ??= heartbeat()
@@ -413,13 +441,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
       try {
         const began = Date.now();
         const at = await now();
-        const holder = await db
-          .selectFrom('connection_leases')
-          .innerJoin('node_processes', 'node_processes.id', 'connection_leases.process_id')
-          .select(['node_processes.id as id', 'node_processes.url as url', 'node_processes.relay_key as key'])
-          .where('connection_leases.connection_id', '=', id)
-          .where('connection_leases.expires_at', '>', at)
-          .executeTakeFirst();
+        const holder = await holderOf(id, at);
         if (holder && holder.id !== processId)
           return { here: false, processId: holder.id, url: holder.url, relayKey: holder.key };
         if (holder) {
@@ -429,6 +451,17 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
           await Promise.race([running, new Promise((r) => setTimeout(r, margin).unref())]);
           if (mine(id)) return { here: true };
           if (held.has(id) || running !== undefined) return { here: false, processId: null };
+        }
+        // Given up here to rebalance a moment ago: the peer, its link ended, redials this process at once, and
+        // taking the lease back for it would undo the move and restart the minimum hold, every time (the
+        // connection would never move). The process that should take it does at its next beat: the link waits
+        // for that (bounded), then is relayed there; failing that, the peer is refused and redials.
+        const leftAt = givenUp.get(id);
+        if (leftAt !== undefined && Date.now() - leftAt < timings.leaseMs) {
+          const taker = await takerOf(id);
+          return taker
+            ? { here: false, processId: taker.id, url: taker.url, relayKey: taker.key }
+            : { here: false, processId: null };
         }
         if (started && !stopped) {
           const token = await acquire(id, at);
