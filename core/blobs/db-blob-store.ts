@@ -175,6 +175,17 @@ export function createDbBlobStore(db: Db): BlobStore {
     },
     async completePartial(sha256): Promise<PartialOutcome> {
       const key = partialKey(sha256);
+      // Several processes share the database, and so the partial: another may have completed it already, or
+      // complete it (rename its rows) while this reads them. The blob under its SHA-256 is the answer then.
+      const stored = async (): Promise<PartialOutcome | undefined> => {
+        const size = await sizeOfKey(sha256);
+        return size === undefined ? undefined : { ok: true, blob: { sha256, size } };
+      };
+      const before = await stored();
+      if (before) {
+        await drop(key);
+        return before;
+      }
       const hash = createHash('sha256');
       let size = 0;
       for await (const c of chunks(key, 0)) {
@@ -184,7 +195,7 @@ export function createDbBlobStore(db: Db): BlobStore {
       const actual = hash.digest('hex');
       if (actual !== sha256) {
         await drop(key);
-        return { ok: false, actual, size };
+        return (await stored()) ?? { ok: false, actual, size };
       }
       await settle(key, { sha256, size });
       return { ok: true, blob: { sha256, size } };

@@ -117,10 +117,28 @@ export function createFileBlobStore(dir: string): BlobStore {
     },
     async completePartial(sha256): Promise<PartialOutcome> {
       const file = partialOf(sha256);
-      const got = await hashFile(file);
+      // Completed already (by another transfer of the same bytes): the partial, if any, is not needed.
+      const stored = async (): Promise<PartialOutcome | undefined> => {
+        const size = await sizeOf(fileOf(sha256));
+        return size === undefined ? undefined : { ok: true, blob: { sha256, size } };
+      };
+      const before = await stored();
+      if (before) {
+        await fsp.rm(file, { force: true });
+        return before;
+      }
+      let got: StoredBlob;
+      try {
+        got = await hashFile(file);
+      } catch (err) {
+        // Renamed to its SHA-256 while this read it: the other completion won.
+        const after = await stored();
+        if (after) return after;
+        throw err;
+      }
       if (got.sha256 !== sha256) {
         await fsp.rm(file, { force: true });
-        return { ok: false, actual: got.sha256, size: got.size };
+        return (await stored()) ?? { ok: false, actual: got.sha256, size: got.size };
       }
       await settle(file, sha256);
       return { ok: true, blob: got };
