@@ -1,9 +1,10 @@
 // Opens the host database on PostgreSQL: a pg pool behind kysely, numbers parsed as numbers,
 // migrations run once under an advisory lock however many processes start at the same moment.
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { TandemError } from '../core/errors.ts';
 import type { StorageLog } from './checkpointer.ts';
+import { isDatabaseUnreachable } from './connection-lost.ts';
 import { redactUrl } from './database-url.ts';
 import { migrate } from './migrate.ts';
 import type { Database, Db } from './schema.ts';
@@ -63,6 +64,31 @@ async function migrateLocked(url: string, db: Db): Promise<void> {
   }
 }
 
+/**
+ * The pool as kysely sees it, where a client whose query failed because its connection was lost goes back with
+ * that error, so the pool drops it. Without this, pg learns of the loss only when the socket's end arrives, a
+ * moment after the query failed: a request in that moment would be lent the dead connection and fail too.
+ */
+function droppingLostClients(pool: pg.Pool): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let lost: Error | undefined;
+      const query = (text: string, parameters: ReadonlyArray<unknown>) =>
+        client.query(text, [...parameters]).catch((err: unknown) => {
+          if (isDatabaseUnreachable(err)) lost = err as Error;
+          throw err;
+        });
+      return {
+        // Only the (sql, parameters) form: the dialect has no cursor, so kysely never passes one.
+        query: query as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(lost ?? destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<OpenedPostgres> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -73,21 +99,20 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     types: typeParsers(),
     application_name: 'tandem',
   });
-  // An idle connection the server drops (a restart, pg_terminate_backend) emits 'error' on the pool;
-  // unhandled, that would end the process. The pool replaces the connection on next use.
-  pool.on('error', (err) => {
-    options.log?.warn(
-      { err: { message: err.message } },
-      'a PostgreSQL connection was lost; it will be replaced',
-    );
-  });
-  // A connection dropped while checked out (between the statements of a transaction) emits 'error' on the
-  // client, where the pool has no listener then: without this one it would end the process. The client is
-  // then unusable: the query under way fails and the pool drops it when kysely releases it.
+  // A connection the server drops (a restart, pg_terminate_backend) emits 'error' on its client, idle in the pool
+  // or checked out; unhandled, that would end the process. The client's own listener sees both cases, so the loss
+  // is logged there once; the pool's (idle case) only keeps the event handled. The pool replaces the connection on
+  // next use; a query under way fails and its client is dropped when released (droppingLostClients).
+  pool.on('error', () => {});
   pool.on('connect', (client) => {
-    client.on('error', () => {});
+    client.on('error', (err) => {
+      options.log?.warn(
+        { err: { message: err.message } },
+        'a PostgreSQL connection was lost; it will be replaced',
+      );
+    });
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: droppingLostClients(pool) }) });
   try {
     await migrateLocked(url, db);
   } catch (err) {
