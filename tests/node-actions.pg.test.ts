@@ -125,6 +125,44 @@ describe('bulk error actions on a node of two processes', () => {
     expect(await auditCount(holder, 'error.resolved')).toBe(before + 1);
   });
 
+  it('serves a console write (session cookie, same-origin) through the process not holding the connection', async () => {
+    const password = 'a long enough password 1';
+    const user = await a1.api('POST', '/api/users', {
+      email: 'console@example.com',
+      name: 'Console',
+      role: 'admin',
+      password,
+    });
+    expect(user.status).toBe(201);
+    const { error } = await failing('boom console');
+    const { other } = await holderAndOther();
+    const signIn = await fetch(`${other.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: other.url },
+      body: JSON.stringify({ email: 'console@example.com', password }),
+    });
+    expect(signIn.status).toBe(201);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    // What the console sends: its own origin, no token. The holder sees another address than the browser used.
+    const write = (path: string, body: unknown) =>
+      fetch(`${other.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: other.url, cookie },
+        body: JSON.stringify(body),
+      });
+    const single = await write(`/api/errors/${error.id}/resolve`, {});
+    expect({ status: single.status, forwarded: single.headers.get('x-tandem-forwarded') }).toMatchObject({
+      status: 200,
+      forwarded: expect.stringMatching(/^http/),
+    });
+    const { entity: second } = await failing('boom console bulk');
+    const bulk = await write('/api/errors/resolve', { q: second.id });
+    expect({ status: bulk.status, body: await bulk.json() }).toEqual({
+      status: 200,
+      body: { matched: 1, resolved: 1, open: 0, atPeer: 0, more: false },
+    });
+  });
+
   it('retries by filter through the process not holding the connection: the entity reaches the peer', async () => {
     const { entity, error } = await failing('boom retry');
     // The rule is fixed; the error waits for a retry.

@@ -18,6 +18,9 @@ export interface AdminAuth {
   endSession(id: string): Promise<void>;
 }
 
+export const SESSION_COOKIE = 'tandem_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
 /**
  * The CSRF token of a session: derived from the session id (which only the HttpOnly cookie holds), so it
  * needs no storage and a page can be given it again; it says nothing about the id.

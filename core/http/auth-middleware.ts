@@ -10,7 +10,7 @@ import type { ApiTokens } from '../people/api-tokens.ts';
 import { adminTokenPrincipal, type Principal } from '../people/principal.ts';
 import { allows } from '../people/roles.ts';
 import type { UserStore } from '../people/user-store.ts';
-import { type AdminAuth, checkCsrfToken } from './admin-auth.ts';
+import { type AdminAuth, CSRF_HEADER, checkCsrfToken, SESSION_COOKIE } from './admin-auth.ts';
 import type { AppEnv } from './app-env.ts';
 import { auditEntries } from './audit-entries.ts';
 import { createAuditNotes } from './audit-notes.ts';
@@ -19,8 +19,6 @@ import { requiredRole } from './contract.ts';
 import { FORWARDED_HEADER } from './forward-to-holder.ts';
 import type { RouteIndex } from './route-index.ts';
 
-export const SESSION_COOKIE = 'tandem_session';
-export const CSRF_HEADER = 'x-csrf-token';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const UNAUTHORIZED = 'A valid admin token, API token or session is required';
 

@@ -73,7 +73,7 @@ export function bulkErrorsByHolder(p: {
     connectionId: string,
     holder: { url: string; relayKey: string },
   ): Promise<BulkErrorResult> {
-    const headers = siblingHeaders(c.req.raw);
+    const headers = siblingHeaders(c);
     headers.set('content-type', 'application/json');
     headers.set(PART_HEADER, holder.relayKey);
     const to = `${holder.url.replace(/\/+$/, '')}/api/errors/${action}`;

@@ -1,11 +1,13 @@
 // Several processes on one database: an admin change that needs a connection's live engine or link (sync entities,
 // activate, retry an error, start a bulk run, ...) runs in the process holding the connection's lease; the process
 // the request reached forwards it there. Every change through the API wakes the other processes afterwards.
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { Db } from '../../storage/schema.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { TandemError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { CSRF_HEADER, csrfTokenOf, SESSION_COOKIE } from './admin-auth.ts';
 import type { AppEnv } from './app-env.ts';
 
 /** Set on a forwarded request: the holder serves it whatever it believes, so a request is forwarded once. */
@@ -50,12 +52,16 @@ export const processUnreachable = (connectionId: string, why: string): TandemErr
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
 /** The headers a request to another process of the node carries: the caller's (its credentials), marked forwarded. */
-export function siblingHeaders(from: Request): Headers {
+export function siblingHeaders(c: Context<AppEnv>): Headers {
   const headers = new Headers();
-  from.headers.forEach((v, k) => {
+  c.req.raw.headers.forEach((v, k) => {
     if (!HOP_BY_HOP.has(k)) headers.set(k, v);
   });
   headers.set(FORWARDED_HEADER, '1');
+  // The guard here passed a console write on its same-origin Origin; the sibling sees its own address, not the
+  // one the browser used, so the session's CSRF token carries that proof instead.
+  const session = getCookie(c, SESSION_COOKIE);
+  if (session) headers.set(CSRF_HEADER, csrfTokenOf(session));
   return headers;
 }
 
@@ -71,7 +77,7 @@ export function forwardToHolder(p: { db: Db; cluster: Cluster; log: Logger }): M
         if (!place.here && place.processId !== null) {
           const target = new URL(c.req.url);
           const to = `${place.url.replace(/\/+$/, '')}${target.pathname}${target.search}`;
-          const headers = siblingHeaders(c.req.raw);
+          const headers = siblingHeaders(c);
           const body = await c.req.raw.arrayBuffer();
           p.log.debug({ connectionId: id, to: place.url, path: target.pathname }, 'admin request forwarded');
           const res = await fetch(to, { method, headers, ...(body.byteLength ? { body } : {}) }).catch(

@@ -5,8 +5,8 @@ import { getCookie } from 'hono/cookie';
 import { TandemError } from '../../errors.ts';
 import type { HostMetrics } from '../../metrics/metrics.ts';
 import type { AdminAuth } from '../admin-auth.ts';
+import { SESSION_COOKIE } from '../admin-auth.ts';
 import type { AppEnv } from '../app-env.ts';
-import { SESSION_COOKIE } from '../auth-middleware.ts';
 import { operation } from '../contract.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
