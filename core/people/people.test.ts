@@ -63,4 +63,17 @@ describe('users', () => {
     expect(await tokens.resolve(token)).toBeUndefined();
     expect(await users.get(ana.id)).toBeUndefined();
   });
+  it('change their email (read inside the change itself), refused when another user has it', async () => {
+    const { users } = host.services;
+    const cy = await users.create({ email: 'cy@example.com', name: 'Cy', role: 'viewer', password });
+    await users.create({ email: 'di@example.com', name: 'Di', role: 'viewer', password });
+    expect(await users.update(cy.id, { email: ' Cyril@Example.com ' })).toMatchObject({
+      email: 'cyril@example.com',
+    });
+    expect(await users.authenticate('cyril@example.com', password)).toMatchObject({ id: cy.id });
+    await expect(users.update(cy.id, { email: 'di@example.com' })).rejects.toMatchObject({
+      code: 'EMAIL_TAKEN',
+      status: 409,
+    });
+  });
 });

@@ -70,14 +70,15 @@ const lastAdmin = (email: string) =>
   conflict('LAST_ADMIN', `${email} is the only admin: make another user an admin first`);
 
 export function createUserStore(db: Db, now: () => string = () => new Date().toISOString()): UserStore {
-  const byEmail = (email: string) =>
-    db
+  // Read on the executor given: inside a transaction, the connection it holds (the only one a process has).
+  const byEmail = (exec: Db, email: string) =>
+    exec
       .selectFrom('users')
       .select([...COLUMNS, 'password_hash'])
       .where('email', '=', normalEmail(email))
       .executeTakeFirst();
-  const mustBeFree = async (email: string, except?: string) => {
-    const other = await byEmail(email);
+  const mustBeFree = async (exec: Db, email: string, except?: string) => {
+    const other = await byEmail(exec, email);
     if (other && other.id !== except) throw conflict('EMAIL_TAKEN', `A user with the email ${email} exists`);
   };
   // Locked on PostgreSQL: two processes demoting or removing two different admins at once would each count
@@ -103,7 +104,7 @@ export function createUserStore(db: Db, now: () => string = () => new Date().toI
 
     async create(input) {
       const email = normalEmail(input.email);
-      await mustBeFree(email);
+      await mustBeFree(db, email);
       const at = now();
       const row: Row = {
         id: nanoid(),
@@ -128,32 +129,40 @@ export function createUserStore(db: Db, now: () => string = () => new Date().toI
 
     async update(id, patch) {
       const hash = patch.password === undefined ? undefined : await hashPassword(patch.password);
-      return db.transaction().execute(async (tx) => {
-        const row = await tx.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
-        if (!row) throw notFound('User', id);
-        if (patch.email !== undefined) await mustBeFree(patch.email, id);
-        if (
-          row.role === 'admin' &&
-          patch.role !== undefined &&
-          patch.role !== 'admin' &&
-          (await admins(tx)) <= 1
-        )
-          throw lastAdmin(row.email);
-        const next: Row = {
-          ...row,
-          ...(patch.email !== undefined ? { email: normalEmail(patch.email) } : {}),
-          ...(patch.name !== undefined ? { name: patch.name } : {}),
-          ...(patch.role !== undefined ? { role: patch.role } : {}),
-          updated_at: now(),
-        };
-        await tx
-          .updateTable('users')
-          .set({ ...next, ...(hash ? { password_hash: hash } : {}) })
-          .where('id', '=', id)
-          .execute();
-        if (hash) await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
-        return view(next);
-      });
+      return db
+        .transaction()
+        .execute(async (tx) => {
+          const row = await tx.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+          if (!row) throw notFound('User', id);
+          if (patch.email !== undefined) await mustBeFree(tx, patch.email, id);
+          if (
+            row.role === 'admin' &&
+            patch.role !== undefined &&
+            patch.role !== 'admin' &&
+            (await admins(tx)) <= 1
+          )
+            throw lastAdmin(row.email);
+          const next: Row = {
+            ...row,
+            ...(patch.email !== undefined ? { email: normalEmail(patch.email) } : {}),
+            ...(patch.name !== undefined ? { name: patch.name } : {}),
+            ...(patch.role !== undefined ? { role: patch.role } : {}),
+            updated_at: now(),
+          };
+          await tx
+            .updateTable('users')
+            .set({ ...next, ...(hash ? { password_hash: hash } : {}) })
+            .where('id', '=', id)
+            .execute();
+          if (hash) await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
+          return view(next);
+        })
+        .catch((err: unknown) => {
+          // Two changes to one email at once (two processes): the unique index decides, the loser hears why.
+          if (patch.email !== undefined && isUniqueViolation(err))
+            throw conflict('EMAIL_TAKEN', `A user with the email ${patch.email} exists`);
+          throw err;
+        });
     },
 
     async remove(id) {
@@ -169,7 +178,7 @@ export function createUserStore(db: Db, now: () => string = () => new Date().toI
     },
 
     async authenticate(email, password) {
-      const row = await byEmail(email);
+      const row = await byEmail(db, email);
       if (!row) return verifyNobody(password).then(() => undefined);
       return (await verifyPassword(password, row.password_hash)) ? view(row) : undefined;
     },

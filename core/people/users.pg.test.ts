@@ -1,4 +1,5 @@
-// The last admin across processes: two processes demoting and removing two different admins at once leave one.
+// Users changed from two processes at once: demoting and removing two different admins leaves one; two users
+// given one email, one of them is refused.
 import fs from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { tempDir, waitFor } from '../../tests/support/host-process.ts';
 import { type FreshPostgres, freshPostgres } from '../../tests/support/test-postgres.ts';
 import { createUserStore } from './user-store.ts';
 
-describe('the last admin (PostgreSQL, two processes)', () => {
+describe('users changed from two processes at once (PostgreSQL)', () => {
   let fresh: FreshPostgres;
   let dir: string;
   const opened: Array<{ db: Db; close(): Promise<void> }> = [];
@@ -75,5 +76,44 @@ describe('the last admin (PostgreSQL, two processes)', () => {
     expect(refused).toHaveLength(1);
     const admins = (await one.list()).filter((u) => u.role === 'admin');
     expect(admins).toHaveLength(1);
+  });
+  it('two users given one email at once: one of them is refused (409 email_taken)', async () => {
+    const one = createUserStore(await processDb());
+    const two = createUserStore(await processDb());
+    const password = 'a long enough password';
+    const cy = await one.create({ email: 'cy@example.com', name: 'Cy', role: 'viewer', password });
+    const di = await one.create({ email: 'di@example.com', name: 'Di', role: 'viewer', password });
+    const holder = new pg.Client({ connectionString: fresh.url });
+    await holder.connect();
+    let first: Promise<unknown>;
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from users where id = $1 for update', [cy.id]);
+      // Cy's change has found the email free and waits to write; Di's finds it free too, and commits.
+      first = one.update(cy.id, { email: 'same@example.com' }).then(
+        (v) => v,
+        (e: unknown) => e,
+      );
+      await waitFor(
+        async () =>
+          Number(
+            (
+              await holder.query(
+                `select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+              )
+            ).rows[0].n,
+          ) === 1,
+        5_000,
+        20,
+      );
+      expect(await two.update(di.id, { email: 'same@example.com' })).toMatchObject({
+        email: 'same@example.com',
+      });
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    expect(await first!).toMatchObject({ code: 'EMAIL_TAKEN', status: 409 });
+    expect((await one.get(cy.id))?.email).toBe('cy@example.com');
   });
 });
