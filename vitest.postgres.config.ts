@@ -43,6 +43,8 @@ export default defineConfig({
       'tests/rules.test.ts',
       'tests/rules-api.test.ts',
       'tests/servicenow-credentials.test.ts',
+      'tests/servicenow-engine.test.ts',
+      'tests/servicenow-hosts.test.ts',
       'tests/tracker-plugin.test.ts',
       'tests/tracker-plugin-sync.test.ts',
     ],

@@ -110,8 +110,16 @@ export async function applyExternal(
       const target = event.row === null ? fresh : ctx.tracker;
       const localId = event.single.localIds[0] ?? `new:${event.entry.seq}`;
       try {
-        // Twins and links are read, not written, here: this step alone writes them.
-        const ran = await sameRecord.run(localId, () => runBatch(ctx, db, target, conn, event.single));
+        // Twins and links are read, not written, here: this step alone writes them. The event joins the
+        // tracker's writes only once its record is its own (one waiting for another's would hold them all).
+        const ran = await sameRecord.run(localId, async () => {
+          const leave = ctx.tracker.joinWrites?.();
+          try {
+            return await runBatch(ctx, db, target, conn, event.single);
+          } finally {
+            leave?.();
+          }
+        });
         attempts.push({ event, ran });
       } catch (error) {
         attempts.push({ event, error });

@@ -227,6 +227,13 @@ export interface Tracker {
   update(id: string, fields: Partial<EntityFields>, opts: WriteOptions): Promise<Entity>;
   delete(id: string, opts: WriteOptions): Promise<void>;
   addComment(id: string, comment: NewComment, opts: WriteOptions): Promise<Entity>;
+  /**
+   * Joins the writes made side by side (the engine's journaled events of one step): until the returned
+   * function is called, the tracker may hold the others' writes for this caller's next one, so they go in
+   * few requests however long the caller's database reads take. Call the returned function when done.
+   * @example const leave = tracker.joinWrites?.(); try { await apply(event); } finally { leave?.(); }
+   */
+  joinWrites?(): () => void;
   /** Push: called when the feed has something new (with the change, where the tracker has it), so followers need not poll. */
   watch?(listener: (change?: Change) => void): () => void;
   /** User lookup (`helpers.users.byEmail`). */

@@ -42,6 +42,8 @@ export interface LoggedRequest {
   path: string;
   /** `GET /api/now/table/incident/{sys_id}`: the method and path with record ids folded. */
   route: string;
+  /** The query string (decoded), e.g. `sysparm_query=...^ORDERBYsys_updated_on` for a feed poll. */
+  query: string;
   status: number;
   at: number;
   /** `batch` for an item inside a Batch API call (the batch itself is one `http` request). */
@@ -97,9 +99,13 @@ export interface FakeServiceNow {
 
 const SYS_ID_IN_PATH = /\/[0-9a-f]{32}(?=\/|$)/g;
 
-function routeOf(method: string, url: string): { path: string; route: string } {
-  const path = url.split('?')[0] ?? url;
-  return { path, route: `${method} ${path.replace(SYS_ID_IN_PATH, '/{sys_id}')}` };
+function routeOf(method: string, url: string): { path: string; route: string; query: string } {
+  const [path = url, query = ''] = url.split('?');
+  return {
+    path,
+    route: `${method} ${path.replace(SYS_ID_IN_PATH, '/{sys_id}')}`,
+    query: decodeURIComponent(query.replaceAll('+', ' ')),
+  };
 }
 
 function rateLimited(f: Extract<FaultHit, { kind: 'rateLimit' }>, nowMs: number): FakeResponse {

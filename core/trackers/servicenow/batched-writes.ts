@@ -1,7 +1,7 @@
 // Creates and updates made in the same turn go to ServiceNow as one Batch API request; a lone one as a plain call.
 import type { BatchItemResult, BatchMethod } from './batch.ts';
 import { readParams, type ServiceNowClient, tablePath, type UpdateOptions } from './client.ts';
-import { gathered, type Settled } from './coalesce.ts';
+import { type Gate, gathered, type Settled } from './coalesce.ts';
 import { ServiceNowError } from './errors.ts';
 import { checkShape, errorForStatus } from './responses.ts';
 import { recordAnswerSchema, type ServiceNowRecord } from './schemas.ts';
@@ -23,10 +23,15 @@ const repeatable = (w: WriteItem) => w.op === 'update' && !w.read.appends;
 /**
  * The client with `create` and `update` gathered: what the engine writes side by side (the journaled events of
  * one step) costs one request per `maxItems`. Each item keeps the plain call's outcomes: its record, or the
- * typed error its status stands for (`maybeApplied` where a create or journal entry may have landed).
+ * typed error its status stands for (`maybeApplied` where a create or journal entry may have landed). With a
+ * shared `gate`, callers that joined it are waited for (see `Gate`).
  * @example const writer = batchedWrites(client); await Promise.all([writer.create('incident', a), writer.create('incident', b)]);
  */
-export function batchedWrites(client: ServiceNowClient, maxItems = DEFAULT_BATCH_ITEMS): ServiceNowClient {
+export function batchedWrites(
+  client: ServiceNowClient,
+  maxItems = DEFAULT_BATCH_ITEMS,
+  gate?: Gate,
+): ServiceNowClient {
   const one = (w: WriteItem) =>
     w.op === 'create'
       ? client.create(w.table, w.fields, w.read)
@@ -82,7 +87,7 @@ export function batchedWrites(client: ServiceNowClient, maxItems = DEFAULT_BATCH
     );
   }
 
-  const write = gathered(one, many, maxItems);
+  const write = gathered(one, many, maxItems, gate);
   return {
     ...client,
     create: (table, fields, read = {}) => write({ op: 'create', table, fields, read }),

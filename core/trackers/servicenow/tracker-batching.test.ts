@@ -111,6 +111,52 @@ describe('the ServiceNow tracker, calls per write', () => {
     });
   });
 
+  it('waits for joined callers busy elsewhere (a database round trip) before it sends their writes and reads', async () => {
+    const tracker = newTracker();
+    // Each caller's "database read" ends at its own time (PostgreSQL's round trips), not in one turn.
+    const busy = (i: number) => new Promise((r) => setTimeout(r, 5 + i * 7));
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const leave = tracker.joinWrites();
+        try {
+          await busy(i);
+          const created = await tracker.write(
+            { op: 'create', type: 'incident', fields: { summary: `Disk ${i}` } },
+            keyed(`c1:${i}`, { firstTry: true }),
+          );
+          await busy(5 - i);
+          // Read back (no `current`): the reads wait for each other too.
+          await tracker.write(
+            {
+              op: 'comment',
+              id: entityOf(created).id,
+              comment: { body: `Note ${i}`, author: 'Bo', internal: false },
+            },
+            keyed(`c1:${i}:comment`, { firstTry: true }),
+          );
+          return entityOf(created).id;
+        } finally {
+          leave();
+        }
+      }),
+    );
+    // A joined caller that leaves without writing holds nobody.
+    const idle = tracker.joinWrites();
+    setTimeout(idle, 20);
+    await tracker.write(
+      { op: 'update', id: ids[0]!, fields: { priority: 1 } },
+      keyed('c1:late', { firstTry: true }),
+    );
+    expect(ids.every((id) => sn.journal(id).length === 1)).toBe(true);
+    expect(sn.callsByRoute()).toEqual({
+      'POST /api/now/v1/batch': 2,
+      'GET /api/now/table/incident': 2,
+      'GET /api/now/table/sys_journal_field': 3,
+      'GET /api/now/attachment': 2,
+      'PATCH /api/now/table/incident/{sys_id}': 1,
+    });
+  });
+
   it("gives each batched write its own outcome: a record deleted in ServiceNow is that write's not_found", async () => {
     const tracker = newTracker();
     const recs = [0, 1, 2].map((i) => sn.seed('incident', { short_description: `R${i}` }));

@@ -22,7 +22,7 @@ import { createServiceNowAttachments } from './attachments.ts';
 import { batchedWrites } from './batched-writes.ts';
 import { createChangeFeed } from './change-feed.ts';
 import type { ServiceNowClient, ServiceNowCredentials, ServiceNowRecord } from './client.ts';
-import { mergedLookups } from './coalesce.ts';
+import { createGate, mergedLookups } from './coalesce.ts';
 import { parseServiceNowCredentials, type ServiceNowConfig } from './config.ts';
 import { encodedQuery } from './encoded-query.ts';
 import { ServiceNowError } from './errors.ts';
@@ -88,13 +88,15 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   const typeOfTable = new Map(types.map((t) => [config.tables[t], t] as const));
   const mapper = createEntityMapper({ client, config, now });
   const feed = createChangeFeed({ client, overlapMs: config.overlapMs });
+  // The engine's journaled events of one step join it: their writes and reads wait for each other (bounded).
+  const gate = createGate();
   // Writes made side by side (the engine's journaled events of one step) go as one Batch API request.
-  const writer = batchedWrites(client, deps.batchItems);
+  const writer = batchedWrites(client, deps.batchItems, gate);
   const journal = createJournal({
     client: writer,
     fields: { comments: config.fields.incident.comments, workNotes: config.fields.incident.workNotes },
   });
-  const readJournal = mergedLookups((ids) => journal.read(ids));
+  const readJournal = mergedLookups((ids) => journal.read(ids), gate);
   /** sys_id -> entity type, learned from every read, feed page and write (so a read asks one table). */
   const typeOf = boundedMap<EntityType>(100_000);
   /** Idempotency key -> the sys_id its write touched (in the host database when there is one). */
@@ -180,7 +182,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     return new Map((await withContent(found)).map((e) => [e.id, e]));
   }
   /** Reads made side by side (the engine's events of one step) become one. */
-  const readMany = mergedLookups(readManyNow);
+  const readMany = mergedLookups(readManyNow, gate);
   const readOne = async (id: string) => (await readMany([id])).get(id);
 
   const writes = serviceNowWrites({
@@ -299,6 +301,8 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
     head: () => feed.head(polled()),
     write,
     ...simpleWrites(write),
+    /** The engine's journaled writes of one step wait for each other (one Batch API request), bounded. */
+    joinWrites: () => gate.join(),
     watch(listener) {
       listeners.add(listener);
       // The poller: every pollMs the feed is due and the engine is woken to read it.
