@@ -165,6 +165,17 @@ describe('the ServiceNow tracker', () => {
     });
   });
 
+  it('reports no poll while it follows no table: nothing was asked of the instance', async () => {
+    tracker.follow([]);
+    const before = sn.calls('GET /api/now/table/incident') + sn.calls('GET /api/now/table/problem');
+    await tracker.changes(await tracker.head(), 10);
+    expect(sn.calls('GET /api/now/table/incident') + sn.calls('GET /api/now/table/problem')).toBe(before);
+    expect(tracker.status()).toMatchObject({ lastPollAt: null });
+    tracker.follow([{ type: 'incident', since: new Date(clock).toISOString() }]);
+    await tracker.changes(await tracker.head(), 10);
+    expect(tracker.status()).toMatchObject({ lastPollAt: new Date(clock).toISOString() });
+  });
+
   it("offers the table's states (by label, nothing else accepted) and priorities with their labels", async () => {
     // An instance whose incident states were changed: the list is read from sys_choice.
     sn.seed('sys_choice', {

@@ -224,13 +224,15 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
   }
 
   async function poll(cursor: string | null, limit: number): Promise<ChangePage> {
+    const tables = polled();
     try {
       const r = await feed.poll(
         cursor,
-        polled(),
+        tables,
         followed ? { limit, starts: followed, dropOthers: true } : { limit },
       );
-      lastPollAt = now();
+      // No table followed yet: nothing was asked of the instance, so no poll to report.
+      if (tables.length > 0) lastPollAt = now();
       lastPollError = null;
       const changes: Change[] = r.changes.map((c) => {
         const entityType = typeOfTable.get(c.table)!;
@@ -245,7 +247,7 @@ export function createServiceNowTracker(deps: ServiceNowTrackerDeps) {
       });
       return { changes, cursor: r.cursor, more: r.more };
     } catch (err) {
-      lastPollAt = now();
+      if (tables.length > 0) lastPollAt = now();
       if (err instanceof ServiceNowError) {
         lastPollError = err;
         log?.warn({ code: err.code, detail: err.message }, 'ServiceNow poll failed');
