@@ -1,7 +1,7 @@
 // Sync errors at entity, connection and node level: what failed, where in the script, which event it stopped.
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import { nanoid } from 'nanoid';
-import type { DbExecutor } from '../../storage/schema.ts';
+import type { Database, DbExecutor } from '../../storage/schema.ts';
 import type { SyncErrorTable } from '../../storage/sync-tables.ts';
 import { fenced } from '../cluster/fence.ts';
 
@@ -179,29 +179,30 @@ export async function closeConnectionErrors(
   level: 'connection' | 'node',
   cause?: string,
 ) {
-  if (connectionId !== null) {
-    await fenced(db, connectionId, (tx) => closeOpen(tx, connectionId, level, cause));
+  const open = openMatching(connectionId, level, cause);
+  if (connectionId === null) {
+    await db.updateTable('sync_errors').set(resolvedSet(RECOVERED)).where(open).execute();
     return;
   }
-  await closeOpen(db, connectionId, level, cause);
+  // A working connection calls this on every step and received batch, and almost never has one open: a read
+  // spares those calls the fenced write (a transaction with the lease check on PostgreSQL).
+  const any = await db.selectFrom('sync_errors').select('id').where(open).limit(1).executeTakeFirst();
+  if (!any) return;
+  await fenced(db, connectionId, (tx) =>
+    tx.updateTable('sync_errors').set(resolvedSet(RECOVERED)).where(open).execute(),
+  );
 }
 
-async function closeOpen(
-  db: DbExecutor,
-  connectionId: string | null,
-  level: 'connection' | 'node',
-  cause: string | undefined,
-) {
-  let q = db
-    .updateTable('sync_errors')
-    .set(resolvedSet(RECOVERED))
-    .where('status', '=', 'open')
-    .where('level', '=', level)
-    .where('connection_id', connectionId === null ? 'is' : '=', connectionId);
-  if (cause !== undefined) {
-    // LIKE escapes differ between engines: causes are fixed texts without wildcards.
-    if (/[%_]/.test(cause)) throw new Error(`an error cause may not contain % or _: ${cause}`);
-    q = q.where('message', 'like', `${cause}%`);
-  }
-  await q.execute();
+/** The open errors of a connection (or the node) at a level, and with `cause`, those whose message starts with it. */
+function openMatching(connectionId: string | null, level: 'connection' | 'node', cause: string | undefined) {
+  // LIKE escapes differ between engines: causes are fixed texts without wildcards.
+  if (cause !== undefined && /[%_]/.test(cause))
+    throw new Error(`an error cause may not contain % or _: ${cause}`);
+  return (eb: ExpressionBuilder<Database, 'sync_errors'>) =>
+    eb.and([
+      eb('status', '=', 'open'),
+      eb('level', '=', level),
+      connectionId === null ? eb('connection_id', 'is', null) : eb('connection_id', '=', connectionId),
+      ...(cause === undefined ? [] : [eb('message', 'like', `${cause}%`)]),
+    ]);
 }
