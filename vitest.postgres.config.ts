@@ -7,6 +7,7 @@ export default defineConfig({
     include: [
       '**/*.pg.test.ts',
       'storage/chunks.test.ts',
+      'storage/nested-connection.test.ts',
       'core/activity/sampler.test.ts',
       'core/blobs/blob-store.test.ts',
       'core/trackers/tracker-credentials.test.ts',

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { SqliteDialect, sql } from 'kysely';
 import {
   type Checkpointer,
   type CheckpointerOptions,
@@ -11,8 +11,9 @@ import {
   startCheckpointer,
 } from './checkpointer.ts';
 import { migrate } from './migrate.ts';
+import { guardedKysely } from './nested-connection.ts';
 import { openPostgres } from './postgres-database.ts';
-import type { Database, Db } from './schema.ts';
+import type { Db } from './schema.ts';
 import { startSqlProfile } from './sql-profile.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -73,7 +74,8 @@ export async function openDatabase(
           },
         })
       : undefined;
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  // One connection: a query on the root handle from inside a transaction fails at once (nested_connection).
+  const db = guardedKysely(new SqliteDialect({ database: withStatementCache(sqlite) }));
   try {
     await migrate(db);
   } catch (err) {

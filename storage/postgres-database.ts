@@ -7,6 +7,7 @@ import type { StorageLog } from './checkpointer.ts';
 import { isDatabaseUnreachable } from './connection-lost.ts';
 import { redactUrl } from './database-url.ts';
 import { migrate } from './migrate.ts';
+import { guardedKysely } from './nested-connection.ts';
 import type { Database, Db } from './schema.ts';
 
 /** Any number: 'tandem' in ASCII; every process of every version takes the same lock. */
@@ -90,12 +91,13 @@ function droppingLostClients(pool: pg.Pool): PostgresPool {
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<OpenedPostgres> {
+  const poolSize = options.poolSize ?? 1;
   const pool = new pg.Pool({
     connectionString: url,
     // One connection by default: the same as SQLite, where kysely runs every query and transaction of a
     // process one after another on its one connection. The host's read-then-write transactions rely on
     // that (none takes row locks), so a second connection would let them interleave under READ COMMITTED.
-    max: options.poolSize ?? 1,
+    max: poolSize,
     types: typeParsers(),
     application_name: 'tandem',
   });
@@ -112,7 +114,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       );
     });
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: droppingLostClients(pool) }) });
+  const dialect = new PostgresDialect({ pool: droppingLostClients(pool) });
+  // With one connection a query on the root handle from inside a transaction would wait forever: it fails at once
+  // (nested_connection). With more, it waits for a free one (tests that need a second connection ask for it).
+  const db = poolSize === 1 ? guardedKysely(dialect) : new Kysely<Database>({ dialect });
   try {
     await migrateLocked(url, db);
   } catch (err) {
