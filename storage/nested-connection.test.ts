@@ -1,5 +1,6 @@
 // The nested-connection guard: a query on the root handle from inside a transaction fails with nested_connection
-// (instead of waiting forever for the one connection the transaction holds); outside one it runs as ever.
+// (instead of waiting forever for the one connection the transaction holds) once the transaction has not ended
+// within NESTED_WAIT_MS; work the transaction started and did not await waits for it; outside one it runs as ever.
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type TestDatabase, testDatabase } from '../tests/support/test-database.ts';
@@ -54,6 +55,26 @@ it('lets the same query run once the transaction has ended, also from work the t
   committed();
   expect(await later).toBe(1);
   expect(await one(db)).toBe(1);
+});
+
+it('lets work a transaction started and did not await wait for the commit, then run', async () => {
+  const { db } = t;
+  let background!: Promise<number | undefined>;
+  const order: string[] = [];
+  await transaction(db, async (tx) => {
+    // A listener woken inside the callback: same async context, asks while the transaction still runs.
+    background = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      one(db).then((v) => {
+        order.push('background');
+        return v;
+      }),
+    );
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    await one(tx);
+    order.push('transaction');
+  });
+  expect(await background).toBe(1);
+  expect(order).toEqual(['transaction', 'background']);
 });
 
 it('makes a root query from another async context wait for the transaction and then run', async () => {

@@ -1,7 +1,9 @@
 // A process runs its database on one connection (kysely's SQLite driver: one connection behind a mutex; PostgreSQL:
 // a pool of one). Code that, while it holds that connection (inside a transaction's callback), runs a query on the
 // root `db` instead of `tx` waits for the connection its own transaction holds: the whole host freezes. This guard
-// makes such a query fail at once with `nested_connection`, naming it, instead.
+// makes such a query fail with `nested_connection`, naming it, instead. Work a transaction's callback started and did
+// not await (an event listener, a wake-up) asks from the same async context but is no deadlock: it waits for the
+// callback to end as before; so a query from a holding context waits a bounded time for the hold to end first.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type CompiledQuery,
@@ -42,19 +44,25 @@ const refusing: DatabaseConnection = {
 interface Hold {
   readonly provider: GuardedConnectionProvider;
   open: boolean;
+  /** Settles when the connection is given back. */
+  readonly ended: Promise<void>;
   readonly outer: Hold | undefined;
 }
 
 const holds = new AsyncLocalStorage<Hold>();
 
-function holding(provider: GuardedConnectionProvider): boolean {
+/** The open hold of `provider` in this async context, if any. */
+function holding(provider: GuardedConnectionProvider): Hold | undefined {
   // Work started in a callback (a timer, an event listener) inherits its context and so its hold; a hold that has
-  // ended no longer counts, so only work of a callback still running fails.
+  // ended no longer counts.
   for (let hold = holds.getStore(); hold !== undefined; hold = hold.outer) {
-    if (hold.provider === provider && hold.open) return true;
+    if (hold.provider === provider && hold.open) return hold;
   }
-  return false;
+  return undefined;
 }
+
+/** How long a query from a holding context waits for the hold to end before it is taken for a nested one. */
+export const NESTED_WAIT_MS = 5000;
 
 /**
  * Kysely's connection provider (acquire, run, release), which also marks the async context of the consumer (a
@@ -62,23 +70,43 @@ function holding(provider: GuardedConnectionProvider): boolean {
  */
 class GuardedConnectionProvider implements ConnectionProvider {
   readonly #driver: Driver;
+  readonly #waitMs: number;
 
-  constructor(driver: Driver) {
+  constructor(driver: Driver, waitMs: number) {
     this.#driver = driver;
+    this.#waitMs = waitMs;
   }
 
   async provideConnection<T>(consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
-    // The consumer gets a connection that refuses its first statement (the query, or a transaction's `begin`), so
-    // the error names it.
-    if (holding(this)) return consumer(refusing);
+    const held = holding(this);
+    // A hold that does not end in time is waiting for this very query: the consumer gets a connection that
+    // refuses its first statement (the query, or a transaction's `begin`), so the error names it.
+    if (held && !(await endsWithin(held, this.#waitMs))) return consumer(refusing);
     const connection = await this.#driver.acquireConnection();
-    const hold: Hold = { provider: this, open: true, outer: holds.getStore() };
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    const hold: Hold = { provider: this, open: true, ended, outer: holds.getStore() };
     try {
       return await holds.run(hold, () => consumer(connection));
     } finally {
       hold.open = false;
+      end();
       await this.#driver.releaseConnection(connection);
     }
+  }
+}
+
+async function endsWithin(hold: Hold, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([hold.ended.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -141,12 +169,12 @@ class OnceDriver implements Driver {
  * `nested_connection` instead of a frozen host. For databases with one connection; with more, such a query would
  * wait for a free one, not forever.
  */
-export function guardedKysely(dialect: Dialect): Db {
+export function guardedKysely(dialect: Dialect, waitMs = NESTED_WAIT_MS): Db {
   const driver = new OnceDriver(dialect.createDriver());
   const executor = new DefaultQueryExecutor(
     dialect.createQueryCompiler(),
     dialect.createAdapter(),
-    new GuardedConnectionProvider(driver),
+    new GuardedConnectionProvider(driver, waitMs),
     [],
   );
   return new Kysely<Database>({ config: { dialect }, dialect, driver, executor });
