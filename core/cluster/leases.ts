@@ -413,6 +413,46 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     return undefined;
   }
 
+  async function placeOnce(id: string): Promise<Placement> {
+    if (mine(id)) return { here: true };
+    try {
+      const began = Date.now();
+      const at = await now();
+      const holder = await holderOf(id, at);
+      if (holder && holder.id !== processId)
+        return { here: false, processId: holder.id, url: holder.url, relayKey: holder.key };
+      if (holder) {
+        // Ours in the table but not yet here: a heartbeat under way took it and records it when done. Or this
+        // process let it go, not renewed in time, and it is nobody's until that beat ends or it expires: the
+        // wait for the beat is bounded, as it may be the one that hangs.
+        await Promise.race([running, new Promise((r) => setTimeout(r, margin).unref())]);
+        if (mine(id)) return { here: true };
+        if (held.has(id) || running !== undefined) return { here: false, processId: null };
+      }
+      // Given up here to rebalance a moment ago: the peer, its link ended, redials this process at once, and
+      // taking the lease back for it would undo the move and restart the minimum hold, every time (the
+      // connection would never move). The process that should take it does at its next beat: the link waits
+      // for that (bounded), then is relayed there; failing that, the peer is refused and redials.
+      const leftAt = givenUp.get(id);
+      if (leftAt !== undefined && Date.now() - leftAt < timings.leaseMs) {
+        const taker = await takerOf(id);
+        return taker
+          ? { here: false, processId: taker.id, url: taker.url, relayKey: taker.key }
+          : { here: false, processId: null };
+      }
+      if (started && !stopped) {
+        const token = await acquire(id, at);
+        if (token !== undefined) {
+          gain(id, token, began);
+          return { here: true };
+        }
+      }
+    } catch (err) {
+      log.warn({ err, connectionId: id }, 'finding the holder of a connection failed');
+    }
+    return { here: false, processId: null };
+  }
+
   function tick(): Promise<void> {
     running ??= heartbeat()
       .catch((err: unknown) => {
@@ -437,43 +477,18 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     shared: true,
     holds: mine,
     async place(id) {
-      if (mine(id)) return { here: true };
-      try {
-        const began = Date.now();
-        const at = await now();
-        const holder = await holderOf(id, at);
-        if (holder && holder.id !== processId)
-          return { here: false, processId: holder.id, url: holder.url, relayKey: holder.key };
-        if (holder) {
-          // Ours in the table but not yet here: a heartbeat under way took it and records it when done. Or this
-          // process let it go, not renewed in time, and it is nobody's until that beat ends or it expires: the
-          // wait for the beat is bounded, as it may be the one that hangs.
-          await Promise.race([running, new Promise((r) => setTimeout(r, margin).unref())]);
-          if (mine(id)) return { here: true };
-          if (held.has(id) || running !== undefined) return { here: false, processId: null };
-        }
-        // Given up here to rebalance a moment ago: the peer, its link ended, redials this process at once, and
-        // taking the lease back for it would undo the move and restart the minimum hold, every time (the
-        // connection would never move). The process that should take it does at its next beat: the link waits
-        // for that (bounded), then is relayed there; failing that, the peer is refused and redials.
-        const leftAt = givenUp.get(id);
-        if (leftAt !== undefined && Date.now() - leftAt < timings.leaseMs) {
-          const taker = await takerOf(id);
-          return taker
-            ? { here: false, processId: taker.id, url: taker.url, relayKey: taker.key }
-            : { here: false, processId: null };
-        }
-        if (started && !stopped) {
-          const token = await acquire(id, at);
-          if (token !== undefined) {
-            gain(id, token, began);
-            return { here: true };
-          }
-        }
-      } catch (err) {
-        log.warn({ err, connectionId: id }, 'finding the holder of a connection failed');
+      // "Nobody can take it" is mostly a moment (a beat under way took it, an acquire lost to that beat, a lease
+      // just given up): decided again for up to two beats before the peer is refused. A refused accept would use up
+      // the invitation code.
+      const deadline = Date.now() + 2 * timings.heartbeatMs;
+      for (;;) {
+        const where = await placeOnce(id);
+        if (where.here || where.processId !== null || stopped || Date.now() >= deadline) return where;
+        await Promise.race([
+          running,
+          new Promise((r) => setTimeout(r, Math.max(20, timings.heartbeatMs / 10)).unref()),
+        ]);
       }
-      return { here: false, processId: null };
     },
     upElsewhere: (id) => upOthers.has(id),
     reportLinks(up) {
