@@ -38,14 +38,21 @@ it('gives distinct keys when two processes add the first counter of a type at on
   const held = new Promise<void>((r) => {
     release = r;
   });
-  // Process 1 adds the counter and keeps its transaction open; process 2's first create meets it meanwhile.
+  let added!: () => void;
+  const inTransaction = new Promise<void>((r) => {
+    added = r;
+  });
+  // Process 1 adds the counter and keeps its transaction open; process 2's first create meets it meanwhile
+  // (started only once process 1 has added it: started together, process 2 may add it first and never wait).
   const first = db1.transaction().execute(async (tx) => {
     const e = await t1
       .transactional!.withTx(tx)
       .create({ type: 'incident', fields: { summary: 'one' } }, { origin: 'local' });
+    added();
     await held;
     return e;
   });
+  await inTransaction;
   const second = t2.create({ type: 'incident', fields: { summary: 'two' } }, { origin: 'local' });
   // Process 2 waits on process 1's row lock before process 1 commits.
   await waitFor(async () => {
