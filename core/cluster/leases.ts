@@ -255,18 +255,22 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
     return token === undefined ? undefined : BigInt(token);
   }
 
+  /** Frees the lease row this process holds with `token`, so another process can take it at once. */
+  async function freeRow(id: string, token: bigint) {
+    await db
+      .updateTable('connection_leases')
+      .set({ process_id: null, expires_at: 0 })
+      .where('connection_id', '=', id)
+      .where('process_id', '=', processId)
+      .where('token', '=', token.toString())
+      .execute();
+  }
+
   async function release(ids: string[]) {
     for (const id of ids) {
       const token = held.get(id);
       lose(id);
-      if (token === undefined) continue;
-      await db
-        .updateTable('connection_leases')
-        .set({ process_id: null, expires_at: 0 })
-        .where('connection_id', '=', id)
-        .where('process_id', '=', processId)
-        .where('token', '=', token.toString())
-        .execute();
+      if (token !== undefined) await freeRow(id, token);
     }
   }
 
@@ -334,14 +338,7 @@ export function sharedLeases(db: Db, log: Logger, timings: LeaseTimings = DEFAUL
           release.push([id, token]);
         }
       }
-      for (const [id, token] of release)
-        await db
-          .updateTable('connection_leases')
-          .set({ process_id: null, expires_at: 0 })
-          .where('connection_id', '=', id)
-          .where('process_id', '=', processId)
-          .where('token', '=', token.toString())
-          .execute();
+      for (const [id, token] of release) await freeRow(id, token);
     }
     // A late beat takes nothing with its stale times (nor runs the node-wide work): the next one goes on.
     if (late || Date.now() >= safeFor(began)) {
